@@ -1,0 +1,111 @@
+"""Database engines, sessions and migrations for every service.
+
+Guarantees:
+
+- ``make_engine`` never blocks the eventlet hub on PostgreSQL: when eventlet
+  has patched the process it installs psycogreen's wait callback first, so a
+  query yields to other green threads instead of freezing the service.
+- On SQLite (the demo default) each process gets one connection guarded by a
+  green-friendly pool of one, with WAL and a busy timeout, so concurrent
+  workers queue for the database instead of failing with "database is locked".
+- ``upgrade(service, url)`` brings a service's database to its newest Alembic
+  revision; services never create tables any other way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+
+def _green_postgres() -> None:
+    try:
+        import eventlet.patcher
+    except ImportError:  # pragma: no cover - eventlet is a hard dependency
+        return
+    if eventlet.patcher.is_monkey_patched("socket"):
+        from psycogreen.eventlet import patch_psycopg
+
+        patch_psycopg()
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def is_postgres(engine_or_url: Engine | str) -> bool:
+    url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
+    return url.startswith("postgresql")
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine for ``url`` that cooperates with eventlet."""
+    if is_sqlite(url):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=120,
+            connect_args={"check_same_thread": False, "timeout": 60},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        return engine
+    if is_postgres(url):
+        _green_postgres()
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextlib.contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any exception."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def migrations_dir(service: str) -> Path:
+    import importlib
+
+    module = importlib.import_module(f"services.{service}" if service != "gateway" else "gateway")
+    return Path(module.__file__).parent / "migrations"  # type: ignore[arg-type]
+
+
+def alembic_config(service: str, url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir(service)))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["service"] = service
+    return cfg
+
+
+def upgrade(service: str, url: str, revision: str = "head") -> None:
+    """Migrate ``service``'s database at ``url`` to ``revision``."""
+    from alembic import command
+
+    if is_sqlite(url):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(service, url), revision)

@@ -1,0 +1,218 @@
+"""``subscribe(event_type)``: the one way a Rollcall service consumes events.
+
+It replaces nameko's ``event_handler``, which acks and drops a message whose
+handler raised. Here every message ends in exactly one of these places, and
+is acked only once it is safely there:
+
+- handled: the handler returned (its effect and inbox row committed together);
+- retried: the handler raised; a copy goes to the delay queue for its attempt
+  (with publisher confirm) and comes back to this queue after the delay;
+- parked: the handler raised on its last attempt, or the message broke its
+  contract (bad JSON, unknown schema version, invalid payload); a copy goes to
+  the parking lot with the reason, for ``rollcall replay``.
+
+If even the copy cannot be published (the broker is gone), the message is not
+acked: the broker redelivers it. Handlers are called as
+``handler(self, payload, meta)`` and must be idempotent; ``once()`` gives them
+the inbox check and the transaction in one call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from kombu import Queue
+from nameko.messaging import Consumer, QueueConsumer
+from sqlalchemy.orm import Session
+
+from rollcall import metrics
+from rollcall.messaging import contracts, inbox
+from rollcall.messaging.publisher import Outgoing, PublishFailed
+from rollcall.messaging.topology import (
+    ATTEMPT_HEADER,
+    DELAY_HEADER,
+    PARKED_BY_HEADER,
+    QUEUE_HEADER,
+    REASON_HEADER,
+    SCHEMA_HEADER,
+    Topology,
+)
+from rollcall.runtime import Database, Messaging, settings_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EventMeta:
+    message_id: str
+    correlation_id: str
+    event_type: str
+    attempt: int
+    redelivered: bool
+    handler: str
+
+
+def once(database: Database, meta: EventMeta, effect: Callable[[Session], Any]) -> str:
+    """Run ``effect`` in one transaction with the inbox row; "duplicate" if seen before."""
+    with database.transaction() as session:
+        if not inbox.accept(session, meta.message_id, meta.handler):
+            return "duplicate"
+        effect(session)
+    return "ok"
+
+
+class SafeQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, but a body that cannot be decoded is parked, not fatal."""
+
+    def get_consumers(self, consumer_cls, channel):  # type: ignore[no-untyped-def]
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(provider.handle_undecodable)
+        return consumers
+
+
+class Subscription(Consumer):
+    queue_consumer = SafeQueueConsumer()
+    messaging = Messaging()
+
+    def __init__(self, event_type: str, **kwargs: Any) -> None:
+        self.event_type = event_type
+        super().__init__(queue=None, requeue_on_error=False, **kwargs)
+
+    def setup(self) -> None:
+        service = self.container.service_name
+        if service not in contracts.consumers_of(self.event_type):
+            raise contracts.ContractViolation(
+                f"{service} subscribes to {self.event_type} but the contract does not list it "
+                "as a consumer; add it to rollcall.messaging.contracts"
+            )
+        settings = settings_of(self.container)
+        self.topology = Topology(settings.namespace, settings.retry_delays)
+        self.queue_name = self.topology.queue(service, self.event_type)
+        self.queue = Queue(self.queue_name, no_declare=True)
+        self.handler_name = f"{service}.{self.method_name}"
+        super().setup()
+
+    # -- receiving -------------------------------------------------------
+    def handle_undecodable(self, message: Any, exc: Exception) -> None:
+        self._park(message, f"invalid: body is not JSON: {exc}", outcome="invalid")
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        props = message.properties
+        headers = message.headers or {}
+        try:
+            payload = contracts.load(self.event_type, headers.get(SCHEMA_HEADER), body)
+            if not props.get("message_id"):
+                raise contracts.ContractViolation("message has no message_id")
+        except contracts.ContractViolation as exc:
+            self._park(message, f"invalid: {exc}", outcome="invalid")
+            return
+        meta = EventMeta(
+            message_id=props["message_id"],
+            correlation_id=str(props.get("correlation_id") or ""),
+            event_type=self.event_type,
+            attempt=int(headers.get(ATTEMPT_HEADER, 0)),
+            redelivered=bool(message.delivery_info.get("redelivered")),
+            handler=self.handler_name,
+        )
+        started = time.monotonic()
+        try:
+            self.container.spawn_worker(
+                self,
+                (payload, meta),
+                {},
+                handle_result=partial(self.handle_result, message, meta, started),
+            )
+        except Exception:  # noqa: BLE001 - container being killed: give it back
+            self.queue_consumer.requeue_message(message)
+
+    def handle_result(self, message, meta, started, worker_ctx, result=None, exc_info=None):  # type: ignore[no-untyped-def]
+        service = self.container.service_name
+        metrics.HANDLER_SECONDS.labels(service, self.event_type).observe(time.monotonic() - started)
+        if exc_info is None:
+            outcome = result if result in ("ok", "duplicate") else "ok"
+            metrics.MESSAGES_HANDLED.labels(service, self.event_type, outcome).inc()
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
+        reason = f"{exc_info[0].__name__}: {exc_info[1]}"
+        attempt = meta.attempt + 1
+        if attempt <= len(self.topology.retry_delays):
+            self._retry(message, attempt, reason)
+        else:
+            self._park(message, f"failed after {meta.attempt} retries: {reason}", outcome="parked")
+        return result, exc_info
+
+    # -- leaving ---------------------------------------------------------
+    def _copy(self, message: Any, exchange: str, routing_key: str, headers: dict[str, Any]) -> Outgoing:
+        props = message.properties
+        body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
+        return Outgoing(
+            exchange=exchange,
+            routing_key=routing_key,
+            body=body,
+            message_id=str(props.get("message_id") or ""),
+            correlation_id=str(props.get("correlation_id") or ""),
+            type=str(props.get("type") or self.event_type),
+            headers={**(message.headers or {}), **headers},
+        )
+
+    def _forward(self, message: Any, outgoing: Outgoing) -> bool:
+        try:
+            self.messaging.publisher.publish([outgoing])
+        except PublishFailed:
+            log.warning("could not forward %s; leaving it to the broker", outgoing.message_id)
+            self.queue_consumer.requeue_message(message)
+            return False
+        self.queue_consumer.ack_message(message)
+        return True
+
+    def _retry(self, message: Any, attempt: int, reason: str) -> None:
+        delay = self.topology.delay_ms(attempt)
+        outgoing = self._copy(
+            message,
+            self.topology.delay_exchange,
+            self.queue_name,
+            {ATTEMPT_HEADER: attempt, DELAY_HEADER: str(delay), REASON_HEADER: reason[:500]},
+        )
+        if self._forward(message, outgoing):
+            service = self.container.service_name
+            metrics.RETRIED.labels(service, self.queue_name).inc()
+            metrics.MESSAGES_HANDLED.labels(service, self.event_type, "retried").inc()
+            log.warning("%s: attempt %d failed (%s); retrying in %d ms", self.handler_name, attempt, reason, delay)
+
+    def _park(self, message: Any, reason: str, *, outcome: str) -> None:
+        outgoing = self._copy(
+            message,
+            "",
+            self.topology.parked,
+            {
+                QUEUE_HEADER: self.queue_name,
+                REASON_HEADER: reason[:2000],
+                PARKED_BY_HEADER: self.handler_name,
+            },
+        )
+        if self._forward(message, outgoing):
+            service = self.container.service_name
+            metrics.PARKED.labels(service, self.queue_name).inc()
+            metrics.MESSAGES_HANDLED.labels(service, self.event_type, outcome).inc()
+            log.error("%s: parked message %s: %s", self.handler_name, outgoing.message_id, reason)
+
+
+subscribe = Subscription.decorator
+
+
+def describe(message_body: bytes) -> str:
+    """A short, safe preview of a parked body for listings."""
+    try:
+        data = json.loads(message_body)
+    except ValueError:
+        return repr(message_body[:80])
+    if isinstance(data, dict):
+        return "{" + ", ".join(sorted(data)[:8]) + "}"
+    return type(data).__name__

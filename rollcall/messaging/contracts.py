@@ -1,0 +1,285 @@
+"""Every event's marshmallow contract, its version and its consumers, in one place.
+
+A producer validates a payload against its contract before it writes it to the
+outbox, so a bug in a producer fails the producer's transaction instead of
+poisoning a consumer. A consumer validates again on receipt; a payload that
+fails is parked with the reason (``ContractViolation``), never dropped.
+
+``CONSUMERS`` is the topology: each event type and the services that consume
+it. Every service declares the whole topology when it starts, so an event
+published before its consumer ever ran waits in the consumer's queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+
+class ContractViolation(ValueError):
+    """A payload does not satisfy its event's contract."""
+
+
+class UnknownEvent(ContractViolation):
+    """An event type no contract describes."""
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class _Lenient(Schema):
+    """For nested items: newer producers may add fields; old consumers ignore them."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+_id = fields.Integer(required=True, validate=validate.Range(min=1))
+_membership_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class BallotSchema(_Strict):
+    ballot_id = _id
+    title = fields.String(required=True)
+    method = fields.String(required=True)
+    seats = fields.Integer(required=True, validate=validate.Range(min=1))
+    candidates = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    area = fields.List(fields.String(), required=True)
+    timetable = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    eligibility = fields.Dict(required=True)
+    seed = fields.String(required=True)
+    phase = fields.String(required=True)
+
+
+class PhaseChangedSchema(_Strict):
+    ballot_id = _id
+    phase = fields.String(required=True, validate=validate.OneOf(["draft", "open", "closed"]))
+    at = fields.String(required=True)
+
+
+class MemberSchema(_Lenient):
+    membership_number = _membership_number
+    title = fields.String(load_default="")
+    first_name = fields.String(required=True)
+    last_name = fields.String(required=True)
+    address_1 = fields.String(load_default="")
+    address_2 = fields.String(load_default="")
+    address_3 = fields.String(load_default="")
+    town = fields.String(load_default="")
+    postcode = fields.String(load_default="")
+    date_of_birth = fields.String(load_default="")
+    association = fields.String(load_default="")
+
+
+class MembersRegisteredSchema(_Strict):
+    ballot_id = _id
+    extract_id = fields.String(required=True)
+    chunk = fields.Integer(required=True, validate=validate.Range(min=0))
+    area = fields.List(fields.String(), required=True)
+    members = fields.List(fields.Nested(MemberSchema), required=True)
+
+
+class DecisionSchema(_Lenient):
+    membership_number = _membership_number
+    decision = fields.String(required=True, validate=validate.OneOf(["match", "review", "no_match"]))
+    elector_id = fields.String(allow_none=True, load_default=None)
+    score = fields.Float(required=True, validate=validate.Range(min=0, max=1))
+    reasons = fields.String(required=True)
+    ward = fields.String(allow_none=True, load_default=None)
+    eligible = fields.Boolean(required=True)
+    exclusion = fields.String(allow_none=True, load_default=None)
+    review_id = fields.Integer(allow_none=True, load_default=None)
+
+
+class MatchOutcomeSchema(_Strict):
+    ballot_id = _id
+    decisions = fields.List(fields.Nested(DecisionSchema), required=True)
+
+
+class VoterSchema(_Lenient):
+    membership_number = _membership_number
+    name = fields.String(required=True)
+    email = fields.String(load_default="")
+    address = fields.List(fields.String(), load_default=list)
+    postcode = fields.String(load_default="")
+
+
+class VotersEnrolledSchema(_Strict):
+    ballot_id = _id
+    voters = fields.List(fields.Nested(VoterSchema), required=True)
+
+
+class VotersWithdrawnSchema(_Strict):
+    ballot_id = _id
+    membership_numbers = fields.List(fields.String(), required=True)
+    reason = fields.String(required=True)
+
+
+class IssuedCodeSchema(VoterSchema):
+    sealed_code = fields.String(required=True)
+    kind = fields.String(load_default="initial")
+    not_before = fields.String(allow_none=True, load_default=None)
+
+
+class CodesIssuedSchema(_Strict):
+    ballot_id = _id
+    codes = fields.List(fields.Nested(IssuedCodeSchema), required=True)
+
+
+class DeliverySchema(_Lenient):
+    membership_number = _membership_number
+    channel = fields.String(required=True, validate=validate.OneOf(["email", "post"]))
+    outcome = fields.String(required=True, validate=validate.OneOf(["sent", "queued", "failed"]))
+    kind = fields.String(load_default="initial")
+    reason = fields.String(load_default="")
+
+
+class MailOutcomeSchema(_Strict):
+    ballot_id = _id
+    deliveries = fields.List(fields.Nested(DeliverySchema), required=True)
+
+
+class BallotMarkedSchema(_Strict):
+    ballot_id = _id
+    membership_number = _membership_number
+    channel = fields.String(required=True, validate=validate.OneOf(["online", "postal"]))
+
+
+class ResultPublishedSchema(_Strict):
+    ballot_id = _id
+    method = fields.String(required=True)
+    winners = fields.List(fields.String(), required=True)
+    bulletin_sha256 = fields.String(required=True)
+
+
+@dataclass(frozen=True)
+class Contract:
+    event_type: str
+    version: int
+    schema: type[Schema]
+    consumers: tuple[str, ...]
+    description: str
+
+
+CONTRACTS: dict[str, Contract] = {
+    c.event_type: c
+    for c in (
+        Contract("ballot.created", 1, BallotSchema, ("tally", "codes"), "A ballot was defined."),
+        Contract(
+            "ballot.phase_changed",
+            1,
+            PhaseChangedSchema,
+            ("tally", "codes", "mailer"),
+            "A ballot opened or closed.",
+        ),
+        Contract(
+            "members.registered",
+            1,
+            MembersRegisteredSchema,
+            ("matching",),
+            "A chunk of accepted extract rows, to be matched to the register.",
+        ),
+        Contract(
+            "members.matched",
+            1,
+            MatchOutcomeSchema,
+            ("registration",),
+            "Members matched to an elector (eligible or excluded by area).",
+        ),
+        Contract(
+            "members.review_needed",
+            1,
+            MatchOutcomeSchema,
+            ("registration",),
+            "Members whose match needs a person's decision.",
+        ),
+        Contract(
+            "members.unmatched",
+            1,
+            MatchOutcomeSchema,
+            ("registration",),
+            "Members not found on the register.",
+        ),
+        Contract(
+            "voters.enrolled",
+            1,
+            VotersEnrolledSchema,
+            ("codes", "tally"),
+            "Eligible members, with the contact details their code goes to.",
+        ),
+        Contract(
+            "voters.withdrawn",
+            1,
+            VotersWithdrawnSchema,
+            ("codes", "tally"),
+            "Members no longer eligible; their codes are revoked.",
+        ),
+        Contract(
+            "codes.issued",
+            1,
+            CodesIssuedSchema,
+            ("mailer",),
+            "Access codes, each sealed for the mailer, with where to send them.",
+        ),
+        Contract("mail.sent", 1, MailOutcomeSchema, ("registration",), "Codes sent or queued."),
+        Contract("mail.failed", 1, MailOutcomeSchema, ("registration",), "Codes not delivered."),
+        Contract(
+            "ballots.marked",
+            1,
+            BallotMarkedSchema,
+            ("registration", "codes"),
+            "A voter's mark on the marked register (who and how, never what).",
+        ),
+        Contract(
+            "result.published",
+            1,
+            ResultPublishedSchema,
+            ("registration",),
+            "A closed ballot was counted and its bulletin board written.",
+        ),
+    )
+}
+
+
+def contract(event_type: str) -> Contract:
+    try:
+        return CONTRACTS[event_type]
+    except KeyError:
+        raise UnknownEvent(f"no contract for event type {event_type!r}") from None
+
+
+def dump(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Validate an outgoing payload; raise ``ContractViolation`` if it breaks the contract."""
+    schema = contract(event_type).schema()
+    try:
+        loaded = schema.load(payload)
+    except ValidationError as exc:
+        raise ContractViolation(f"{event_type}: {exc.messages}") from exc
+    return schema.dump(loaded)
+
+
+def load(event_type: str, version: int | None, payload: Any) -> dict[str, Any]:
+    """Validate an incoming payload; raise ``ContractViolation`` with the reason."""
+    spec = contract(event_type)
+    if version != spec.version:
+        raise ContractViolation(
+            f"{event_type}: schema version {version!r} is not the supported {spec.version}"
+        )
+    if not isinstance(payload, dict):
+        raise ContractViolation(f"{event_type}: payload must be a JSON object")
+    try:
+        return spec.schema().load(payload)
+    except ValidationError as exc:
+        raise ContractViolation(f"{event_type}: {exc.messages}") from exc
+
+
+def consumers_of(event_type: str) -> tuple[str, ...]:
+    return contract(event_type).consumers
+
+
+def events_consumed_by(service: str) -> list[str]:
+    return [c.event_type for c in CONTRACTS.values() if service in c.consumers]

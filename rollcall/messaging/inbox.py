@@ -1,0 +1,49 @@
+"""The inbox: each handled message id, recorded with its effect.
+
+``accept(session, meta, handler)`` inserts (message id, handler) in the
+caller's transaction and says whether this is the first time. The caller does
+its effect only when it is; since both commit together, a redelivered message
+(after a crash between commit and ack, or a duplicate publish from the outbox
+relay) finds its id already there and has no second effect. A concurrent
+duplicate blocks on the primary key until the first commits, then sees it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from rollcall.db import is_postgres
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("message_id", String(64), primary_key=True),
+        Column("handler", String(96), primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+_inbox = Table(
+    "inbox",
+    MetaData(),
+    Column("message_id", String, primary_key=True),
+    Column("handler", String, primary_key=True),
+    Column("processed_at", DateTime(timezone=True)),
+)
+
+
+def accept(session: Session, message_id: str, handler: str) -> bool:
+    """Record ``message_id`` for ``handler``; True if it was not seen before."""
+    insert = postgresql.insert if is_postgres(session.get_bind()) else sqlite.insert
+    result = session.execute(
+        insert(_inbox)
+        .values(message_id=message_id, handler=handler, processed_at=datetime.now(UTC))
+        .on_conflict_do_nothing()
+    )
+    return bool(result.rowcount)

@@ -1,0 +1,217 @@
+"""The transactional outbox, and the relay that empties it.
+
+``emit(session, ...)`` writes an event into the service's ``outbox`` table in
+the caller's transaction: the event exists if and only if the state change it
+describes committed. The relay (``OutboxRelay``, a nameko extension every
+service runs) publishes unsent rows in id order with confirms and marks them
+sent only after the broker confirmed them. A crash between publish and mark
+publishes the batch again; consumers' inboxes make that harmless.
+
+On PostgreSQL the relay claims rows with ``FOR UPDATE SKIP LOCKED`` so several
+replicas of a service share the work; SQLite ignores row locks, so there one
+relay per database is correct (the demo runs one process per service).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from rollcall import metrics
+from rollcall.db import is_postgres
+from rollcall.messaging import contracts
+from rollcall.messaging.publisher import Outgoing, PublishFailed
+from rollcall.messaging.topology import PRODUCER_HEADER, SCHEMA_HEADER
+from rollcall.runtime import Database, Messaging, settings_of
+
+log = logging.getLogger(__name__)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+        Column("message_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(64), nullable=False),
+        Column("correlation_id", String(64), nullable=False),
+        Column("schema_version", Integer, nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Index(
+            "ix_outbox_unpublished",
+            "id",
+            postgresql_where=Column("published_at").is_(None),
+            sqlite_where=Column("published_at").is_(None),
+        ),
+    )
+
+
+_outbox = Table(
+    "outbox",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String),
+    Column("event_type", String),
+    Column("correlation_id", String),
+    Column("schema_version", Integer),
+    Column("payload", Text),
+    Column("created_at", DateTime(timezone=True)),
+    Column("published_at", DateTime(timezone=True)),
+)
+
+
+def emit(
+    session: Session,
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    correlation_id: str | int,
+    message_id: str | None = None,
+) -> str:
+    """Write ``event_type`` to the outbox in ``session``'s transaction; return its message id."""
+    body = contracts.dump(event_type, payload)
+    message_id = message_id or str(uuid.uuid4())
+    session.execute(
+        _outbox.insert().values(
+            message_id=message_id,
+            event_type=event_type,
+            correlation_id=str(correlation_id),
+            schema_version=contracts.contract(event_type).version,
+            payload=json.dumps(body, sort_keys=True, separators=(",", ":")),
+            created_at=datetime.now(UTC),
+        )
+    )
+    return message_id
+
+
+def backlog(session: Session) -> int:
+    return int(
+        session.execute(
+            select(func.count()).select_from(_outbox).where(_outbox.c.published_at.is_(None))
+        ).scalar_one()
+    )
+
+
+def relay_once(factory, publisher, exchange: str, producer: str, batch: int) -> int:  # type: ignore[no-untyped-def]
+    """Publish up to ``batch`` unsent events; return how many were confirmed and marked."""
+    with factory() as session, session.begin():
+        query = (
+            select(_outbox)
+            .where(_outbox.c.published_at.is_(None))
+            .order_by(_outbox.c.id)
+            .limit(batch)
+        )
+        if is_postgres(session.get_bind()):
+            query = query.with_for_update(skip_locked=True)
+        rows = session.execute(query).all()
+        if not rows:
+            return 0
+        publisher.publish(
+            [
+                Outgoing.event(
+                    exchange,
+                    row.event_type,
+                    row.payload,
+                    message_id=row.message_id,
+                    correlation_id=row.correlation_id,
+                    headers={SCHEMA_HEADER: row.schema_version, PRODUCER_HEADER: producer},
+                )
+                for row in rows
+            ]
+        )
+        session.execute(
+            update(_outbox)
+            .where(_outbox.c.id.in_([row.id for row in rows]))
+            .values(published_at=datetime.now(UTC))
+        )
+    metrics.OUTBOX_PUBLISHED.labels(producer).inc(len(rows))
+    return len(rows)
+
+
+class OutboxRelay(DependencyProvider):
+    """Runs the relay loop in a managed green thread for the service's lifetime.
+
+    Declare it on the service class (``relay = OutboxRelay()``). Handlers may
+    call ``self.relay.kick()`` after a commit to publish at once instead of at
+    the next interval.
+    """
+
+    database = Database()
+    messaging = Messaging()
+
+    def __init__(self) -> None:
+        self._running = False
+        self._kick = eventlet.event.Event()
+
+    def setup(self) -> None:
+        self.settings = settings_of(self.container)
+
+    def start(self) -> None:
+        self._running = True
+        self.container.spawn_managed_thread(self._run, identifier="outbox-relay")
+
+    def stop(self) -> None:
+        self._running = False
+        self.kick()
+
+    def kill(self) -> None:
+        self._running = False
+
+    def kick(self) -> None:
+        """Wake the relay now rather than at its next interval."""
+        if not self._kick.ready():
+            self._kick.send(True)
+
+    def get_dependency(self, worker_ctx):  # type: ignore[no-untyped-def]
+        return self
+
+    def _run(self) -> None:
+        service = self.container.service_name
+        interval = self.settings.relay_interval
+        failures = 0
+        while self._running:
+            try:
+                sent = relay_once(
+                    self.database.factory,
+                    self.messaging.publisher,
+                    self.messaging.topology.events_exchange,
+                    service,
+                    self.settings.relay_batch,
+                )
+                failures = 0
+                if sent:
+                    continue
+                with self.database.factory() as session:
+                    metrics.OUTBOX_BACKLOG.labels(service).set(backlog(session))
+            except PublishFailed as exc:
+                failures += 1
+                log.warning("outbox relay of %s could not publish (%s); will retry", service, exc)
+            except Exception:  # noqa: BLE001 - the relay must outlive any one bad loop
+                failures += 1
+                log.exception("outbox relay of %s failed; will retry", service)
+            self._kick = eventlet.event.Event()
+            with eventlet.Timeout(min(interval * (2**failures), 10.0), False):
+                self._kick.wait()

@@ -1,0 +1,71 @@
+"""Every Prometheus metric Rollcall exposes, defined once.
+
+Names follow ``rollcall_<service>_<thing>_<unit>``; kernel metrics shared by
+all services carry a ``service`` label instead. Defining a metric only
+registers it with prometheus-client's default registry: no I/O happens here.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+MESSAGES_HANDLED = Counter(
+    "rollcall_messages_handled_total",
+    "Messages handled, by outcome (ok, duplicate, retried, parked, invalid).",
+    ["service", "event", "outcome"],
+)
+HANDLER_SECONDS = Histogram(
+    "rollcall_handler_seconds",
+    "Time spent in an event handler.",
+    ["service", "event"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+RETRIED = Counter(
+    "rollcall_messages_retried_total", "Messages sent to a delay queue.", ["service", "queue"]
+)
+PARKED = Counter(
+    "rollcall_messages_parked_total", "Messages moved to the parking lot.", ["service", "queue"]
+)
+OUTBOX_BACKLOG = Gauge(
+    "rollcall_outbox_backlog", "Outbox rows not yet confirmed by the broker.", ["service"]
+)
+OUTBOX_PUBLISHED = Counter(
+    "rollcall_outbox_published_total", "Outbox rows published and confirmed.", ["service"]
+)
+MEMBERS_BY_STATE = Gauge(
+    "rollcall_registration_members", "Members of a ballot in each ledger state.", ["ballot", "state"]
+)
+UNACCOUNTED = Gauge(
+    "rollcall_registration_unaccounted_members",
+    "Accepted members of a ballot in no ledger state.",
+    ["ballot"],
+)
+EXTRACT_ROWS = Counter(
+    "rollcall_registration_extract_rows_total",
+    "Extract rows by outcome (accepted, rejected, duplicate).",
+    ["outcome"],
+)
+CONTACT_CHANGES = Counter(
+    "rollcall_registration_contact_changes_total",
+    "Changes to a member's email, address or phone.",
+    ["association", "actor"],
+)
+MATCH_DECISIONS = Counter(
+    "rollcall_matching_decisions_total", "Match decisions by kind.", ["decision"]
+)
+CODES_ISSUED = Counter("rollcall_codes_issued_total", "Access codes issued.")
+CODES_REDEEMED = Counter("rollcall_codes_redeemed_total", "Access codes used to vote.")
+CODES_FAILED = Counter(
+    "rollcall_codes_failed_verifications_total", "Access code checks that failed."
+)
+MAIL = Counter(
+    "rollcall_mailer_mail_total", "Mail by channel and outcome.", ["channel", "outcome"]
+)
+BALLOTS_CAST = Counter("rollcall_tally_ballots_cast_total", "Ballots cast.", ["channel"])
+POSTAL_REFUSED = Counter(
+    "rollcall_tally_postal_refused_total", "Postal papers refused, by reason.", ["reason"]
+)
+GATEWAY_REQUESTS = Counter(
+    "rollcall_gateway_requests_total", "HTTP requests.", ["method", "route", "status"]
+)
+GATEWAY_SECONDS = Histogram("rollcall_gateway_request_seconds", "HTTP request latency.", ["route"])

@@ -1,0 +1,28 @@
+"""Registration's expected exceptions; their names are part of its RPC contract."""
+
+
+class RegistrationError(Exception):
+    code = "registration_error"
+
+
+class BallotNotFound(RegistrationError):
+    code = "ballot_not_found"
+
+
+class BallotInvalid(RegistrationError):
+    code = "ballot_invalid"
+
+
+class ExtractNotFound(RegistrationError):
+    code = "extract_not_found"
+
+
+class ExtractRefused(RegistrationError):
+    code = "extract_refused"
+
+
+class PhaseError(RegistrationError):
+    code = "phase_error"
+
+
+EXPECTED = (BallotNotFound, BallotInvalid, ExtractNotFound, ExtractRefused, PhaseError)

@@ -1,0 +1,116 @@
+"""Tables of the registration service only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from rollcall.tables import add_kernel_tables
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Ballot(Base):
+    __tablename__ = "ballots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(16))
+    seats: Mapped[int] = mapped_column(Integer)
+    candidates: Mapped[list[Any]]
+    area: Mapped[list[Any]]
+    timetable: Mapped[dict[str, Any]]
+    eligibility: Mapped[dict[str, Any]]
+    seed: Mapped[str] = mapped_column(String(64))
+    phase: Mapped[str] = mapped_column(String(16), default="draft")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Extract(Base):
+    __tablename__ = "extracts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(400))
+    header: Mapped[list[Any]]
+    declared_rows: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # receiving | complete | refused
+    refusal: Mapped[str] = mapped_column(Text, default="")
+    received_rows: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ExtractChunk(Base):
+    __tablename__ = "extract_chunks"
+    extract_id: Mapped[str] = mapped_column(ForeignKey("extracts.id"), primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rows: Mapped[int] = mapped_column(Integer)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("ballot_id", "membership_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"))
+    extract_id: Mapped[str] = mapped_column(ForeignKey("extracts.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    membership_number: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(40), default="")
+    first_name: Mapped[str] = mapped_column(String(200))
+    last_name: Mapped[str] = mapped_column(String(200))
+    address_1: Mapped[str] = mapped_column(String(200), default="")
+    address_2: Mapped[str] = mapped_column(String(200), default="")
+    address_3: Mapped[str] = mapped_column(String(200), default="")
+    town: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(16), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    date_of_birth: Mapped[str] = mapped_column(String(10), default="")
+    joined_on: Mapped[str] = mapped_column(String(10), default="")
+    association: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    payment_reference: Mapped[str] = mapped_column(String(64), default="")
+    dues_paid_to: Mapped[str] = mapped_column(String(10), default="")
+    elector_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class RejectedRow(Base):
+    __tablename__ = "rejected_rows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    extract_id: Mapped[str] = mapped_column(ForeignKey("extracts.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    record: Mapped[list[Any]]
+    reasons: Mapped[list[Any]]
+
+
+class DuplicateRow(Base):
+    __tablename__ = "duplicate_rows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    extract_id: Mapped[str] = mapped_column(ForeignKey("extracts.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    membership_number: Mapped[str] = mapped_column(String(64))
+    record: Mapped[list[Any]]
+    first_seen: Mapped[str] = mapped_column(String(120))
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger"
+    __table_args__ = (Index("ix_ledger_ballot_state", "ballot_id", "state"),)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), primary_key=True)
+    membership_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    association: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+add_kernel_tables(Base.metadata)

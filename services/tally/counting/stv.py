@@ -1,0 +1,149 @@
+"""Single transferable vote under the Scottish Local Government Elections Order 2007.
+
+Follows Schedule 1, rules 45-52 (quoted in docs/counting.md):
+
+- quota = floor(valid ballots / (seats + 1)) + 1 (rule 46);
+- a candidate whose total equals or exceeds the quota is deemed elected at the
+  end of the stage it happens (rule 47);
+- one surplus is transferred per stage, the largest first (rule 49); all the
+  candidate's papers go on to their next preference for a *continuing*
+  candidate, each at value = surplus x its value / the candidate's total,
+  truncated to five decimal places (rule 48, weighted inclusive Gregory);
+- with no surplus left to transfer, the lowest continuing candidate is
+  excluded and all their papers move on at the value they arrived with
+  (rules 50-51);
+- once the continuing candidates are no more than the vacancies left, they are
+  all deemed elected and nothing more is transferred (rule 52).
+
+Ties follow ``ties.TieBreaker`` (rules 49(2)-(3), 51(2)). When several
+candidates are deemed elected at one stage, they are declared in order of
+their totals, and that order (ties broken by rule 49(2)-(3)) is also the order
+their equal surpluses are transferred in.
+
+Values are integers in units of 0.00001 of a vote, so the truncation is exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from services.tally.counting.ballots import RankedBallots
+from services.tally.counting.model import CountResult, Stage
+from services.tally.counting.piles import Piles
+from services.tally.counting.ties import TieBreaker
+
+DECIMALS = 5
+UNIT = 10**DECIMALS
+ORDER_PURPOSE = "order of election and of surplus transfer (rule 49)"
+EXCLUDE_PURPOSE = "exclusion (rule 51)"
+LAST_PURPOSE = "order of election (rule 52)"
+
+
+def transfer_values(values: np.ndarray, surplus: int, total: int) -> np.ndarray:
+    """Rule 48(3): each paper's new value, ``value * surplus / total`` truncated."""
+    if surplus * UNIT < 2**63:
+        return values * surplus // total
+    exact = [int(v) * surplus // total for v in values.tolist()]
+    return np.array(exact, dtype=np.int64)
+
+
+def count_stv(ballots: RankedBallots, seats: int, seed: str) -> CountResult:
+    """Count ranked ballots by Scottish STV for ``seats`` seats."""
+    names = ballots.candidates
+    n = len(names)
+    piles = Piles(ballots, UNIT)
+    quota = (ballots.valid // (seats + 1) + 1) * UNIT
+    totals = piles.totals()
+    ties = TieBreaker(seed)
+    index = {name: i for i, name in enumerate(names)}
+    continuing = list(range(n))
+    elected: list[int] = []
+    pending: list[int] = []
+    exhausted = totals[n]
+    lost = 0
+    stages: list[Stage] = []
+    action, subject, surplus = "first preferences", None, None
+    transfers: dict[str, int] = {}
+    moved_out = 0
+
+    while True:
+        snapshot = {name: totals[i] for i, name in enumerate(names)}
+        ties.add_stage(snapshot)
+        reached = [names[c] for c in continuing if totals[c] >= quota]
+        newly = ties.order(reached, snapshot, ORDER_PURPOSE)
+        for name in newly:
+            c = index[name]
+            elected.append(c)
+            continuing.remove(c)
+            piles.withdraw(c)
+            if totals[c] > quota:
+                pending.append(c)
+        last: list[str] = []
+        vacancies = seats - len(elected)
+        if vacancies > 0 and len(continuing) <= vacancies:
+            last = ties.order([names[c] for c in continuing], snapshot, LAST_PURPOSE)
+            elected.extend(index[name] for name in last)
+            continuing.clear()
+        stages.append(
+            Stage(
+                number=ties.stage,
+                action=action,
+                subject=subject,
+                totals=snapshot,
+                transfers=transfers,
+                non_transferable=moved_out,
+                exhausted=exhausted,
+                lost=lost,
+                elected=tuple(newly + last),
+                excluded=(subject,) if action == "exclusion" and subject else (),
+                quota=quota,
+                surplus=surplus,
+                note="last vacancies filled (rule 52)" if last else "",
+            )
+        )
+        if len(elected) >= seats or not continuing:
+            break
+
+        if pending:
+            rank = {c: i for i, c in enumerate(elected)}
+            source = min(pending, key=lambda c: (-totals[c], rank[c]))
+            pending.remove(source)
+            total = totals[source]
+            surplus = total - quota
+            rows = piles.papers_of(source)
+            gained = piles.move(rows, transfer_values(piles.value[rows], surplus, total))
+            totals[source] = quota
+            lost += surplus - sum(gained)
+            action = "surplus transfer"
+        else:
+            low = min(totals[c] for c in continuing)
+            tied = [names[c] for c in continuing if totals[c] == low]
+            source = index[ties.pick(tied, EXCLUDE_PURPOSE, lowest=True)]
+            continuing.remove(source)
+            piles.withdraw(source)
+            gained = piles.move(piles.papers_of(source))
+            surplus = None
+            totals[source] = 0
+            action = "exclusion"
+        subject = names[source]
+        for c in range(n):
+            totals[c] += gained[c]
+        moved_out = gained[n]
+        exhausted += moved_out
+        transfers = {names[c]: gained[c] for c in range(n) if gained[c]}
+        transfers[subject] = -(surplus if surplus is not None else sum(gained))
+
+    return CountResult(
+        method="stv",
+        seats=seats,
+        candidates=names,
+        valid=ballots.valid,
+        invalid=sum(ballots.invalid.values()),
+        invalid_reasons=ballots.invalid,
+        quota=quota,
+        decimals=DECIMALS,
+        winners=[names[c] for c in elected],
+        rounds=tuple(stages),
+        ties=tuple(ties.ties),
+        seed=seed,
+    )

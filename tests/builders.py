@@ -1,0 +1,47 @@
+"""Builders of test data, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.registration.rows import COLUMNS
+
+
+def ballot_definition(**overrides: Any) -> dict[str, Any]:
+    base = {
+        "title": "Selection for Hackney North",
+        "method": "fptp",
+        "seats": 1,
+        "candidates": ["Ada Lovelace", "Mary Seacole", "Sylvia Pankhurst"],
+        "area": ["E05009367", "E05009368"],
+        "timetable": {},
+        "eligibility": {},
+        "seed": "published-seed",
+    }
+    base.update(overrides)
+    return base
+
+
+def member_record(number: str = "M0001", **overrides: str) -> list[str]:
+    row = {
+        "membership_number": number,
+        "title": "Ms",
+        "first_name": "Ada",
+        "last_name": "Byron",
+        "address_1": "Flat 2",
+        "address_2": "10 High Street",
+        "address_3": "",
+        "town": "London",
+        "postcode": "E8 1AA",
+        "email": f"{number.lower()}@example.org",
+        "phone": "",
+        "date_of_birth": "1980-01-01",
+        "joined_on": "2020-01-01",
+        "association": "HACK",
+        "status": "current",
+    }
+    row.update(overrides)
+    return [row[c] for c in COLUMNS]
+
+
+HEADER = list(COLUMNS)

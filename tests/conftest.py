@@ -1,0 +1,68 @@
+"""Shared fixtures: the real PostgreSQL and RabbitMQ (see tests/support.py)."""
+
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402 - nameko needs it before anything else imports socket
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests import support
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    url = os.environ.get("ROLLCALL_TEST_PG")
+    if url is None and support.docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16") as pg:
+            yield pg.get_connection_url().replace("+psycopg2", "")
+        return
+    yield url or "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    url = os.environ.get("ROLLCALL_TEST_AMQP")
+    if url is None and support.docker_available():
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        with RabbitMqContainer("rabbitmq:3.13") as mq:
+            params = mq.get_connection_params()
+            yield f"amqp://guest:guest@{params.host}:{params.port}/"
+        return
+    yield url or "amqp://guest:guest@127.0.0.1:5672/"
+
+
+@pytest.fixture(scope="session")
+def databases(pg_url: str) -> Iterator[support.Databases]:
+    dbs = support.Databases(pg_url)
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def broker(amqp_url: str) -> support.Broker:
+    return support.Broker(amqp_url)
+
+
+@pytest.fixture
+def vhost(broker: support.Broker) -> Iterator[str]:
+    with broker.vhost() as uri:
+        yield uri
+
+
+@pytest.fixture
+def make_settings(vhost: str, databases: support.Databases):  # type: ignore[no-untyped-def]
+    """``make_settings("registration", "matching", **overrides)``: fresh DBs, own vhost."""
+
+    def make(*services: str, **overrides):  # type: ignore[no-untyped-def]
+        urls = {s: databases.fresh(s) for s in services}
+        return support.test_settings(vhost, urls, **overrides)
+
+    return make

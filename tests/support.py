@@ -1,0 +1,159 @@
+"""Test infrastructure: the real broker and database, isolated per test.
+
+Where a Docker engine answers, testcontainers starts PostgreSQL and RabbitMQ;
+otherwise the servers named by ``ROLLCALL_TEST_PG`` and ``ROLLCALL_TEST_AMQP``
+are used (defaulting to the local ones). Neither is optional: if they cannot be
+reached the tests fail loudly, they never skip.
+
+Isolation: each test gets its own RabbitMQ vhost (via ``rabbitmqctl`` when it
+is on this machine) and its own namespace of exchanges and queues, and its
+own PostgreSQL database per service, cloned from a template migrated once per
+run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import sqlalchemy as sa
+from nameko.containers import ServiceContainer
+
+from rollcall.config import Settings, load_settings
+from rollcall.db import upgrade
+from rollcall.runtime import nameko_config
+
+
+def docker_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+def admin_engine(pg_url: str) -> sa.Engine:
+    return sa.create_engine(pg_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+
+def with_database(pg_url: str, name: str) -> str:
+    parts = urlsplit(pg_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+class Databases:
+    """Per-service template databases, migrated once; cheap clones per test."""
+
+    def __init__(self, pg_url: str) -> None:
+        self.pg_url = pg_url
+        self.run_id = uuid.uuid4().hex[:8]
+        self.templates: dict[str, str] = {}
+        self.created: list[str] = []
+        self.engine = admin_engine(pg_url)
+        with self.engine.connect() as c:
+            c.execute(sa.text("select 1"))
+
+    def template(self, service: str) -> str:
+        if service not in self.templates:
+            name = f"rc_tpl_{self.run_id}_{service}"
+            with self.engine.connect() as c:
+                c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            self.created.append(name)
+            upgrade(service, with_database(self.pg_url, name))
+            self.templates[service] = name
+        return self.templates[service]
+
+    def fresh(self, service: str) -> str:
+        template = self.template(service)
+        name = f"rc_{self.run_id}_{uuid.uuid4().hex[:8]}_{service}"
+        with self.engine.connect() as c:
+            c.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        self.created.append(name)
+        return with_database(self.pg_url, name)
+
+    def drop_all(self) -> None:
+        with self.engine.connect() as c:
+            for name in reversed(self.created):
+                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.engine.dispose()
+
+
+class Broker:
+    """Vhost per test where ``rabbitmqctl`` is here; a unique namespace always."""
+
+    def __init__(self, amqp_url: str) -> None:
+        self.amqp_url = amqp_url
+        self.ctl = shutil.which("rabbitmqctl")
+        from kombu import Connection
+
+        with Connection(amqp_url, connect_timeout=5) as conn:
+            conn.ensure_connection(max_retries=1)
+
+    @contextlib.contextmanager
+    def vhost(self) -> Iterator[str]:
+        if not self.ctl:
+            yield self.amqp_url
+            return
+        name = f"rc-test-{uuid.uuid4().hex[:10]}"
+        subprocess.run([self.ctl, "-q", "add_vhost", name], check=True, capture_output=True)
+        subprocess.run(
+            [self.ctl, "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+        )
+        parts = urlsplit(self.amqp_url)
+        try:
+            yield urlunsplit(parts._replace(path="/" + quote(name, safe="")))
+        finally:
+            subprocess.run([self.ctl, "-q", "delete_vhost", name], capture_output=True)
+
+
+def test_settings(amqp_uri: str, database_urls: dict[str, str], **overrides: Any) -> Settings:
+    base = load_settings({})
+    return replace(
+        base,
+        amqp_uri=amqp_uri,
+        namespace=f"rc{uuid.uuid4().hex[:8]}",
+        database_urls=database_urls,
+        metrics_ports={s: 0 for s in ("registration", "matching", "codes", "mailer", "tally", "gateway")},
+        retry_delays=(0.2, 0.4),
+        relay_interval=0.05,
+        **overrides,
+    )
+
+
+@contextlib.contextmanager
+def running(settings: Settings, *service_classes: type, **extra: Any) -> Iterator[list[ServiceContainer]]:
+    """Run services in this process against the real broker; stop them after."""
+    containers = [ServiceContainer(cls, config=nameko_config(settings, **extra)) for cls in service_classes]
+    try:
+        for c in containers:
+            c.start()
+        yield containers
+    finally:
+        for c in containers:
+            c.stop()
+
+
+def rpc_proxy(settings: Settings):  # type: ignore[no-untyped-def]
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    return ClusterRpcProxy(nameko_config(settings), timeout=30)
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):  # type: ignore[no-untyped-def]
+    """Poll ``predicate`` until it returns a truthy value; fail with ``what`` on timeout."""
+    import eventlet
+
+    deadline = eventlet.hubs.get_hub().clock() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if eventlet.hubs.get_hub().clock() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value {value!r}")
+        eventlet.sleep(interval)
