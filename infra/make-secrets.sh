@@ -8,30 +8,44 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/var/secrets"
 mkdir -p "$dir"
-chmod 0700 "$dir"
-umask 077
 
 random() {
     python3 -c 'import secrets; print(secrets.token_urlsafe(32))'
 }
 
+# A Fernet key (url-safe base64 of 32 random bytes), as rollcall.sealing needs.
+fernet_key() {
+    python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'
+}
+
+amqp_uri() {
+    printf 'amqp://rollcall:%s@rabbitmq:5672/\n' "$(cat "$dir/rabbitmq_password")"
+}
+
+rabbitmq_conf() {
+    printf 'default_user = rollcall\ndefault_pass = %s\n' "$(cat "$dir/rabbitmq_password")"
+}
+
+# create NAME COMMAND: write COMMAND's output to NAME unless NAME exists.
 create() {
-    if [ ! -s "$dir/$1" ]; then
-        cat > "$dir/$1"
-        echo "created $dir/$1"
+    name=$1
+    shift
+    if [ ! -s "$dir/$name" ]; then
+        "$@" > "$dir/$name"
+        echo "created $dir/$name"
     fi
 }
 
-for name in postgres_password rabbitmq_password grafana_admin_password \
-            code_key result_signing_key audit_key; do
-    random | create "$name"
-done
+create postgres_password random
+create rabbitmq_password random
+create grafana_admin_password random
+create code_hash_key random
+create mail_seal_key fernet_key
+create amqp_uri amqp_uri
+create rabbitmq.conf rabbitmq_conf
 
-rabbit=$(cat "$dir/rabbitmq_password")
-printf 'amqp://rollcall:%s@rabbitmq:5672/\n' "$rabbit" | create amqp_uri
-printf 'default_user = rollcall\ndefault_pass = %s\n' "$rabbit" | create rabbitmq.conf
-
-# The containers run as other users than the one running this script: the
-# files are readable but the directory stays closed to other users here.
+# The containers run as users other than the one running this script and see
+# each file through its own bind mount, so the files are readable while the
+# directory stays closed to other users of this machine.
 chmod 0644 "$dir"/*
-chmod 0711 "$dir"
+chmod 0700 "$dir"

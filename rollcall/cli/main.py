@@ -1,7 +1,8 @@
 """Entry point of the ``rollcall`` command.
 
 Subcommands live one module each under ``rollcall.cli`` and are imported only
-when they are run, so a slow import (matplotlib, numpy) never taxes the rest.
+when they are run, so a slow import (matplotlib, numpy, nameko) never taxes
+the others, and ``rollcall --help`` imports none of them.
 """
 
 from __future__ import annotations
@@ -10,23 +11,23 @@ import importlib
 
 import click
 
-#: command name -> "module:attribute" of a click command or group.
-COMMANDS: dict[str, str] = {
-    "ballot": "rollcall.cli.ballots:ballot",
-    "extract": "rollcall.cli.ballots:extract",
-    "reconcile": "rollcall.cli.ballots:reconcile",
-    "register": "rollcall.cli.registers:register",
-    "db": "rollcall.cli.ops:db",
-    "replay": "rollcall.cli.ops:replay",
-    "parked": "rollcall.cli.ops:parked",
-    "user": "rollcall.cli.ops:user",
-    "run": "rollcall.cli.ops:run_service",
-    "demo": "rollcall.cli.demo:demo",
-    "verify": "rollcall.cli.verify:verify",
-    "count": "rollcall.cli.count:count",
-    "match": "rollcall.cli.match:match",
-    "synth": "rollcall.cli.match:synth",
-    "audit": "rollcall.cli.audit:audit",
+#: command name -> ("module:attribute" of a click command or group, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ballot": ("rollcall.cli.ballots:ballot", "Create, open, close and show ballots."),
+    "extract": ("rollcall.cli.ballots:extract", "Import membership extracts."),
+    "reconcile": ("rollcall.cli.ballots:reconcile", "Account for every member of a ballot."),
+    "register": ("rollcall.cli.registers:register", "Import and list electoral registers."),
+    "match": ("rollcall.cli.match:match", "Match a members file to a register file."),
+    "synth": ("rollcall.cli.match:synth", "Generate a synthetic register and damaged extract."),
+    "count": ("rollcall.cli.count:count", "Count ballot files (PrefLib, BLT)."),
+    "verify": ("rollcall.cli.verify:verify", "Recount and check a bulletin board."),
+    "audit": ("rollcall.cli.audit:audit", "Verify and show the hash-chained audit logs."),
+    "demo": ("rollcall.cli.demo:demo", "Run a whole demo ballot end to end."),
+    "run": ("rollcall.cli.operations:run_service", "Run one service."),
+    "db": ("rollcall.cli.operations:db", "Migrate service databases."),
+    "parked": ("rollcall.cli.operations:parked", "List parked messages."),
+    "replay": ("rollcall.cli.operations:replay", "Replay parked messages."),
+    "user": ("rollcall.cli.ops:user", "Gateway users and their tokens."),
 }
 
 
@@ -40,11 +41,19 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
-        module_name, attr = target.split(":")
+        module_name, attr = target[0].split(":")
         return getattr(importlib.import_module(module_name), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
 
 
 @click.group(cls=LazyGroup)
 @click.version_option(package_name="rollcall")
 def main() -> None:
     """Rollcall: run a party selection ballot and prove nobody was dropped."""
+
+
+if __name__ == "__main__":
+    main()

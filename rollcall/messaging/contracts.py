@@ -168,7 +168,9 @@ class Contract:
 CONTRACTS: dict[str, Contract] = {
     c.event_type: c
     for c in (
-        Contract("ballot.created", 1, BallotSchema, ("tally", "codes"), "A ballot was defined."),
+        Contract(
+            "ballot.created", 1, BallotSchema, ("tally", "codes", "mailer"), "A ballot was defined."
+        ),
         Contract(
             "ballot.phase_changed",
             1,

@@ -71,7 +71,9 @@ def postcode_phrase(c: Comparison, member: Member) -> str:
     return {
         "exact": "same postcode",
         "near": f"postcode differs by one character ({spaced(m_pc)} / {spaced(e_pc)})",
-        "missing": "no postcode on the party's record" if not m_pc else "no postcode on the register",
+        "missing": "no postcode on the party's record"
+        if not m_pc
+        else "no postcode on the register",
         "district": f"postcode differs but is in the same district ({spaced(m_pc)} / {spaced(e_pc)})",
         "different": f"postcode is in another district ({spaced(m_pc)} / {spaced(e_pc)})",
     }[c.address.postcode]

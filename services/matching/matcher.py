@@ -147,7 +147,9 @@ class Matcher:
         self.source = source
         self.model = model or Model()
 
-    def match(self, members: Sequence[Member], taken: Collection[str] = frozenset()) -> list[Decision]:
+    def match(
+        self, members: Sequence[Member], taken: Collection[str] = frozenset()
+    ) -> list[Decision]:
         """One decision per member, in order; see the module docstring for guarantees."""
         batch = self.source.fetch(members)
         decisions = []
@@ -197,9 +199,7 @@ def _review_reason(
     if taken:
         return "the best fit is already matched to another member"
     if runner is not None and runner.probability >= best.probability / 10:
-        return (
-            f"more than one elector fits ({best.probability:.0%} and {runner.probability:.0%})"
-        )
+        return f"more than one elector fits ({best.probability:.0%} and {runner.probability:.0%})"
     if not strong_address:
         return "the address does not agree well enough to match without a check"
     return f"the evidence is not strong enough to be sure ({best.probability:.0%})"

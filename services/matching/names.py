@@ -205,10 +205,10 @@ def compare_forenames(member: tuple[str, ...], elector: tuple[str, ...]) -> Name
         return NameLevel("sounds", m, e)
     for middle in elector[1:]:
         if len(middle) > 1 and (middle == m or table.equivalent(middle, m)):
-            return NameLevel("middle", m, middle)
+            return NameLevel("middle", m, " ".join(elector))
     for middle in member[1:]:
         if len(middle) > 1 and (middle == e or table.equivalent(middle, e)):
-            return NameLevel("middle", middle, e)
+            return NameLevel("middle", " ".join(member), e)
     return NameLevel("different", m, e)
 
 

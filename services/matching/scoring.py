@@ -1,24 +1,29 @@
 """Fellegi–Sunter scoring of one member against the candidate electors found for them.
 
-Each field comparison has a *level* (from ``addresses`` and ``names``). A level's
-weight is log2(m/u) in bits: m is how often a true pair shows that level, u how
-often a pair of different people does. Names use term frequencies: agreeing on a
-rare surname is worth more than agreeing on SMITH. Two dependencies a naive model
-misses are modelled explicitly:
+The hypotheses are "the member is elector *i*" for each candidate, and "the member
+is not on the register" (they live somewhere, perhaps with registered people). The
+odds of *i* against the last are::
 
-- *Households.* People at one address share surnames (and now and then forenames).
-  When a candidate is at the member's own flat or house, u mixes the household
-  rate with the population rate, so "same surname at the same address" is weak
-  evidence and the forename has to do the work.
-- *Address crowding.* The address weight is m divided by k, the number of
-  candidates whose address agrees with the member's at least as well (a house with
-  two electors says more than a block with two hundred). Combined with the prior
-  odds that a member is on the register at all, this is the prior-plus-address
-  term of Fellegi–Sunter with the address u estimated from the register itself.
+    prior odds  x  P(record | elector i)  /  P(record | someone not on the register)
+
+``P(record | elector i)`` multiplies one likelihood per field: how probable the
+party's address text is if the person lives at *i*'s address (``premise_m`` x
+``postcode_m``), and how probable the recorded forename and surname are given
+*i*'s names (``forename_m``, ``surname_m``: exact, short form, typing slip...).
+
+``P(record | not on the register)`` is one number shared by every candidate: the
+record written for an unregistered person living at any candidate's address, who
+shares the household's surname with probability ``household_surname`` (and now
+and then a forename), or at an address nobody on the register lives at. It is
+what makes "same surname at the same address" weak evidence, and a block of two
+hundred flats weaker evidence than a house of two.
+
+Reported per field (in bits, all summing to the total log-odds) are the classic
+log2(m/u) weights with term-frequency u for names; ``crowding`` is minus log2 of
+how many "other people" could have produced the record.
 
 Guarantees: pure; the same inputs give the same weights; ``score_member`` returns
-candidates sorted best first with posterior probabilities that, together with
-"none of them", sum to one.
+candidates sorted best first with posteriors that, with "none of them", sum to 1.
 """
 
 from __future__ import annotations
@@ -35,19 +40,19 @@ from services.matching.names import (
     compare_forenames,
     compare_middle,
     compare_surnames,
-    fold,
     parse_name,
 )
 from services.matching.records import Elector, Member
 
+#: The frequency assumed for a name never seen on the register.
 F_MIN = 2e-5
 
 
 class NameFrequencies:
     """How common each forename and surname key is on the register (term frequencies).
 
-    For a small register the counts say little, so the frequency is blended with a
-    default in proportion to the register's size.
+    A name never seen counts as rare (``F_MIN``); a seen name on a small register
+    is blended with a default, since a few hundred rows say little about frequency.
     """
 
     def __init__(
@@ -62,8 +67,8 @@ class NameFrequencies:
         self._w = total / (total + 20_000)
 
     def _f(self, count: int, default: float) -> float:
-        if not self.total:
-            return default
+        if count <= 0 or not self.total:
+            return F_MIN
         return self._w * max(count / self.total, F_MIN) + (1 - self._w) * default
 
     def forename(self, value: str) -> float:
@@ -75,49 +80,46 @@ class NameFrequencies:
 
 @dataclass(frozen=True)
 class Model:
-    """The m and u probabilities and thresholds, each with the reason for its value."""
+    """Probabilities and thresholds; docs/matching.md gives the reason for each."""
 
-    #: Share of members who are on the register at the address the party holds.
     on_register: float = 0.9
-    #: P(premise level | true pair); weak levels get a floor on k (register density).
+    #: P(address level | the person lives at the elector's address), per elector.
     premise_m: Mapping[str, float] = field(default_factory=lambda: {
         addr.FLAT_SAME: 0.85, addr.FLAT_UNKNOWN: 0.85, addr.FLAT_DIFFERENT: 0.02,
         addr.STREET: 0.03, addr.POSTCODE: 0.03, addr.AREA: 0.01, addr.NONE: 0.002,
     })  # fmt: skip
-    premise_min_k: Mapping[str, int] = field(default_factory=lambda: {
-        addr.STREET: 40, addr.POSTCODE: 30, addr.AREA: 3000, addr.NONE: 30000,
+    #: Among how many wrong values a wrong level's chance is spread (per elector).
+    premise_spread: Mapping[str, float] = field(default_factory=lambda: {
+        addr.FLAT_DIFFERENT: 6, addr.STREET: 30, addr.POSTCODE: 20, addr.AREA: 2000,
+        addr.NONE: 100_000,
     })  # fmt: skip
-    #: A missing postcode says nothing by itself; its cost is a larger k.
     postcode_m: Mapping[str, float] = field(default_factory=lambda: {
-        "exact": 0.93, "near": 0.04, "missing": 1.0, "district": 0.015, "different": 0.005,
+        "exact": 0.93, "near": 0.04 / 20, "missing": 0.04, "district": 0.015 / 50,
+        "different": 0.01 / 10_000,
     })  # fmt: skip
+    #: P(recorded forename | true forename) by level; "different" is x population.
     forename_m: Mapping[str, float] = field(default_factory=lambda: {
-        "exact": 0.86, "nickname": 0.04, "typo": 0.03, "sounds": 0.01, "middle": 0.03,
-        "initial": 0.98, "different": 0.005,
+        "exact": 0.86, "nickname": 0.04 * 0.3, "typo1": 0.03 * 0.02, "typo2": 0.03 * 0.005,
+        "sounds": 0.01 * 0.2, "middle": 0.05, "initial": 0.03, "different": 0.005,
     })  # fmt: skip
     surname_m: Mapping[str, float] = field(default_factory=lambda: {
-        "exact": 0.89, "punctuation": 0.89, "part": 0.02, "typo": 0.03, "sounds": 0.01,
-        "different": 0.02,
+        "exact": 0.89, "punctuation": 0.89, "part": 0.02 * 0.5, "typo1": 0.03 * 0.02,
+        "typo2": 0.03 * 0.005, "sounds": 0.01 * 0.2, "different": 0.03,
     })  # fmt: skip
-    #: Chance that a particular variant is the one written (a given slip, a nickname).
-    variant_share: Mapping[str, float] = field(default_factory=lambda: {
-        "typo1": 0.02, "typo2": 0.005, "sounds": 0.2, "nickname": 0.3, "part": 0.5,
-    })  # fmt: skip
-    #: u of an initial agreeing by chance (about one name in twelve shares a letter).
-    initial_u: float = 0.08
-    different_u: float = 0.95
-    #: How often two people in one household share a surname, and a forename.
+    #: Share of names starting with a given letter, roughly.
+    initial_share: float = 0.08
     household_surname: float = 0.55
     household_forename: float = 0.02
-    #: Middle names: bits added for agree / initial / conflict / member-only.
-    middle_bits: Mapping[str, float] = field(default_factory=lambda: {
-        "agree": 3.0, "initial": 2.0, "conflict": -3.3, "member_only": -1.0, "absent": 0.0,
+    middle_factor: Mapping[str, float] = field(default_factory=lambda: {
+        "agree": 8.0, "initial": 4.0, "conflict": 0.1, "member_only": 0.5, "absent": 1.0,
     })  # fmt: skip
-    #: P(first and last names swapped | true pair).
     swapped_m: float = 0.01
-    #: Auto-match needs this posterior; at or above ``review_at`` a person decides.
     match_at: float = 0.99
     review_at: float = 0.1
+
+    @property
+    def best_address(self) -> float:
+        return self.premise_m[addr.FLAT_SAME] * self.postcode_m["exact"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +133,6 @@ class Comparison:
     middle: NameLevel
     swapped: bool
     weights: dict[str, float]
-    k: int
     total: float
     probability: float = 0.0
 
@@ -149,135 +150,195 @@ class Comparison:
                 "middle_name": self.middle.level,
                 "swapped_names": self.swapped,
             },
-            "electors_at_least_as_close": self.k,
         }
 
 
-def _ratio_variant(m: float, share: float, tf_elector: float, tf_member: float, exact_m: float) -> float:
-    """P(observed variant | true pair) / P(observed variant | other person)."""
-    produced = m * share
-    return produced / (tf_elector * produced + tf_member * exact_m)
+def _level_key(level: NameLevel) -> str:
+    return f"typo{level.slips}" if level.level == "typo" else level.level
 
 
-def _name_probabilities(
-    level: NameLevel, kind: str, model: Model, freqs: NameFrequencies
-) -> tuple[float, float]:
-    """(m, u) for a forename or surname level; u against a random person."""
-    ms = model.forename_m if kind == "forename" else model.surname_m
-    tf = freqs.forename if kind == "forename" else freqs.surname
-    lv = level.level
-    if lv == "missing":
-        return 1.0, 1.0
-    if lv in ("exact", "punctuation"):
-        key = level.elector.replace(" ", "").replace("-", "") if kind == "surname" else level.elector
-        return ms[lv], tf(key)
-    if lv == "initial":
-        return ms[lv], model.initial_u
-    if lv == "different":
-        return ms[lv], model.different_u
-    m = ms[lv]
-    member_key = _key(level.member, kind)
-    elector_key = _key(level.elector, kind)
-    exact_m = ms["exact"]
-    if lv == "middle":
-        return m, max(tf(member_key) * exact_m, F_MIN)
-    share_key = f"typo{level.slips}" if lv == "typo" else lv
-    share = model.variant_share[share_key]
-    ratio = _ratio_variant(m, share, tf(elector_key), tf(member_key), exact_m)
-    ratio = min(ratio, 0.5 * exact_m / tf(elector_key))
-    return m, m / ratio
+@dataclass(frozen=True, slots=True)
+class _NameHit:
+    forename: NameLevel
+    forename_p: float
+    surname: NameLevel
+    surname_p: float
+    middle: NameLevel
+    middle_factor: float
+
+    @property
+    def may_be_swapped(self) -> bool:
+        return self.forename.level not in ("exact", "nickname") or self.surname.level not in (
+            "exact", "punctuation",
+        )  # fmt: skip
 
 
-def _key(value: str, kind: str) -> str:
-    folded = fold(value)
-    return folded.replace(" ", "").replace("-", "") if kind == "surname" else folded.split(" ")[0]
+class _Names:
+    """Name likelihoods of one member (in one orientation) against many electors.
+
+    ``pop_f`` and ``pop_s`` are the probabilities that a random person's record
+    shows the member's forename and surname: the term frequency of the value
+    itself plus every candidate name it could be a variant of.
+    """
+
+    def __init__(self, member: PersonName, model: Model, freqs: NameFrequencies) -> None:
+        self.member, self.model, self.freqs = member, model, freqs
+        first = member.first
+        if not first:
+            self.pop_f = 1.0
+        elif len(first) == 1:
+            self.pop_f = model.initial_share * model.forename_m["initial"]
+        else:
+            self.pop_f = max(freqs.forename(first) * model.forename_m["exact"], F_MIN)
+        key = member.surname_key
+        self.pop_s = max(freqs.surname(key) * model.surname_m["exact"], F_MIN) if key else 1.0
+        self._base_f = self.pop_f
+        self._cache: dict[tuple[str, ...], _NameHit] = {}
+        self._variants_f: set[str] = set()
+        self._variants_s: set[str] = set()
+
+    def _forename_p(self, level: NameLevel) -> float:
+        lv, m = level.level, self.model.forename_m
+        if lv == "missing":
+            return 1.0
+        if lv == "different":
+            return 0.0
+        if lv == "initial" and len(self.member.first) > 1:
+            return self._base_f / self.model.initial_share
+        return m[_level_key(level)]
+
+    def _surname_p(self, level: NameLevel) -> float:
+        if level.level == "missing":
+            return 1.0
+        if level.level == "different":
+            return 0.0
+        return self.model.surname_m[_level_key(level)]
+
+    def compare(self, elector: PersonName) -> _NameHit:
+        """Levels and likelihoods; "different" gets its likelihood in ``likelihood``."""
+        key = (*elector.forenames, "|", elector.surname)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        fore = compare_forenames(self.member.forenames, elector.forenames)
+        sur = compare_surnames(self.member, elector)
+        middle = compare_middle(self.member.forenames, elector.forenames, fore.level)
+        pf, ps = self._forename_p(fore), self._surname_p(sur)
+        if (
+            fore.level not in ("exact", "different", "missing")
+            and elector.first not in self._variants_f
+        ):
+            self._variants_f.add(elector.first)
+            self.pop_f += self.freqs.forename(elector.first) * pf
+        variant_s = sur.level not in ("exact", "punctuation", "different", "missing")
+        if variant_s and elector.surname_key not in self._variants_s:
+            self._variants_s.add(elector.surname_key)
+            self.pop_s += self.freqs.surname(elector.surname_key) * ps
+        factor = self.model.middle_factor[middle.level]
+        hit = self._cache[key] = _NameHit(fore, pf, sur, ps, middle, factor)
+        return hit
+
+    def likelihood(self, hit: _NameHit) -> tuple[float, float]:
+        """P(recorded forename | elector), P(recorded surname | elector)."""
+        pf, ps = hit.forename_p, hit.surname_p
+        if hit.forename.level == "different":
+            pf = self.model.forename_m["different"] * self.pop_f
+        if hit.surname.level == "different":
+            ps = self.model.surname_m["different"] * self.pop_s
+        return pf, ps
+
+    def household(self, hit: _NameHit) -> float:
+        """P(record's names | an unregistered person in this elector's household)."""
+        pf, ps = self.likelihood(hit)
+        hf, hs = self.model.household_forename, self.model.household_surname
+        return (hf * pf + (1 - hf) * self.pop_f) * (hs * ps + (1 - hs) * self.pop_s)
 
 
-def _bits(m: float, u: float, household: float, share: float) -> float:
-    """log2(m/u) with u mixed between a household member and a random person."""
-    u_mixed = household * (share * m + (1 - share) * u) + (1 - household) * u
-    return math.log2(m / u_mixed)
-
-
-def _household(level: AddressLevel, k_premise: int) -> float:
-    if level.premise == addr.FLAT_SAME:
-        return 1.0
-    if level.premise == addr.FLAT_UNKNOWN:
-        return min(2, k_premise) / k_premise
-    return 0.0
-
-
-def _names(
-    member: PersonName, elector: PersonName, household: float, model: Model, freqs: NameFrequencies
-) -> tuple[float, float, float, NameLevel, NameLevel, NameLevel]:
-    fore = compare_forenames(member.forenames, elector.forenames)
-    sur = compare_surnames(member, elector)
-    middle = compare_middle(member.forenames, elector.forenames, fore.level)
-    fm, fu = _name_probabilities(fore, "forename", model, freqs)
-    sm, su = _name_probabilities(sur, "surname", model, freqs)
-    w_fore = _bits(fm, fu, household, model.household_forename)
-    w_sur = _bits(sm, su, household, model.household_surname)
-    return w_fore, w_sur, model.middle_bits[middle.level], fore, sur, middle
-
-
-def _swapped(member: PersonName) -> PersonName:
-    return parse_name(member.raw_surname, member.raw_forenames)
+def _address_p(level: AddressLevel, model: Model) -> float:
+    spread = model.premise_spread.get(level.premise, 1)
+    return model.premise_m[level.premise] / spread * model.postcode_m[level.postcode]
 
 
 def score_member(
     member: Member, electors: Sequence[Elector], freqs: NameFrequencies, model: Model
 ) -> list[Comparison]:
     """Every candidate scored, best first, each with its posterior probability."""
+    if not electors:
+        return []
     memo: dict[int, AddressLevel] = {}
     levels = []
     for elector in electors:
-        key = id(elector.address)
-        level = memo.get(key)
+        level = memo.get(id(elector.address))
         if level is None:
-            level = memo[key] = compare_addresses(member.address, elector.address)
+            level = memo[id(elector.address)] = compare_addresses(member.address, elector.address)
         levels.append(level)
-    ranks = [lv.rank for lv in levels]
+    normal = _Names(member.name, model, freqs)
+    swapped = _Names(parse_name(member.name.raw_surname, member.name.raw_forenames), model, freqs)
+    hits = [normal.compare(e.name) for e in electors]
+    swap_hits = [
+        swapped.compare(e.name) if h.may_be_swapped else None
+        for e, h in zip(electors, hits, strict=True)
+    ]
+    pc = "exact" if member.address.postcode else "missing"
+    a_best = model.premise_m[addr.FLAT_SAME] * model.postcode_m[pc]
+    pop = normal.pop_f * normal.pop_s
+    at_home = any(lv.rank[0] >= addr.PREMISE_RANK[addr.FLAT_UNKNOWN] for lv in levels)
+    # With nobody registered at the recorded address, someone unregistered lives there.
+    crowd = 0.0 if at_home else 1.0
+    rows = []
+    for elector, level, hit, swap_hit in zip(electors, levels, hits, swap_hits, strict=True):
+        a = _address_p(level, model)
+        household = normal.household(hit)
+        pf, ps = normal.likelihood(hit)
+        mid, fore, sur, middle, is_swapped = (
+            hit.middle_factor,
+            hit.forename,
+            hit.surname,
+            hit.middle,
+            False,
+        )
+        if swap_hit is not None:
+            spf, sps = swapped.likelihood(swap_hit)
+            if model.swapped_m * spf * sps > pf * ps * mid:
+                household = max(household, model.swapped_m * swapped.household(swap_hit))
+                pf, ps, mid, is_swapped = model.swapped_m * spf, sps, 1.0, True
+                fore, sur, middle = swap_hit.forename, swap_hit.surname, NameLevel("absent")
+        crowd += (a / a_best) * household / pop
+        rows.append((elector, level, fore, sur, middle, is_swapped, a, pf, ps, mid))
     prior = math.log2(model.on_register / (1 - model.on_register))
-    swapped_name = _swapped(member.name)
+    crowding = -math.log2(crowd)
     out = []
-    for elector, level, rank in zip(electors, levels, ranks, strict=True):
-        k = sum(1 for r in ranks if r[0] >= rank[0] and r[1] >= rank[1])
-        k_premise = sum(1 for r in ranks if r[0] >= addr.PREMISE_RANK[addr.FLAT_UNKNOWN])
-        k = max(k, model.premise_min_k.get(level.premise, 1))
-        w_addr = math.log2(model.premise_m[level.premise] * model.postcode_m[level.postcode] / k)
-        household = _household(level, max(k_premise, 1))
-        names = _names(member.name, elector.name, household, model, freqs)
-        swapped = False
-        if names[3].level not in ("exact", "nickname") or names[4].level not in ("exact", "punctuation"):
-            alt = _names(swapped_name, elector.name, household, model, freqs)
-            bonus = math.log2(model.swapped_m)
-            if alt[3].level in ("exact", "nickname", "typo") and alt[4].level in (
-                "exact", "punctuation", "typo",
-            ) and sum(alt[:3]) + bonus > sum(names[:3]):  # fmt: skip
-                names, swapped = alt, True
-        w_fore, w_sur, w_mid, fore, sur, middle = names
-        weights = {"prior": prior, "address": w_addr, "forename": w_fore, "surname": w_sur}
-        if w_mid:
-            weights["middle_name"] = w_mid
-        if swapped:
+    for elector, level, fore, sur, middle, is_swapped, a, pf, ps, mid in rows:
+        weights = {
+            "prior": prior,
+            "address": _log2(a / a_best),
+            "forename": _log2(pf / (model.swapped_m if is_swapped else 1.0) / normal.pop_f),
+            "surname": _log2(ps / normal.pop_s),
+        }
+        if mid != 1.0:
+            weights["middle_name"] = math.log2(mid)
+        if is_swapped:
             weights["swapped_names"] = math.log2(model.swapped_m)
+        weights["crowding"] = crowding
         total = sum(weights.values())
-        out.append(Comparison(elector, level, fore, sur, middle, swapped, weights, k, total))
+        out.append(Comparison(elector, level, fore, sur, middle, is_swapped, weights, total))
     return _with_posteriors(out)
 
 
+def _log2(x: float) -> float:
+    return math.log2(x) if x > 0 else -1074.0
+
+
 def _with_posteriors(comparisons: list[Comparison]) -> list[Comparison]:
-    if not comparisons:
-        return []
     top = max(c.total for c in comparisons)
     # Odds against "none of them" (weight 0), scaled by 2**-top to avoid overflow.
     scaled = [2.0 ** (c.total - top) for c in comparisons]
-    none = 2.0**-top if top < 1000 else 0.0
+    none = 2.0 ** min(-top, 1000)
     denominator = none + sum(scaled)
     ranked = [
         Comparison(
             c.elector, c.address, c.forename, c.surname, c.middle, c.swapped,
-            c.weights, c.k, c.total, s / denominator,
+            c.weights, c.total, s / denominator,
         )
         for c, s in zip(comparisons, scaled, strict=True)
     ]  # fmt: skip

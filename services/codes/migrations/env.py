@@ -1,6 +1,6 @@
 """Alembic environment of the codes service."""
 
-from services.codes.models import Base
 from rollcall.migrations_env import run
+from services.codes.models import Base
 
 run(Base.metadata)

@@ -1,6 +1,6 @@
 """Alembic environment of the mailer service."""
 
-from services.mailer.models import Base
 from rollcall.migrations_env import run
+from services.mailer.models import Base
 
 run(Base.metadata)

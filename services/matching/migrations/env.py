@@ -1,6 +1,6 @@
 """Alembic environment of the matching service."""
 
-from services.matching.models import Base
 from rollcall.migrations_env import run
+from services.matching.models import Base
 
 run(Base.metadata)

@@ -1,6 +1,6 @@
 """Alembic environment of the registration service."""
 
-from services.registration.models import Base
 from rollcall.migrations_env import run
+from services.registration.models import Base
 
 run(Base.metadata)

@@ -13,7 +13,9 @@ last preference is excess. Then:
   above 1) and the ballots are read again, until a new candidate reaches the
   quota, the total surplus is at most 0.000001, or it stops falling;
 - once settled with seats still empty, the hopeful candidate with fewest votes
-  is excluded (keep value 0; ties by ``ties.TieBreaker``), one at a time;
+  is excluded (keep value 0; ties by ``ties.TieBreaker``), one at a time, and
+  the keep values are settled again (unless the excluded candidate had no
+  votes, which changes nothing);
 - once the hopeful candidates are no more than the seats left, they are all
   elected.
 
@@ -141,7 +143,8 @@ def count_meek(ballots: RankedBallots, seats: int, seed: str) -> CountResult:
         keep[excluded] = 0
         votes, excess, quota = read()
         action, subject, note = "exclusion", names[excluded], "1 reading of the ballots"
-        settled = False
+        # Excluding a candidate with no votes moves nothing, so what had settled stays settled.
+        settled = settled and low == 0
 
     return CountResult(
         method="meek",

@@ -1,6 +1,6 @@
 """Alembic environment of the tally service."""
 
-from services.tally.models import Base
 from rollcall.migrations_env import run
+from services.tally.models import Base
 
 run(Base.metadata)

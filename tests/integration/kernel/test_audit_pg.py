@@ -1,8 +1,11 @@
 """The audit log on real PostgreSQL: tampering in the database, concurrent appends.
 
-Each test module gets a fresh database (dropped afterwards) on the server at
-``ROLLCALL_TEST_PG`` (default: the local postgres superuser). Tampering is
-done the way an intruder with database access would: plain SQL on the rows.
+The module gets a fresh database (dropped afterwards) on the server of the
+``pg_url`` fixture (``ROLLCALL_TEST_PG``, default the local postgres
+superuser). Tampering is done the way an intruder with database access
+would: plain SQL on the rows. The threads here are green (the test run is
+monkey-patched for nameko); ``make_engine`` makes psycopg2 yield while it
+waits, so two transactions really do contend for the lock in PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,35 +19,30 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import Engine, MetaData, create_engine, text
+from sqlalchemy import Engine, MetaData, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from rollcall import audit
 from rollcall.audit import GENESIS_HASH, NewEntry, append, append_many, audit_table, read_chain
 from rollcall.cli.main import main
+from rollcall.db import make_engine
+from tests import support
 
 pytestmark = pytest.mark.integration
 
-ADMIN_URL = os.environ.get("ROLLCALL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"rollcall_audit_{uuid.uuid4().hex[:12]}"
+def database_url(pg_url: str) -> Iterator[str]:
+    """A database of its own for this module, dropped afterwards."""
+    admin = support.admin_engine(pg_url)
+    name = f"rc_audit_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL at {ADMIN_URL} is required in CI: {exc.orig}")
-        pytest.skip(f"no PostgreSQL at {ADMIN_URL} (set ROLLCALL_TEST_PG): {exc.orig}")
-    try:
-        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        yield support.with_database(pg_url, name)
     finally:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -53,7 +51,7 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine(database_url)
+    engine = make_engine(database_url)
     metadata = MetaData()
     audit_table(metadata)
     metadata.drop_all(engine)
@@ -122,7 +120,7 @@ def test_text_fields_round_trip_so_the_hash_is_stable(engine: Engine) -> None:
 
 def test_an_edited_row_is_named(engine: Engine, database_url: str) -> None:
     seed(engine, 5)
-    tamper(engine, "UPDATE audit_log SET details = '{\"field\":\"email\"}' WHERE seq = 3")
+    tamper(engine, 'UPDATE audit_log SET details = \'{"field":"email"}\' WHERE seq = 3')
     result = verify_cli(database_url)
     assert result.exit_code == 1, result.output
     assert "2 of 5 entries good" in result.output

@@ -1,0 +1,51 @@
+# The README's commands. `make install` once on a fresh machine; then
+# `make demo` runs a demo ballot and `make test` runs every check CI runs.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+MEMBERS ?= 2000
+SEED ?= 11
+
+.PHONY: install demo test lint typecheck unit integration faults e2e bench clean
+
+$(BIN)/rollcall: pyproject.toml constraints.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(BIN)/rollcall
+
+demo: install
+	$(BIN)/rollcall demo --members $(MEMBERS) --seed $(SEED) --report var/demo-report.json
+
+lint: install
+	$(BIN)/ruff check rollcall services gateway tests bench
+	$(BIN)/ruff format --check rollcall services gateway tests bench
+
+typecheck: install
+	$(BIN)/mypy rollcall/config.py rollcall/audit.py rollcall/messaging/contracts.py \
+	  rollcall/messaging/topology.py rollcall/sealing.py services/codes/issuing.py \
+	  services/registration/rows.py services/registration/ledger.py \
+	  services/tally/counting services/tally/ballotfiles.py
+
+test: lint typecheck
+	$(BIN)/pytest -q tests
+
+unit: install
+	$(BIN)/pytest -q tests/unit
+
+integration: install
+	$(BIN)/pytest -q tests/integration
+
+faults: install
+	$(BIN)/pytest -q tests/faults
+
+e2e: install
+	$(BIN)/pytest -q tests/e2e
+
+bench: install
+	$(BIN)/python bench/pipeline.py
+
+clean:
+	rm -rf var/demo var/db

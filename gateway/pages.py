@@ -1,0 +1,138 @@
+"""The plain HTML voting page: choose the ballot, enter the code, pick, get a receipt.
+
+No JavaScript: every step is a form posting back to the gateway. Pages are
+built from the templates in ``gateway/templates`` with ``string.Template``;
+every value put into a page is HTML-escaped here first, so a candidate named
+``<script>`` is shown, never run.
+
+How a voter picks follows the counting method: preferences in order for
+``irv``, ``stv`` and ``meek``; one mark (or up to ``seats``) for ``fptp``;
+any number for ``approval``.
+"""
+
+from __future__ import annotations
+
+import functools
+from html import escape
+from pathlib import Path
+from string import Template
+from typing import Any
+from urllib.parse import quote
+
+from werkzeug.wrappers import Request, Response
+
+from gateway import errors
+from gateway.web import SECURITY_HEADERS
+
+TEMPLATES = Path(__file__).parent / "templates"
+RANKED = ("irv", "stv", "meek")
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+_SUFFIXES = {1: "st", 2: "nd", 3: "rd"}
+
+
+@functools.cache
+def _template(name: str) -> Template:
+    return Template((TEMPLATES / name).read_text(encoding="utf-8"))
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else _SUFFIXES.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def page(heading: str, content: str, message: str = "", *, ok: bool = False) -> str:
+    """A whole page; ``heading`` and ``message`` are escaped, ``content`` is markup."""
+    if message:
+        css = "done" if ok else "error"
+        role = "status" if ok else "alert"
+        message = f'<p class="{css}" role="{role}">{escape(message)}</p>'
+    return _template("page.html").substitute(
+        title=escape(heading), heading=escape(heading), message=message, content=content
+    )
+
+
+def ballot_picker(message: str = "", ballot: str = "") -> str:
+    content = _template("ballot.html").substitute(ballot=escape(ballot))
+    return page("Vote", content, message)
+
+
+def instructions(method: str, seats: int) -> str:
+    if method in RANKED:
+        return (
+            "Put the candidates in order of preference: your favourite first. "
+            "You may stop whenever you like."
+        )
+    if method == "approval":
+        return "Tick every candidate you approve of."
+    if seats == 1:
+        return "Choose one candidate."
+    return f"Choose up to {seats} candidates."
+
+
+def _ranked(candidates: list[str], selected: list[str]) -> str:
+    rows = []
+    for i in range(1, len(candidates) + 1):
+        chosen = selected[i - 1] if i <= len(selected) else ""
+        options = ['<option value="">(no preference)</option>'] + [
+            f'<option value="{escape(c)}"{" selected" if c == chosen else ""}>{escape(c)}</option>'
+            for c in candidates
+        ]
+        rows.append(
+            f'    <label for="choice-{i}">{_ordinal(i)} preference</label>\n'
+            f'    <select id="choice-{i}" name="choice">{"".join(options)}</select>'
+        )
+    return "\n".join(rows)
+
+
+def _marks(candidates: list[str], selected: list[str], kind: str) -> str:
+    rows = []
+    for i, candidate in enumerate(candidates, start=1):
+        checked = " checked" if candidate in selected else ""
+        rows.append(
+            f'    <div class="option"><input type="{kind}" id="choice-{i}" name="choice" '
+            f'value="{escape(candidate)}"{checked}>'
+            f'<label for="choice-{i}">{escape(candidate)}</label></div>'
+        )
+    return "\n".join(rows)
+
+
+def vote_form(ballot: dict[str, Any], message: str = "", selected: list[str] | None = None) -> str:
+    """The voting form for ``ballot`` (as ``registration.get_ballot`` returns it)."""
+    candidates = [str(c) for c in ballot.get("candidates", [])]
+    method = str(ballot.get("method", ""))
+    seats = int(ballot.get("seats", 1))
+    chosen = selected or []
+    if method in RANKED:
+        choices = _ranked(candidates, chosen)
+    else:
+        kind = "radio" if method == "fptp" and seats == 1 else "checkbox"
+        choices = _marks(candidates, chosen, kind)
+    content = _template("vote.html").substitute(
+        ballot_id=escape(str(ballot.get("ballot_id", ""))),
+        instructions=escape(instructions(method, seats)),
+        choices=choices,
+    )
+    return page(str(ballot.get("title") or "Vote"), content, message)
+
+
+def receipt_page(ballot_id: int, title: str, receipt: str) -> str:
+    content = _template("receipt.html").substitute(
+        receipt=escape(receipt),
+        check_url=escape(f"/api/ballots/{ballot_id}/receipts/{quote(receipt, safe='')}"),
+    )
+    return page(title or "Vote", content)
+
+
+def html_response(status: int, text: str) -> Response:
+    response = Response(text, status=status, mimetype="text/html")
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Security-Policy"] = CSP
+    return response
+
+
+def html_error(answer: errors.Answer, request: Request | None = None) -> Response:
+    """An error as the ballot-choosing page, the message in plain words."""
+    return html_response(answer.status, ballot_picker(answer.body["error"]["message"]))

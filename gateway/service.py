@@ -1,0 +1,281 @@
+"""The gateway: HTTP in front of the services, and the users who may use it.
+
+Entry points only. Each HTTP route reads the request, asks ``gateway.auth``
+whether it may happen (before any remote call), calls the service that owns
+the data, writes privileged actions and refusals to the gateway's audit log
+with the actor, and answers. Errors become responses in ``gateway.web``
+through the one table in ``gateway.errors``.
+
+Voters hold no token: on ``/api/ballots/<id>/votes`` and the HTML page the
+access code is the credential, checked by the codes service. Nothing here
+logs or stores a code or a vote.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nameko.exceptions import RemoteError
+from nameko.rpc import rpc
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from werkzeug.wrappers import Request, Response
+
+from gateway import auth, pages, users
+from gateway.errors import RPC_EXPECTED, Forbidden, GatewayError, InvalidRequest, ServiceUnavailable
+from gateway.remote import Remote
+from gateway.schemas import (
+    AssociationQuery,
+    DecisionSchema,
+    PostalBatchSchema,
+    VoteSchema,
+    load,
+)
+from gateway.web import answer_for, json_response, read_json, route
+from rollcall.runtime import Metrics, Store
+
+OPENAPI = Path(__file__).parent / "openapi.yaml"
+BALLOT = "/api/ballots/<int:ballot_id>"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _source(request: Request) -> str:
+    return f"http:{request.remote_addr or '-'}"
+
+
+class GatewayService:
+    name = "gateway"
+
+    store = Store()
+    remote = Remote()
+    metrics = Metrics()
+
+    # -- users (RPC, for the CLI) ----------------------------------------------
+    @rpc(expected_exceptions=RPC_EXPECTED)
+    def add_user(
+        self, name: str, role: str, association: str | None = None, actor: str = "cli"
+    ) -> dict[str, Any]:
+        with self.store.transaction() as session:
+            return users.add(
+                session,
+                name=name,
+                role=role,
+                association=association,
+                actor=actor,
+                token=auth.new_token(),
+                now=_now(),
+            )
+
+    @rpc(expected_exceptions=RPC_EXPECTED)
+    def revoke_user(self, user_id: int, actor: str = "cli") -> dict[str, Any]:
+        with self.store.transaction() as session:
+            return users.revoke(session, user_id=int(user_id), actor=actor, now=_now())
+
+    @rpc
+    def list_users(self) -> list[dict[str, Any]]:
+        with self.store.transaction() as session:
+            return users.listing(session)
+
+    # -- access ----------------------------------------------------------------
+    def _principal(self, request: Request, action: str, subject: str) -> auth.Principal:
+        """The caller, if their role may perform ``action``; else 401 or 403."""
+        token = auth.bearer_token(request.headers.get("Authorization"))
+        with self.store.transaction() as session:
+            principal = users.authenticate(session, token)
+        self._refuse_if(request, principal, action, subject, auth.refusals(principal, action))
+        return principal
+
+    def _scoped(
+        self, request: Request, action: str, subject: str
+    ) -> tuple[auth.Principal, str | None]:
+        """The caller and the association the request may cover."""
+        principal = self._principal(request, action, subject)
+        query = load(AssociationQuery(), request.args.to_dict())
+        association, reasons = auth.scope(principal, query["association"])
+        self._refuse_if(request, principal, action, subject, reasons)
+        return principal, association
+
+    def _refuse_if(
+        self,
+        request: Request,
+        principal: auth.Principal,
+        action: str,
+        subject: str,
+        reasons: list[str],
+    ) -> None:
+        if not reasons:
+            return
+        reason = "; ".join(reasons)
+        self._record(request, principal, "access.refused", subject, {"action": action}, reason)
+        raise Forbidden(reason[:1].upper() + reason[1:] + ".")
+
+    def _record(
+        self,
+        request: Request,
+        principal: auth.Principal,
+        action: str,
+        subject: str,
+        details: dict[str, Any] | None = None,
+        reason: str = "",
+    ) -> None:
+        with self.store.transaction() as session:
+            users.record(
+                session,
+                principal,
+                action=action,
+                subject=subject,
+                source=_source(request),
+                details=details,
+                reason=reason,
+                now=_now(),
+            )
+
+    # -- voters ------------------------------------------------------------------
+    def _vote(self, ballot_id: int, vote: dict[str, Any], client: str) -> str:
+        voter = self.remote.codes.verify_code(ballot_id, vote["code"], client)
+        cast = self.remote.tally.cast_ballot(
+            ballot_id, voter["membership_number"], vote["choices"], "online"
+        )
+        return str(cast["receipt"])
+
+    @route("POST", f"{BALLOT}/votes")
+    def cast_vote(self, request: Request, ballot_id: int) -> Response:
+        vote = load(VoteSchema(), read_json(request))
+        receipt = self._vote(ballot_id, vote, request.remote_addr or "")
+        return json_response(201, {"receipt": receipt})
+
+    @route("GET", f"{BALLOT}/receipts/<receipt>")
+    def get_receipt(self, request: Request, ballot_id: int, receipt: str) -> Response:
+        return json_response(200, self.remote.tally.get_receipt(ballot_id, receipt))
+
+    @route("GET", f"{BALLOT}/result")
+    def get_result(self, request: Request, ballot_id: int) -> Response:
+        return json_response(200, self.remote.tally.get_result(ballot_id))
+
+    @route("GET", f"{BALLOT}/bulletin")
+    def get_bulletin(self, request: Request, ballot_id: int) -> Response:
+        return json_response(200, self.remote.tally.get_bulletin(ballot_id))
+
+    # -- scrutiny and operations ---------------------------------------------------
+    @route("GET", f"{BALLOT}/marked-register")
+    def get_marked_register(self, request: Request, ballot_id: int) -> Response:
+        subject = f"ballot:{ballot_id}"
+        principal = self._principal(request, "read_marked_register", subject)
+        register = self.remote.tally.get_marked_register(ballot_id)
+        self._record(request, principal, "marked_register.read", subject)
+        return json_response(200, register)
+
+    @route("POST", f"{BALLOT}/postal-batches")
+    def enter_postal_batch(self, request: Request, ballot_id: int) -> Response:
+        subject = f"ballot:{ballot_id}"
+        principal = self._principal(request, "enter_postal_batch", subject)
+        batch = load(PostalBatchSchema(), read_json(request))
+        result = self.remote.tally.enter_postal_batch(
+            ballot_id, batch["batch_id"], principal.actor, batch["papers"]
+        )
+        # Counts only: which paper carried which choices never reaches the log.
+        summary = {
+            "batch_id": batch["batch_id"],
+            "papers": len(batch["papers"]),
+            "entered": result.get("entered"),
+            "refused": len(result.get("refused") or []),
+            "duplicate_batch": bool(result.get("duplicate_batch")),
+        }
+        self._record(request, principal, "postal_batch.entered", subject, summary)
+        return json_response(200 if summary["duplicate_batch"] else 201, result)
+
+    @route("GET", f"{BALLOT}/reconciliation")
+    def get_reconciliation(self, request: Request, ballot_id: int) -> Response:
+        subject = f"ballot:{ballot_id}"
+        principal, association = self._scoped(request, "read_reconciliation", subject)
+        report = self.remote.registration.reconcile(ballot_id, association=association)
+        self._record(
+            request, principal, "reconciliation.read", subject, {"association": association}
+        )
+        return json_response(200, report)
+
+    # -- match reviews ------------------------------------------------------------
+    @route("GET", f"{BALLOT}/reviews")
+    def list_reviews(self, request: Request, ballot_id: int) -> Response:
+        subject = f"ballot:{ballot_id}"
+        principal, association = self._scoped(request, "list_reviews", subject)
+        reviews = self.remote.matching.list_reviews(ballot_id, association)
+        self._record(request, principal, "reviews.listed", subject, {"association": association})
+        return json_response(200, reviews)
+
+    @route("POST", "/api/reviews/<int:review_id>/decision")
+    def decide_review(self, request: Request, review_id: int) -> Response:
+        subject = f"review:{review_id}"
+        principal = self._principal(request, "decide_review", subject)
+        decision = load(DecisionSchema(), read_json(request))
+        review = self.remote.matching.get_review(review_id)
+        reasons = auth.review_refusals(principal, review.get("association"))
+        self._refuse_if(request, principal, "decide_review", subject, reasons)
+        result = self.remote.matching.decide_review(
+            review_id, decision["elector_id"], principal.actor, decision["reason"]
+        )
+        self._record(
+            request,
+            principal,
+            "review.decided",
+            subject,
+            {"elector_id": decision["elector_id"], "association": review.get("association")},
+            decision["reason"],
+        )
+        return json_response(200, result)
+
+    # -- the service itself ----------------------------------------------------------
+    @route("GET", "/healthz")
+    def healthz(self, request: Request) -> Response:
+        try:
+            with self.store.transaction() as session:
+                session.execute(text("select 1"))
+        except OperationalError as exc:
+            raise ServiceUnavailable("the gateway's database cannot be reached") from exc
+        return json_response(200, {"status": "ok"})
+
+    @route("GET", "/openapi.yaml")
+    def openapi(self, request: Request) -> Response:
+        return Response(OPENAPI.read_text(encoding="utf-8"), mimetype="application/yaml")
+
+    # -- the HTML voting page -----------------------------------------------------
+    def _ballot_page(
+        self, ballot_id: int, message: str = "", status: int = 200, selected: list[str] | None = None
+    ) -> Response:
+        ballot = self.remote.registration.get_ballot(ballot_id)
+        return pages.html_response(status, pages.vote_form(ballot, message, selected))
+
+    @route("GET", "/", render=pages.html_error)
+    def index(self, request: Request) -> Response:
+        return self.vote_page(request)
+
+    @route("GET", "/vote", render=pages.html_error)
+    def vote_page(self, request: Request) -> Response:
+        raw = request.args.get("ballot", "").strip()
+        if not raw:
+            return pages.html_response(200, pages.ballot_picker())
+        if not raw.isdigit():
+            raise InvalidRequest("A ballot number is made of digits only.")
+        return self._ballot_page(int(raw))
+
+    @route("POST", "/vote", render=pages.html_error)
+    def vote_form(self, request: Request) -> Response:
+        raw = request.form.get("ballot_id", "").strip()
+        if not raw.isdigit():
+            raise InvalidRequest("A ballot number is made of digits only.")
+        ballot_id = int(raw)
+        choices = [c for c in request.form.getlist("choice") if c]
+        try:
+            vote = load(VoteSchema(), {"code": request.form.get("code", ""), "choices": choices})
+            receipt = self._vote(ballot_id, vote, request.remote_addr or "")
+        except (GatewayError, RemoteError) as exc:
+            answer = answer_for(exc, request, "/vote")
+            message = answer.body["error"]["message"]
+            return self._ballot_page(ballot_id, message, answer.status, choices)
+        title = str(self.remote.registration.get_ballot(ballot_id).get("title", ""))
+        return pages.html_response(201, pages.receipt_page(ballot_id, title, receipt))

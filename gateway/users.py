@@ -1,0 +1,141 @@
+"""The gateway's users, in the caller's transaction: add, revoke, list, authenticate.
+
+Guarantees:
+
+- A token leaves ``add`` once, in its return value, and is stored only as
+  its hash; nothing here can read a token back.
+- Adding and revoking a user append to the gateway's audit log in the same
+  transaction, with the actor who did it: the entry commits if and only if
+  the change does.
+- ``authenticate`` tells a missing token, an unknown one and a revoked one
+  apart (all 401s); it never compares tokens in clear.
+- ``record`` appends any other privileged action (or refusal) to the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway import auth
+from gateway.errors import InvalidToken, InvalidUser, TokenRevoked, Unauthenticated, UserNotFound
+from gateway.models import User
+from rollcall import audit
+
+
+def _as_dict(user: User) -> dict[str, Any]:
+    return {
+        "user_id": user.id,
+        "name": user.name,
+        "role": user.role,
+        "association": user.association,
+        "created_at": user.created_at.isoformat(),
+        "created_by": user.created_by,
+        "revoked_at": user.revoked_at.isoformat() if user.revoked_at else None,
+        "revoked_by": user.revoked_by,
+        "is_revoked": user.revoked_at is not None,
+    }
+
+
+def add(
+    session: Session,
+    *,
+    name: str,
+    role: str,
+    association: str | None,
+    actor: str,
+    token: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Create a user holding ``token``; return ``{"user_id", "token"}``."""
+    name = name.strip() if isinstance(name, str) else ""
+    association = association.strip() if isinstance(association, str) else None
+    problems = auth.user_problems(name, role if isinstance(role, str) else "", association or None)
+    if problems:
+        raise InvalidUser("; ".join(problems))
+    user = User(
+        name=name,
+        role=role,
+        association=association or None,
+        token_hash=auth.token_hash(token),
+        created_at=now,
+        created_by=actor,
+    )
+    session.add(user)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        source="rpc",
+        action="user.added",
+        subject=f"user:{user.id}",
+        details={"name": name, "role": role, "association": user.association},
+        at=now,
+    )
+    return {"user_id": user.id, "token": token}
+
+
+def revoke(session: Session, *, user_id: int, actor: str, now: datetime) -> dict[str, Any]:
+    """Revoke ``user_id``'s token; revoking twice changes nothing the second time."""
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise UserNotFound(f"there is no user {user_id}")
+    already = user.revoked_at is not None
+    if not already:
+        user.revoked_at = now
+        user.revoked_by = actor
+        audit.append(
+            session,
+            actor=actor,
+            source="rpc",
+            action="user.revoked",
+            subject=f"user:{user.id}",
+            details={"name": user.name, "role": user.role},
+            at=now,
+        )
+    return {**_as_dict(user), "already_revoked": already}
+
+
+def listing(session: Session) -> list[dict[str, Any]]:
+    """Every user, oldest first, without any token material."""
+    return [_as_dict(u) for u in session.scalars(select(User).order_by(User.id))]
+
+
+def authenticate(session: Session, token: str | None) -> auth.Principal:
+    """The user holding ``token``; ``Unauthenticated``, ``InvalidToken`` or ``TokenRevoked``."""
+    if token is None:
+        raise Unauthenticated()
+    user = session.scalar(select(User).where(User.token_hash == auth.token_hash(token)))
+    if user is None:
+        raise InvalidToken()
+    if user.revoked_at is not None:
+        raise TokenRevoked()
+    return auth.Principal(user.id, user.name, user.role, user.association)
+
+
+def record(
+    session: Session,
+    principal: auth.Principal,
+    *,
+    action: str,
+    subject: str,
+    source: str,
+    now: datetime,
+    details: Mapping[str, Any] | None = None,
+    reason: str = "",
+) -> None:
+    """Append a privileged action (or its refusal) by ``principal`` to the audit log."""
+    audit.append(
+        session,
+        actor=principal.actor,
+        source=source,
+        action=action,
+        subject=subject,
+        details={"user_id": principal.user_id, **(details or {})},
+        reason=reason,
+        at=now,
+    )

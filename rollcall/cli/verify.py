@@ -1,0 +1,42 @@
+"""``rollcall verify``: recount a bulletin board and check it was not altered."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def verify(file: Path, as_json: bool) -> None:
+    """Check a bulletin board FILE: its SHA-256, its paper count, and a full recount.
+
+    Exits 0 only if the checksum matches, no receipt repeats, the papers
+    number what the turnout says, and recounting the papers reproduces the
+    published winners and every stage.
+    """
+    from services.tally import bulletin
+
+    try:
+        board = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"{file}: cannot read a bulletin board: {exc}") from None
+    if not isinstance(board, dict):
+        raise click.ClickException(f"{file}: a bulletin board is a JSON object")
+    problems = bulletin.check(board)
+    if as_json:
+        click.echo(json.dumps({"file": str(file), "ok": not problems, "problems": problems}))
+    else:
+        for p in problems:
+            click.echo(f"FAIL: {p}")
+        if not problems:
+            counts = board["counts"]
+            click.echo(
+                f"OK: {len(board['ballots'])} papers, checksum {board['sha256']}, "
+                f"recount reproduces winners {', '.join(counts['winners'])}"
+            )
+    sys.exit(1 if problems else 0)

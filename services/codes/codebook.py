@@ -1,0 +1,151 @@
+"""Issuing, checking, redeeming and revoking access codes, in the caller's transaction.
+
+Guarantees:
+
+- One live code per voter per ballot (a unique key): an ``voters.enrolled``
+  event seen again, or naming a voter who already has a code, makes no
+  second code and sends no second letter.
+- A code is sealed for the mailer (``rollcall.sealing``) in the
+  ``codes.issued`` event and exists in clear nowhere else.
+- ``check`` records every failure before it answers, and after
+  ``MAX_FAILURES`` failures from one client in ``WINDOW`` it refuses even a
+  good code (lockout), so guessing is hopeless: 83 bits against ten tries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rollcall import metrics, sealing
+from rollcall.messaging.outbox import emit
+from services.codes import issuing
+from services.codes.errors import BallotNotOpen, InvalidCode, LockedOut, MalformedCode
+from services.codes.models import AccessCode, BallotPhase, FailedAttempt
+
+MAX_FAILURES = 10
+WINDOW = timedelta(minutes=15)
+
+
+def record_phase(session: Session, ballot_id: int, phase: str, cooling_off_hours: int | None = None) -> None:
+    row = session.get(BallotPhase, ballot_id)
+    if row is None:
+        row = BallotPhase(ballot_id=ballot_id, phase=phase, cooling_off_hours=cooling_off_hours or 0)
+        session.add(row)
+    elif phase != "draft" or row.phase == "draft":
+        row.phase = phase
+    if cooling_off_hours is not None:
+        row.cooling_off_hours = cooling_off_hours
+
+
+def issue(
+    session: Session,
+    *,
+    key: bytes,
+    seal_key: bytes,
+    ballot_id: int,
+    voters: list[dict[str, Any]],
+    now: datetime,
+    generate: Callable[[], str] = issuing.generate,
+) -> int:
+    """Issue a code to each voter that has none; emit one ``codes.issued``; return how many."""
+    numbers = [v["membership_number"] for v in voters]
+    have = set(
+        session.scalars(
+            select(AccessCode.membership_number).where(
+                AccessCode.ballot_id == ballot_id, AccessCode.membership_number.in_(numbers)
+            )
+        )
+    )
+    issued = []
+    for voter in voters:
+        if voter["membership_number"] in have:
+            continue
+        code = generate()
+        session.add(
+            AccessCode(
+                ballot_id=ballot_id,
+                membership_number=voter["membership_number"],
+                code_hash=issuing.code_hash(key, ballot_id, code),
+                status="issued",
+                generation=1,
+                issued_at=now,
+                valid_from=now,
+            )
+        )
+        have.add(voter["membership_number"])
+        issued.append({**voter, "sealed_code": sealing.seal(seal_key, issuing.formatted(code)), "kind": "initial"})
+    if issued:
+        emit(session, "codes.issued", {"ballot_id": ballot_id, "codes": issued}, correlation_id=ballot_id)
+    metrics.CODES_ISSUED.inc(len(issued))
+    return len(issued)
+
+
+def _failures(session: Session, client: str, now: datetime) -> FailedAttempt:
+    window = now.replace(second=0, microsecond=0) - timedelta(minutes=now.minute % 15)
+    row = session.get(FailedAttempt, (client, window), with_for_update=True)
+    if row is None:
+        row = FailedAttempt(client=client, window_start=window, count=0)
+        session.add(row)
+    return row
+
+
+def check(session: Session, *, key: bytes, ballot_id: int, raw: str, client: str, now: datetime) -> str | Exception:
+    """The voter a code belongs to, or the exception to raise (after this transaction commits)."""
+    phase = session.get(BallotPhase, ballot_id)
+    if phase is None or phase.phase != "open":
+        return BallotNotOpen(f"ballot {ballot_id} is not open for voting")
+    failures = _failures(session, client, now)
+    if failures.count >= MAX_FAILURES:
+        metrics.CODES_FAILED.inc()
+        return LockedOut("too many wrong access codes from here; try again in 15 minutes")
+    try:
+        code = issuing.normalise(raw)
+    except issuing.MalformedCodeError as exc:
+        failures.count += 1
+        metrics.CODES_FAILED.inc()
+        return MalformedCode(str(exc))
+    row = session.scalar(
+        select(AccessCode).where(AccessCode.code_hash == issuing.code_hash(key, ballot_id, code))
+    )
+    if row is None or row.ballot_id != ballot_id or row.status == "revoked":
+        failures.count += 1
+        metrics.CODES_FAILED.inc()
+        return InvalidCode("this access code is not valid for this ballot")
+    if row.valid_from > now:
+        return InvalidCode(f"this access code can be used from {row.valid_from.isoformat(timespec='minutes')}")
+    return row.membership_number
+
+
+def redeem(session: Session, ballot_id: int, membership_number: str, now: datetime) -> bool:
+    row = session.scalar(
+        select(AccessCode)
+        .where(AccessCode.ballot_id == ballot_id, AccessCode.membership_number == membership_number)
+        .with_for_update()
+    )
+    if row is None or row.status == "redeemed":
+        return False
+    row.status, row.redeemed_at = "redeemed", now
+    metrics.CODES_REDEEMED.inc()
+    return True
+
+
+def revoke(session: Session, ballot_id: int, numbers: list[str]) -> int:
+    rows = session.scalars(
+        select(AccessCode).where(
+            AccessCode.ballot_id == ballot_id,
+            AccessCode.membership_number.in_(numbers),
+            AccessCode.status == "issued",
+        )
+    ).all()
+    for row in rows:
+        row.status = "revoked"
+    return len(rows)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,50 @@
+"""Tables of the codes service only. No code is stored, only its keyed hash."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from rollcall.tables import add_kernel_tables
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class BallotPhase(Base):
+    """Read model of each ballot's phase, fed by ballot events."""
+
+    __tablename__ = "ballots"
+    ballot_id: Mapped[int] = mapped_column(primary_key=True)
+    phase: Mapped[str] = mapped_column(String(16))
+    cooling_off_hours: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AccessCode(Base):
+    __tablename__ = "codes"
+    __table_args__ = (UniqueConstraint("ballot_id", "membership_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(Integer)
+    membership_number: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16))  # issued | redeemed | revoked
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    redeemed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FailedAttempt(Base):
+    """Failed code checks per client and window, for lockout."""
+
+    __tablename__ = "failed_attempts"
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+add_kernel_tables(Base.metadata)

@@ -1,0 +1,76 @@
+"""The codes service: issue access codes, check them, lock out guessing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+
+from rollcall.messaging.consumer import EventMeta, once, subscribe
+from rollcall.messaging.outbox import OutboxRelay
+from rollcall.runtime import Metrics, Store, settings_of
+from services.codes import codebook
+from services.codes.errors import EXPECTED
+
+
+class CodesService:
+    name = "codes"
+
+    store = Store()
+    relay = OutboxRelay()
+    metrics = Metrics()
+
+    def _keys(self) -> tuple[bytes, bytes]:
+        settings = settings_of(self.relay.container)
+        return settings.secret("code_hash_key"), settings.secret("mail_seal_key")
+
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("code",))
+    def verify_code(self, ballot_id: int, code: str, client: str = "") -> dict[str, Any]:
+        key, _ = self._keys()
+        with self.store.transaction() as session:
+            result = codebook.check(
+                session, key=key, ballot_id=ballot_id, raw=code, client=client or "-", now=codebook.utcnow()
+            )
+        if isinstance(result, Exception):
+            raise result
+        return {"membership_number": result}
+
+    def _on(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
+        outcome = once(self.store, meta, apply)
+        self.relay.kick()
+        return outcome
+
+    @subscribe("ballot.created")
+    def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        hours = int(payload["eligibility"].get("cooling_off_hours", 0))
+        return self._on(meta, lambda s: codebook.record_phase(s, payload["ballot_id"], payload["phase"], hours))
+
+    @subscribe("ballot.phase_changed")
+    def handle_ballot_phase_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self._on(meta, lambda s: codebook.record_phase(s, payload["ballot_id"], payload["phase"]))
+
+    @subscribe("voters.enrolled")
+    def handle_voters_enrolled(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        key, seal_key = self._keys()
+        return self._on(
+            meta,
+            lambda s: codebook.issue(
+                s,
+                key=key,
+                seal_key=seal_key,
+                ballot_id=payload["ballot_id"],
+                voters=payload["voters"],
+                now=codebook.utcnow(),
+            ),
+        )
+
+    @subscribe("voters.withdrawn")
+    def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self._on(meta, lambda s: codebook.revoke(s, payload["ballot_id"], payload["membership_numbers"]))
+
+    @subscribe("ballots.marked")
+    def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self._on(
+            meta,
+            lambda s: codebook.redeem(s, payload["ballot_id"], payload["membership_number"], codebook.utcnow()),
+        )

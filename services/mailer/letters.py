@@ -1,0 +1,56 @@
+"""What a voter receives: the email and the postal letter row. Pure.
+
+The Message-ID is derived from (ballot, voter, kind), so if a crash makes the
+mailer send the same email twice, receiving systems see one message.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Any
+
+POSTAL_COLUMNS = ("membership_number", "name", "address", "postcode", "ballot_id", "code", "vote_at")
+
+
+def message_id(ballot_id: int, membership_number: str, kind: str, domain: str) -> str:
+    return f"<ballot-{ballot_id}.{membership_number}.{kind}@{domain}>"
+
+
+def email(
+    *,
+    ballot_id: int,
+    title: str,
+    contact: dict[str, Any],
+    code: str,
+    kind: str,
+    sender: str,
+    vote_url: str,
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = contact["email"]
+    subject = "Your access code" if kind == "initial" else "Your new access code"
+    msg["Subject"] = f"{subject}: {title}"
+    msg["Message-ID"] = message_id(ballot_id, contact["membership_number"], kind, sender.split("@")[-1])
+    msg.set_content(
+        f"Dear {contact['name']},\n\n"
+        f"You can vote in: {title}.\n\n"
+        f"Your access code is: {code}\n\n"
+        f"Vote at {vote_url} (ballot {ballot_id}) and enter the code.\n"
+        "Keep the receipt you are shown: with it you can check that your vote was counted.\n\n"
+        "If you did not expect this email, or your contact details were changed without\n"
+        "your knowledge, tell your party office at once.\n"
+    )
+    return msg
+
+
+def postal_row(*, ballot_id: int, contact: dict[str, Any], code: str, vote_url: str) -> dict[str, str]:
+    return {
+        "membership_number": contact["membership_number"],
+        "name": contact["name"],
+        "address": " / ".join(contact.get("address") or []),
+        "postcode": contact.get("postcode", ""),
+        "ballot_id": str(ballot_id),
+        "code": code,
+        "vote_at": vote_url,
+    }

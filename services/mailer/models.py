@@ -1,0 +1,53 @@
+"""Tables of the mailer only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from rollcall.tables import add_kernel_tables
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Delivery(Base):
+    """One code to one voter by one channel; unique per voter, ballot and kind."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("ballot_id", "membership_number", "kind"),
+        Index("ix_deliveries_status", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(Integer)
+    membership_number: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(8))  # email | post
+    status: Mapped[str] = mapped_column(String(12))  # pending | sent | queued | failed
+    contact: Mapped[dict[str, Any]]
+    #: The sealed code while the delivery is pending; cleared once it went.
+    sealed_code: Mapped[str | None] = mapped_column(Text, nullable=True)
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(200), default="")
+    postal_batch: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class BallotState(Base):
+    """Read model of each ballot: its title for the letters, its phase."""
+
+    __tablename__ = "ballots"
+    ballot_id: Mapped[int] = mapped_column(primary_key=True)
+    phase: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200), default="")
+
+
+add_kernel_tables(Base.metadata)

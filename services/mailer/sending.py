@@ -1,0 +1,287 @@
+"""Delivering access codes: record pending deliveries, then send them.
+
+Two steps, so a crash never loses a code:
+
+1. ``accept(session, ...)`` (in the handler's transaction, with the inbox
+   row) records one pending delivery per voter, ballot and kind; a delivery
+   already recorded is not recorded again, so one voter gets one mail
+   however often ``codes.issued`` arrives.
+2. ``Dispatcher`` (one per mailer process, one flush at a time) sends pending
+   deliveries: email over SMTP, or a row in a postal batch file for voters
+   without email; then, in one transaction, marks them and emits
+   ``mail.sent`` / ``mail.failed``.
+
+A crash after sending and before step 2 commits sends those mails again on
+restart, with the same Message-ID: at-least-once at the SMTP boundary, which
+no mailer can do better. A refused address (5xx) falls back to a letter when
+there is a postal address; a temporary failure is retried up to
+``MAX_ATTEMPTS`` times, then reported as failed with the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import smtplib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from rollcall import metrics, sealing
+from rollcall.messaging.outbox import emit
+from rollcall.runtime import Database, settings_of
+from services.mailer import letters
+from services.mailer.models import BallotState, Delivery
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+def accept(session: Session, ballot_id: int, codes: list[dict[str, Any]], now: datetime) -> int:
+    existing = set(
+        session.execute(
+            select(Delivery.membership_number, Delivery.kind).where(
+                Delivery.ballot_id == ballot_id,
+                Delivery.membership_number.in_([c["membership_number"] for c in codes]),
+            )
+        ).all()
+    )
+    added = 0
+    for c in codes:
+        if (c["membership_number"], c["kind"]) in existing:
+            continue
+        contact = {k: c.get(k) for k in ("membership_number", "name", "email", "address", "postcode")}
+        not_before = datetime.fromisoformat(c["not_before"]) if c.get("not_before") else None
+        session.add(
+            Delivery(
+                ballot_id=ballot_id,
+                membership_number=c["membership_number"],
+                kind=c["kind"],
+                channel="email" if c.get("email") else "post",
+                status="pending",
+                contact=contact,
+                sealed_code=c["sealed_code"],
+                not_before=not_before,
+                attempts=0,
+                last_error="",
+                created_at=now,
+            )
+        )
+        existing.add((c["membership_number"], c["kind"]))
+        added += 1
+    return added
+
+
+def record_ballot(session: Session, ballot_id: int, *, phase: str, title: str | None = None) -> None:
+    row = session.get(BallotState, ballot_id)
+    if row is None:
+        session.add(BallotState(ballot_id=ballot_id, phase=phase, title=title or f"ballot {ballot_id}"))
+        return
+    if phase != "draft":
+        row.phase = phase
+    if title:
+        row.title = title
+
+
+def _write_postal_batch(directory: Path, ballot_id: int, rows: list[dict[str, str]], now: datetime) -> str:
+    """Write a postal batch file atomically; return its path."""
+    folder = directory / f"ballot-{ballot_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"batch-{now.strftime('%Y%m%dT%H%M%S%f')}.csv"
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=letters.POSTAL_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(path)
+    return str(path)
+
+
+class Dispatcher(DependencyProvider):
+    """Sends pending deliveries in a managed green thread, one flush at a time."""
+
+    database = Database()
+
+    def setup(self) -> None:
+        self.settings = settings_of(self.container)
+        self._running = False
+        self._lock = eventlet.semaphore.Semaphore()
+        self._kick = eventlet.event.Event()
+        self.smtp_factory: Callable[[], smtplib.SMTP] = lambda: smtplib.SMTP(
+            self.settings.smtp_host, self.settings.smtp_port, timeout=30
+        )
+
+    def start(self) -> None:
+        self._running = True
+        self.container.spawn_managed_thread(self._run, identifier="mail-dispatcher")
+
+    def stop(self) -> None:
+        self._running = False
+        self.kick()
+
+    def kill(self) -> None:
+        self._running = False
+
+    def kick(self) -> None:
+        if not self._kick.ready():
+            self._kick.send(True)
+
+    def get_dependency(self, worker_ctx: Any) -> Dispatcher:
+        return self
+
+    def _run(self) -> None:
+        while self._running:
+            try:
+                while self._running and self.flush():
+                    pass
+            except Exception:  # noqa: BLE001 - the dispatcher must outlive one bad flush
+                log.exception("mail dispatcher failed; will retry")
+            self._kick = eventlet.event.Event()
+            with eventlet.Timeout(2.0, False):
+                self._kick.wait()
+
+    def flush(self, batch: int = 200) -> int:
+        """Send one batch of pending deliveries; return how many were settled."""
+        with self._lock:
+            return self._flush(batch)
+
+    def _flush(self, batch: int) -> int:
+        now = datetime.now(UTC)
+        with self.database.transaction() as session:
+            held = select(BallotState.ballot_id).where(BallotState.phase.in_(["paused"]))
+            pending = session.scalars(
+                select(Delivery)
+                .where(Delivery.status == "pending")
+                .where(or_(Delivery.not_before.is_(None), Delivery.not_before <= now))
+                .where(Delivery.ballot_id.not_in(held))
+                .order_by(Delivery.id)
+                .limit(batch)
+            ).all()
+        if not pending:
+            return 0
+        seal_key = self.settings.secret("mail_seal_key")
+        outcomes: dict[int, dict[str, Any]] = {}
+        emails = [d for d in pending if d.channel == "email"]
+        posts = [d for d in pending if d.channel == "post"]
+        if emails:
+            with self.database.transaction() as session:
+                titles = dict(session.execute(select(BallotState.ballot_id, BallotState.title)).all())
+            outcomes.update(self._send_emails(emails, seal_key, titles))
+        postal_rows, postal_ids = [], []
+        for d in posts:
+            try:
+                code = sealing.unseal(seal_key, d.sealed_code or "")
+            except sealing.InvalidToken:
+                outcomes[d.id] = {"status": "failed", "reason": "the sealed code could not be opened"}
+                continue
+            postal_rows.append(
+                letters.postal_row(ballot_id=d.ballot_id, contact=d.contact, code=code, vote_url=self._vote_url())
+            )
+            postal_ids.append(d)
+        by_ballot: dict[int, list[tuple[Delivery, dict[str, str]]]] = {}
+        for d, row in zip(postal_ids, postal_rows, strict=True):
+            by_ballot.setdefault(d.ballot_id, []).append((d, row))
+        for ballot_id, items in by_ballot.items():
+            path = _write_postal_batch(self.settings.postal_path(), ballot_id, [r for _, r in items], now)
+            for d, _ in items:
+                outcomes[d.id] = {"status": "queued", "batch": path}
+        return self._record(pending, outcomes)
+
+    def _vote_url(self) -> str:
+        return f"{self.settings.public_url}/vote"
+
+    def _send_emails(
+        self, emails: list[Delivery], seal_key: bytes, titles: dict[int, str]
+    ) -> dict[int, dict[str, Any]]:
+        outcomes: dict[int, dict[str, Any]] = {}
+        try:
+            smtp = self.smtp_factory()
+        except OSError as exc:
+            return {d.id: {"status": "retry", "reason": f"mail server unreachable: {exc}"} for d in emails}
+        try:
+            for d in emails:
+                try:
+                    code = sealing.unseal(seal_key, d.sealed_code or "")
+                except sealing.InvalidToken:
+                    outcomes[d.id] = {"status": "failed", "reason": "the sealed code could not be opened"}
+                    continue
+                msg = letters.email(
+                    ballot_id=d.ballot_id,
+                    title=titles.get(d.ballot_id, f"ballot {d.ballot_id}"),
+                    contact=d.contact,
+                    code=code,
+                    kind=d.kind,
+                    sender=self.settings.mail_from,
+                    vote_url=self._vote_url(),
+                )
+                try:
+                    smtp.send_message(msg)
+                    outcomes[d.id] = {"status": "sent", "message_id": msg["Message-ID"]}
+                except smtplib.SMTPRecipientsRefused as exc:
+                    outcomes[d.id] = {"status": "refused", "reason": f"email address refused: {exc.recipients}"}
+                except smtplib.SMTPResponseException as exc:
+                    status = "refused" if exc.smtp_code >= 500 else "retry"
+                    outcomes[d.id] = {"status": status, "reason": f"mail server said {exc.smtp_code}"}
+                except (smtplib.SMTPException, OSError) as exc:
+                    outcomes[d.id] = {"status": "retry", "reason": f"mail server error: {exc}"}
+                    break
+        finally:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+        for d in emails:
+            outcomes.setdefault(d.id, {"status": "retry", "reason": "not attempted after a server error"})
+        return outcomes
+
+    def _record(self, pending: list[Delivery], outcomes: dict[int, dict[str, Any]]) -> int:
+        now = datetime.now(UTC)
+        settled = 0
+        sent: dict[int, list[dict[str, Any]]] = {}
+        failed: dict[int, list[dict[str, Any]]] = {}
+        with self.database.transaction() as session:
+            for stale in pending:
+                d = session.get(Delivery, stale.id, with_for_update=True)
+                if d is None or d.status != "pending":
+                    continue
+                out = outcomes[d.id]
+                status = out["status"]
+                d.attempts += 1
+                if status == "refused" and d.contact.get("address"):
+                    # Fall back to a letter; it is written on the next flush.
+                    d.channel, d.last_error = "post", out["reason"]
+                    settled += 1
+                    continue
+                if status == "retry" and d.attempts < MAX_ATTEMPTS:
+                    d.last_error = out["reason"]
+                    continue
+                if status in ("retry", "refused"):
+                    status = "failed"
+                d.status, d.done_at = status, now
+                d.message_id = out.get("message_id", "")
+                d.postal_batch = out.get("batch", "")
+                d.last_error = out.get("reason", d.last_error)
+                d.sealed_code = None
+                item = {
+                    "membership_number": d.membership_number,
+                    "channel": d.channel,
+                    "outcome": status,
+                    "kind": d.kind,
+                    "reason": d.last_error if status != "sent" else "",
+                }
+                (failed if status == "failed" else sent).setdefault(d.ballot_id, []).append(item)
+                metrics.MAIL.labels(d.channel, status).inc()
+                settled += 1
+            for event, groups in (("mail.sent", sent), ("mail.failed", failed)):
+                for ballot_id, items in groups.items():
+                    emit(session, event, {"ballot_id": ballot_id, "deliveries": items}, correlation_id=ballot_id)
+        return settled

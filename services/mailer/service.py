@@ -1,0 +1,42 @@
+"""The mailer: one access code mail (or letter) per voter, ballot and kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rollcall.messaging.consumer import EventMeta, once, subscribe
+from rollcall.messaging.outbox import OutboxRelay
+from rollcall.runtime import Metrics, Store
+from services.mailer import sending
+from services.mailer.sending import Dispatcher
+
+
+class MailerService:
+    name = "mailer"
+
+    store = Store()
+    relay = OutboxRelay()
+    dispatcher = Dispatcher()
+    metrics = Metrics()
+
+    @subscribe("ballot.created")
+    def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return once(
+            self.store,
+            meta,
+            lambda s: sending.record_ballot(s, payload["ballot_id"], phase=payload["phase"], title=payload["title"]),
+        )
+
+    @subscribe("ballot.phase_changed")
+    def handle_ballot_phase_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return once(self.store, meta, lambda s: sending.record_ballot(s, payload["ballot_id"], phase=payload["phase"]))
+
+    @subscribe("codes.issued")
+    def handle_codes_issued(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        outcome = once(
+            self.store,
+            meta,
+            lambda s: sending.accept(s, payload["ballot_id"], payload["codes"], sending.datetime.now(sending.UTC)),
+        )
+        self.dispatcher.kick()
+        return outcome

@@ -1,0 +1,88 @@
+"""Tables of the tally service only.
+
+The marked register (``marks``) says who voted and by which channel, never
+how. The ballot box (``box``) says how, never who: no voter id, no time, and a
+random primary key, so neither the rows nor their order link a paper to a
+voter. A paper is stored if and only if its mark commits in the same
+transaction (``casting.cast``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from rollcall.tables import add_kernel_tables
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class TallyBallot(Base):
+    """Read model of the ballot definition, plus the box's own phase."""
+
+    __tablename__ = "ballots"
+    ballot_id: Mapped[int] = mapped_column(primary_key=True)
+    definition: Mapped[dict[str, Any]]
+    phase: Mapped[str] = mapped_column(String(16))
+
+
+class Elector(Base):
+    """Who may vote in a ballot (from ``voters.enrolled``)."""
+
+    __tablename__ = "electorate"
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), primary_key=True)
+    membership_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    is_withdrawn: Mapped[bool] = mapped_column(default=False)
+
+
+class Mark(Base):
+    __tablename__ = "marks"
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), primary_key=True)
+    membership_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))
+
+
+class Paper(Base):
+    __tablename__ = "box"
+    receipt: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), index=True)
+    choices: Mapped[list[Any]]
+
+
+class PostalBatch(Base):
+    __tablename__ = "postal_batches"
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    teller: Mapped[str] = mapped_column(String(120))
+    entered: Mapped[int] = mapped_column(Integer)
+    refused: Mapped[int] = mapped_column(Integer)
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Refusal(Base):
+    """A paper or vote refused, with the reason; shown in the reconciliation."""
+
+    __tablename__ = "refusals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    batch_id: Mapped[str] = mapped_column(String(64), default="")
+    membership_number: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class Result(Base):
+    __tablename__ = "results"
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), primary_key=True)
+    result: Mapped[dict[str, Any]]
+    bulletin_sha256: Mapped[str] = mapped_column(String(64))
+    bulletin_path: Mapped[str] = mapped_column(Text)
+    counted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+add_kernel_tables(Base.metadata)

@@ -1,0 +1,96 @@
+"""The tally: the marked register, the ballot box, the count, the bulletin board."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nameko.rpc import rpc
+
+from rollcall.messaging.consumer import EventMeta, once, subscribe
+from rollcall.messaging.outbox import OutboxRelay
+from rollcall.runtime import Metrics, Store, settings_of
+from services.tally import casting
+from services.tally.errors import EXPECTED
+
+
+class TallyService:
+    name = "tally"
+
+    store = Store()
+    relay = OutboxRelay()
+    metrics = Metrics()
+
+    def _bulletins(self) -> Path:
+        return Path(settings_of(self.relay.container).var_dir) / "bulletins"
+
+    def _write(self, work):  # type: ignore[no-untyped-def]
+        with self.store.transaction() as session:
+            result = work(session)
+        self.relay.kick()
+        return result
+
+    def _read(self, work):  # type: ignore[no-untyped-def]
+        with self.store.transaction() as session:
+            return work(session)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cast_ballot(self, ballot_id: int, membership_number: str, choices: list[str], channel: str = "online") -> dict[str, str]:
+        return self._write(lambda s: casting.cast(s, ballot_id, membership_number, choices, channel))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def enter_postal_batch(self, ballot_id: int, batch_id: str, teller: str, papers: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._write(lambda s: casting.enter_postal_batch(s, ballot_id, batch_id, teller, papers))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_receipt(self, ballot_id: int, receipt: str) -> dict[str, Any]:
+        return self._read(lambda s: casting.receipt(s, ballot_id, receipt))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_result(self, ballot_id: int) -> dict[str, Any]:
+        def read(s):  # type: ignore[no-untyped-def]
+            row = casting.result(s, ballot_id)
+            board = row.result
+            return {
+                "ballot": board["ballot"],
+                "counts": board["counts"],
+                "turnout": board["turnout"],
+                "bulletin_sha256": row.bulletin_sha256,
+                "bulletin_path": row.bulletin_path,
+            }
+
+        return self._read(read)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_bulletin(self, ballot_id: int) -> dict[str, Any]:
+        return self._read(lambda s: casting.result(s, ballot_id).result)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_marked_register(self, ballot_id: int) -> list[dict[str, str]]:
+        return self._read(lambda s: casting.marked_register(s, ballot_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_turnout(self, ballot_id: int) -> dict[str, int]:
+        return self._read(lambda s: casting.turnout(s, ballot_id))
+
+    def _on(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
+        outcome = once(self.store, meta, apply)
+        self.relay.kick()
+        return outcome
+
+    @subscribe("ballot.created")
+    def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self._on(meta, lambda s: casting.record_ballot(s, payload))
+
+    @subscribe("ballot.phase_changed")
+    def handle_ballot_phase_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self._on(meta, lambda s: casting.record_phase(s, payload["ballot_id"], payload["phase"], self._bulletins()))
+
+    @subscribe("voters.enrolled")
+    def handle_voters_enrolled(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        numbers = [v["membership_number"] for v in payload["voters"]]
+        return self._on(meta, lambda s: casting.enrol(s, payload["ballot_id"], numbers))
+
+    @subscribe("voters.withdrawn")
+    def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self._on(meta, lambda s: casting.withdraw(s, payload["ballot_id"], payload["membership_numbers"]))
