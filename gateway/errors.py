@@ -97,7 +97,9 @@ class UserNotFound(GatewayError):
 
 RPC_EXPECTED = (InvalidUser, UserNotFound)
 
-_UNAVAILABLE = "Part of the ballot system is not answering just now. Please try again in a few minutes."
+_UNAVAILABLE = (
+    "Part of the ballot system is not answering just now. Please try again in a few minutes."
+)
 
 TABLE: dict[str, Mapping] = {
     # the gateway
@@ -130,16 +132,26 @@ TABLE: dict[str, Mapping] = {
     ),
     "InvalidCode": Mapping(403, "invalid_code", "That access code is not valid for this ballot."),
     "LockedOut": Mapping(
-        429, "locked_out", "Too many wrong access codes have been tried. Wait 15 minutes and try again."
+        429,
+        "locked_out",
+        "Too many wrong access codes have been tried. Wait 15 minutes and try again.",
     ),
-    "VoterNotFound": Mapping(404, "voter_not_found", "That voter is not on the roll of this ballot."),
+    "VoterNotFound": Mapping(
+        404, "voter_not_found", "That voter is not on the roll of this ballot."
+    ),
     # tally (and codes, which shares the name)
     "BallotNotOpen": Mapping(409, "ballot_not_open", "This ballot is not open for voting."),
-    "AlreadyVoted": Mapping(409, "already_voted", "A vote has already been recorded for this voter."),
+    "AlreadyVoted": Mapping(
+        409, "already_voted", "A vote has already been recorded for this voter."
+    ),
     "NotOnRoll": Mapping(403, "not_on_roll", "This voter is not on the roll of this ballot."),
-    "InvalidChoices": Mapping(400, "invalid_choices", "Those choices are not valid on this ballot."),
+    "InvalidChoices": Mapping(
+        400, "invalid_choices", "Those choices are not valid on this ballot."
+    ),
     "ResultNotReady": Mapping(409, "result_not_ready", "The result is not published yet."),
-    "BallotNotClosed": Mapping(409, "ballot_not_closed", "This is only available once the ballot has closed."),
+    "BallotNotClosed": Mapping(
+        409, "ballot_not_closed", "This is only available once the ballot has closed."
+    ),
     "BatchInvalid": Mapping(400, "batch_invalid", "That postal batch is not valid."),
     # registration (and tally, which shares the name)
     "BallotNotFound": Mapping(404, "ballot_not_found", "There is no such ballot."),
@@ -149,8 +161,12 @@ TABLE: dict[str, Mapping] = {
     "ExtractRefused": Mapping(400, "extract_refused", "That extract was refused."),
     # matching
     "ReviewNotFound": Mapping(404, "review_not_found", "There is no such review."),
-    "ReviewAlreadyDecided": Mapping(409, "review_already_decided", "This review has already been decided."),
-    "InvalidDecision": Mapping(400, "invalid_decision", "That decision is not one of the review's candidates."),
+    "ReviewAlreadyDecided": Mapping(
+        409, "review_already_decided", "This review has already been decided."
+    ),
+    "InvalidDecision": Mapping(
+        400, "invalid_decision", "That decision is not one of the review's candidates."
+    ),
     # a remote service validating its own input
     "ValidationError": Mapping(
         400, "invalid_request", "Some of the request is missing or wrong.", False
@@ -197,4 +213,3 @@ def answer(exc: BaseException) -> Answer:
     message = words[:1].upper() + words[1:] if mapping.detail and words else mapping.message
     fields = exc.fields if isinstance(exc, GatewayError) else None
     return Answer(mapping.status, body(mapping.code, message, fields))
-

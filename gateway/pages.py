@@ -118,12 +118,12 @@ def vote_form(ballot: dict[str, Any], message: str = "", selected: list[str] | N
     return page(str(ballot.get("title") or "Vote"), content, message)
 
 
-def receipt_page(ballot_id: int, title: str, receipt: str) -> str:
+def receipt_page(ballot_id: int, receipt: str) -> str:
     content = _template("receipt.html").substitute(
         receipt=escape(receipt),
         check_url=escape(f"/api/ballots/{ballot_id}/receipts/{quote(receipt, safe='')}"),
     )
-    return page(title or "Vote", content)
+    return page("Your vote", content)
 
 
 def html_response(status: int, text: str) -> Response:

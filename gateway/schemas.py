@@ -37,7 +37,9 @@ class VoteSchema(Strict):
 
     code = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=64, error="Enter the access code from your letter or email."),
+        validate=validate.Length(
+            min=1, max=64, error="Enter the access code from your letter or email."
+        ),
         error_messages={"required": "Enter the access code from your letter or email."},
     )
     choices = fields.List(

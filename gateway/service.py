@@ -244,12 +244,6 @@ class GatewayService:
         return Response(OPENAPI.read_text(encoding="utf-8"), mimetype="application/yaml")
 
     # -- the HTML voting page -----------------------------------------------------
-    def _ballot_page(
-        self, ballot_id: int, message: str = "", status: int = 200, selected: list[str] | None = None
-    ) -> Response:
-        ballot = self.remote.registration.get_ballot(ballot_id)
-        return pages.html_response(status, pages.vote_form(ballot, message, selected))
-
     @route("GET", "/", render=pages.html_error)
     def index(self, request: Request) -> Response:
         return self.vote_page(request)
@@ -261,7 +255,8 @@ class GatewayService:
             return pages.html_response(200, pages.ballot_picker())
         if not raw.isdigit():
             raise InvalidRequest("A ballot number is made of digits only.")
-        return self._ballot_page(int(raw))
+        ballot = self.remote.registration.get_ballot(int(raw))
+        return pages.html_response(200, pages.vote_form(ballot))
 
     @route("POST", "/vote", render=pages.html_error)
     def vote_form(self, request: Request) -> Response:
@@ -274,8 +269,18 @@ class GatewayService:
             vote = load(VoteSchema(), {"code": request.form.get("code", ""), "choices": choices})
             receipt = self._vote(ballot_id, vote, request.remote_addr or "")
         except (GatewayError, RemoteError) as exc:
-            answer = answer_for(exc, request, "/vote")
-            message = answer.body["error"]["message"]
-            return self._ballot_page(ballot_id, message, answer.status, choices)
-        title = str(self.remote.registration.get_ballot(ballot_id).get("title", ""))
-        return pages.html_response(201, pages.receipt_page(ballot_id, title, receipt))
+            return self._form_again(request, ballot_id, exc, choices)
+        # No remote call after the vote is cast: nothing may stand between it and its receipt.
+        return pages.html_response(201, pages.receipt_page(ballot_id, receipt))
+
+    def _form_again(
+        self, request: Request, ballot_id: int, exc: Exception, choices: list[str]
+    ) -> Response:
+        """The voting form again, saying in plain words what went wrong."""
+        answer = answer_for(exc, request, "/vote")
+        message = answer.body["error"]["message"]
+        try:
+            ballot = self.remote.registration.get_ballot(ballot_id)
+        except (GatewayError, RemoteError):
+            return pages.html_response(answer.status, pages.ballot_picker(message, str(ballot_id)))
+        return pages.html_response(answer.status, pages.vote_form(ballot, message, choices))

@@ -58,11 +58,18 @@ def vhost(broker: support.Broker) -> Iterator[str]:
 
 
 @pytest.fixture
-def make_settings(vhost: str, databases: support.Databases):  # type: ignore[no-untyped-def]
+def secrets_dir(tmp_path):  # type: ignore[no-untyped-def]
+    return support.write_secrets(tmp_path / "secrets")
+
+
+@pytest.fixture
+def make_settings(vhost: str, databases: support.Databases, secrets_dir, tmp_path):  # type: ignore[no-untyped-def]
     """``make_settings("registration", "matching", **overrides)``: fresh DBs, own vhost."""
 
     def make(*services: str, **overrides):  # type: ignore[no-untyped-def]
         urls = {s: databases.fresh(s) for s in services}
-        return support.test_settings(vhost, urls, **overrides)
+        overrides.setdefault("secrets_dir", str(secrets_dir))
+        overrides.setdefault("var_dir", str(tmp_path / "var"))
+        return support.settings_for_test(vhost, urls, **overrides)
 
     return make

@@ -112,18 +112,80 @@ class Broker:
             subprocess.run([self.ctl, "-q", "delete_vhost", name], capture_output=True)
 
 
-def test_settings(amqp_uri: str, database_urls: dict[str, str], **overrides: Any) -> Settings:
+def write_secrets(directory):  # type: ignore[no-untyped-def]
+    """Fresh secrets for one test: nothing in code has a default."""
+    import secrets as _secrets
+
+    from rollcall.sealing import new_key
+
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "code_hash_key").write_text(_secrets.token_hex(32))
+    (directory / "mail_seal_key").write_bytes(new_key())
+    (directory / "signing_key_passphrase").write_text(_secrets.token_hex(32))
+    return directory
+
+
+def publish_event(settings: Settings, event_type: str, payload: Any, *, message_id: str | None = None, version: int | None = None, body: bytes | None = None) -> str:
+    """Publish one event as a producer's relay would (or a malformed one, for tests)."""
+    import json as _json
+
+    from rollcall.messaging.contracts import contract
+    from rollcall.messaging.publisher import ConfirmingPublisher, Outgoing
+    from rollcall.messaging.topology import SCHEMA_HEADER, Topology
+
+    message_id = message_id or uuid.uuid4().hex
+    topology = Topology(settings.namespace, settings.retry_delays)
+    publisher = ConfirmingPublisher(settings.amqp_uri)
+    try:
+        channel = publisher.channel()
+        topology.declare(channel)
+        channel.close()
+        publisher.publish(
+            [
+                Outgoing(
+                    exchange=topology.events_exchange,
+                    routing_key=event_type,
+                    body=body if body is not None else _json.dumps(payload).encode(),
+                    message_id=message_id,
+                    correlation_id="test",
+                    type=event_type,
+                    headers={SCHEMA_HEADER: version if version is not None else contract(event_type).version},
+                )
+            ]
+        )
+    finally:
+        publisher.close()
+    return message_id
+
+
+def queue_messages(settings: Settings, queue: str) -> list[Any]:
+    """Take every message waiting in ``queue`` (py-amqp messages)."""
+    from rollcall.messaging.publisher import ConfirmingPublisher
+
+    publisher = ConfirmingPublisher(settings.amqp_uri)
+    try:
+        channel = publisher.channel()
+        taken = []
+        while (msg := channel.basic_get(queue, no_ack=True)) is not None:
+            taken.append(msg)
+        channel.close()
+        return taken
+    finally:
+        publisher.close()
+
+
+def settings_for_test(amqp_uri: str, database_urls: dict[str, str], **overrides: Any) -> Settings:
     base = load_settings({})
-    return replace(
-        base,
-        amqp_uri=amqp_uri,
-        namespace=f"rc{uuid.uuid4().hex[:8]}",
-        database_urls=database_urls,
-        metrics_ports={s: 0 for s in ("registration", "matching", "codes", "mailer", "tally", "gateway")},
-        retry_delays=(0.2, 0.4),
-        relay_interval=0.05,
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "amqp_uri": amqp_uri,
+        "namespace": f"rc{uuid.uuid4().hex[:8]}",
+        "database_urls": database_urls,
+        "metrics_ports": {s: 0 for s in ("registration", "matching", "codes", "mailer", "tally", "gateway")},
+        "retry_delays": (0.2, 0.4),
+        "relay_interval": 0.05,
+    }
+    values.update(overrides)
+    return replace(base, **values)
 
 
 @contextlib.contextmanager

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from rollcall.messaging.contracts import CONTRACTS
 
-DELAY_HEADER = "x-rollcall-delay"
+# RabbitMQ ignores headers starting "x-" when matching a headers exchange.
+DELAY_HEADER = "rollcall-delay"
 ATTEMPT_HEADER = "x-rollcall-attempt"
 SCHEMA_HEADER = "x-rollcall-schema"
 PRODUCER_HEADER = "x-rollcall-producer"

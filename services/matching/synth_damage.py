@@ -192,6 +192,8 @@ def _house_name(r: dict[str, str], p: Place, rng: random.Random) -> bool:
 
 def _postcode_typo(r: dict[str, str], p: Place, rng: random.Random) -> bool:
     code = r["postcode"]
+    if len(code) < 5:
+        return False
     inward = code[-3:]
     if rng.random() < 0.5:
         inward = inward[0] + inward[2] + inward[1]
@@ -202,6 +204,8 @@ def _postcode_typo(r: dict[str, str], p: Place, rng: random.Random) -> bool:
 
 
 def _postcode_unspaced(r: dict[str, str], p: Place, rng: random.Random) -> bool:
+    if " " not in r["postcode"]:
+        return False
     code = r["postcode"].replace(" ", "")
     r["postcode"] = code.lower() if rng.random() < 0.3 else code
     return True

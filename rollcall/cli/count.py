@@ -1,0 +1,117 @@
+"""``rollcall count``: count ballot files offline with the tally's counting core.
+
+Reads each FILE (PrefLib ``.soi``/``.toi``/``.soc`` or BLT), counts it by
+``--method`` and prints a one-line summary, a stage table (``--table``), one
+JSON object per line (``--json``) and/or a PNG chart per file (``--chart
+DIR``). Seats default to the BLT header's, else 1 (IRV always fills one).
+From a ranked file, FPTP takes each ballot's first ``seats`` preferences as
+its X's and approval takes every ranked candidate as approved.
+
+A file that cannot be read or counted is reported on stderr as ``error:
+FILE:LINE: problem`` (or ``error: FILE: problem``); the remaining files are
+still counted and the command exits 1. See docs/counting.md for the rules.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from services.tally.ballotfiles import BallotFileError, ElectionFile, read_election
+from services.tally.counting import METHODS, CountingError, CountResult, count_ballots
+
+
+def _ballots_for(election: ElectionFile, method: str, seats: int) -> list[tuple[tuple[str, ...], int]]:
+    if method == "fptp":
+        return [(choices[:seats], weight) for choices, weight in election.ballots]
+    return election.ballots
+
+
+def _json_line(path: Path, election: ElectionFile, result: CountResult) -> str:
+    out: dict[str, Any] = {"file": str(path), "title": election.title}
+    out.update(result.to_dict())
+    out["overvotes"] = election.overvotes
+    out["withdrawn"] = list(election.withdrawn)
+    return json.dumps(out, ensure_ascii=False)
+
+
+def _summary(path: Path, result: CountResult) -> str:
+    winners = "; ".join(result.winners) or "nobody"
+    lots = sum(1 for tie in result.ties if tie.method == "lot")
+    extra = f" ({lots} tie(s) decided by lot)" if lots else ""
+    return f"{path}: {result.method}, {result.seats} seat(s): {winners}{extra}"
+
+
+@click.command("count")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--method", type=click.Choice(METHODS), required=True, help="Counting rule.")
+@click.option(
+    "--seats",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Seats to fill [default: the BLT header's, else 1].",
+)
+@click.option("--seed", default="", help="Seed for drawing lots, published before the count.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
+@click.option("--table", is_flag=True, help="Print the stage table (to stderr with --json).")
+@click.option(
+    "--chart",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write a PNG of the stages per file into this directory.",
+)
+def count(
+    files: tuple[Path, ...],
+    method: str,
+    seats: int | None,
+    seed: str,
+    as_json: bool,
+    table: bool,
+    chart: Path | None,
+) -> None:
+    """Count ballot FILEs (PrefLib .soi/.toi/.soc or BLT) and report the winners."""
+    failed = False
+    for path in files:
+        try:
+            election = read_election(path)
+            wanted = seats or (1 if method == "irv" else election.seats or 1)
+            result = count_ballots(
+                method,
+                election.candidates,
+                _ballots_for(election, method, wanted),
+                seats=wanted,
+                seed=seed,
+            )
+        except BallotFileError as err:
+            click.echo(f"error: {err}", err=True)
+            failed = True
+            continue
+        except CountingError as err:
+            click.echo(f"error: {path}: {err}", err=True)
+            failed = True
+            continue
+        if not seed and any(tie.method == "lot" for tie in result.ties):
+            click.echo(
+                f"warning: {path}: a lot was drawn with an empty seed; "
+                "publish a seed before the count and pass --seed",
+                err=True,
+            )
+        if as_json:
+            click.echo(_json_line(path, election, result))
+        else:
+            click.echo(_summary(path, result))
+        if table:
+            from services.tally.rendering import stage_table
+
+            click.echo(stage_table(result, election.title or path.name), err=as_json)
+        if chart is not None:
+            from services.tally.rendering import stage_chart
+
+            written = stage_chart(result, chart / f"{path.stem}-{method}.png", election.title)
+            click.echo(f"chart: {written}", err=True)
+    if failed:
+        sys.exit(1)

@@ -1,0 +1,250 @@
+"""Small stand-ins for the services the gateway calls, with the same RPC signatures.
+
+They run on the real broker, in this process, named "codes", "tally",
+"registration" and "matching". Their exceptions carry the real services'
+class names, since that is all the gateway sees of a remote error. What they
+are asked is recorded in ``CALLS`` (reset by the ``standins`` fixture), so a
+test can assert that a refused request reached no service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import eventlet
+from nameko.rpc import rpc
+
+OPEN, CLOSED, NOT_OPEN, MISSING, RANKED, HOSTILE = 1, 2, 3, 99, 4, 5
+CANDIDATES = ["Ada Lovelace", "Mary Seacole", "Sylvia Pankhurst"]
+HOSTILE_NAME = '<script>alert("x")</script>'
+#: Access codes the stand-in codes service knows, and whose they are.
+CODES = {"GOOD-CODE-0001": "M1", "GOOD-CODE-0002": "M2", "GOOD-CODE-0404": "NOT-ON-ROLL"}
+LOCKED = "LOCKED-OUT-0000"
+BUG = "BUGGY-CODE-7777"
+#: Match reviews by id, and the association each belongs to.
+REVIEWS = {1: "HACK", 2: "ISLI"}
+
+CALLS: list[tuple[Any, ...]] = []
+STATE: dict[str, Any] = {}
+
+
+def reset() -> None:
+    CALLS.clear()
+    STATE.clear()
+    STATE.update(votes={}, batches=set(), decided={})
+
+
+class MalformedCode(Exception):
+    pass
+
+
+class InvalidCode(Exception):
+    pass
+
+
+class LockedOut(Exception):
+    pass
+
+
+class BallotNotOpen(Exception):
+    pass
+
+
+class AlreadyVoted(Exception):
+    pass
+
+
+class NotOnRoll(Exception):
+    pass
+
+
+class InvalidChoices(Exception):
+    pass
+
+
+class BallotNotFound(Exception):
+    pass
+
+
+class ResultNotReady(Exception):
+    pass
+
+
+class BallotNotClosed(Exception):
+    pass
+
+
+class ReviewNotFound(Exception):
+    pass
+
+
+class CodesStandIn:
+    name = "codes"
+
+    @rpc(expected_exceptions=(MalformedCode, InvalidCode, LockedOut, BallotNotOpen))
+    def verify_code(self, ballot_id: int, code: str, client: str = "") -> dict[str, Any]:
+        CALLS.append(("codes.verify_code", ballot_id, client))
+        if code == BUG:
+            raise RuntimeError(f"stand-in fault while checking {code}")
+        if ballot_id == NOT_OPEN:
+            raise BallotNotOpen(f"ballot {ballot_id} is not open for voting")
+        if code == LOCKED:
+            raise LockedOut("too many wrong access codes from here; try again in 15 minutes")
+        if "-" not in code:
+            raise MalformedCode("this access code has a typing mistake in it")
+        if code not in CODES:
+            raise InvalidCode("this access code is not valid for this ballot")
+        return {"membership_number": CODES[code]}
+
+
+class TallyStandIn:
+    name = "tally"
+
+    @rpc
+    def cast_ballot(
+        self, ballot_id: int, membership_number: str, choices: list[str], channel: str
+    ) -> dict[str, Any]:
+        CALLS.append(("tally.cast_ballot", ballot_id, membership_number, choices, channel))
+        if ballot_id == MISSING:
+            raise BallotNotFound(f"ballot {ballot_id} does not exist")
+        if membership_number == "NOT-ON-ROLL":
+            raise NotOnRoll("this member is not on the roll of this ballot")
+        unknown = [c for c in choices if c not in CANDIDATES]
+        if unknown:
+            raise InvalidChoices(f"{unknown[0]} is not a candidate in this ballot")
+        votes = STATE["votes"]
+        if (ballot_id, membership_number) in votes:
+            raise AlreadyVoted("a vote has already been recorded for this voter")
+        receipt = f"R{len(votes) + 1:04d}"
+        votes[(ballot_id, membership_number)] = (receipt, list(choices))
+        return {"receipt": receipt}
+
+    @rpc
+    def get_receipt(self, ballot_id: int, receipt: str) -> dict[str, Any]:
+        CALLS.append(("tally.get_receipt", ballot_id, receipt))
+        for (ballot, _), (held, choices) in STATE["votes"].items():
+            if ballot == ballot_id and held == receipt:
+                return {"found": True, "choices": choices, "counted": False}
+        return {"found": False, "choices": None, "counted": None}
+
+    @rpc
+    def get_result(self, ballot_id: int) -> dict[str, Any]:
+        CALLS.append(("tally.get_result", ballot_id))
+        if ballot_id != CLOSED:
+            raise ResultNotReady("the result of this ballot is not published yet")
+        return {"ballot_id": ballot_id, "elected": ["Ada Lovelace"]}
+
+    @rpc
+    def get_bulletin(self, ballot_id: int) -> dict[str, Any]:
+        CALLS.append(("tally.get_bulletin", ballot_id))
+        if ballot_id != CLOSED:
+            raise BallotNotClosed("the bulletin board is published when the ballot closes")
+        return {"ballot_id": ballot_id, "ballots": [{"receipt": "R0001", "choices": ["Ada"]}]}
+
+    @rpc
+    def get_marked_register(self, ballot_id: int) -> dict[str, Any]:
+        CALLS.append(("tally.get_marked_register", ballot_id))
+        if ballot_id != CLOSED:
+            raise BallotNotClosed("the marked register is available once the ballot closes")
+        return {"ballot_id": ballot_id, "voted": ["M1", "M2"]}
+
+    @rpc
+    def enter_postal_batch(
+        self, ballot_id: int, batch_id: str, teller: str, papers: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        CALLS.append(("tally.enter_postal_batch", ballot_id, batch_id, teller, len(papers)))
+        if batch_id in STATE["batches"]:
+            return {"batch_id": batch_id, "entered": 0, "refused": [], "duplicate_batch": True}
+        STATE["batches"].add(batch_id)
+        refused = [
+            {"membership_number": p["membership_number"], "reason": "not on the roll"}
+            for p in papers
+            if p["membership_number"].startswith("X")
+        ]
+        return {
+            "batch_id": batch_id,
+            "entered": len(papers) - len(refused),
+            "refused": refused,
+            "duplicate_batch": False,
+        }
+
+
+class SlowTallyStandIn:
+    """A tally that takes far longer to answer than the gateway waits."""
+
+    name = "tally"
+
+    @rpc
+    def get_result(self, ballot_id: int) -> dict[str, Any]:
+        CALLS.append(("slow tally.get_result", ballot_id))
+        eventlet.sleep(30)
+        return {}
+
+
+def ballot_definition(ballot_id: int) -> dict[str, Any]:
+    method, candidates = "fptp", list(CANDIDATES)
+    if ballot_id == RANKED:
+        method = "stv"
+    if ballot_id == HOSTILE:
+        candidates = [HOSTILE_NAME, *CANDIDATES]
+    return {
+        "ballot_id": ballot_id,
+        "title": f"Selection {ballot_id} & co",
+        "method": method,
+        "seats": 1,
+        "candidates": candidates,
+        "phase": "open",
+    }
+
+
+class RegistrationStandIn:
+    name = "registration"
+
+    @rpc(expected_exceptions=(BallotNotFound,))
+    def reconcile(self, ballot_id: int, association: str | None = None) -> dict[str, Any]:
+        CALLS.append(("registration.reconcile", ballot_id, association))
+        if ballot_id == MISSING:
+            raise BallotNotFound(f"ballot {ballot_id} does not exist")
+        return {"ballot_id": ballot_id, "association": association, "unaccounted": 0}
+
+    @rpc(expected_exceptions=(BallotNotFound,))
+    def get_ballot(self, ballot_id: int) -> dict[str, Any]:
+        CALLS.append(("registration.get_ballot", ballot_id))
+        if ballot_id == MISSING:
+            raise BallotNotFound(f"ballot {ballot_id} does not exist")
+        return ballot_definition(ballot_id)
+
+
+class MatchingStandIn:
+    name = "matching"
+
+    @rpc
+    def list_reviews(self, ballot_id: int, association: str | None) -> list[dict[str, Any]]:
+        CALLS.append(("matching.list_reviews", ballot_id, association))
+        return [
+            {"review_id": rid, "association": assoc, "candidates": [], "evidence": []}
+            for rid, assoc in REVIEWS.items()
+            if association is None or assoc == association
+        ]
+
+    @rpc(expected_exceptions=(ReviewNotFound,))
+    def get_review(self, review_id: int) -> dict[str, Any]:
+        CALLS.append(("matching.get_review", review_id))
+        if review_id not in REVIEWS:
+            raise ReviewNotFound(f"there is no review {review_id}")
+        return {"review_id": review_id, "association": REVIEWS[review_id], "candidates": []}
+
+    @rpc
+    def decide_review(
+        self, review_id: int, elector_id: str | None, actor: str, reason: str
+    ) -> dict[str, Any]:
+        CALLS.append(("matching.decide_review", review_id, elector_id, actor, reason))
+        STATE["decided"][review_id] = elector_id
+        return {"review_id": review_id, "elector_id": elector_id, "decided_by": actor}
+
+
+ALL = (CodesStandIn, TallyStandIn, RegistrationStandIn, MatchingStandIn)
+
+
+def called(name: str) -> list[tuple[Any, ...]]:
+    return [c for c in CALLS if c[0] == name]
