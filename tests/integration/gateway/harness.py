@@ -1,0 +1,65 @@
+"""Helpers for gateway tests over real HTTP: the running gateway and its answers."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+
+from rollcall.config import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    rpc: Any
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.settings.gateway_host}:{self.settings.gateway_port}"
+
+    def user(self, role: str, association: str | None = None, name: str = "") -> str:
+        """A new user's token."""
+        made = self.rpc.gateway.add_user(name or f"{role} user", role, association, actor="test")
+        return str(made["token"])
+
+    def request(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.request(method, self.base + path, headers=headers, timeout=30, **kwargs)
+
+    def get(self, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, token, **kwargs)
+
+    def post(self, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, token, **kwargs)
+
+    def rows(self, query: str) -> list[Any]:
+        """Rows of ``query`` run on the gateway's own database."""
+        engine = sa.create_engine(self.settings.database_url("gateway"), poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                return list(conn.execute(sa.text(query)))
+        finally:
+            engine.dispose()
+
+
+def error_of(response: requests.Response) -> dict[str, Any]:
+    """The ``error`` object of a JSON error response (asserting its shape)."""
+    assert response.headers["Content-Type"].startswith("application/json"), response.text
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert isinstance(body["error"]["code"], str) and body["error"]["message"], body
+    return dict(body["error"])
