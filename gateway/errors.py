@@ -203,13 +203,18 @@ def _name_and_words(exc: BaseException) -> tuple[str, str]:
     return "", ""
 
 
+def _sentence(words: str) -> str:
+    words = words.strip()
+    words = words[:1].upper() + words[1:]
+    return words if words[-1] in ".!?" else words + "."
+
+
 def answer(exc: BaseException) -> Answer:
     """The response for ``exc``, looked up in ``TABLE`` by class name."""
     name, words = _name_and_words(exc)
     mapping = TABLE.get(name)
     if mapping is None:
         return Answer(INTERNAL.status, body(INTERNAL.code, INTERNAL.message), unexpected=True)
-    words = words.strip()
-    message = words[:1].upper() + words[1:] if mapping.detail and words else mapping.message
+    message = _sentence(words) if mapping.detail and words.strip() else mapping.message
     fields = exc.fields if isinstance(exc, GatewayError) else None
     return Answer(mapping.status, body(mapping.code, message, fields))

@@ -112,7 +112,7 @@ class GatewayService:
             return
         reason = "; ".join(reasons)
         self._record(request, principal, "access.refused", subject, {"action": action}, reason)
-        raise Forbidden(reason[:1].upper() + reason[1:] + ".")
+        raise Forbidden(reason)
 
     def _record(
         self,

@@ -219,3 +219,52 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str
         if eventlet.hubs.get_hub().clock() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value {value!r}")
         eventlet.sleep(interval)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def smtp_sink(mail_dir, port: int | None = None) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """A real SMTP server (aiosmtpd, in its own process) saving mail to a Maildir."""
+    import socket
+    import sys
+    import time
+
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox", str(mail_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the SMTP sink did not start") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def mails(mail_dir) -> list[Any]:  # type: ignore[no-untyped-def]
+    import email
+    import email.policy
+
+    found = []
+    for sub in ("new", "cur"):
+        folder = mail_dir / sub
+        if folder.exists():
+            found += [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in sorted(folder.iterdir())]
+    return found

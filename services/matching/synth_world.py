@@ -104,7 +104,7 @@ class World:
         count = len(self.wards)
         for index, ward in enumerate(self.wards):
             quota = self.n_electors // count + (1 if index < self.n_electors % count else 0)
-            yield from self._ward(ward, quota, observe)
+            yield from self._ward(ward, index, quota, observe)
 
     def _postcode(self, district: str) -> str:
         n = self._postcodes.get(district, 0)
@@ -113,11 +113,11 @@ class World:
         pair = letters[n % 20] + letters[(n // 20) % 20]
         return f"{district} {(n // 400) % 10}{pair}"
 
-    def _ward(self, ward: tuple[str, str, str, tuple[str, ...], str, int], quota: int,
+    def _ward(self, ward: tuple[str, str, str, tuple[str, ...], str, int], index: int, quota: int,
               observe: Callable[[Household], None]) -> Iterator[list[str]]:  # fmt: skip
         rng = self.rng
         name, borough, association, districts, constituency, style = ward
-        initials = "".join(w[0] for w in name.replace("'", "").split())[:2].upper().ljust(2, "X")
+        prefix = f"{association[:2]}{index:03d}"
         pd_number, pd_count, seq = 1, 0, 0
         used_streets: set[str] = set()
         made = 0
@@ -143,7 +143,7 @@ class World:
                             pd_number, pd_count, seq = pd_number + 1, 0, 0
                         seq += 1
                         pd_count += 1
-                        person.elector_id = f"{initials}{pd_number}-{seq}"
+                        person.elector_id = f"{prefix}{chr(64 + pd_number)}-{seq}"
                         rows.append(_row(person, household.place, constituency, style, rng))
                         made += 1
                     household.people = household.people[: len(rows)]
@@ -219,11 +219,11 @@ class World:
         if len(people) >= 2 and shape < 0.7:
             first, second = people[0], people[1]
             roll = rng.random()
-            if roll < 0.03:
+            if roll < 0.01:
                 second.first, second.male = first.first, first.male
                 second.middle = "" if rng.random() < 0.5 else second.middle
                 tags.append("junior")
-            elif roll < 0.10:
+            elif roll < 0.06:
                 same = [n for n in names.male[group].items + names.female[group].items
                         if n[0] == first.first[0] and n != first.first]  # fmt: skip
                 if same:

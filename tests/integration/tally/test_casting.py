@@ -1,0 +1,124 @@
+"""The tally service on the real broker and database: cast, post, close, count."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from nameko.exceptions import RemoteError
+
+from services.tally import bulletin
+from services.tally.service import TallyService
+from tests import builders, support
+
+
+def _open_ballot(settings, ballot_id=1, **overrides):
+    definition = builders.ballot_definition(**overrides)
+    payload = {**definition, "ballot_id": ballot_id, "phase": "draft"}
+    payload["timetable"] = {}
+    support.publish_event(settings, "ballot.created", payload)
+    support.publish_event(
+        settings,
+        "voters.enrolled",
+        {"ballot_id": ballot_id, "voters": [{"membership_number": f"M{i}", "name": "V"} for i in range(1, 6)]},
+    )
+    support.publish_event(settings, "ballot.phase_changed", {"ballot_id": ballot_id, "phase": "open", "at": datetime.now(UTC).isoformat()})
+    return payload
+
+
+def _cast_when_open(rpc, *args):
+    def attempt():
+        try:
+            return rpc.tally.cast_ballot(*args)
+        except RemoteError as exc:
+            if exc.exc_type in ("BallotNotOpen", "BallotNotFound", "NotOnRoll"):
+                return None
+            raise
+
+    return support.wait_for(attempt, what="the ballot to open")
+
+
+def test_one_vote_per_member_across_channels_and_a_count_anyone_can_check(make_settings):
+    settings = make_settings("tally")
+    with support.running(settings, TallyService), support.rpc_proxy(settings) as rpc:
+        definition = _open_ballot(settings)
+        receipt = _cast_when_open(rpc, 1, "M1", ["Ada Lovelace"], "online")["receipt"]
+        rpc.tally.cast_ballot(1, "M2", ["Mary Seacole"], "online")
+        with pytest.raises(RemoteError) as again:
+            rpc.tally.cast_ballot(1, "M1", ["Mary Seacole"], "online")
+        assert again.value.exc_type == "AlreadyVoted"
+        with pytest.raises(RemoteError) as stranger:
+            rpc.tally.cast_ballot(1, "X9", ["Mary Seacole"], "online")
+        assert stranger.value.exc_type == "NotOnRoll"
+        with pytest.raises(RemoteError) as bad:
+            rpc.tally.cast_ballot(1, "M3", ["Nobody"], "online")
+        assert bad.value.exc_type == "InvalidChoices"
+        batch = rpc.tally.enter_postal_batch(
+            1,
+            "b1",
+            "teller-1",
+            [
+                {"membership_number": "M3", "choices": ["Ada Lovelace"]},
+                {"membership_number": "M1", "choices": ["Ada Lovelace"]},  # voted online
+                {"membership_number": "X9", "choices": ["Ada Lovelace"]},  # not on the roll
+            ],
+        )
+        assert batch["entered"] == 1 and [r["membership_number"] for r in batch["refused"]] == ["M1", "X9"]
+        assert rpc.tally.enter_postal_batch(1, "b1", "teller-1", [])["duplicate_batch"] is True
+        assert rpc.tally.get_receipt(1, receipt) == {"found": True, "choices": ["Ada Lovelace"], "counted": False}
+        support.publish_event(settings, "ballot.phase_changed", {"ballot_id": 1, "phase": "closed", "at": datetime.now(UTC).isoformat()})
+        result = support.wait_for(lambda: _result(rpc), what="the count")
+        board = rpc.tally.get_bulletin(1)
+        marked = rpc.tally.get_marked_register(1)
+    assert result["counts"]["winners"] == ["Ada Lovelace"]
+    assert result["turnout"] == {"electorate": 5, "online": 2, "postal": 1, "cast": 3, "refused_papers": 2}
+    receipts = [p["receipt"] for p in board["ballots"]]
+    assert receipts == sorted(receipts), "papers are published in receipt order, not casting order"
+    assert receipt in {p["receipt"] for p in board["ballots"]}
+    assert board["ballot"]["candidates"] == definition["candidates"]
+    assert bulletin.check(board) == []
+    assert marked == [
+        {"membership_number": "M1", "channel": "online"},
+        {"membership_number": "M2", "channel": "online"},
+        {"membership_number": "M3", "channel": "postal"},
+    ]
+    with open(result["bulletin_path"]) as f:
+        assert json.load(f)["sha256"] == board["sha256"]
+
+
+def _result(rpc):
+    try:
+        return rpc.tally.get_result(1)
+    except RemoteError as exc:
+        if exc.exc_type == "ResultNotReady":
+            return None
+        raise
+
+
+def test_the_ballot_box_holds_no_voter_and_no_time(make_settings):
+    settings = make_settings("tally")
+    engine = sa.create_engine(settings.database_url("tally"))
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("box")}
+    engine.dispose()
+    assert columns == {"receipt", "ballot_id", "choices"}
+
+
+def test_bulletin_check_fails_on_an_altered_added_or_removed_paper():
+    definition = {**builders.ballot_definition(), "ballot_id": 1, "phase": "closed"}
+    papers = [{"receipt": f"r{i}", "choices": [c]} for i, c in enumerate(["Ada Lovelace"] * 3 + ["Mary Seacole"] * 2)]
+    board = bulletin.build(definition, papers, {"cast": 5})
+    assert bulletin.check(board) == []
+    altered = json.loads(json.dumps(board))
+    altered["ballots"][0]["choices"] = ["Mary Seacole"]
+    removed = json.loads(json.dumps(board))
+    removed["ballots"].pop()
+    added = json.loads(json.dumps(board))
+    added["ballots"].append({"receipt": "forged", "choices": ["Mary Seacole"]})
+    for tampered in (altered, removed, added):
+        assert bulletin.check(tampered), "tampering must be reported"
+    # Even a forger who recomputes the checksum is caught by the turnout and the recount.
+    for tampered in (removed, added):
+        tampered["sha256"] = bulletin.digest(tampered)
+        assert bulletin.check(tampered)
