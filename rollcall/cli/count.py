@@ -25,7 +25,9 @@ from services.tally.ballotfiles import BallotFileError, ElectionFile, read_elect
 from services.tally.counting import METHODS, CountingError, CountResult, count_ballots
 
 
-def _ballots_for(election: ElectionFile, method: str, seats: int) -> list[tuple[tuple[str, ...], int]]:
+def _ballots_for(
+    election: ElectionFile, method: str, seats: int
+) -> list[tuple[tuple[str, ...], int]]:
     if method == "fptp":
         return [(choices[:seats], weight) for choices, weight in election.ballots]
     return election.ballots

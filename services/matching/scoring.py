@@ -41,6 +41,7 @@ from services.matching.names import (
     compare_middle,
     compare_surnames,
     parse_name,
+    sound,
 )
 from services.matching.records import Elector, Member
 
@@ -254,6 +255,31 @@ class _Names:
         return (hf * pf + (1 - hf) * self.pop_f) * (hs * ps + (1 - hs) * self.pop_s)
 
 
+class _Plausible:
+    """A cheap test that two names share something: a surname sound, a forename or
+    both initials (or the same with first and last names swapped)."""
+
+    def __init__(self, member: PersonName) -> None:
+        self.sound = member.surname_sound
+        self.first = member.first
+        self.initials = (member.first[:1], member.surname_key[:1])
+        self.first_sound = sound(member.first)
+        self.surname_first = member.surname.split(" ")[0] if member.surname else ""
+
+    def __call__(self, elector: PersonName) -> bool:
+        return (
+            elector.surname_sound == self.sound
+            or elector.first == self.first
+            or (elector.first[:1], elector.surname_key[:1]) == self.initials
+            or self.swapped(elector)
+        )
+
+    def swapped(self, elector: PersonName) -> bool:
+        return bool(self.first_sound) and (
+            elector.surname_sound == self.first_sound or elector.first == self.surname_first
+        )
+
+
 def _address_p(level: AddressLevel, model: Model) -> float:
     spread = model.premise_spread.get(level.premise, 1)
     return model.premise_m[level.premise] / spread * model.postcode_m[level.postcode]
@@ -266,17 +292,27 @@ def score_member(
     if not electors:
         return []
     memo: dict[int, AddressLevel] = {}
-    levels = []
+    kept: list[Elector] = []
+    levels: list[AddressLevel] = []
+    home_rank = addr.PREMISE_RANK[addr.FLAT_UNKNOWN]
+    plausible = _Plausible(member.name)
     for elector in electors:
         level = memo.get(id(elector.address))
         if level is None:
             level = memo[id(elector.address)] = compare_addresses(member.address, elector.address)
-        levels.append(level)
+        # Away from the member's own home, a candidate whose names share nothing cannot
+        # win and adds nothing to the crowding: skip it.
+        if level.rank[0] >= home_rank or plausible(elector.name):
+            kept.append(elector)
+            levels.append(level)
+    if not kept:
+        return []
+    electors = kept
     normal = _Names(member.name, model, freqs)
     swapped = _Names(parse_name(member.name.raw_surname, member.name.raw_forenames), model, freqs)
     hits = [normal.compare(e.name) for e in electors]
     swap_hits = [
-        swapped.compare(e.name) if h.may_be_swapped else None
+        swapped.compare(e.name) if h.may_be_swapped and plausible.swapped(e.name) else None
         for e, h in zip(electors, hits, strict=True)
     ]
     pc = "exact" if member.address.postcode else "missing"

@@ -246,7 +246,9 @@ def parse_blt(text: str, source: str) -> ElectionFile:
             raise BallotFileError(source, number, f"expected a quoted name, got {line!r}")
         strings.extend((s.replace('\\"', '"'), number) for s in found)
     if len(strings) < n:
-        raise BallotFileError(source, rest_start, f"expected {n} candidate names, found {len(strings)}")
+        raise BallotFileError(
+            source, rest_start, f"expected {n} candidate names, found {len(strings)}"
+        )
     if len(strings) > n + 1:
         raise BallotFileError(source, strings[n + 1][1], "text after the title")
     all_names = [s for s, _ in strings[:n]]
@@ -280,7 +282,9 @@ def read_election(path: str | Path) -> ElectionFile:
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise BallotFileError(str(path), 1, f"unknown extension; expected one of {', '.join(FORMATS)}")
+        raise BallotFileError(
+            str(path), 1, f"unknown extension; expected one of {', '.join(FORMATS)}"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:

@@ -42,6 +42,8 @@ class Elector(Base):
 
 class Mark(Base):
     __tablename__ = "marks"
+    # No rowid on SQLite: the physical order would be the order people voted.
+    __table_args__ = {"sqlite_with_rowid": False}
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), primary_key=True)
     membership_number: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(String(8))
@@ -49,6 +51,7 @@ class Mark(Base):
 
 class Paper(Base):
     __tablename__ = "box"
+    __table_args__ = {"sqlite_with_rowid": False}
     receipt: Mapped[str] = mapped_column(String(40), primary_key=True)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), index=True)
     choices: Mapped[list[Any]]

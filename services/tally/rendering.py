@@ -96,7 +96,9 @@ def stage_table(result: CountResult, title: str = "") -> str:
     stages = list(result.rounds)
     for start in range(0, len(stages), per_block):
         block = stages[start : start + per_block]
-        header = " " * name_width + "  " + " ".join(f"Stage {s.number}  ".rjust(width) for s in block)
+        header = (
+            " " * name_width + "  " + " ".join(f"Stage {s.number}  ".rjust(width) for s in block)
+        )
         lines.append(header.rstrip())
         for name in rows + extra:
             row = " ".join(cells[name, s.number].rjust(width) for s in block)
@@ -184,8 +186,7 @@ def _heat_table(result: CountResult, rows: list[str]) -> Figure:
     cmap = LinearSegmentedColormap.from_list(
         "quota",
         [(0, "#ffffe5"), (cut - 1e-6, "#41ab5d"), (cut, "#2166ac"), (1, "#053061")],
-    )
-    cmap.set_bad("white")
+    ).with_extremes(bad="white")
     fig = Figure(figsize=(min(4 + 0.9 * len(stages), 40), 1.5 + 0.38 * len(rows)))
     ax = fig.add_subplot()
     image = ax.imshow(share, aspect="auto", cmap=cmap, vmin=0, vmax=TOP_SHARE)
@@ -209,11 +210,21 @@ def _heat_table(result: CountResult, rows: list[str]) -> Figure:
             for j in range(len(stages)):
                 if not gone[i, j]:
                     colour = "white" if share[i, j] > 0.6 else "black"
-                    ax.text(j, i, f"{grid[i, j]:,.0f}", ha="center", va="center", fontsize=7, color=colour)
+                    ax.text(
+                        j,
+                        i,
+                        f"{grid[i, j]:,.0f}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color=colour,
+                    )
     return fig
 
 
 def _frame(row: int, column: int) -> Rectangle:
     from matplotlib.patches import Rectangle
 
-    return Rectangle((column - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="#08306b", linewidth=2.5)
+    return Rectangle(
+        (column - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="#08306b", linewidth=2.5
+    )

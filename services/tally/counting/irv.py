@@ -2,7 +2,7 @@
 
 At the end of each stage a candidate with more than half of the votes still
 with continuing candidates wins (papers with no further preference no longer
-count towards the majority). Otherwise the continuing candidate with fewest
+count towards the majority; each stage's ``quota`` is that majority). Otherwise the continuing candidate with fewest
 votes is excluded, ties broken by ``ties.TieBreaker``, and each of their papers
 goes to its next preference for a continuing candidate. The last continuing
 candidate wins even without a majority. Every value is a whole number of votes.
@@ -53,7 +53,6 @@ def count_irv(ballots: RankedBallots, seed: str) -> CountResult:
                 elected=(winner,) if winner else (),
                 excluded=(subject,) if subject else (),
                 quota=active // 2 + 1,
-                note="quota here is a majority of the votes still in the count",
             )
         )
         if winner is not None:

@@ -101,7 +101,9 @@ def count_meek(ballots: RankedBallots, seats: int, seed: str) -> CountResult:
                 action=action,
                 subject=subject,
                 totals=snapshot,
-                transfers={names[c]: votes[c] - previous[c] for c in range(n) if votes[c] != previous[c]},
+                transfers={
+                    names[c]: votes[c] - previous[c] for c in range(n) if votes[c] != previous[c]
+                },
                 non_transferable=excess - previous_excess,
                 exhausted=excess,
                 elected=tuple(newly + last),

@@ -86,6 +86,12 @@ def test_one_vote_per_member_across_channels_and_a_count_anyone_can_check(make_s
     ]
     with open(result["bulletin_path"]) as f:
         assert json.load(f)["sha256"] == board["sha256"]
+    engine = sa.create_engine(settings.database_url("tally"))
+    with engine.connect() as c:
+        # Rewritten at close: no transaction id links a paper to its mark.
+        xmins = c.execute(sa.text("select distinct xmin::text from box union select distinct xmin::text from marks")).all()
+    engine.dispose()
+    assert len(xmins) == 1
 
 
 def _result(rpc):

@@ -101,7 +101,9 @@ def irv(candidates, ballots, seed):
         totals = {c: Fraction(0) for c in candidates}
         exhausted = 0
         for paper in papers:
-            while paper["at"] < len(paper["prefs"]) and paper["prefs"][paper["at"]] not in continuing:
+            while (
+                paper["at"] < len(paper["prefs"]) and paper["prefs"][paper["at"]] not in continuing
+            ):
                 paper["at"] += 1
             if paper["at"] < len(paper["prefs"]):
                 totals[paper["prefs"][paper["at"]]] += 1
@@ -181,7 +183,9 @@ def stv(candidates, ballots, seats, seed):
             action = "surplus transfer"
         else:
             low = min(totals[c] for c in continuing)
-            source = ties.pick([c for c in continuing if totals[c] == low], EXCLUDE_STV, lowest=True)
+            source = ties.pick(
+                [c for c in continuing if totals[c] == low], EXCLUDE_STV, lowest=True
+            )
             continuing.remove(source)
             kept[source] = Fraction(0)
             for paper in papers:

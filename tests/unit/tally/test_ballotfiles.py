@@ -74,7 +74,9 @@ def test_preflib_headers_must_agree_with_the_data():
     with pytest.raises(BallotFileError, match=r"x.toi:7: header says 9 voters but the file has 2"):
         parse_preflib(text, "x.toi", "toi")
     with pytest.raises(BallotFileError, match="3 alternatives but the file has 2"):
-        parse_preflib(HEAD.replace("# ALTERNATIVE NAME 3: Cy   Jones\n", "") + "1: 1\n", "x.toi", "toi")
+        parse_preflib(
+            HEAD.replace("# ALTERNATIVE NAME 3: Cy   Jones\n", "") + "1: 1\n", "x.toi", "toi"
+        )
 
 
 def test_preflib_without_names_is_refused():

@@ -89,7 +89,9 @@ def test_lot_follows_the_published_formula_and_depends_on_the_seed():
     for seed in map(str, range(12)):
         result = count_ballots("stv", ["Bo", "Al"], [(("Al",), 1), (("Bo",), 1)], seed=seed)
         [tie] = result.ties
-        digest = hashlib.sha256(f"{seed}\x1f1\x1fexclusion (rule 51)\x1fAl\x1fBo".encode()).hexdigest()
+        digest = hashlib.sha256(
+            f"{seed}\x1f1\x1fexclusion (rule 51)\x1fAl\x1fBo".encode()
+        ).hexdigest()
         assert (tie.method, tie.seed, tie.draw) == ("lot", seed, digest)
         assert tie.chosen == ["Al", "Bo"][int(digest, 16) % 2]
         assert result.winners == [({"Al", "Bo"} - {tie.chosen}).pop()]
@@ -181,7 +183,17 @@ def test_bad_input_raises_a_value_error_naming_the_problem(kwargs, error, messag
 def test_to_dict_is_json_and_keeps_every_decimal():
     result = count_ballots("stv", "ABCDE", SURPLUS_ORDER, seats=4, seed="pub")
     data = json.loads(json.dumps(result.to_dict()))
-    assert {"method", "seats", "candidates", "valid", "invalid", "quota", "winners", "rounds", "ties"} <= set(data)
+    assert {
+        "method",
+        "seats",
+        "candidates",
+        "valid",
+        "invalid",
+        "quota",
+        "winners",
+        "rounds",
+        "ties",
+    } <= set(data)
     assert data["winners"] == ["A", "B", "C", "E"]
     assert data["quota"] == 21
     stage3 = data["rounds"][2]

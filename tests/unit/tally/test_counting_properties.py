@@ -12,9 +12,7 @@ from services.tally.counting import count_ballots
 from tests.unit.tally import naive
 from tests.unit.tally.builders import marked_elections, ranked_elections, seeds
 
-PROPERTY = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def stage_view(result):

@@ -52,9 +52,7 @@ def assert_matches(winners: list[str], want: list[str], result: CountResult, sen
 def test_every_ballot_file_in_the_folder_is_read():
     if not EXPECTED:
         pytest.fail(f"real elections not found: no {EXPECTED_FILE} (set ROLLCALL_ELECTIONS)")
-    files = sorted(
-        p for ext in ("soi", "toi", "soc", "blt") for p in ROOT.rglob(f"*.{ext}")
-    )
+    files = sorted(p for ext in ("soi", "toi", "soc", "blt") for p in ROOT.rglob(f"*.{ext}"))
     assert len(files) >= len(EXPECTED)
     for path in files:
         assert read_election(path).voters > 0
@@ -78,7 +76,9 @@ def test_irv_winner_matches_expected(rel):
 def test_scottish_stv_winners_match_expected_in_order(rel):
     want = expected(rel)
     data = election(rel)
-    result = count_ballots("stv", data.candidates, data.ballots, seats=want["seats"], seed="rollcall")
+    result = count_ballots(
+        "stv", data.candidates, data.ballots, seats=want["seats"], seed="rollcall"
+    )
     assert_matches(result.winners, want["stv_winners"], result, want["tie_sensitive"])
     if "official_winners" in want:
         assert sorted(result.winners) == sorted(want["official_winners"])

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 03cd8823e5e9
+Revision ID: 172795fa8cb7
 Revises: 
-Create Date: 2026-12-04 14:53:58.536273
+Create Date: 2026-12-04 15:01:09.549620
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '03cd8823e5e9'
+revision: str = '172795fa8cb7'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -67,7 +67,8 @@ def upgrade() -> None:
     sa.Column('ballot_id', sa.Integer(), nullable=False),
     sa.Column('choices', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['ballot_id'], ['ballots.ballot_id'], ),
-    sa.PrimaryKeyConstraint('receipt')
+    sa.PrimaryKeyConstraint('receipt'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('box', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_box_ballot_id'), ['ballot_id'], unique=False)
@@ -84,7 +85,8 @@ def upgrade() -> None:
     sa.Column('membership_number', sa.String(length=64), nullable=False),
     sa.Column('channel', sa.String(length=8), nullable=False),
     sa.ForeignKeyConstraint(['ballot_id'], ['ballots.ballot_id'], ),
-    sa.PrimaryKeyConstraint('ballot_id', 'membership_number')
+    sa.PrimaryKeyConstraint('ballot_id', 'membership_number'),
+    sqlite_with_rowid=False
     )
     op.create_table('postal_batches',
     sa.Column('ballot_id', sa.Integer(), nullable=False),
