@@ -33,7 +33,9 @@ OUTBOX_PUBLISHED = Counter(
     "rollcall_outbox_published_total", "Outbox rows published and confirmed.", ["service"]
 )
 MEMBERS_BY_STATE = Gauge(
-    "rollcall_registration_members", "Members of a ballot in each ledger state.", ["ballot", "state"]
+    "rollcall_registration_members",
+    "Members of a ballot in each ledger state.",
+    ["ballot", "state"],
 )
 UNACCOUNTED = Gauge(
     "rollcall_registration_unaccounted_members",
@@ -58,9 +60,7 @@ CODES_REDEEMED = Counter("rollcall_codes_redeemed_total", "Access codes used to 
 CODES_FAILED = Counter(
     "rollcall_codes_failed_verifications_total", "Access code checks that failed."
 )
-MAIL = Counter(
-    "rollcall_mailer_mail_total", "Mail by channel and outcome.", ["channel", "outcome"]
-)
+MAIL = Counter("rollcall_mailer_mail_total", "Mail by channel and outcome.", ["channel", "outcome"])
 BALLOTS_CAST = Counter("rollcall_tally_ballots_cast_total", "Ballots cast.", ["channel"])
 POSTAL_REFUSED = Counter(
     "rollcall_tally_postal_refused_total", "Postal papers refused, by reason.", ["reason"]

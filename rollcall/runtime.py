@@ -117,4 +117,3 @@ class Metrics(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> None:
         return None
-

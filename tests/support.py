@@ -125,7 +125,15 @@ def write_secrets(directory):  # type: ignore[no-untyped-def]
     return directory
 
 
-def publish_event(settings: Settings, event_type: str, payload: Any, *, message_id: str | None = None, version: int | None = None, body: bytes | None = None) -> str:
+def publish_event(
+    settings: Settings,
+    event_type: str,
+    payload: Any,
+    *,
+    message_id: str | None = None,
+    version: int | None = None,
+    body: bytes | None = None,
+) -> str:
     """Publish one event as a producer's relay would (or a malformed one, for tests)."""
     import json as _json
 
@@ -149,7 +157,11 @@ def publish_event(settings: Settings, event_type: str, payload: Any, *, message_
                     message_id=message_id,
                     correlation_id="test",
                     type=event_type,
-                    headers={SCHEMA_HEADER: version if version is not None else contract(event_type).version},
+                    headers={
+                        SCHEMA_HEADER: version
+                        if version is not None
+                        else contract(event_type).version
+                    },
                 )
             ]
         )
@@ -180,7 +192,9 @@ def settings_for_test(amqp_uri: str, database_urls: dict[str, str], **overrides:
         "amqp_uri": amqp_uri,
         "namespace": f"rc{uuid.uuid4().hex[:8]}",
         "database_urls": database_urls,
-        "metrics_ports": {s: 0 for s in ("registration", "matching", "codes", "mailer", "tally", "gateway")},
+        "metrics_ports": {
+            s: 0 for s in ("registration", "matching", "codes", "mailer", "tally", "gateway")
+        },
         "retry_delays": (0.2, 0.4),
         "relay_interval": 0.05,
     }
@@ -189,9 +203,13 @@ def settings_for_test(amqp_uri: str, database_urls: dict[str, str], **overrides:
 
 
 @contextlib.contextmanager
-def running(settings: Settings, *service_classes: type, **extra: Any) -> Iterator[list[ServiceContainer]]:
+def running(
+    settings: Settings, *service_classes: type, **extra: Any
+) -> Iterator[list[ServiceContainer]]:
     """Run services in this process against the real broker; stop them after."""
-    containers = [ServiceContainer(cls, config=nameko_config(settings, **extra)) for cls in service_classes]
+    containers = [
+        ServiceContainer(cls, config=nameko_config(settings, **extra)) for cls in service_classes
+    ]
     try:
         for c in containers:
             c.start()
@@ -217,7 +235,9 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str
         if value:
             return value
         if eventlet.hubs.get_hub().clock() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value {value!r}")
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {what}; last value {value!r}"
+            )
         eventlet.sleep(interval)
 
 
@@ -238,7 +258,17 @@ def smtp_sink(mail_dir, port: int | None = None) -> Iterator[int]:  # type: igno
 
     port = port or free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox", str(mail_dir)],
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(mail_dir),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -266,5 +296,8 @@ def mails(mail_dir) -> list[Any]:  # type: ignore[no-untyped-def]
     for sub in ("new", "cur"):
         folder = mail_dir / sub
         if folder.exists():
-            found += [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in sorted(folder.iterdir())]
+            found += [
+                email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in sorted(folder.iterdir())
+            ]
     return found

@@ -75,7 +75,9 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_records(path: Path, chunk_size: int) -> tuple[list[str], Iterator[tuple[int, list[list[str]]]]]:
+def read_records(
+    path: Path, chunk_size: int
+) -> tuple[list[str], Iterator[tuple[int, list[list[str]]]]]:
     """The header, and chunks of (first line number, records)."""
     f = path.open(newline="", encoding="utf-8-sig")
     reader = csv.reader(f)
@@ -129,7 +131,9 @@ def import_extract(
             source = str(manifest.get("source") or source)
             declared = int(manifest["row_count"])
             if manifest.get("sha256") and manifest["sha256"].lower() != sha:
-                refusal = f"the file's SHA-256 {sha} differs from the manifest's {manifest['sha256']}"
+                refusal = (
+                    f"the file's SHA-256 {sha} differs from the manifest's {manifest['sha256']}"
+                )
             elif declared != rows:
                 refusal = f"the manifest declares {declared} rows but the file holds {rows}"
         except (ValueError, KeyError, TypeError) as exc:

@@ -51,7 +51,9 @@ def cluster(timeout: float = 60.0) -> Iterator[Any]:
     except RemoteError as exc:
         raise click.ClickException(f"{exc.exc_type}: {exc.value}") from None
     except OSError as exc:
-        raise click.ClickException(f"cannot reach the broker at {settings.amqp_uri}: {exc}") from None
+        raise click.ClickException(
+            f"cannot reach the broker at {settings.amqp_uri}: {exc}"
+        ) from None
 
 
 def echo_json(obj: Any) -> None:

@@ -25,18 +25,35 @@ import click
 @click.command()
 @click.option("--members", default=2000, show_default=True, help="Members in the extract.")
 @click.option("--seed", default=11, show_default=True)
-@click.option("--method", default="fptp", show_default=True, type=click.Choice(["fptp", "approval", "irv", "stv", "meek"]))
+@click.option(
+    "--method",
+    default="fptp",
+    show_default=True,
+    type=click.Choice(["fptp", "approval", "irv", "stv", "meek"]),
+)
 @click.option("--seats", default=1, show_default=True)
 @click.option("--turnout", default=0.7, show_default=True, help="Share of voters who vote.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None
+)
 @click.option("--keep", is_flag=True, help="Leave the broker namespace in place afterwards.")
-def demo(members: int, seed: int, method: str, seats: int, turnout: float, report_path: Path | None, keep: bool) -> None:
+def demo(
+    members: int,
+    seed: int,
+    method: str,
+    seats: int,
+    turnout: float,
+    report_path: Path | None,
+    keep: bool,
+) -> None:
     """Run a demo ballot of MEMBERS members end to end and check every invariant."""
     from rollcall.cli.common import green
 
     green()
     from rollcall.cli.demo_run import DemoRun
 
-    run = DemoRun(members=members, seed=seed, method=method, seats=seats, turnout=turnout, keep=keep)
+    run = DemoRun(
+        members=members, seed=seed, method=method, seats=seats, turnout=turnout, keep=keep
+    )
     ok = run.execute(report_path)
     sys.exit(0 if ok else 1)

@@ -37,7 +37,9 @@ def say(text: str) -> None:
 
 
 class DemoRun:
-    def __init__(self, *, members: int, seed: int, method: str, seats: int, turnout: float, keep: bool) -> None:
+    def __init__(
+        self, *, members: int, seed: int, method: str, seats: int, turnout: float, keep: bool
+    ) -> None:
         self.n_members, self.seed, self.method, self.seats = members, seed, method, seats
         self.turnout, self.keep = turnout, keep
         self.rng = random.Random(seed)
@@ -83,15 +85,26 @@ class DemoRun:
         mail_dir = self.dir / "mailbox"
         self.procs["smtp"] = subprocess.Popen(
             [
-                sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.settings.smtp_port}",
-                "-c", "aiosmtpd.handlers.Mailbox", str(mail_dir),
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{self.settings.smtp_port}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(mail_dir),
             ],
-            stdout=(logs / "smtp.log").open("wb"), stderr=subprocess.STDOUT, env=self.env,
+            stdout=(logs / "smtp.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            env=self.env,
         )
         for service in ROLE_SERVICES:
             self.procs[service] = subprocess.Popen(
                 [sys.executable, "-m", "rollcall.cli.main", "run", service, "--no-migrate"],
-                stdout=(logs / f"{service}.log").open("wb"), stderr=subprocess.STDOUT, env=self.env,
+                stdout=(logs / f"{service}.log").open("wb"),
+                stderr=subprocess.STDOUT,
+                env=self.env,
             )
         self._wait_ready()
 
@@ -114,7 +127,9 @@ class DemoRun:
             while waiting:
                 for name, proc in self.procs.items():
                     if proc.poll() is not None:
-                        raise click.ClickException(f"{name} exited with {proc.returncode}; see {self.dir}/logs/{name}.log")
+                        raise click.ClickException(
+                            f"{name} exited with {proc.returncode}; see {self.dir}/logs/{name}.log"
+                        )
                 for svc, queue in list(waiting.items()):
                     try:
                         channel = publisher.channel()
@@ -126,7 +141,9 @@ class DemoRun:
                     if consumers:
                         del waiting[svc]
                 if time.monotonic() > deadline:
-                    raise click.ClickException(f"services not ready after {timeout}s: {sorted(waiting)}")
+                    raise click.ClickException(
+                        f"services not ready after {timeout}s: {sorted(waiting)}"
+                    )
                 time.sleep(0.3)
             while True:
                 try:
@@ -199,7 +216,12 @@ class DemoRun:
             writer.writeheader()
             writer.writerows(rows)
         digest = hashlib.sha256(extract.read_bytes()).hexdigest()
-        manifest = {"extract_id": f"demo-{self.seed}-{digest[:8]}", "source": "demo", "row_count": len(rows), "sha256": digest}
+        manifest = {
+            "extract_id": f"demo-{self.seed}-{digest[:8]}",
+            "source": "demo",
+            "row_count": len(rows),
+            "sha256": digest,
+        }
         (self.dir / "members.csv.manifest.json").write_text(json.dumps(manifest))
         area = wards[: max(1, len(wards) - 1)]
         return register, extract, area, {"truth": data.truth, "wards": wards}
@@ -213,16 +235,27 @@ class DemoRun:
             summary = load_register(engine, path, authority="DEMO", label=f"demo-{self.seed}")
         finally:
             engine.dispose()
-        return summary if isinstance(summary, dict) else getattr(summary, "__dict__", {"summary": str(summary)})
+        return (
+            summary
+            if isinstance(summary, dict)
+            else getattr(summary, "__dict__", {"summary": str(summary)})
+        )
 
     # -- the ballot ------------------------------------------------------
     def execute(self, report_path: Path | None) -> bool:
         started = time.monotonic()
-        report: dict[str, Any] = {"seed": self.seed, "members": self.n_members, "method": self.method, "dir": str(self.dir)}
+        report: dict[str, Any] = {
+            "seed": self.seed,
+            "members": self.n_members,
+            "method": self.method,
+            "dir": str(self.dir),
+        }
         try:
             say(f"demo in {self.dir}")
             register, extract, area, extra = self.make_data()
-            say(f"generated {self.n_members} members, register and extract with bad rows and duplicates")
+            say(
+                f"generated {self.n_members} members, register and extract with bad rows and duplicates"
+            )
             say("starting the SMTP sink and six services")
             self.start()
             report["register"] = self.load_register(register)
@@ -243,7 +276,9 @@ class DemoRun:
             report_path.write_text(text)
         for name, passed in self.checks.items():
             click.echo(f"  {'ok  ' if passed else 'FAIL'} {name}")
-        click.echo(f"demo {'passed' if ok else 'FAILED'} in {report['seconds']} s; report: {report_path or self.dir / 'report.json'}")
+        click.echo(
+            f"demo {'passed' if ok else 'FAILED'} in {report['seconds']} s; report: {report_path or self.dir / 'report.json'}"
+        )
         return ok
 
     def settings_for_rpc(self) -> Settings:

@@ -16,7 +16,13 @@ from rollcall.cli.ballots import import_extract
 from rollcall.cli.demo_run import CODE_RE, MSGID_RE, say
 from services.tally import bulletin
 
-CANDIDATES = ["Ada Lovelace", "Mary Seacole", "Sylvia Pankhurst", "Rosalind Franklin", "Grace Hopper"]
+CANDIDATES = [
+    "Ada Lovelace",
+    "Mary Seacole",
+    "Sylvia Pankhurst",
+    "Rosalind Franklin",
+    "Grace Hopper",
+]
 
 
 def _proxy(run):  # type: ignore[no-untyped-def]
@@ -78,7 +84,9 @@ def choices_for(rng, method: str, seats: int, candidates: list[str]) -> list[str
     return [first, *rest[: rng.randrange(0, len(rest) + 1)]]
 
 
-def run_ballot(run, report: dict[str, Any], extract: Path, area: list[str], extra: dict[str, Any]) -> bool:  # type: ignore[no-untyped-def]
+def run_ballot(
+    run, report: dict[str, Any], extract: Path, area: list[str], extra: dict[str, Any]
+) -> bool:  # type: ignore[no-untyped-def]
     rng = run.rng
     checks = run.checks
     candidates = CANDIDATES[: max(3, run.seats + 2)]
@@ -96,10 +104,18 @@ def run_ballot(run, report: dict[str, Any], extract: Path, area: list[str], extr
             actor="demo",
         )
         ballot_id = ballot["ballot_id"]
-        say(f"ballot {ballot_id} created ({run.method}, {run.seats} seat(s), {len(candidates)} candidates)")
-        summary = import_extract(rpc, extract, ballot_id, source="demo", chunk_size=run.settings.chunk_size)
-        report["extract"] = {k: summary[k] for k in ("declared", "accepted", "rejected", "duplicates")}
-        checks["extract balances (declared = accepted + rejected + duplicates)"] = bool(summary["balanced"])
+        say(
+            f"ballot {ballot_id} created ({run.method}, {run.seats} seat(s), {len(candidates)} candidates)"
+        )
+        summary = import_extract(
+            rpc, extract, ballot_id, source="demo", chunk_size=run.settings.chunk_size
+        )
+        report["extract"] = {
+            k: summary[k] for k in ("declared", "accepted", "rejected", "duplicates")
+        }
+        checks["extract balances (declared = accepted + rejected + duplicates)"] = bool(
+            summary["balanced"]
+        )
         say(f"extract: {report['extract']}")
 
         say("waiting for matching, codes and mail to settle")
@@ -111,15 +127,20 @@ def run_ballot(run, report: dict[str, Any], extract: Path, area: list[str], extr
         reviewed = resolve_reviews(rpc, base, ballot_id, extra["truth"], rng)
         report["reviews_resolved"] = reviewed
         if reviewed:
-            settled = _wait("reviewed members to settle", lambda: _settled(rpc, ballot_id), timeout=300)
+            settled = _wait(
+                "reviewed members to settle", lambda: _settled(rpc, ballot_id), timeout=300
+            )
 
-        rpc.registration.change_phase(ballot_id, "open", actor="demo", reason="demo opens the ballot")
+        rpc.registration.change_phase(
+            ballot_id, "open", actor="demo", reason="demo opens the ballot"
+        )
         say("ballot open")
         emailed = read_mailbox(run.dir / "mailbox")
         posted = read_postal(run.settings.postal_path())
         say(f"{len(emailed)} codes found in the mailbox, {len(posted)} in postal batches")
         checks["one email per emailed voter and one letter per posted voter"] = (
-            len(emailed) == settled["ledger"]["code_emailed"] and len(posted) == settled["ledger"]["letter_queued"]
+            len(emailed) == settled["ledger"]["code_emailed"]
+            and len(posted) == settled["ledger"]["letter_queued"]
         )
 
         voting = vote_online(run, base, ballot_id, emailed, candidates)
@@ -133,10 +154,15 @@ def run_ballot(run, report: dict[str, Any], extract: Path, area: list[str], extr
 
         _wait(
             "every mark to reach the ledger",
-            lambda: rpc.registration.reconcile(ballot_id)["ledger"]["voted"] >= voting["votes_submitted"],
+            lambda: (
+                rpc.registration.reconcile(ballot_id)["ledger"]["voted"]
+                >= voting["votes_submitted"]
+            ),
             timeout=300,
         )
-        rpc.registration.change_phase(ballot_id, "closed", actor="demo", reason="demo closes the ballot")
+        rpc.registration.change_phase(
+            ballot_id, "closed", actor="demo", reason="demo closes the ballot"
+        )
         say("ballot closed; counting")
         result = _wait("the result", lambda: _result(rpc, ballot_id), timeout=300)
         marked = requests.get(
@@ -146,11 +172,17 @@ def run_ballot(run, report: dict[str, Any], extract: Path, area: list[str], extr
         ).json()
         final = rpc.registration.reconcile(ballot_id)
     voting["ballots_cast"] = result["turnout"]["cast"]
-    voting["marked_register"] = len(marked["marked_register"] if isinstance(marked, dict) else marked)
+    voting["marked_register"] = len(
+        marked["marked_register"] if isinstance(marked, dict) else marked
+    )
     report["voting"] = voting
     report["ledger"] = final["ledger"]
     report["unaccounted"] = final["unaccounted"]
-    report["result"] = {"winners": result["counts"]["winners"], "counts": result["counts"], "turnout": result["turnout"]}
+    report["result"] = {
+        "winners": result["counts"]["winners"],
+        "counts": result["counts"],
+        "turnout": result["turnout"],
+    }
     report["bulletin"] = result["bulletin_path"]
     board = requests.get(f"{base}/api/ballots/{ballot_id}/bulletin", timeout=30).json()
     problems = bulletin.check(board)
@@ -159,7 +191,9 @@ def run_ballot(run, report: dict[str, Any], extract: Path, area: list[str], extr
     checks["every submitted vote is cast and marked"] = (
         voting["votes_submitted"] == voting["ballots_cast"] == voting["marked_register"]
     )
-    checks["the marked register and the ledger agree on who voted"] = final["ledger"]["voted"] == voting["marked_register"]
+    checks["the marked register and the ledger agree on who voted"] = (
+        final["ledger"]["voted"] == voting["marked_register"]
+    )
     checks["the bulletin board verifies"] = not problems
     say(f"result: {', '.join(report['result']['winners'])}; turnout {result['turnout']}")
     return True
@@ -184,26 +218,35 @@ def resolve_reviews(rpc, base: str, ballot_id: int, truth: dict[str, Any], rng) 
     for review in reviews:
         assoc = review["association"]
         if assoc not in officers:
-            officers[assoc] = rpc.gateway.add_user(f"officer {assoc}", "officer", assoc, actor="demo")["token"]
+            officers[assoc] = rpc.gateway.add_user(
+                f"officer {assoc}", "officer", assoc, actor="demo"
+            )["token"]
         expected = truth.get(review["membership_number"])
         elector = expected[0] if isinstance(expected, (list, tuple)) else None
         ids = {c.get("elector_id") for c in review["candidates"]}
         choice = elector if elector in ids else None
         response = requests.post(
             f"{base}/api/reviews/{review['review_id']}/decision",
-            json={"elector_id": choice, "reason": "checked against the register by the demo officer"},
+            json={
+                "elector_id": choice,
+                "reason": "checked against the register by the demo officer",
+            },
             headers={"Authorization": f"Bearer {officers[assoc]}"},
             timeout=30,
         )
         if response.status_code < 300:
             done += 1
         else:
-            say(f"review {review['review_id']} refused: {response.status_code} {response.text[:200]}")
+            say(
+                f"review {review['review_id']} refused: {response.status_code} {response.text[:200]}"
+            )
     say(f"{done} of {len(reviews)} reviews decided by officers")
     return done
 
 
-def vote_online(run, base: str, ballot_id: int, codes: dict[str, str], candidates: list[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def vote_online(
+    run, base: str, ballot_id: int, codes: dict[str, str], candidates: list[str]
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     rng = run.rng
     voters = [n for n in sorted(codes) if rng.random() < run.turnout]
     plan = [(n, codes[n], choices_for(rng, run.method, run.seats, candidates)) for n in voters]
@@ -212,7 +255,15 @@ def vote_online(run, base: str, ballot_id: int, codes: dict[str, str], candidate
     # The first vote can race the ballot.phase_changed event reaching codes and tally.
     if plan:
         n, code, choices = plan[0]
-        _wait("the ballot to open everywhere", lambda: session.post(url, json={"code": code, "choices": choices}, timeout=30).status_code != 409 or None, timeout=60)
+        _wait(
+            "the ballot to open everywhere",
+            lambda: (
+                session.post(url, json={"code": code, "choices": choices}, timeout=30).status_code
+                != 409
+                or None
+            ),
+            timeout=60,
+        )
     results: dict[str, int] = {}
 
     def cast(item):  # type: ignore[no-untyped-def]
@@ -229,9 +280,13 @@ def vote_online(run, base: str, ballot_id: int, codes: dict[str, str], candidate
     second_ok = sum(1 for _, s in pool.imap(cast, again) if s == 201)
     bad_ok = 0
     for i in range(5):
-        r = session.post(url, json={"code": f"ABCDEF-GHJKMN-PQRS{i}", "choices": candidates[:1]}, timeout=30)
+        r = session.post(
+            url, json={"code": f"ABCDEF-GHJKMN-PQRS{i}", "choices": candidates[:1]}, timeout=30
+        )
         bad_ok += r.status_code == 201
-    say(f"online: {accepted} votes accepted; {len(refused_first)} first votes refused; second votes accepted: {second_ok}")
+    say(
+        f"online: {accepted} votes accepted; {len(refused_first)} first votes refused; second votes accepted: {second_ok}"
+    )
     return {
         "accepted_online": accepted,
         "refused_first_votes": len(refused_first),
@@ -241,10 +296,21 @@ def vote_online(run, base: str, ballot_id: int, codes: dict[str, str], candidate
     }
 
 
-def vote_by_post(run, base: str, teller: str, ballot_id: int, codes: dict[str, str], voted_online: set[str], candidates: list[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def vote_by_post(
+    run,
+    base: str,
+    teller: str,
+    ballot_id: int,
+    codes: dict[str, str],
+    voted_online: set[str],
+    candidates: list[str],
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     rng = run.rng
     returned = [n for n in sorted(codes) if rng.random() < run.turnout]
-    papers = [{"membership_number": n, "choices": choices_for(rng, run.method, run.seats, candidates)} for n in returned]
+    papers = [
+        {"membership_number": n, "choices": choices_for(rng, run.method, run.seats, candidates)}
+        for n in returned
+    ]
     # Two papers that must be refused: an online voter's, and a non-member's.
     sneaky = [{"membership_number": n, "choices": candidates[:1]} for n in sorted(voted_online)[:1]]
     sneaky.append({"membership_number": "NOT-A-MEMBER", "choices": candidates[:1]})
@@ -254,7 +320,9 @@ def vote_by_post(run, base: str, teller: str, ballot_id: int, codes: dict[str, s
     entered = refused = 0
     for i, batch in enumerate(batches):
         body = {"batch_id": f"demo-{run.seed}-{i}", "papers": batch}
-        r = requests.post(f"{base}/api/ballots/{ballot_id}/postal-batches", json=body, headers=headers, timeout=60)
+        r = requests.post(
+            f"{base}/api/ballots/{ballot_id}/postal-batches", json=body, headers=headers, timeout=60
+        )
         r.raise_for_status()
         data = r.json()
         entered += data["entered"]

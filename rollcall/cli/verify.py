@@ -12,14 +12,22 @@ import click
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def verify(file: Path, as_json: bool) -> None:
+@click.option(
+    "--key-fingerprint",
+    default=None,
+    help="The ballot key's fingerprint published before the count (GET /api/ballots/ID/key).",
+)
+@click.option("--no-certificate", is_flag=True, help="Do not require a signed certificate.")
+def verify(file: Path, as_json: bool, key_fingerprint: str | None, no_certificate: bool) -> None:
     """Check a bulletin board FILE: its SHA-256, its paper count, and a full recount.
 
     Exits 0 only if the checksum matches, no receipt repeats, the papers
-    number what the turnout says, and recounting the papers reproduces the
-    published winners and every stage.
+    number what the turnout says, recounting the papers reproduces the
+    published winners and every stage, and the certificate is signed by the
+    ballot's key (the one given with --key-fingerprint, when given) and states
+    exactly what the board holds.
     """
-    from services.tally import bulletin
+    from services.tally import bulletin, certificate
 
     try:
         board = json.loads(file.read_text(encoding="utf-8"))
@@ -28,6 +36,8 @@ def verify(file: Path, as_json: bool) -> None:
     if not isinstance(board, dict):
         raise click.ClickException(f"{file}: a bulletin board is a JSON object")
     problems = bulletin.check(board)
+    if not no_certificate or key_fingerprint:
+        problems += certificate.check(board, key_fingerprint)
     if as_json:
         click.echo(json.dumps({"file": str(file), "ok": not problems, "problems": problems}))
     else:
@@ -38,5 +48,10 @@ def verify(file: Path, as_json: bool) -> None:
             click.echo(
                 f"OK: {len(board['ballots'])} papers, checksum {board['sha256']}, "
                 f"recount reproduces winners {', '.join(counts['winners'])}"
+                + (
+                    ""
+                    if no_certificate
+                    else f"; certificate signed by key {board['key']['fingerprint']}"
+                )
             )
     sys.exit(1 if problems else 0)

@@ -149,7 +149,9 @@ class Subscription(Consumer):
         return result, exc_info
 
     # -- leaving ---------------------------------------------------------
-    def _copy(self, message: Any, exchange: str, routing_key: str, headers: dict[str, Any]) -> Outgoing:
+    def _copy(
+        self, message: Any, exchange: str, routing_key: str, headers: dict[str, Any]
+    ) -> Outgoing:
         props = message.properties
         body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
         return Outgoing(
@@ -184,7 +186,13 @@ class Subscription(Consumer):
             service = self.container.service_name
             metrics.RETRIED.labels(service, self.queue_name).inc()
             metrics.MESSAGES_HANDLED.labels(service, self.event_type, "retried").inc()
-            log.warning("%s: attempt %d failed (%s); retrying in %d ms", self.handler_name, attempt, reason, delay)
+            log.warning(
+                "%s: attempt %d failed (%s); retrying in %d ms",
+                self.handler_name,
+                attempt,
+                reason,
+                delay,
+            )
 
     def _park(self, message: Any, reason: str, *, outcome: str) -> None:
         outgoing = self._copy(

@@ -85,7 +85,9 @@ class MembersRegisteredSchema(_Strict):
 
 class DecisionSchema(_Lenient):
     membership_number = _membership_number
-    decision = fields.String(required=True, validate=validate.OneOf(["match", "review", "no_match"]))
+    decision = fields.String(
+        required=True, validate=validate.OneOf(["match", "review", "no_match"])
+    )
     elector_id = fields.String(allow_none=True, load_default=None)
     score = fields.Float(required=True, validate=validate.Range(min=0, max=1))
     reasons = fields.String(required=True)

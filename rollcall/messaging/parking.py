@@ -36,7 +36,9 @@ def _parked_of(msg: Any) -> Parked:
     )
 
 
-def browse(publisher: ConfirmingPublisher, topology: Topology, limit: int = 100) -> Iterator[Parked]:
+def browse(
+    publisher: ConfirmingPublisher, topology: Topology, limit: int = 100
+) -> Iterator[Parked]:
     """Parked messages, oldest first, without removing them (they are requeued unacked)."""
     channel = publisher.channel()
     try:
@@ -69,7 +71,11 @@ def replay(
             if msg is None:
                 break
             parked = _parked_of(msg)
-            if (queue and parked.queue != queue) or (event_type and parked.event_type != event_type) or not parked.queue:
+            if (
+                (queue and parked.queue != queue)
+                or (event_type and parked.event_type != event_type)
+                or not parked.queue
+            ):
                 skipped.append(msg.delivery_tag)
                 continue
             headers = dict(msg.properties.get("application_headers") or {})

@@ -50,7 +50,9 @@ class Outgoing:
         headers: dict[str, Any],
     ) -> Outgoing:
         body = payload if isinstance(payload, str) else json.dumps(payload, sort_keys=True)
-        return cls(exchange, event_type, body.encode(), message_id, correlation_id, event_type, headers)
+        return cls(
+            exchange, event_type, body.encode(), message_id, correlation_id, event_type, headers
+        )
 
 
 class ConfirmingPublisher:

@@ -107,7 +107,10 @@ class Topology:
                 },
             )
             channel.queue_bind(
-                name, self.delay_exchange, "", arguments={"x-match": "all", DELAY_HEADER: str(delay)}
+                name,
+                self.delay_exchange,
+                "",
+                arguments={"x-match": "all", DELAY_HEADER: str(delay)},
             )
         for name, _service, event_type in self.consumer_queues():
             channel.queue_declare(name, durable=True, auto_delete=False)

@@ -31,10 +31,14 @@ MAX_FAILURES = 10
 WINDOW = timedelta(minutes=15)
 
 
-def record_phase(session: Session, ballot_id: int, phase: str, cooling_off_hours: int | None = None) -> None:
+def record_phase(
+    session: Session, ballot_id: int, phase: str, cooling_off_hours: int | None = None
+) -> None:
     row = session.get(BallotPhase, ballot_id)
     if row is None:
-        row = BallotPhase(ballot_id=ballot_id, phase=phase, cooling_off_hours=cooling_off_hours or 0)
+        row = BallotPhase(
+            ballot_id=ballot_id, phase=phase, cooling_off_hours=cooling_off_hours or 0
+        )
         session.add(row)
     elif phase != "draft" or row.phase == "draft":
         row.phase = phase
@@ -78,9 +82,20 @@ def issue(
             )
         )
         have.add(voter["membership_number"])
-        issued.append({**voter, "sealed_code": sealing.seal(seal_key, issuing.formatted(code)), "kind": "initial"})
+        issued.append(
+            {
+                **voter,
+                "sealed_code": sealing.seal(seal_key, issuing.formatted(code)),
+                "kind": "initial",
+            }
+        )
     if issued:
-        emit(session, "codes.issued", {"ballot_id": ballot_id, "codes": issued}, correlation_id=ballot_id)
+        emit(
+            session,
+            "codes.issued",
+            {"ballot_id": ballot_id, "codes": issued},
+            correlation_id=ballot_id,
+        )
     metrics.CODES_ISSUED.inc(len(issued))
     return len(issued)
 
@@ -94,7 +109,9 @@ def _failures(session: Session, client: str, now: datetime) -> FailedAttempt:
     return row
 
 
-def check(session: Session, *, key: bytes, ballot_id: int, raw: str, client: str, now: datetime) -> str | Exception:
+def check(
+    session: Session, *, key: bytes, ballot_id: int, raw: str, client: str, now: datetime
+) -> str | Exception:
     """The voter a code belongs to, or the exception to raise (after this transaction commits)."""
     phase = session.get(BallotPhase, ballot_id)
     if phase is None or phase.phase != "open":
@@ -117,7 +134,9 @@ def check(session: Session, *, key: bytes, ballot_id: int, raw: str, client: str
         metrics.CODES_FAILED.inc()
         return InvalidCode("this access code is not valid for this ballot")
     if row.valid_from > now:
-        return InvalidCode(f"this access code can be used from {row.valid_from.isoformat(timespec='minutes')}")
+        return InvalidCode(
+            f"this access code can be used from {row.valid_from.isoformat(timespec='minutes')}"
+        )
     return row.membership_number
 
 

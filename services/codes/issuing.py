@@ -57,7 +57,9 @@ def normalise(raw: str) -> str:
     """
     code = "".join(ch for ch in raw.upper() if ch not in " -\t")
     if len(code) != LENGTH:
-        raise MalformedCodeError(f"an access code has {LENGTH} letters and digits; this has {len(code)}")
+        raise MalformedCodeError(
+            f"an access code has {LENGTH} letters and digits; this has {len(code)}"
+        )
     bad = sorted({ch for ch in code if ch not in _INDEX})
     if bad:
         raise MalformedCodeError(f"an access code never contains {', '.join(bad)}")

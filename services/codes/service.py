@@ -29,7 +29,12 @@ class CodesService:
         key, _ = self._keys()
         with self.store.transaction() as session:
             result = codebook.check(
-                session, key=key, ballot_id=ballot_id, raw=code, client=client or "-", now=codebook.utcnow()
+                session,
+                key=key,
+                ballot_id=ballot_id,
+                raw=code,
+                client=client or "-",
+                now=codebook.utcnow(),
             )
         if isinstance(result, Exception):
             raise result
@@ -43,11 +48,15 @@ class CodesService:
     @subscribe("ballot.created")
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
         hours = int(payload["eligibility"].get("cooling_off_hours", 0))
-        return self._on(meta, lambda s: codebook.record_phase(s, payload["ballot_id"], payload["phase"], hours))
+        return self._on(
+            meta, lambda s: codebook.record_phase(s, payload["ballot_id"], payload["phase"], hours)
+        )
 
     @subscribe("ballot.phase_changed")
     def handle_ballot_phase_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: codebook.record_phase(s, payload["ballot_id"], payload["phase"]))
+        return self._on(
+            meta, lambda s: codebook.record_phase(s, payload["ballot_id"], payload["phase"])
+        )
 
     @subscribe("voters.enrolled")
     def handle_voters_enrolled(self, payload: dict[str, Any], meta: EventMeta) -> str:
@@ -66,11 +75,15 @@ class CodesService:
 
     @subscribe("voters.withdrawn")
     def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: codebook.revoke(s, payload["ballot_id"], payload["membership_numbers"]))
+        return self._on(
+            meta, lambda s: codebook.revoke(s, payload["ballot_id"], payload["membership_numbers"])
+        )
 
     @subscribe("ballots.marked")
     def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
             meta,
-            lambda s: codebook.redeem(s, payload["ballot_id"], payload["membership_number"], codebook.utcnow()),
+            lambda s: codebook.redeem(
+                s, payload["ballot_id"], payload["membership_number"], codebook.utcnow()
+            ),
         )

@@ -9,7 +9,15 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-POSTAL_COLUMNS = ("membership_number", "name", "address", "postcode", "ballot_id", "code", "vote_at")
+POSTAL_COLUMNS = (
+    "membership_number",
+    "name",
+    "address",
+    "postcode",
+    "ballot_id",
+    "code",
+    "vote_at",
+)
 
 
 def message_id(ballot_id: int, membership_number: str, kind: str, domain: str) -> str:
@@ -31,7 +39,9 @@ def email(
     msg["To"] = contact["email"]
     subject = "Your access code" if kind == "initial" else "Your new access code"
     msg["Subject"] = f"{subject}: {title}"
-    msg["Message-ID"] = message_id(ballot_id, contact["membership_number"], kind, sender.split("@")[-1])
+    msg["Message-ID"] = message_id(
+        ballot_id, contact["membership_number"], kind, sender.split("@")[-1]
+    )
     msg.set_content(
         f"Dear {contact['name']},\n\n"
         f"You can vote in: {title}.\n\n"
@@ -44,7 +54,9 @@ def email(
     return msg
 
 
-def postal_row(*, ballot_id: int, contact: dict[str, Any], code: str, vote_url: str) -> dict[str, str]:
+def postal_row(
+    *, ballot_id: int, contact: dict[str, Any], code: str, vote_url: str
+) -> dict[str, str]:
     return {
         "membership_number": contact["membership_number"],
         "name": contact["name"],

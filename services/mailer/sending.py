@@ -57,7 +57,9 @@ def accept(session: Session, ballot_id: int, codes: list[dict[str, Any]], now: d
     for c in codes:
         if (c["membership_number"], c["kind"]) in existing:
             continue
-        contact = {k: c.get(k) for k in ("membership_number", "name", "email", "address", "postcode")}
+        contact = {
+            k: c.get(k) for k in ("membership_number", "name", "email", "address", "postcode")
+        }
         not_before = datetime.fromisoformat(c["not_before"]) if c.get("not_before") else None
         session.add(
             Delivery(
@@ -79,10 +81,14 @@ def accept(session: Session, ballot_id: int, codes: list[dict[str, Any]], now: d
     return added
 
 
-def record_ballot(session: Session, ballot_id: int, *, phase: str, title: str | None = None) -> None:
+def record_ballot(
+    session: Session, ballot_id: int, *, phase: str, title: str | None = None
+) -> None:
     row = session.get(BallotState, ballot_id)
     if row is None:
-        session.add(BallotState(ballot_id=ballot_id, phase=phase, title=title or f"ballot {ballot_id}"))
+        session.add(
+            BallotState(ballot_id=ballot_id, phase=phase, title=title or f"ballot {ballot_id}")
+        )
         return
     if phase != "draft":
         row.phase = phase
@@ -90,7 +96,9 @@ def record_ballot(session: Session, ballot_id: int, *, phase: str, title: str | 
         row.title = title
 
 
-def _write_postal_batch(directory: Path, ballot_id: int, rows: list[dict[str, str]], now: datetime) -> str:
+def _write_postal_batch(
+    directory: Path, ballot_id: int, rows: list[dict[str, str]], now: datetime
+) -> str:
     """Write a postal batch file atomically; return its path."""
     folder = directory / f"ballot-{ballot_id}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -174,24 +182,33 @@ class Dispatcher(DependencyProvider):
         posts = [d for d in pending if d.channel == "post"]
         if emails:
             with self.database.transaction() as session:
-                titles = dict(session.execute(select(BallotState.ballot_id, BallotState.title)).all())
+                titles = dict(
+                    session.execute(select(BallotState.ballot_id, BallotState.title)).all()
+                )
             outcomes.update(self._send_emails(emails, seal_key, titles))
         postal_rows, postal_ids = [], []
         for d in posts:
             try:
                 code = sealing.unseal(seal_key, d.sealed_code or "")
             except sealing.InvalidToken:
-                outcomes[d.id] = {"status": "failed", "reason": "the sealed code could not be opened"}
+                outcomes[d.id] = {
+                    "status": "failed",
+                    "reason": "the sealed code could not be opened",
+                }
                 continue
             postal_rows.append(
-                letters.postal_row(ballot_id=d.ballot_id, contact=d.contact, code=code, vote_url=self._vote_url())
+                letters.postal_row(
+                    ballot_id=d.ballot_id, contact=d.contact, code=code, vote_url=self._vote_url()
+                )
             )
             postal_ids.append(d)
         by_ballot: dict[int, list[tuple[Delivery, dict[str, str]]]] = {}
         for d, row in zip(postal_ids, postal_rows, strict=True):
             by_ballot.setdefault(d.ballot_id, []).append((d, row))
         for ballot_id, items in by_ballot.items():
-            path = _write_postal_batch(self.settings.postal_path(), ballot_id, [r for _, r in items], now)
+            path = _write_postal_batch(
+                self.settings.postal_path(), ballot_id, [r for _, r in items], now
+            )
             for d, _ in items:
                 outcomes[d.id] = {"status": "queued", "batch": path}
         return self._record(pending, outcomes)
@@ -206,13 +223,19 @@ class Dispatcher(DependencyProvider):
         try:
             smtp = self.smtp_factory()
         except OSError as exc:
-            return {d.id: {"status": "retry", "reason": f"mail server unreachable: {exc}"} for d in emails}
+            return {
+                d.id: {"status": "retry", "reason": f"mail server unreachable: {exc}"}
+                for d in emails
+            }
         try:
             for d in emails:
                 try:
                     code = sealing.unseal(seal_key, d.sealed_code or "")
                 except sealing.InvalidToken:
-                    outcomes[d.id] = {"status": "failed", "reason": "the sealed code could not be opened"}
+                    outcomes[d.id] = {
+                        "status": "failed",
+                        "reason": "the sealed code could not be opened",
+                    }
                     continue
                 msg = letters.email(
                     ballot_id=d.ballot_id,
@@ -227,10 +250,16 @@ class Dispatcher(DependencyProvider):
                     smtp.send_message(msg)
                     outcomes[d.id] = {"status": "sent", "message_id": msg["Message-ID"]}
                 except smtplib.SMTPRecipientsRefused as exc:
-                    outcomes[d.id] = {"status": "refused", "reason": f"email address refused: {exc.recipients}"}
+                    outcomes[d.id] = {
+                        "status": "refused",
+                        "reason": f"email address refused: {exc.recipients}",
+                    }
                 except smtplib.SMTPResponseException as exc:
                     status = "refused" if exc.smtp_code >= 500 else "retry"
-                    outcomes[d.id] = {"status": status, "reason": f"mail server said {exc.smtp_code}"}
+                    outcomes[d.id] = {
+                        "status": status,
+                        "reason": f"mail server said {exc.smtp_code}",
+                    }
                 except (smtplib.SMTPException, OSError) as exc:
                     outcomes[d.id] = {"status": "retry", "reason": f"mail server error: {exc}"}
                     break
@@ -240,7 +269,9 @@ class Dispatcher(DependencyProvider):
             except (smtplib.SMTPException, OSError):
                 pass
         for d in emails:
-            outcomes.setdefault(d.id, {"status": "retry", "reason": "not attempted after a server error"})
+            outcomes.setdefault(
+                d.id, {"status": "retry", "reason": "not attempted after a server error"}
+            )
         return outcomes
 
     def _record(self, pending: list[Delivery], outcomes: dict[int, dict[str, Any]]) -> int:
@@ -283,5 +314,10 @@ class Dispatcher(DependencyProvider):
                 settled += 1
             for event, groups in (("mail.sent", sent), ("mail.failed", failed)):
                 for ballot_id, items in groups.items():
-                    emit(session, event, {"ballot_id": ballot_id, "deliveries": items}, correlation_id=ballot_id)
+                    emit(
+                        session,
+                        event,
+                        {"ballot_id": ballot_id, "deliveries": items},
+                        correlation_id=ballot_id,
+                    )
         return settled

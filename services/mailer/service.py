@@ -24,19 +24,27 @@ class MailerService:
         return once(
             self.store,
             meta,
-            lambda s: sending.record_ballot(s, payload["ballot_id"], phase=payload["phase"], title=payload["title"]),
+            lambda s: sending.record_ballot(
+                s, payload["ballot_id"], phase=payload["phase"], title=payload["title"]
+            ),
         )
 
     @subscribe("ballot.phase_changed")
     def handle_ballot_phase_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return once(self.store, meta, lambda s: sending.record_ballot(s, payload["ballot_id"], phase=payload["phase"]))
+        return once(
+            self.store,
+            meta,
+            lambda s: sending.record_ballot(s, payload["ballot_id"], phase=payload["phase"]),
+        )
 
     @subscribe("codes.issued")
     def handle_codes_issued(self, payload: dict[str, Any], meta: EventMeta) -> str:
         outcome = once(
             self.store,
             meta,
-            lambda s: sending.accept(s, payload["ballot_id"], payload["codes"], sending.datetime.now(sending.UTC)),
+            lambda s: sending.accept(
+                s, payload["ballot_id"], payload["codes"], sending.datetime.now(sending.UTC)
+            ),
         )
         self.dispatcher.kick()
         return outcome

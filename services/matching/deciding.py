@@ -75,11 +75,22 @@ def _wire(d: MatchDecision, review_id: int | None = None) -> dict[str, Any]:
     }
 
 
-def _store(session: Session, ballot_id: int, association: str, d: Decision, area: Sequence[str], actor: str, now: datetime) -> MatchDecision:
+def _store(
+    session: Session,
+    ballot_id: int,
+    association: str,
+    d: Decision,
+    area: Sequence[str],
+    actor: str,
+    now: datetime,
+) -> MatchDecision:
     eligible, exclusion = _eligibility(d, area)
     row = session.scalar(
         select(MatchDecision)
-        .where(MatchDecision.ballot_id == ballot_id, MatchDecision.membership_number == d.membership_number)
+        .where(
+            MatchDecision.ballot_id == ballot_id,
+            MatchDecision.membership_number == d.membership_number,
+        )
         .with_for_update()
     )
     if row is None:
@@ -99,7 +110,12 @@ def _emit(session: Session, ballot_id: int, items: list[tuple[MatchDecision, int
     for row, review_id in items:
         grouped.setdefault(EVENTS[row.decision], []).append(_wire(row, review_id))
     for event, decisions in grouped.items():
-        emit(session, event, {"ballot_id": ballot_id, "decisions": decisions}, correlation_id=ballot_id)
+        emit(
+            session,
+            event,
+            {"ballot_id": ballot_id, "decisions": decisions},
+            correlation_id=ballot_id,
+        )
 
 
 def decide_chunk(
@@ -125,7 +141,8 @@ def decide_chunk(
                 d,
                 decision=REVIEW,
                 reasons=f"{d.reasons}; but this elector is already matched to member {holder}",
-                candidates=d.candidates or ({"elector_id": d.elector_id, "ward": d.ward, "reasons": d.reasons},),
+                candidates=d.candidates
+                or ({"elector_id": d.elector_id, "ward": d.ward, "reasons": d.reasons},),
             )
         member = by_number[d.membership_number]
         row = _store(session, ballot_id, member.get("association", ""), d, area, "matcher", now)
@@ -139,7 +156,14 @@ def decide_chunk(
     return counts
 
 
-def _open_review(session: Session, ballot_id: int, member: dict[str, Any], area: Sequence[str], d: Decision, now: datetime) -> int:
+def _open_review(
+    session: Session,
+    ballot_id: int,
+    member: dict[str, Any],
+    area: Sequence[str],
+    d: Decision,
+    now: datetime,
+) -> int:
     for old in session.scalars(
         select(Review).where(
             Review.ballot_id == ballot_id,
@@ -179,7 +203,9 @@ def review_view(review: Review) -> dict[str, Any]:
     }
 
 
-def list_reviews(session: Session, ballot_id: int, association: str | None, status: str = "open") -> list[dict[str, Any]]:
+def list_reviews(
+    session: Session, ballot_id: int, association: str | None, status: str = "open"
+) -> list[dict[str, Any]]:
     query = select(Review).where(Review.ballot_id == ballot_id, Review.status == status)
     if association:
         query = query.where(Review.association == association)
@@ -193,7 +219,14 @@ def get_review(session: Session, review_id: int, *, lock: bool = False) -> Revie
     return review
 
 
-def decide_review(session: Session, review_id: int, elector_id: str | None, actor: str, reason: str, now: datetime | None = None) -> dict[str, Any]:
+def decide_review(
+    session: Session,
+    review_id: int,
+    elector_id: str | None,
+    actor: str,
+    reason: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """Accept one candidate (``elector_id``) or reject them all (None)."""
     now = now or datetime.now(UTC)
     review = get_review(session, review_id, lock=True)
@@ -222,7 +255,8 @@ def decide_review(session: Session, review_id: int, elector_id: str | None, acto
             decision=NO_MATCH,
             elector_id=None,
             score=0.0,
-            reasons=f"none of the candidates is this member, decided by {actor}" + (f": {reason}" if reason else ""),
+            reasons=f"none of the candidates is this member, decided by {actor}"
+            + (f": {reason}" if reason else ""),
             evidence={"review_id": review.id},
         )
     row = _store(session, review.ballot_id, review.association, decision, review.area, actor, now)

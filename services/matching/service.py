@@ -28,14 +28,20 @@ class MatchingService:
             self.store,
             meta,
             lambda s: deciding.decide_chunk(
-                s, source, ballot_id=payload["ballot_id"], area=payload["area"], members=payload["members"]
+                s,
+                source,
+                ballot_id=payload["ballot_id"],
+                area=payload["area"],
+                members=payload["members"],
             ),
         )
         self.relay.kick()
         return outcome
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_reviews(self, ballot_id: int, association: str | None = None, status: str = "open") -> list[dict[str, Any]]:
+    def list_reviews(
+        self, ballot_id: int, association: str | None = None, status: str = "open"
+    ) -> list[dict[str, Any]]:
         with self.store.transaction() as session:
             return deciding.list_reviews(session, ballot_id, association, status)
 
@@ -45,7 +51,9 @@ class MatchingService:
             return deciding.review_view(deciding.get_review(session, review_id))
 
     @rpc(expected_exceptions=EXPECTED)
-    def decide_review(self, review_id: int, elector_id: str | None, actor: str, reason: str = "") -> dict[str, Any]:
+    def decide_review(
+        self, review_id: int, elector_id: str | None, actor: str, reason: str = ""
+    ) -> dict[str, Any]:
         with self.store.transaction() as session:
             result = deciding.decide_review(session, review_id, elector_id, actor, reason)
         self.relay.kick()

@@ -90,7 +90,9 @@ class _Picker:
                 kind = "trap_namesake_building" if place.is_block else "trap_namesake_street"
                 self._keep(kind, first, household)
                 if not place.is_block:
-                    ghost = Person("", first.first, first.middle, first.surname, first.male, first.group)
+                    ghost = Person(
+                        "", first.first, first.middle, first.surname, first.male, first.group
+                    )
                     self._keep("trap_namesake_unregistered", ghost, household, _elsewhere(place))
         if rng.random() < p["unregistered_at_address"]:
             used = {q.first for q in household.people}
@@ -103,9 +105,13 @@ class _Picker:
                             self.names.surname(group, rng), male, group)  # fmt: skip
             self._keep("not_registered", person, household, _elsewhere(place))
 
-    def _keep(self, kind: str, person: Person, household: Household, place: Place | None = None) -> None:
+    def _keep(
+        self, kind: str, person: Person, household: Household, place: Place | None = None
+    ) -> None:
         elector_id = None if kind in UNREGISTERED else person.elector_id
-        candidate = _Candidate(person, place or household.place, household.association, elector_id, kind)
+        candidate = _Candidate(
+            person, place or household.place, household.association, elector_id, kind
+        )
         self.pools.add(kind, candidate)
 
 
@@ -170,7 +176,9 @@ class SynthData:
     @property
     def register_rows(self) -> list[dict[str, str]]:
         if self._register is None:
-            self._register = [dict(zip(REGISTER_COLUMNS, row, strict=True)) for row in self.iter_register_rows()]
+            self._register = [
+                dict(zip(REGISTER_COLUMNS, row, strict=True)) for row in self.iter_register_rows()
+            ]
         return self._register
 
     @property
@@ -218,10 +226,15 @@ def write_truth(path: Path, truth: dict[str, tuple[str | None, str]]) -> None:
 
 def read_truth(path: str | Path) -> dict[str, tuple[str | None, str]]:
     with Path(path).open(newline="", encoding="utf-8") as handle:
-        return {r["membership_number"]: (r["elector_id"] or None, r["kind"]) for r in csv.DictReader(handle)}
+        return {
+            r["membership_number"]: (r["elector_id"] or None, r["kind"])
+            for r in csv.DictReader(handle)
+        }
 
 
-def _select(picker: _Picker, n_members: int, rng: random.Random) -> tuple[list[dict[str, str]], dict[str, tuple[str | None, str]]]:
+def _select(
+    picker: _Picker, n_members: int, rng: random.Random
+) -> tuple[list[dict[str, str]], dict[str, tuple[str | None, str]]]:
     pools = picker.pools
     chosen: list[_Candidate] = []
     used: set[str] = set()
@@ -241,7 +254,9 @@ def _select(picker: _Picker, n_members: int, rng: random.Random) -> tuple[list[d
     for candidate in registered[: max(0, n_members - len(chosen))]:
         kind = ""
         if n_moved > 0 and len(pools.ward_places.get(candidate.place.ward, [])) > 1:
-            others = [p for p in pools.ward_places[candidate.place.ward] if p is not candidate.place]
+            others = [
+                p for p in pools.ward_places[candidate.place.ward] if p is not candidate.place
+            ]
             candidate = _Candidate(candidate.person, rng.choice(others), candidate.association,
                                    candidate.elector_id, "moved")  # fmt: skip
             n_moved -= 1
@@ -265,7 +280,12 @@ def _select(picker: _Picker, n_members: int, rng: random.Random) -> tuple[list[d
     return members, truth
 
 
-def _damage(record: dict[str, str], place: Place, damages: dict[str, tuple[Damage, float]], rng: random.Random) -> str:
+def _damage(
+    record: dict[str, str],
+    place: Place,
+    damages: dict[str, tuple[Damage, float]],
+    rng: random.Random,
+) -> str:
     roll = rng.random()
     wanted = 0 if roll < 0.45 else 1 if roll < 0.9 else 2
     names = list(damages)
@@ -302,6 +322,8 @@ def _record(number: str, c: _Candidate, rng: random.Random) -> dict[str, str]:
     }  # fmt: skip
 
 
-def generate(n_electors: int, n_members: int, seed: int, wards: Sequence[str] | None = None) -> SynthData:
+def generate(
+    n_electors: int, n_members: int, seed: int, wards: Sequence[str] | None = None
+) -> SynthData:
     """A reproducible synthetic register and extract; nothing is generated until asked for."""
     return SynthData(n_electors, n_members, seed, tuple(wards) if wards is not None else None)

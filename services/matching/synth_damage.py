@@ -139,7 +139,9 @@ def _surname_punct(r: dict[str, str], p: Place, rng: random.Random) -> bool:
     last = r["last_name"]
     for mark in ("-", "'", " "):
         if mark in last:
-            r["last_name"] = last.replace(mark, rng.choice([m for m in ("-", " ", "") if m != mark]))
+            r["last_name"] = last.replace(
+                mark, rng.choice([m for m in ("-", " ", "") if m != mark])
+            )
             return True
     return False
 
@@ -218,7 +220,9 @@ def _postcode_missing(r: dict[str, str], p: Place, rng: random.Random) -> bool:
 
 def _town_missing(r: dict[str, str], p: Place, rng: random.Random) -> bool:
     r["town"] = ""
-    lines = [line for line in (r["address_1"], r["address_2"], r["address_3"]) if line != p.locality]
+    lines = [
+        line for line in (r["address_1"], r["address_2"], r["address_3"]) if line != p.locality
+    ]
     _set_lines(r, lines)
     return True
 

@@ -53,9 +53,24 @@ BOROUGHS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
 
 #: Street names shared by many wards (a trap when the postcode is missing).
 COMMON_STREETS = (
-    "High Street", "Church Road", "Station Road", "Park Road", "Victoria Road", "Albert Road",
-    "Queens Road", "Kings Road", "Manor Road", "Mill Lane", "Church Street", "Grove Road",
-    "York Road", "Green Lane", "New Road", "North Road", "South Street", "London Road",
+    "High Street",
+    "Church Road",
+    "Station Road",
+    "Park Road",
+    "Victoria Road",
+    "Albert Road",
+    "Queens Road",
+    "Kings Road",
+    "Manor Road",
+    "Mill Lane",
+    "Church Street",
+    "Grove Road",
+    "York Road",
+    "Green Lane",
+    "New Road",
+    "North Road",
+    "South Street",
+    "London Road",
 )
 STREET_STEMS = (
     "Mare Amhurst Dalston Graham Richmond Navarino Sandringham Cecilia Evering Brooke "

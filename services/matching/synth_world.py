@@ -70,8 +70,8 @@ class Names:
         self.group_draw = Draw(self.groups, 0.0)
         shares = [vocab.NAME_GROUPS[g][0] for g in self.groups]
         self.group_cumulative = list(itertools.accumulate(shares))
-        self.male = {g: Draw(v[1].split()) for g, v in vocab.NAME_GROUPS.items()}
-        self.female = {g: Draw(v[2].split()) for g, v in vocab.NAME_GROUPS.items()}
+        self.male = {g: Draw(v[1].split(), 0.7) for g, v in vocab.NAME_GROUPS.items()}
+        self.female = {g: Draw(v[2].split(), 0.7) for g, v in vocab.NAME_GROUPS.items()}
         self.surnames = {g: Draw(v[3].split(), 1.0) for g, v in vocab.NAME_GROUPS.items()}
 
     def group(self, rng: random.Random) -> str:
@@ -207,14 +207,24 @@ class World:
         group = names.group(rng)
         surname = names.surname(group, rng)
         shape = rng.random()
-        people = []
+        people: list[Person] = []
+        firsts: set[str] = set()
         for i in range(int(size)):
             male = rng.random() < 0.5
             g = group if shape < 0.85 or i == 0 else names.group(rng)
             family = shape < 0.7 or (shape < 0.85 and i != 1)
             last = surname if family else names.surname(g, rng)
+            # Families rarely give two members one forename (the junior trap does, below).
+            first = names.forename(g, male, rng)
+            for _ in range(5):
+                if first not in firsts:
+                    break
+                first = names.forename(g, male, rng)
             middle = names.forename(g, male, rng) if rng.random() < 0.45 else ""
-            people.append(Person("", names.forename(g, male, rng), middle, last, male, g, place))
+            if middle in firsts and rng.random() < 0.8:
+                middle = ""
+            firsts.add(first)
+            people.append(Person("", first, middle, last, male, g, place))
         tags: list[str] = []
         if len(people) >= 2 and shape < 0.7:
             first, second = people[0], people[1]
@@ -258,7 +268,10 @@ def _row(person: Person, place: Place, constituency: str, style: int,
     markers, attainer = "", ""
     roll = rng.random()
     if roll < 0.01:
-        markers, attainer = "F", f"{rng.randint(2008, 2009)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        markers, attainer = (
+            "F",
+            f"{rng.randint(2008, 2009)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        )
     elif roll < 0.04:
         markers = "G"
     return [person.elector_id, person.surname, forenames, *lines, place.postcode, place.ward,
@@ -271,7 +284,9 @@ _STREET_TYPES = Draw([t for t, _ in vocab.STREET_TYPES], 0.0)
 _STREET_TYPES.cumulative = list(itertools.accumulate(w for _, w in vocab.STREET_TYPES))
 
 
-def _ward_table(wards: Sequence[str] | None) -> list[tuple[str, str, str, tuple[str, ...], str, int]]:
+def _ward_table(
+    wards: Sequence[str] | None,
+) -> list[tuple[str, str, str, tuple[str, ...], str, int]]:
     """(ward, borough, association, districts, constituency, address style) per ward."""
     known = {w: b for b in vocab.BOROUGHS for w in b[3]}
     if wards is None:
@@ -285,5 +300,7 @@ def _ward_table(wards: Sequence[str] | None) -> list[tuple[str, str, str, tuple[
         else:
             name, code, districts = borough[0], borough[1], borough[2]
         style = 1 if len(name) % 2 else 0
-        table.append((ward, name, code, districts, f"{name} {'North' if index % 2 else 'South'}", style))
+        table.append(
+            (ward, name, code, districts, f"{name} {'North' if index % 2 else 'South'}", style)
+        )
     return table

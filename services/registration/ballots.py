@@ -85,11 +85,15 @@ def phase_guard(ballot: Ballot, phase: str) -> list[str]:
     if allowed is None:
         return [f"{phase!r} is not a phase"]
     if ballot.phase not in allowed:
-        return [f"the ballot is {ballot.phase}; it can become {phase} only from {' or '.join(allowed)}"]
+        return [
+            f"the ballot is {ballot.phase}; it can become {phase} only from {' or '.join(allowed)}"
+        ]
     return []
 
 
-def change_phase(session: Session, ballot_id: int, phase: str, actor: str, reason: str = "") -> dict[str, Any]:
+def change_phase(
+    session: Session, ballot_id: int, phase: str, actor: str, reason: str = ""
+) -> dict[str, Any]:
     ballot = get(session, ballot_id, lock=True)
     if ballot.phase == phase:
         return definition(ballot)

@@ -96,7 +96,13 @@ def begin(
 
 
 def add_chunk(
-    session: Session, *, extract_id: str, chunk: int, first_line: int, records: list[list[str]], chunk_size_hint: int = 0
+    session: Session,
+    *,
+    extract_id: str,
+    chunk: int,
+    first_line: int,
+    records: list[list[str]],
+    chunk_size_hint: int = 0,
 ) -> dict[str, Any]:
     """Store one chunk of records; a chunk already stored is not stored again."""
     extract = session.get(Extract, extract_id, with_for_update=True)
@@ -117,7 +123,9 @@ def add_chunk(
         line_no = first_line + offset
         result = rowrules.validate_row(extract.header, record)
         if isinstance(result, list):
-            session.add(RejectedRow(extract_id=extract_id, line_no=line_no, record=record, reasons=result))
+            session.add(
+                RejectedRow(extract_id=extract_id, line_no=line_no, record=record, reasons=result)
+            )
             rejected += 1
             continue
         if result.membership_number in numbers:

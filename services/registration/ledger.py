@@ -35,7 +35,10 @@ MOVES: dict[str, tuple[str, tuple[str, ...]]] = {
         "voted",
         ("awaiting_code", "code_emailed", "letter_queued", "mail_failed", "in_review", "excluded"),
     ),
-    "rematch": ("awaiting_match", ("in_review", "excluded", "awaiting_code", "code_emailed", "letter_queued", "mail_failed")),
+    "rematch": (
+        "awaiting_match",
+        ("in_review", "excluded", "awaiting_code", "code_emailed", "letter_queued", "mail_failed"),
+    ),
 }
 
 

@@ -30,7 +30,9 @@ from services.registration.models import Ballot, Extract, LedgerEntry, Member
 UNACCOUNTED_LIST_LIMIT = 1000
 
 
-def _refuse(session: Session, ballot_id: int, number: str, fact: str, why: str, source: str) -> None:
+def _refuse(
+    session: Session, ballot_id: int, number: str, fact: str, why: str, source: str
+) -> None:
     audit.append(
         session,
         actor=source,
@@ -62,7 +64,14 @@ def _apply(
     for number, fact, reason in facts:
         entry = entries.get(number)
         if entry is None:
-            _refuse(session, ballot_id, number, fact, "the member is not on this ballot's ledger", source)
+            _refuse(
+                session,
+                ballot_id,
+                number,
+                fact,
+                "the member is not on this ballot's ledger",
+                source,
+            )
             refused += 1
             continue
         try:
@@ -88,15 +97,25 @@ def _voter(member: Member) -> dict[str, Any]:
     }
 
 
-def apply_decisions(session: Session, ballot_id: int, decisions: list[dict[str, Any]]) -> dict[str, int]:
+def apply_decisions(
+    session: Session, ballot_id: int, decisions: list[dict[str, Any]]
+) -> dict[str, int]:
     """Move members by match decisions; enrol the eligible (``voters.enrolled``)."""
     facts = []
     electors = {}
     for d in decisions:
         if d["decision"] == "review":
-            facts.append((d["membership_number"], "review", f"{ledger.STATES['in_review']}: {d['reasons']}"))
+            facts.append(
+                (d["membership_number"], "review", f"{ledger.STATES['in_review']}: {d['reasons']}")
+            )
         elif d["decision"] == "match" and d["eligible"]:
-            facts.append((d["membership_number"], "matched", f"{ledger.STATES['awaiting_code']}: {d['reasons']}"))
+            facts.append(
+                (
+                    d["membership_number"],
+                    "matched",
+                    f"{ledger.STATES['awaiting_code']}: {d['reasons']}",
+                )
+            )
             electors[d["membership_number"]] = d.get("elector_id")
         else:
             why = d.get("exclusion") or "not found on the electoral register at this address"
@@ -105,7 +124,9 @@ def apply_decisions(session: Session, ballot_id: int, decisions: list[dict[str, 
     enrolled = [n for n in moved if n in electors]
     if enrolled:
         members = session.scalars(
-            select(Member).where(Member.ballot_id == ballot_id, Member.membership_number.in_(enrolled))
+            select(Member).where(
+                Member.ballot_id == ballot_id, Member.membership_number.in_(enrolled)
+            )
         ).all()
         for member in members:
             member.elector_id = electors[member.membership_number]
@@ -118,7 +139,9 @@ def apply_decisions(session: Session, ballot_id: int, decisions: list[dict[str, 
     return {"moved": len(moved), "refused": refused, "enrolled": len(enrolled)}
 
 
-def apply_deliveries(session: Session, ballot_id: int, deliveries: list[dict[str, Any]]) -> dict[str, int]:
+def apply_deliveries(
+    session: Session, ballot_id: int, deliveries: list[dict[str, Any]]
+) -> dict[str, int]:
     facts = []
     for d in deliveries:
         if d["outcome"] == "sent":
@@ -129,7 +152,13 @@ def apply_deliveries(session: Session, ballot_id: int, deliveries: list[dict[str
                 why = f"{why} ({d['reason']})"
             facts.append((d["membership_number"], "letter_queued", why))
         else:
-            facts.append((d["membership_number"], "mail_failed", f"{ledger.STATES['mail_failed']}: {d.get('reason', '')}"))
+            facts.append(
+                (
+                    d["membership_number"],
+                    "mail_failed",
+                    f"{ledger.STATES['mail_failed']}: {d.get('reason', '')}",
+                )
+            )
     moved, refused = _apply(session, ballot_id, facts, "mailer")
     return {"moved": len(moved), "refused": refused}
 
@@ -145,7 +174,9 @@ def reconcile(session: Session, ballot_id: int, association: str | None = None) 
     ballot = session.get(Ballot, ballot_id)
     if ballot is None:
         raise BallotNotFound(f"ballot {ballot_id} does not exist")
-    extracts = session.scalars(select(Extract).where(Extract.ballot_id == ballot_id).order_by(Extract.created_at)).all()
+    extracts = session.scalars(
+        select(Extract).where(Extract.ballot_id == ballot_id).order_by(Extract.created_at)
+    ).all()
     ledger_q = select(LedgerEntry.state, func.count()).where(LedgerEntry.ballot_id == ballot_id)
     member_q = select(func.count()).select_from(Member).where(Member.ballot_id == ballot_id)
     missing_q = (
@@ -208,7 +239,9 @@ def reconcile(session: Session, ballot_id: int, association: str | None = None) 
         ],
         "unaccounted_list_truncated": len(missing) > UNACCOUNTED_LIST_LIMIT,
     }
-    report["balanced"] = all(e["balanced"] for e in report["extracts"]) and accepted == known and not missing
+    report["balanced"] = (
+        all(e["balanced"] for e in report["extracts"]) and accepted == known and not missing
+    )
     if not association:
         for state, n in states.items():
             metrics.MEMBERS_BY_STATE.labels(str(ballot_id), state).set(n)

@@ -29,7 +29,11 @@ class BallotDefinitionSchema(Schema):
         required=True,
         validate=validate.Length(min=1),
     )
-    area = fields.List(fields.String(validate=validate.Length(min=1)), required=True, validate=validate.Length(min=1))
+    area = fields.List(
+        fields.String(validate=validate.Length(min=1)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
     timetable = fields.Nested(TimetableSchema, load_default=dict)
     eligibility = fields.Dict(load_default=dict)
     seed = fields.String(load_default=None, allow_none=True)

@@ -37,7 +37,9 @@ class RegistrationService:
             return ballots.definition(ballots.get(session, ballot_id))
 
     @rpc(expected_exceptions=EXPECTED)
-    def change_phase(self, ballot_id: int, phase: str, actor: str = "cli", reason: str = "") -> dict[str, Any]:
+    def change_phase(
+        self, ballot_id: int, phase: str, actor: str = "cli", reason: str = ""
+    ) -> dict[str, Any]:
         return self._write(lambda s: ballots.change_phase(s, ballot_id, phase, actor, reason))
 
     # -- extracts --------------------------------------------------------
@@ -46,9 +48,13 @@ class RegistrationService:
         return self._write(lambda s: extracts.begin(s, **kwargs))
 
     @rpc(expected_exceptions=EXPECTED)
-    def add_extract_rows(self, extract_id: str, chunk: int, first_line: int, records: list[list[str]]) -> dict[str, Any]:
+    def add_extract_rows(
+        self, extract_id: str, chunk: int, first_line: int, records: list[list[str]]
+    ) -> dict[str, Any]:
         return self._write(
-            lambda s: extracts.add_chunk(s, extract_id=extract_id, chunk=chunk, first_line=first_line, records=records)
+            lambda s: extracts.add_chunk(
+                s, extract_id=extract_id, chunk=chunk, first_line=first_line, records=records
+            )
         )
 
     @rpc(expected_exceptions=EXPECTED)
@@ -68,33 +74,48 @@ class RegistrationService:
 
     @subscribe("members.matched")
     def handle_members_matched(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: roll.apply_decisions(s, payload["ballot_id"], payload["decisions"]))
+        return self._on(
+            meta, lambda s: roll.apply_decisions(s, payload["ballot_id"], payload["decisions"])
+        )
 
     @subscribe("members.review_needed")
     def handle_members_review_needed(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: roll.apply_decisions(s, payload["ballot_id"], payload["decisions"]))
+        return self._on(
+            meta, lambda s: roll.apply_decisions(s, payload["ballot_id"], payload["decisions"])
+        )
 
     @subscribe("members.unmatched")
     def handle_members_unmatched(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: roll.apply_decisions(s, payload["ballot_id"], payload["decisions"]))
+        return self._on(
+            meta, lambda s: roll.apply_decisions(s, payload["ballot_id"], payload["decisions"])
+        )
 
     @subscribe("mail.sent")
     def handle_mail_sent(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: roll.apply_deliveries(s, payload["ballot_id"], payload["deliveries"]))
+        return self._on(
+            meta, lambda s: roll.apply_deliveries(s, payload["ballot_id"], payload["deliveries"])
+        )
 
     @subscribe("mail.failed")
     def handle_mail_failed(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: roll.apply_deliveries(s, payload["ballot_id"], payload["deliveries"]))
+        return self._on(
+            meta, lambda s: roll.apply_deliveries(s, payload["ballot_id"], payload["deliveries"])
+        )
 
     @subscribe("ballots.marked")
     def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
             meta,
-            lambda s: roll.apply_mark(s, payload["ballot_id"], payload["membership_number"], payload["channel"]),
+            lambda s: roll.apply_mark(
+                s, payload["ballot_id"], payload["membership_number"], payload["channel"]
+            ),
         )
 
     @subscribe("result.published")
     def handle_result_published(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
-            meta, lambda s: ballots.change_phase(s, payload["ballot_id"], "counted", "tally", "result published")
+            meta,
+            lambda s: ballots.change_phase(
+                s, payload["ballot_id"], "counted", "tally", "result published"
+            ),
         )

@@ -25,7 +25,9 @@ def canonical(obj: Any) -> bytes:
 
 
 def digest(board: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical({k: v for k, v in board.items() if k not in UNSIGNED})).hexdigest()
+    return hashlib.sha256(
+        canonical({k: v for k, v in board.items() if k not in UNSIGNED})
+    ).hexdigest()
 
 
 def count(definition: dict[str, Any], papers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -45,7 +47,10 @@ def build(
     turnout: dict[str, int],
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    papers = sorted(({"receipt": p["receipt"], "choices": list(p["choices"])} for p in papers), key=lambda p: p["receipt"])
+    papers = sorted(
+        ({"receipt": p["receipt"], "choices": list(p["choices"])} for p in papers),
+        key=lambda p: p["receipt"],
+    )
     board: dict[str, Any] = {
         "format": FORMAT,
         "ballot": definition,
@@ -68,13 +73,17 @@ def check(board: dict[str, Any]) -> list[str]:
         return problems
     actual = digest(board)
     if actual != board["sha256"]:
-        problems.append(f"checksum mismatch: the board says {board['sha256']}, its contents give {actual}")
+        problems.append(
+            f"checksum mismatch: the board says {board['sha256']}, its contents give {actual}"
+        )
     receipts = [p.get("receipt") for p in board["ballots"]]
     if len(set(receipts)) != len(receipts):
         problems.append("a receipt appears more than once")
     cast = board["turnout"].get("cast")
     if cast is not None and cast != len(board["ballots"]):
-        problems.append(f"the turnout says {cast} papers were cast but the board holds {len(board['ballots'])}")
+        problems.append(
+            f"the turnout says {cast} papers were cast but the board holds {len(board['ballots'])}"
+        )
     try:
         recount = count(board["ballot"], board["ballots"])
     except ValueError as exc:

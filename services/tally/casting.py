@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rollcall import metrics
+from rollcall import audit, metrics
 from rollcall.messaging.outbox import emit
-from services.tally import bulletin
+from services.tally import bulletin, certificate
 from services.tally.errors import (
     AlreadyVoted,
     BallotNotClosed,
@@ -34,27 +34,70 @@ from services.tally.errors import (
     NotOnRoll,
     ResultNotReady,
 )
-from services.tally.models import Elector, Mark, Paper, PostalBatch, Refusal, Result, TallyBallot
+from services.tally.models import (
+    Elector,
+    Mark,
+    Paper,
+    PostalBatch,
+    Refusal,
+    Result,
+    SigningKey,
+    TallyBallot,
+)
 
 
-def record_ballot(session: Session, definition: dict[str, Any]) -> None:
-    if session.get(TallyBallot, definition["ballot_id"]) is None:
-        session.add(TallyBallot(ballot_id=definition["ballot_id"], definition=definition, phase=definition["phase"]))
+def record_ballot(session: Session, definition: dict[str, Any], passphrase: bytes) -> None:
+    """Keep the definition and make the ballot's signing key, published at once."""
+    ballot_id = definition["ballot_id"]
+    if session.get(TallyBallot, ballot_id) is not None:
+        return
+    session.add(TallyBallot(ballot_id=ballot_id, definition=definition, phase=definition["phase"]))
+    public, pem = certificate.new_key(passphrase)
+    now = datetime.now(UTC)
+    session.flush()
+    session.add(
+        SigningKey(ballot_id=ballot_id, public_key=public, private_pem=pem.decode(), created_at=now)
+    )
+    audit.append(
+        session,
+        actor="tally",
+        source="tally",
+        action="ballot.key_made",
+        subject=f"ballot:{ballot_id}",
+        details=certificate.key_section(public),
+        reason="the key that will sign this ballot's result, published before any vote",
+        at=now,
+    )
+
+
+def signing_key(session: Session, ballot_id: int) -> dict[str, str]:
+    key = session.get(SigningKey, ballot_id)
+    if key is None:
+        raise BallotNotFound(f"ballot {ballot_id} has no signing key yet")
+    return certificate.key_section(key.public_key)
 
 
 def enrol(session: Session, ballot_id: int, numbers: list[str]) -> int:
     have = set(
         session.scalars(
-            select(Elector.membership_number).where(Elector.ballot_id == ballot_id, Elector.membership_number.in_(numbers))
+            select(Elector.membership_number).where(
+                Elector.ballot_id == ballot_id, Elector.membership_number.in_(numbers)
+            )
         )
     )
     fresh = [n for n in dict.fromkeys(numbers) if n not in have]
-    session.add_all(Elector(ballot_id=ballot_id, membership_number=n, is_withdrawn=False) for n in fresh)
+    session.add_all(
+        Elector(ballot_id=ballot_id, membership_number=n, is_withdrawn=False) for n in fresh
+    )
     return len(fresh)
 
 
 def withdraw(session: Session, ballot_id: int, numbers: list[str]) -> None:
-    for e in session.scalars(select(Elector).where(Elector.ballot_id == ballot_id, Elector.membership_number.in_(numbers))):
+    for e in session.scalars(
+        select(Elector).where(
+            Elector.ballot_id == ballot_id, Elector.membership_number.in_(numbers)
+        )
+    ):
         e.is_withdrawn = True
 
 
@@ -81,7 +124,9 @@ def validate_choices(definition: dict[str, Any], choices: Any) -> list[str]:
     return list(choices)
 
 
-def _cast(session: Session, ballot: TallyBallot, number: str, choices: list[str], channel: str) -> str:
+def _cast(
+    session: Session, ballot: TallyBallot, number: str, choices: list[str], channel: str
+) -> str:
     elector = session.get(Elector, (ballot.ballot_id, number))
     if elector is None or elector.is_withdrawn:
         raise NotOnRoll("this member is not on the roll for this ballot")
@@ -103,7 +148,9 @@ def _cast(session: Session, ballot: TallyBallot, number: str, choices: list[str]
     return receipt
 
 
-def cast(session: Session, ballot_id: int, number: str, choices: Any, channel: str = "online") -> dict[str, str]:
+def cast(
+    session: Session, ballot_id: int, number: str, choices: Any, channel: str = "online"
+) -> dict[str, str]:
     ballot = _ballot(session, ballot_id, lock=True)
     if ballot.phase != "open":
         raise BallotNotOpen(f"ballot {ballot_id} is {ballot.phase}, not open")
@@ -139,7 +186,15 @@ def enter_postal_batch(
             _cast(session, ballot, number, valid, "postal")
             entered += 1
         except (AlreadyVoted, NotOnRoll, InvalidChoices) as exc:
-            session.add(Refusal(ballot_id=ballot_id, channel="postal", batch_id=batch_id, membership_number=number, reason=str(exc)))
+            session.add(
+                Refusal(
+                    ballot_id=ballot_id,
+                    channel="postal",
+                    batch_id=batch_id,
+                    membership_number=number,
+                    reason=str(exc),
+                )
+            )
             metrics.POSTAL_REFUSED.labels(type(exc).__name__).inc()
             refused_list.append({"membership_number": number, "reason": str(exc)})
     session.add(
@@ -152,17 +207,26 @@ def enter_postal_batch(
             entered_at=datetime.now(UTC),
         )
     )
-    return {"batch_id": batch_id, "entered": entered, "refused": refused_list, "duplicate_batch": False}
+    return {
+        "batch_id": batch_id,
+        "entered": entered,
+        "refused": refused_list,
+        "duplicate_batch": False,
+    }
 
 
 def turnout(session: Session, ballot_id: int) -> dict[str, int]:
     by_channel = dict(
         session.execute(
-            select(Mark.channel, func.count()).where(Mark.ballot_id == ballot_id).group_by(Mark.channel)
+            select(Mark.channel, func.count())
+            .where(Mark.ballot_id == ballot_id)
+            .group_by(Mark.channel)
         ).all()
     )
     electorate = session.execute(
-        select(func.count()).select_from(Elector).where(Elector.ballot_id == ballot_id, Elector.is_withdrawn.is_(False))
+        select(func.count())
+        .select_from(Elector)
+        .where(Elector.ballot_id == ballot_id, Elector.is_withdrawn.is_(False))
     ).scalar_one()
     refused = session.execute(
         select(func.count()).select_from(Refusal).where(Refusal.ballot_id == ballot_id)
@@ -176,7 +240,9 @@ def turnout(session: Session, ballot_id: int) -> dict[str, int]:
     }
 
 
-def close_and_count(session: Session, ballot_id: int, bulletin_dir: Path) -> dict[str, Any] | None:
+def close_and_count(
+    session: Session, ballot_id: int, bulletin_dir: Path, passphrase: bytes
+) -> dict[str, Any] | None:
     """Close the box and count it; None if it was already counted."""
     ballot = _ballot(session, ballot_id, lock=True)
     if session.get(Result, ballot_id) is not None:
@@ -185,9 +251,19 @@ def close_and_count(session: Session, ballot_id: int, bulletin_dir: Path) -> dic
     _forget_casting_order(session, ballot_id)
     papers = [
         {"receipt": r, "choices": c}
-        for r, c in session.execute(select(Paper.receipt, Paper.choices).where(Paper.ballot_id == ballot_id))
+        for r, c in session.execute(
+            select(Paper.receipt, Paper.choices).where(Paper.ballot_id == ballot_id)
+        )
     ]
-    board = bulletin.build(ballot.definition, papers, turnout(session, ballot_id))
+    key = session.get(SigningKey, ballot_id)
+    assert key is not None, "every ballot gets its key with its definition"
+    board = bulletin.build(
+        ballot.definition,
+        papers,
+        turnout(session, ballot_id),
+        {"key": certificate.key_section(key.public_key)},
+    )
+    board["certificate"] = certificate.sign(board, key.private_pem.encode(), passphrase)
     bulletin_dir.mkdir(parents=True, exist_ok=True)
     path = bulletin_dir / f"ballot-{ballot_id}.json"
     tmp = path.with_suffix(".tmp")
@@ -226,19 +302,29 @@ def _forget_casting_order(session: Session, ballot_id: int) -> None:
     longer links a paper to a voter. (WAL, backups and the outbox taken while
     open are outside this; docs/results.md says so.)
     """
-    for table, order in ((Paper.__table__, Paper.receipt), (Mark.__table__, Mark.membership_number)):
-        rows = [dict(r._mapping) for r in session.execute(select(table).where(table.c.ballot_id == ballot_id).order_by(order))]
+    for table, order in (
+        (Paper.__table__, Paper.receipt),
+        (Mark.__table__, Mark.membership_number),
+    ):
+        rows = [
+            dict(r._mapping)
+            for r in session.execute(
+                select(table).where(table.c.ballot_id == ballot_id).order_by(order)
+            )
+        ]
         session.execute(table.delete().where(table.c.ballot_id == ballot_id))
         if rows:
             session.execute(table.insert(), rows)
 
 
-def record_phase(session: Session, ballot_id: int, phase: str, bulletin_dir: Path) -> None:
+def record_phase(
+    session: Session, ballot_id: int, phase: str, bulletin_dir: Path, passphrase: bytes
+) -> None:
     ballot = _ballot(session, ballot_id, lock=True)
     if phase == "open" and ballot.phase == "draft":
         ballot.phase = "open"
     elif phase == "closed":
-        close_and_count(session, ballot_id, bulletin_dir)
+        close_and_count(session, ballot_id, bulletin_dir, passphrase)
 
 
 def receipt(session: Session, ballot_id: int, receipt_id: str) -> dict[str, Any]:
@@ -262,6 +348,8 @@ def marked_register(session: Session, ballot_id: int) -> list[dict[str, str]]:
     if ballot.phase not in ("closed",):
         raise BallotNotClosed("the marked register is available once the ballot has closed")
     rows = session.execute(
-        select(Mark.membership_number, Mark.channel).where(Mark.ballot_id == ballot_id).order_by(Mark.membership_number)
+        select(Mark.membership_number, Mark.channel)
+        .where(Mark.ballot_id == ballot_id)
+        .order_by(Mark.membership_number)
     )
     return [{"membership_number": n, "channel": c} for n, c in rows]

@@ -33,4 +33,12 @@ class ResultNotReady(TallyError):
     code = "result_not_ready"
 
 
-EXPECTED = (BallotNotFound, BallotNotOpen, BallotNotClosed, AlreadyVoted, NotOnRoll, InvalidChoices, ResultNotReady)
+EXPECTED = (
+    BallotNotFound,
+    BallotNotOpen,
+    BallotNotClosed,
+    AlreadyVoted,
+    NotOnRoll,
+    InvalidChoices,
+    ResultNotReady,
+)

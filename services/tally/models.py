@@ -31,6 +31,16 @@ class TallyBallot(Base):
     phase: Mapped[str] = mapped_column(String(16))
 
 
+class SigningKey(Base):
+    """The ballot's Ed25519 key: public half published, private half encrypted at rest."""
+
+    __tablename__ = "signing_keys"
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Elector(Base):
     """Who may vote in a ballot (from ``voters.enrolled``)."""
 

@@ -24,6 +24,9 @@ class TallyService:
     def _bulletins(self) -> Path:
         return Path(settings_of(self.relay.container).var_dir) / "bulletins"
 
+    def _passphrase(self) -> bytes:
+        return settings_of(self.relay.container).secret("signing_key_passphrase")
+
     def _write(self, work):  # type: ignore[no-untyped-def]
         with self.store.transaction() as session:
             result = work(session)
@@ -35,12 +38,20 @@ class TallyService:
             return work(session)
 
     @rpc(expected_exceptions=EXPECTED)
-    def cast_ballot(self, ballot_id: int, membership_number: str, choices: list[str], channel: str = "online") -> dict[str, str]:
-        return self._write(lambda s: casting.cast(s, ballot_id, membership_number, choices, channel))
+    def cast_ballot(
+        self, ballot_id: int, membership_number: str, choices: list[str], channel: str = "online"
+    ) -> dict[str, str]:
+        return self._write(
+            lambda s: casting.cast(s, ballot_id, membership_number, choices, channel)
+        )
 
     @rpc(expected_exceptions=EXPECTED)
-    def enter_postal_batch(self, ballot_id: int, batch_id: str, teller: str, papers: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._write(lambda s: casting.enter_postal_batch(s, ballot_id, batch_id, teller, papers))
+    def enter_postal_batch(
+        self, ballot_id: int, batch_id: str, teller: str, papers: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        return self._write(
+            lambda s: casting.enter_postal_batch(s, ballot_id, batch_id, teller, papers)
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def get_receipt(self, ballot_id: int, receipt: str) -> dict[str, Any]:
@@ -70,6 +81,11 @@ class TallyService:
         return self._read(lambda s: casting.marked_register(s, ballot_id))
 
     @rpc(expected_exceptions=EXPECTED)
+    def get_key(self, ballot_id: int) -> dict[str, str]:
+        """The ballot's signing key and fingerprint, published before the count."""
+        return self._read(lambda s: casting.signing_key(s, ballot_id))
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_turnout(self, ballot_id: int) -> dict[str, int]:
         return self._read(lambda s: casting.turnout(s, ballot_id))
 
@@ -80,11 +96,16 @@ class TallyService:
 
     @subscribe("ballot.created")
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: casting.record_ballot(s, payload))
+        return self._on(meta, lambda s: casting.record_ballot(s, payload, self._passphrase()))
 
     @subscribe("ballot.phase_changed")
     def handle_ballot_phase_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: casting.record_phase(s, payload["ballot_id"], payload["phase"], self._bulletins()))
+        return self._on(
+            meta,
+            lambda s: casting.record_phase(
+                s, payload["ballot_id"], payload["phase"], self._bulletins(), self._passphrase()
+            ),
+        )
 
     @subscribe("voters.enrolled")
     def handle_voters_enrolled(self, payload: dict[str, Any], meta: EventMeta) -> str:
@@ -93,4 +114,6 @@ class TallyService:
 
     @subscribe("voters.withdrawn")
     def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: casting.withdraw(s, payload["ballot_id"], payload["membership_numbers"]))
+        return self._on(
+            meta, lambda s: casting.withdraw(s, payload["ballot_id"], payload["membership_numbers"])
+        )

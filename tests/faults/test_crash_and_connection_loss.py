@@ -29,7 +29,11 @@ def test_event_committed_before_a_crash_is_published_when_the_service_restarts(m
         created = ballots.create(session, builders.ballot_definition(), actor="test")
     engine.dispose()
     # Declare the topology so the event has somewhere to go, then restart.
-    support.publish_event(settings, "ballot.phase_changed", {"ballot_id": 999, "phase": "open", "at": datetime.now(UTC).isoformat()})
+    support.publish_event(
+        settings,
+        "ballot.phase_changed",
+        {"ballot_id": 999, "phase": "open", "at": datetime.now(UTC).isoformat()},
+    )
     support.queue_messages(settings, topology.queue("tally", "ballot.phase_changed"))
     assert support.queue_messages(settings, topology.queue("tally", "ballot.created")) == []
     with support.running(settings, RegistrationService):
@@ -43,7 +47,14 @@ def test_event_committed_before_a_crash_is_published_when_the_service_restarts(m
 def _close_connections(vhost_uri: str) -> None:
     vhost = unquote(urlsplit(vhost_uri).path.lstrip("/")) or "/"
     subprocess.run(
-        [shutil.which("rabbitmqctl") or "rabbitmqctl", "-q", "close_all_connections", "-p", vhost, "fault test"],
+        [
+            shutil.which("rabbitmqctl") or "rabbitmqctl",
+            "-q",
+            "close_all_connections",
+            "-p",
+            vhost,
+            "fault test",
+        ],
         check=True,
         capture_output=True,
     )
@@ -55,13 +66,31 @@ def test_dropping_every_broker_connection_mid_run_loses_and_duplicates_nothing(m
     chunks = 40
     with support.running(settings, CodesService):
         for i in range(chunks // 2):
-            support.publish_event(settings, "voters.enrolled", {"ballot_id": 1, "voters": [
-                {"membership_number": f"M{i}-{j}", "name": "V", "email": "v@example.org"} for j in range(5)]})
+            support.publish_event(
+                settings,
+                "voters.enrolled",
+                {
+                    "ballot_id": 1,
+                    "voters": [
+                        {"membership_number": f"M{i}-{j}", "name": "V", "email": "v@example.org"}
+                        for j in range(5)
+                    ],
+                },
+            )
         eventlet.sleep(0.2)
         _close_connections(settings.amqp_uri)
         for i in range(chunks // 2, chunks):
-            support.publish_event(settings, "voters.enrolled", {"ballot_id": 1, "voters": [
-                {"membership_number": f"M{i}-{j}", "name": "V", "email": "v@example.org"} for j in range(5)]})
+            support.publish_event(
+                settings,
+                "voters.enrolled",
+                {
+                    "ballot_id": 1,
+                    "voters": [
+                        {"membership_number": f"M{i}-{j}", "name": "V", "email": "v@example.org"}
+                        for j in range(5)
+                    ],
+                },
+            )
         engine = sa.create_engine(settings.database_url("codes"))
 
         def codes() -> int:
@@ -70,7 +99,9 @@ def test_dropping_every_broker_connection_mid_run_loses_and_duplicates_nothing(m
 
         def unpublished() -> int:
             with engine.connect() as c:
-                return c.execute(sa.text("select count(*) from outbox where published_at is null")).scalar_one()
+                return c.execute(
+                    sa.text("select count(*) from outbox where published_at is null")
+                ).scalar_one()
 
         support.wait_for(lambda: codes() == chunks * 5, timeout=60, what="every chunk to be issued")
         support.wait_for(lambda: unpublished() == 0, timeout=60, what="the outbox to drain")

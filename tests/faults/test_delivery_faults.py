@@ -23,7 +23,10 @@ from tests import support
 def _enrolled(ballot_id: int = 1, numbers=("M1", "M2")) -> dict:
     return {
         "ballot_id": ballot_id,
-        "voters": [{"membership_number": n, "name": f"Voter {n}", "email": f"{n}@example.org"} for n in numbers],
+        "voters": [
+            {"membership_number": n, "name": f"Voter {n}", "email": f"{n}@example.org"}
+            for n in numbers
+        ],
     }
 
 
@@ -37,7 +40,10 @@ def _codes(settings) -> int:
 
 def _issued_events(settings) -> list[dict]:
     topology = Topology(settings.namespace, settings.retry_delays)
-    return [json.loads(m.body) for m in support.queue_messages(settings, topology.queue("mailer", "codes.issued"))]
+    return [
+        json.loads(m.body)
+        for m in support.queue_messages(settings, topology.queue("mailer", "codes.issued"))
+    ]
 
 
 def _metric(name: str, **labels: str) -> float:
@@ -50,9 +56,22 @@ def test_redelivered_message_after_commit_issues_no_second_code(make_settings):
         first = support.publish_event(settings, "voters.enrolled", _enrolled())
         support.wait_for(lambda: _codes(settings) == 2, what="two codes")
         support.publish_event(settings, "voters.enrolled", _enrolled(), message_id=first)
-        before = _metric("rollcall_messages_handled_total", service="codes", event="voters.enrolled", outcome="duplicate")
+        before = _metric(
+            "rollcall_messages_handled_total",
+            service="codes",
+            event="voters.enrolled",
+            outcome="duplicate",
+        )
         support.wait_for(
-            lambda: _metric("rollcall_messages_handled_total", service="codes", event="voters.enrolled", outcome="duplicate") > before,
+            lambda: (
+                _metric(
+                    "rollcall_messages_handled_total",
+                    service="codes",
+                    event="voters.enrolled",
+                    outcome="duplicate",
+                )
+                > before
+            ),
             what="the duplicate to be handled",
         )
     assert _codes(settings) == 2
@@ -109,7 +128,10 @@ def test_handler_failing_always_is_parked_counted_and_replayable(make_settings, 
     with support.running(settings, CodesService):
         message_id = support.publish_event(settings, "voters.enrolled", _enrolled())
         support.wait_for(
-            lambda: _metric("rollcall_messages_parked_total", service="codes", queue=queue) > parked_before,
+            lambda: (
+                _metric("rollcall_messages_parked_total", service="codes", queue=queue)
+                > parked_before
+            ),
             what="the message to park",
         )
         publisher = ConfirmingPublisher(settings.amqp_uri)
@@ -133,7 +155,11 @@ def test_message_breaking_its_contract_is_parked_with_the_reason(make_settings):
         support.publish_event(settings, "voters.enrolled", _enrolled(), version=99)
         support.publish_event(settings, "voters.enrolled", None, body=b"{not json")
         parked = support.wait_for(
-            lambda: (msgs := support.queue_messages(settings, topology.parked)) and len(msgs) == 3 and msgs,
+            lambda: (
+                (msgs := support.queue_messages(settings, topology.parked))
+                and len(msgs) == 3
+                and msgs
+            ),
             what="three parked messages",
         )
     reasons = sorted(m.properties["application_headers"][REASON_HEADER] for m in parked)
@@ -141,7 +167,11 @@ def test_message_breaking_its_contract_is_parked_with_the_reason(make_settings):
     assert any("ballot_id" in r for r in reasons)
     assert any("schema version 99" in r for r in reasons)
     assert any("not JSON" in r for r in reasons)
-    assert all(m.properties["application_headers"][QUEUE_HEADER] == topology.queue("codes", "voters.enrolled") for m in parked)
+    assert all(
+        m.properties["application_headers"][QUEUE_HEADER]
+        == topology.queue("codes", "voters.enrolled")
+        for m in parked
+    )
     assert _codes(settings) == 0
 
 
@@ -156,6 +186,7 @@ def test_retry_copies_carry_their_attempt_number(make_settings, monkeypatch):
     with support.running(settings, CodesService):
         support.publish_event(settings, "voters.enrolled", _enrolled())
         waiting = support.wait_for(
-            lambda: support.queue_messages(settings, topology.delay_queue(30000)), what="a delayed copy"
+            lambda: support.queue_messages(settings, topology.delay_queue(30000)),
+            what="a delayed copy",
         )
     assert waiting[0].properties["application_headers"][ATTEMPT_HEADER] == 1

@@ -36,7 +36,10 @@ def _outcomes(settings):
     out = []
     for event in ("mail.sent", "mail.failed"):
         for m in support.queue_messages(settings, topology.queue("registration", event)):
-            out += [(event, d["membership_number"], d["channel"], d["outcome"]) for d in json.loads(m.body)["deliveries"]]
+            out += [
+                (event, d["membership_number"], d["channel"], d["outcome"])
+                for d in json.loads(m.body)["deliveries"]
+            ]
     return sorted(out)
 
 
@@ -45,12 +48,20 @@ def test_codes_go_by_email_or_post_once_each_however_often_the_event_comes(make_
     with support.smtp_sink(mail_dir) as port:
         settings = make_settings("mailer", smtp_port=port)
         with support.running(settings, MailerService):
-            payload = _issued(settings, [("M1", "m1@example.org"), ("M2", "m2@example.org"), ("M3", "")])
+            payload = _issued(
+                settings, [("M1", "m1@example.org"), ("M2", "m2@example.org"), ("M3", "")]
+            )
             first = support.publish_event(settings, "codes.issued", payload)
             support.publish_event(settings, "codes.issued", payload, message_id=first)
-            support.publish_event(settings, "codes.issued", payload)  # a new message with the same codes
-            outcomes = support.wait_for(lambda: len(o := _outcomes(settings)) >= 3 and o, what="three outcomes")
-            received = support.wait_for(lambda: len(m := support.mails(mail_dir)) >= 2 and m, what="two emails")
+            support.publish_event(
+                settings, "codes.issued", payload
+            )  # a new message with the same codes
+            outcomes = support.wait_for(
+                lambda: len(o := _outcomes(settings)) >= 3 and o, what="three outcomes"
+            )
+            received = support.wait_for(
+                lambda: len(m := support.mails(mail_dir)) >= 2 and m, what="two emails"
+            )
     assert outcomes == [
         ("mail.sent", "M1", "email", "sent"),
         ("mail.sent", "M2", "email", "sent"),
@@ -69,12 +80,18 @@ def test_mail_waits_while_the_mail_server_is_down_and_goes_when_it_returns(make_
     settings = make_settings("mailer", smtp_port=port)
     mail_dir = tmp_path / "mailbox"
     with support.running(settings, MailerService):
-        support.publish_event(settings, "codes.issued", _issued(settings, [("M1", "m1@example.org")]))
+        support.publish_event(
+            settings, "codes.issued", _issued(settings, [("M1", "m1@example.org")])
+        )
         import eventlet
 
         eventlet.sleep(1.0)
         assert _outcomes(settings) == []  # nothing sent, nothing wrongly reported
         with support.smtp_sink(mail_dir, port):
-            support.wait_for(lambda: support.mails(mail_dir), timeout=30, what="the email after the server returned")
+            support.wait_for(
+                lambda: support.mails(mail_dir),
+                timeout=30,
+                what="the email after the server returned",
+            )
             outcomes = support.wait_for(lambda: _outcomes(settings), what="the outcome")
     assert outcomes == [("mail.sent", "M1", "email", "sent")]

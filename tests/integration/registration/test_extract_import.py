@@ -20,7 +20,9 @@ def _drain(settings, queue: str) -> list[dict]:
     return bodies
 
 
-def test_extract_rows_are_each_accepted_rejected_or_duplicate_and_chunks_reach_matching(make_settings):
+def test_extract_rows_are_each_accepted_rejected_or_duplicate_and_chunks_reach_matching(
+    make_settings,
+):
     settings = make_settings("registration")
     topology = Topology(settings.namespace, settings.retry_delays)
     with support.running(settings, RegistrationService), support.rpc_proxy(settings) as rpc:
@@ -46,7 +48,12 @@ def test_extract_rows_are_each_accepted_rejected_or_duplicate_and_chunks_reach_m
         assert again["duplicate_chunk"] is True
         rpc.registration.add_extract_rows("x1", 1, 5, records[3:])
         summary = rpc.registration.finish_extract("x1", 2)
-        assert (summary["declared"], summary["accepted"], summary["rejected"], summary["duplicates"]) == (5, 2, 2, 1)
+        assert (
+            summary["declared"],
+            summary["accepted"],
+            summary["rejected"],
+            summary["duplicates"],
+        ) == (5, 2, 2, 1)
         assert summary["balanced"] and summary["status"] == "complete"
         queue = topology.queue("matching", "members.registered")
         chunks = support.wait_for(lambda: _drain(settings, queue), what="members.registered")

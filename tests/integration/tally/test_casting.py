@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from nameko.exceptions import RemoteError
 
-from services.tally import bulletin
+from services.tally import bulletin, certificate
 from services.tally.service import TallyService
 from tests import builders, support
 
@@ -22,9 +22,16 @@ def _open_ballot(settings, ballot_id=1, **overrides):
     support.publish_event(
         settings,
         "voters.enrolled",
-        {"ballot_id": ballot_id, "voters": [{"membership_number": f"M{i}", "name": "V"} for i in range(1, 6)]},
+        {
+            "ballot_id": ballot_id,
+            "voters": [{"membership_number": f"M{i}", "name": "V"} for i in range(1, 6)],
+        },
     )
-    support.publish_event(settings, "ballot.phase_changed", {"ballot_id": ballot_id, "phase": "open", "at": datetime.now(UTC).isoformat()})
+    support.publish_event(
+        settings,
+        "ballot.phase_changed",
+        {"ballot_id": ballot_id, "phase": "open", "at": datetime.now(UTC).isoformat()},
+    )
     return payload
 
 
@@ -65,20 +72,42 @@ def test_one_vote_per_member_across_channels_and_a_count_anyone_can_check(make_s
                 {"membership_number": "X9", "choices": ["Ada Lovelace"]},  # not on the roll
             ],
         )
-        assert batch["entered"] == 1 and [r["membership_number"] for r in batch["refused"]] == ["M1", "X9"]
+        assert batch["entered"] == 1 and [r["membership_number"] for r in batch["refused"]] == [
+            "M1",
+            "X9",
+        ]
         assert rpc.tally.enter_postal_batch(1, "b1", "teller-1", [])["duplicate_batch"] is True
-        assert rpc.tally.get_receipt(1, receipt) == {"found": True, "choices": ["Ada Lovelace"], "counted": False}
-        support.publish_event(settings, "ballot.phase_changed", {"ballot_id": 1, "phase": "closed", "at": datetime.now(UTC).isoformat()})
+        assert rpc.tally.get_receipt(1, receipt) == {
+            "found": True,
+            "choices": ["Ada Lovelace"],
+            "counted": False,
+        }
+        support.publish_event(
+            settings,
+            "ballot.phase_changed",
+            {"ballot_id": 1, "phase": "closed", "at": datetime.now(UTC).isoformat()},
+        )
         result = support.wait_for(lambda: _result(rpc), what="the count")
         board = rpc.tally.get_bulletin(1)
+        key = rpc.tally.get_key(1)
         marked = rpc.tally.get_marked_register(1)
     assert result["counts"]["winners"] == ["Ada Lovelace"]
-    assert result["turnout"] == {"electorate": 5, "online": 2, "postal": 1, "cast": 3, "refused_papers": 2}
+    assert result["turnout"] == {
+        "electorate": 5,
+        "online": 2,
+        "postal": 1,
+        "cast": 3,
+        "refused_papers": 2,
+    }
     receipts = [p["receipt"] for p in board["ballots"]]
     assert receipts == sorted(receipts), "papers are published in receipt order, not casting order"
     assert receipt in {p["receipt"] for p in board["ballots"]}
     assert board["ballot"]["candidates"] == definition["candidates"]
     assert bulletin.check(board) == []
+    assert certificate.check(board, key["fingerprint"]) == []
+    assert certificate.check(board, "0" * 64), "a board must fail against another key's fingerprint"
+    assert board["certificate"]["winners"] == ["Ada Lovelace"]
+    assert board["certificate"]["turnout"] == {"online": 2, "postal": 1, "cast": 3}
     assert marked == [
         {"membership_number": "M1", "channel": "online"},
         {"membership_number": "M2", "channel": "online"},
@@ -89,7 +118,11 @@ def test_one_vote_per_member_across_channels_and_a_count_anyone_can_check(make_s
     engine = sa.create_engine(settings.database_url("tally"))
     with engine.connect() as c:
         # Rewritten at close: no transaction id links a paper to its mark.
-        xmins = c.execute(sa.text("select distinct xmin::text from box union select distinct xmin::text from marks")).all()
+        xmins = c.execute(
+            sa.text(
+                "select distinct xmin::text from box union select distinct xmin::text from marks"
+            )
+        ).all()
     engine.dispose()
     assert len(xmins) == 1
 
@@ -113,7 +146,10 @@ def test_the_ballot_box_holds_no_voter_and_no_time(make_settings):
 
 def test_bulletin_check_fails_on_an_altered_added_or_removed_paper():
     definition = {**builders.ballot_definition(), "ballot_id": 1, "phase": "closed"}
-    papers = [{"receipt": f"r{i}", "choices": [c]} for i, c in enumerate(["Ada Lovelace"] * 3 + ["Mary Seacole"] * 2)]
+    papers = [
+        {"receipt": f"r{i}", "choices": [c]}
+        for i, c in enumerate(["Ada Lovelace"] * 3 + ["Mary Seacole"] * 2)
+    ]
     board = bulletin.build(definition, papers, {"cast": 5})
     assert bulletin.check(board) == []
     altered = json.loads(json.dumps(board))

@@ -1,0 +1,245 @@
+"""Benchmark the counting core against the real elections and a 1,000,000-ballot count.
+
+Prints ONE JSON object:
+
+- ``elections``: every ballot file under shared/elections (``ROLLCALL_ELECTIONS``
+  overrides), read once (time to read), then counted by IRV and by Scottish
+  STV with the seats in expected.json, by Rollcall and, in the same run, by
+  the reference library stvpoll: both times, every disagreement between the
+  two, and every disagreement of Rollcall with expected.json;
+- ``synthetic``: a seeded 1,000,000-ballot, 12-candidate, 5-seat Scottish STV
+  count (goal: at most 3 s), run in a fresh process so its peak memory is its
+  own: time, tracemalloc peak of a second, traced run, and ru_maxrss.
+
+Everything is seeded, so two runs count the same ballots and draw the same
+lots. Run: ``.venv/bin/python bench/count.py`` (about two minutes, mostly
+stvpoll on the two Minneapolis files with write-ins).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import sys
+import time
+import tracemalloc
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from services.tally.ballotfiles import ElectionFile, read_election  # noqa: E402
+from services.tally.counting import count_ballots  # noqa: E402
+
+LOT_SEED = "rollcall-bench"
+SYNTHETIC_SEED = 20070503
+SYNTHETIC = {"ballots": 1_000_000, "candidates": 12, "seats": 5, "goal_seconds": 3.0}
+# The two Minneapolis files with write-ins are not in expected.json; they are
+# the same contests as -00000002 (3 seats) and -00000004 (2 seats).
+EXTRA_SEATS = {
+    "other/00018_minneapolis/00018-00000001.soi": 3,
+    "other/00018_minneapolis/00018-00000003.soi": 2,
+}
+
+
+def elections_dir() -> Path:
+    return Path(os.environ.get("ROLLCALL_ELECTIONS", REPO.parent / "shared" / "elections"))
+
+
+def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def stvpoll_counts(
+    data: ElectionFile, seats: int
+) -> tuple[list[str], list[str], bool, float, float]:
+    """stvpoll's IRV and Scottish STV winners and times; stvpoll shuffles, so it is seeded."""
+    from stvpoll.irv import calculate_irv
+    from stvpoll.scottish_stv import calculate_scottish_stv
+
+    ballots: dict[tuple[str, ...], int] = {}
+    for choices, weight in data.ballots:
+        ballots[choices] = ballots.get(choices, 0) + weight
+    random.seed(0)
+    irv, irv_s = timed(calculate_irv, data.candidates, ballots)
+    incomplete = not irv.complete
+    if incomplete:
+        # stvpoll's IRV wants a majority of all ballots and stops when exhausted
+        # papers make that impossible; its one-seat Scottish STV finishes the count.
+        random.seed(0)
+        irv, more = timed(calculate_scottish_stv, data.candidates, ballots, 1)
+        irv_s += more
+    random.seed(0)
+    stv, stv_s = timed(calculate_scottish_stv, data.candidates, ballots, seats)
+    return list(irv), list(stv), incomplete, irv_s, stv_s
+
+
+def compare(ours: list[str], theirs: list[str]) -> str | None:
+    if ours == theirs:
+        return None
+    return "order differs" if sorted(ours) == sorted(theirs) else "winners differ"
+
+
+def real_elections() -> dict[str, Any]:
+    root = elections_dir()
+    expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
+    paths = sorted(p for ext in ("soi", "toi", "soc", "blt") for p in root.rglob(f"*.{ext}"))
+    files, read_s = timed(lambda: {p.relative_to(root).as_posix(): read_election(p) for p in paths})
+    ours_irv_s = ours_stv_s = poll_irv_s = poll_stv_s = 0.0
+    slowest: list[tuple[float, str]] = []
+    vs_expected: list[dict[str, Any]] = []
+    vs_stvpoll: list[dict[str, Any]] = []
+    poll_incomplete: list[str] = []
+    lots = 0
+    for rel, data in files.items():
+        want = expected.get(rel)
+        seats = want["seats"] if want else EXTRA_SEATS.get(rel, 1)
+        irv, t_irv = timed(count_ballots, "irv", data.candidates, data.ballots, seed=LOT_SEED)
+        stv, t_stv = timed(count_ballots, "stv", data.candidates, data.ballots, seats, LOT_SEED)
+        ours_irv_s += t_irv
+        ours_stv_s += t_stv
+        lots += sum(t.method == "lot" for t in irv.ties + stv.ties)
+        p_irv, p_stv, incomplete, t_pirv, t_pstv = stvpoll_counts(data, seats)
+        poll_irv_s += t_pirv
+        poll_stv_s += t_pstv
+        slowest.append((t_pirv + t_pstv, rel))
+        if incomplete:
+            poll_incomplete.append(rel)
+        for method, mine, theirs in (("irv", irv, p_irv), ("stv", stv, p_stv)):
+            if why := compare(mine.winners, theirs):
+                vs_stvpoll.append(
+                    {
+                        "file": rel,
+                        "method": method,
+                        "seats": mine.seats,
+                        "rollcall": mine.winners,
+                        "stvpoll": theirs,
+                        "difference": why,
+                        "rollcall_lots": [t.to_dict() for t in mine.ties if t.method == "lot"],
+                    }
+                )
+        if want:
+            for method, mine, theirs in (
+                ("irv", irv.winners, [want["irv_winner"]]),
+                ("stv", stv.winners, want["stv_winners"]),
+            ):
+                if why := compare(mine, theirs):
+                    vs_expected.append(
+                        {
+                            "file": rel,
+                            "method": method,
+                            "rollcall": mine,
+                            "expected": theirs,
+                            "difference": why,
+                        }
+                    )
+    ours = ours_irv_s + ours_stv_s
+    theirs = poll_irv_s + poll_stv_s
+    return {
+        "dir": str(root),
+        "files": len(files),
+        "in_expected_json": sum(rel in expected for rel in files),
+        "ballots": sum(d.voters for d in files.values()),
+        "read_seconds": round(read_s, 3),
+        "rollcall": {
+            "irv_seconds": round(ours_irv_s, 3),
+            "stv_seconds": round(ours_stv_s, 3),
+            "count_seconds": round(ours, 3),
+            "total_seconds_with_reading": round(ours + read_s, 3),
+            "lots_drawn": lots,
+            "disagreements_with_expected": vs_expected,
+        },
+        "stvpoll": {
+            "version": importlib.metadata.version("stvpoll"),
+            "irv_seconds": round(poll_irv_s, 3),
+            "stv_seconds": round(poll_stv_s, 3),
+            "count_seconds": round(theirs, 3),
+            "slowest_files": [
+                {"file": rel, "seconds": round(s, 2)}
+                for s, rel in sorted(slowest, reverse=True)[:3]
+            ],
+            "irv_incomplete_finished_by_one_seat_stv": poll_incomplete,
+        },
+        "stvpoll_over_rollcall_time": round(theirs / ours, 1) if ours else None,
+        "disagreements_rollcall_vs_stvpoll": vs_stvpoll,
+    }
+
+
+def synthetic_ballots(
+    n: int, k: int, seed: int
+) -> tuple[list[str], list[tuple[tuple[str, ...], int]]]:
+    """Plackett-Luce preferences over Dirichlet popularities, ballots cut to 1..k preferences."""
+    rng = np.random.default_rng(seed)
+    names = [f"Candidate {chr(ord('A') + i)}" for i in range(k)]
+    popularity = rng.dirichlet(np.full(k, 2.0))
+    order = np.argsort(-(np.log(popularity) + rng.gumbel(size=(n, k))), axis=1)
+    lengths = np.minimum(rng.geometric(0.3, size=n), k)
+    shared: dict[tuple[int, ...], tuple[str, ...]] = {}
+    ballots = []
+    for row, length in zip(order.tolist(), lengths.tolist(), strict=True):
+        key = tuple(row[:length])
+        choices = shared.get(key)
+        if choices is None:
+            choices = shared[key] = tuple(names[c] for c in key)
+        ballots.append((choices, 1))
+    return names, ballots
+
+
+def synthetic_count() -> dict[str, Any]:
+    """Runs in a fresh process: generate, count (timed), count again under tracemalloc."""
+    (names, ballots), gen_s = timed(
+        synthetic_ballots, SYNTHETIC["ballots"], SYNTHETIC["candidates"], SYNTHETIC_SEED
+    )
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result, count_s = timed(count_ballots, "stv", names, ballots, SYNTHETIC["seats"], LOT_SEED)
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    traced, traced_s = timed(count_ballots, "stv", names, ballots, SYNTHETIC["seats"], LOT_SEED)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert traced.to_dict() == result.to_dict()
+    return {
+        **SYNTHETIC,
+        "method": "stv",
+        "numpy_seed": SYNTHETIC_SEED,
+        "lot_seed": LOT_SEED,
+        "distinct_ballots": len(set(b for b, _ in ballots)),
+        "generate_seconds": round(gen_s, 3),
+        "count_seconds": round(count_s, 3),
+        "within_goal": count_s <= SYNTHETIC["goal_seconds"],
+        "stages": len(result.rounds),
+        "winners": result.winners,
+        "tracemalloc_peak_mib": round(peak / 2**20, 1),
+        "count_seconds_under_tracemalloc": round(traced_s, 3),
+        "ru_maxrss_mib_after_generating": round(rss_before / 1024, 1),
+        "ru_maxrss_mib_after_counting": round(rss_after / 1024, 1),
+    }
+
+
+def main() -> None:
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        synthetic = pool.submit(synthetic_count).result()
+    report = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cpus": os.cpu_count(),
+        "elections": real_elections(),
+        "synthetic": synthetic,
+    }
+    print(json.dumps(report, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
