@@ -157,7 +157,21 @@ class DemoRun:
         finally:
             publisher.close()
 
+    def peak_rss_mb(self) -> dict[str, float]:
+        """Each running service's peak resident memory so far (VmHWM), in MB."""
+        peaks = {}
+        for name, proc in self.procs.items():
+            try:
+                status = Path(f"/proc/{proc.pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks[name] = round(int(line.split()[1]) / 1024, 1)
+        return peaks
+
     def stop(self) -> None:
+        self.peaks = self.peak_rss_mb()
         for proc in self.procs.values():
             if proc.poll() is None:
                 proc.terminate()
@@ -266,6 +280,7 @@ class DemoRun:
         finally:
             self.stop()
         report["seconds"] = round(time.monotonic() - started, 1)
+        report["peak_rss_mb"] = getattr(self, "peaks", {})
         report["checks"] = self.checks
         ok = ok and all(self.checks.values())
         report["ok"] = ok

@@ -119,7 +119,13 @@ def run_ballot(
         say(f"extract: {report['extract']}")
 
         say("waiting for matching, codes and mail to settle")
-        settled = _wait("the ledger to settle", lambda: _settled(rpc, ballot_id), timeout=600)
+        settled = _wait("the ledger to settle", lambda: _settled(rpc, ballot_id), timeout=1800)
+        elapsed = time.monotonic() - import_started
+        report["pipeline"] = {
+            "seconds_import_to_settled": round(elapsed, 2),
+            "accepted_members": summary["accepted"],
+            "members_per_second": round(summary["accepted"] / elapsed, 1),
+        }
         say(f"ledger settled: { {k: v for k, v in settled['ledger'].items() if v} }")
 
         operator = rpc.gateway.add_user("demo operator", "operator", None, actor="demo")["token"]

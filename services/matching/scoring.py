@@ -45,8 +45,10 @@ from services.matching.names import (
 )
 from services.matching.records import Elector, Member
 
-#: The frequency assumed for a name never seen on the register.
+#: The least frequency a name seen on the register is given (caps a rare name's weight).
 F_MIN = 2e-5
+#: The frequency of a string never seen on the register as a name (often a typing slip).
+F_UNSEEN = 2e-6
 
 
 class NameFrequencies:
@@ -69,7 +71,7 @@ class NameFrequencies:
 
     def _f(self, count: int, default: float) -> float:
         if count <= 0 or not self.total:
-            return F_MIN
+            return F_UNSEEN
         return self._w * max(count / self.total, F_MIN) + (1 - self._w) * default
 
     def forename(self, value: str) -> float:
@@ -190,9 +192,9 @@ class _Names:
         elif len(first) == 1:
             self.pop_f = model.initial_share * model.forename_m["initial"]
         else:
-            self.pop_f = max(freqs.forename(first) * model.forename_m["exact"], F_MIN)
+            self.pop_f = freqs.forename(first) * model.forename_m["exact"]
         key = member.surname_key
-        self.pop_s = max(freqs.surname(key) * model.surname_m["exact"], F_MIN) if key else 1.0
+        self.pop_s = freqs.surname(key) * model.surname_m["exact"] if key else 1.0
         self._base_f = self.pop_f
         self._cache: dict[tuple[str, ...], _NameHit] = {}
         self._variants_f: set[str] = set()

@@ -1,0 +1,62 @@
+"""The whole ballot, as ``make demo`` runs it, and ``rollcall verify`` on its board."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _rollcall(*args: str, env: dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rollcall.cli.main", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory, amqp_url):  # type: ignore[no-untyped-def]
+    var = tmp_path_factory.mktemp("demo")
+    env = {**os.environ, "ROLLCALL_VAR_DIR": str(var), "ROLLCALL_AMQP_URI": amqp_url}
+    report = var / "r.json"
+    done = _rollcall("demo", "--members", "2000", "--seed", "11", "--report", str(report), env=env)
+    return done, report, env
+
+
+def test_demo_of_2000_members_balances_and_every_vote_is_cast_and_marked(demo_run):
+    done, report_path, _ = demo_run
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(report_path.read_text())
+    extract = report["extract"]
+    assert extract["declared"] == extract["accepted"] + extract["rejected"] + extract["duplicates"]
+    assert extract["rejected"] > 0 and extract["duplicates"] > 0, "the demo must exercise bad rows and duplicates"
+    assert report["unaccounted"] == 0
+    assert sum(report["ledger"].values()) == extract["accepted"]
+    voting = report["voting"]
+    assert voting["votes_submitted"] == voting["ballots_cast"] == voting["marked_register"] > 0
+    assert report["result"]["winners"]
+    assert all(report["checks"].values()), report["checks"]
+
+
+def test_verify_passes_on_the_demo_board_and_fails_on_a_changed_or_removed_ballot(demo_run, tmp_path):
+    done, report_path, env = demo_run
+    assert done.returncode == 0
+    board_path = Path(json.loads(report_path.read_text())["bulletin"])
+    ok = _rollcall("verify", str(board_path), env=env, timeout=120)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    board = json.loads(board_path.read_text())
+    candidates = board["ballot"]["candidates"]
+    changed = json.loads(json.dumps(board))
+    first = changed["ballots"][0]
+    first["choices"] = [next(c for c in candidates if c not in first["choices"])]
+    removed = json.loads(json.dumps(board))
+    removed["ballots"].pop()
+    for name, tampered in (("changed", changed), ("removed", removed)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(tampered))
+        bad = _rollcall("verify", str(path), env=env, timeout=120)
+        assert bad.returncode != 0, f"verify passed a board with a {name} ballot"
+        assert "FAIL" in bad.stdout
