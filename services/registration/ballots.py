@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from rollcall import audit
 from rollcall.messaging.outbox import emit
+from services.registration import eligibility
 from services.registration.errors import BallotInvalid, BallotNotFound, PhaseError
 from services.registration.models import Ballot
 from services.registration.schemas import BallotDefinitionSchema
@@ -43,6 +44,9 @@ def create(session: Session, raw: dict[str, Any], actor: str) -> dict[str, Any]:
         data = BallotDefinitionSchema().load(raw)
     except ValidationError as exc:
         raise BallotInvalid(f"the ballot definition is not valid: {exc.messages}") from exc
+    unknown = eligibility.check_rules(data["eligibility"])
+    if unknown:
+        raise BallotInvalid(f"the ballot definition is not valid: {'; '.join(unknown)}")
     timetable = {k: v.isoformat() for k, v in data["timetable"].items() if v is not None}
     ballot = Ballot(
         title=data["title"],

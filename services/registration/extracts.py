@@ -16,7 +16,7 @@ Each function runs inside the caller's transaction. Guarantees:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from rollcall import metrics
 from rollcall.messaging.outbox import emit
+from services.registration import eligibility
 from services.registration import rows as rowrules
 from services.registration.errors import BallotNotFound, ExtractNotFound, ExtractRefused
 from services.registration.ledger import STATES
@@ -167,6 +168,8 @@ def add_chunk(
             duplicates += 1
             continue
         fresh.append(member)
+    freeze = _freeze_date(ballot)
+    to_match = []
     for member in fresh:
         session.add(
             Member(
@@ -176,22 +179,25 @@ def add_chunk(
                 **member.as_dict(),
             )
         )
+        excluded = eligibility.reasons(member.as_dict(), ballot.eligibility, freeze)
         session.add(
             LedgerEntry(
                 ballot_id=ballot.id,
                 membership_number=member.membership_number,
                 association=member.association,
-                state="awaiting_match",
-                reason=STATES["awaiting_match"],
+                state="excluded" if excluded else "awaiting_match",
+                reason=f"excluded: {'; '.join(excluded)}" if excluded else STATES["awaiting_match"],
                 updated_at=now,
             )
         )
+        if not excluded:
+            to_match.append(member)
     session.add(ExtractChunk(extract_id=extract_id, chunk=chunk, rows=len(records)))
     extract.received_rows += len(records)
     extract.accepted += len(fresh)
     extract.rejected += rejected
     extract.duplicates += duplicates
-    if fresh:
+    if to_match:
         emit(
             session,
             "members.registered",
@@ -200,7 +206,7 @@ def add_chunk(
                 "extract_id": extract_id,
                 "chunk": chunk,
                 "area": list(ballot.area),
-                "members": [{f: getattr(m, f) for f in MATCH_FIELDS} for m in fresh],
+                "members": [{f: getattr(m, f) for f in MATCH_FIELDS} for m in to_match],
             },
             correlation_id=extract_id,
         )
@@ -208,6 +214,11 @@ def add_chunk(
     metrics.EXTRACT_ROWS.labels("rejected").inc(rejected)
     metrics.EXTRACT_ROWS.labels("duplicate").inc(duplicates)
     return {"chunk": chunk, "duplicate_chunk": False, **summary(extract)}
+
+
+def _freeze_date(ballot: Ballot) -> date | None:
+    freeze = ballot.timetable.get("freeze_at")
+    return datetime.fromisoformat(freeze).date() if freeze else None
 
 
 def finish(session: Session, *, extract_id: str, chunks: int) -> dict[str, Any]:
