@@ -145,8 +145,8 @@ def real_elections() -> dict[str, Any]:
                             "difference": why,
                         }
                     )
-    ours = ours_irv_s + ours_stv_s
-    theirs = poll_irv_s + poll_stv_s
+    ours_s = ours_irv_s + ours_stv_s
+    poll_s = poll_irv_s + poll_stv_s
     return {
         "dir": str(root),
         "files": len(files),
@@ -156,8 +156,8 @@ def real_elections() -> dict[str, Any]:
         "rollcall": {
             "irv_seconds": round(ours_irv_s, 3),
             "stv_seconds": round(ours_stv_s, 3),
-            "count_seconds": round(ours, 3),
-            "total_seconds_with_reading": round(ours + read_s, 3),
+            "count_seconds": round(ours_s, 3),
+            "total_seconds_with_reading": round(ours_s + read_s, 3),
             "lots_drawn": lots,
             "disagreements_with_expected": vs_expected,
         },
@@ -165,14 +165,14 @@ def real_elections() -> dict[str, Any]:
             "version": importlib.metadata.version("stvpoll"),
             "irv_seconds": round(poll_irv_s, 3),
             "stv_seconds": round(poll_stv_s, 3),
-            "count_seconds": round(theirs, 3),
+            "count_seconds": round(poll_s, 3),
             "slowest_files": [
                 {"file": rel, "seconds": round(s, 2)}
                 for s, rel in sorted(slowest, reverse=True)[:3]
             ],
             "irv_incomplete_finished_by_one_seat_stv": poll_incomplete,
         },
-        "stvpoll_over_rollcall_time": round(theirs / ours, 1) if ours else None,
+        "stvpoll_over_rollcall_time": round(poll_s / ours_s, 1) if ours_s else None,
         "disagreements_rollcall_vs_stvpoll": vs_stvpoll,
     }
 

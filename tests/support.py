@@ -122,6 +122,7 @@ def write_secrets(directory):  # type: ignore[no-untyped-def]
     (directory / "code_hash_key").write_text(_secrets.token_hex(32))
     (directory / "mail_seal_key").write_bytes(new_key())
     (directory / "signing_key_passphrase").write_text(_secrets.token_hex(32))
+    (directory / "personal_data_key").write_text(_secrets.token_hex(32))
     return directory
 
 

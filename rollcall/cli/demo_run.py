@@ -61,6 +61,7 @@ class DemoRun:
         (secrets_dir / "code_hash_key").write_text(secrets.token_hex(32))
         (secrets_dir / "mail_seal_key").write_bytes(new_key())
         (secrets_dir / "signing_key_passphrase").write_text(secrets.token_hex(32))
+        (secrets_dir / "personal_data_key").write_text(secrets.token_hex(32))
         env = dict(os.environ)
         env.update(
             ROLLCALL_VAR_DIR=str(self.dir),

@@ -107,6 +107,7 @@ def run_ballot(
         say(
             f"ballot {ballot_id} created ({run.method}, {run.seats} seat(s), {len(candidates)} candidates)"
         )
+        import_started = time.monotonic()
         summary = import_extract(
             rpc, extract, ballot_id, source="demo", chunk_size=run.settings.chunk_size
         )

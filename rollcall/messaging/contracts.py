@@ -158,6 +158,82 @@ class ResultPublishedSchema(_Strict):
     bulletin_sha256 = fields.String(required=True)
 
 
+#: Member fields other party systems may change through ``member.updated``.
+UPDATABLE_FIELDS = (
+    "title",
+    "first_name",
+    "last_name",
+    "address_1",
+    "address_2",
+    "address_3",
+    "town",
+    "postcode",
+    "email",
+    "phone",
+    "date_of_birth",
+    "association",
+    "dues_paid_to",
+    "payment_reference",
+)
+CONTACT_FIELDS = ("address_1", "address_2", "address_3", "town", "postcode", "email", "phone")
+
+
+class InboundMemberSchema(_Strict):
+    membership_number = _membership_number
+    title = fields.String(load_default="")
+    first_name = fields.String(required=True, validate=validate.Length(min=1))
+    last_name = fields.String(required=True, validate=validate.Length(min=1))
+    address_1 = fields.String(load_default="")
+    address_2 = fields.String(load_default="")
+    address_3 = fields.String(load_default="")
+    town = fields.String(load_default="")
+    postcode = fields.String(load_default="")
+    email = fields.String(load_default="")
+    phone = fields.String(load_default="")
+    date_of_birth = fields.String(load_default="")
+    joined_on = fields.String(load_default="")
+    association = fields.String(required=True, validate=validate.Length(min=1))
+    status = fields.String(load_default="current")
+    payment_reference = fields.String(load_default="")
+    dues_paid_to = fields.String(load_default="")
+
+
+class _Inbound(_Strict):
+    membership_number = _membership_number
+    changed_at = fields.AwareDateTime(required=True, format="iso")
+    source = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    actor = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    reason = fields.String(load_default="")
+
+
+class MemberJoinedSchema(_Inbound):
+    member = fields.Nested(InboundMemberSchema, required=True)
+
+
+class MemberUpdatedSchema(_Inbound):
+    changes = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(UPDATABLE_FIELDS)),
+        values=fields.String(),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+
+
+class MemberLapsedSchema(_Inbound):
+    lapsed_on = fields.Date(required=True)
+
+
+class ContactChangedSchema(_Strict):
+    ballot_id = _id
+    membership_number = _membership_number
+    name = fields.String(required=True)
+    old = fields.Dict(required=True)
+    new = fields.Dict(required=True)
+    fields_changed = fields.List(fields.String(), required=True)
+    reissue = fields.Boolean(required=True)
+    voter = fields.Nested(VoterSchema, allow_none=True, load_default=None)
+
+
 @dataclass(frozen=True)
 class Contract:
     event_type: str
@@ -237,6 +313,34 @@ CONTRACTS: dict[str, Contract] = {
             BallotMarkedSchema,
             ("registration", "codes"),
             "A voter's mark on the marked register (who and how, never what).",
+        ),
+        Contract(
+            "member.joined",
+            1,
+            MemberJoinedSchema,
+            ("registration",),
+            "Inbound from the membership system: a new member.",
+        ),
+        Contract(
+            "member.updated",
+            1,
+            MemberUpdatedSchema,
+            ("registration",),
+            "Inbound from the membership system: changed member fields.",
+        ),
+        Contract(
+            "member.lapsed",
+            1,
+            MemberLapsedSchema,
+            ("registration",),
+            "Inbound from the membership system: a membership lapsed.",
+        ),
+        Contract(
+            "voters.contact_changed",
+            1,
+            ContactChangedSchema,
+            ("codes", "mailer"),
+            "A voter's contact details changed: notify old and new, reissue the code.",
         ),
         Contract(
             "result.published",

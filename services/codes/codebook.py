@@ -140,6 +140,59 @@ def check(
     return row.membership_number
 
 
+def reissue(
+    session: Session,
+    *,
+    key: bytes,
+    seal_key: bytes,
+    ballot_id: int,
+    voter: dict[str, Any],
+    now: datetime,
+    generate: Callable[[], str] = issuing.generate,
+) -> bool:
+    """Replace a voter's code after their contact changed; the new one works only after the cooling-off.
+
+    The old code stops working at once (its hash is replaced); the new one is
+    sealed for the mailer with ``not_before``, so the member has the whole
+    cooling-off period to object before a code exists at the new contact.
+    """
+    row = session.scalar(
+        select(AccessCode)
+        .where(
+            AccessCode.ballot_id == ballot_id,
+            AccessCode.membership_number == voter["membership_number"],
+        )
+        .with_for_update()
+    )
+    if row is None or row.status != "issued":
+        return False
+    phase = session.get(BallotPhase, ballot_id)
+    hours = phase.cooling_off_hours if phase else 0
+    valid_from = now + timedelta(hours=hours)
+    code = generate()
+    row.code_hash = issuing.code_hash(key, ballot_id, code)
+    row.generation += 1
+    row.issued_at, row.valid_from = now, valid_from
+    emit(
+        session,
+        "codes.issued",
+        {
+            "ballot_id": ballot_id,
+            "codes": [
+                {
+                    **voter,
+                    "sealed_code": sealing.seal(seal_key, issuing.formatted(code)),
+                    "kind": f"reissue-{row.generation}",
+                    "not_before": valid_from.isoformat() if hours else None,
+                }
+            ],
+        },
+        correlation_id=ballot_id,
+    )
+    metrics.CODES_ISSUED.inc()
+    return True
+
+
 def redeem(session: Session, ballot_id: int, membership_number: str, now: datetime) -> bool:
     row = session.scalar(
         select(AccessCode)

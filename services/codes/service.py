@@ -79,6 +79,23 @@ class CodesService:
             meta, lambda s: codebook.revoke(s, payload["ballot_id"], payload["membership_numbers"])
         )
 
+    @subscribe("voters.contact_changed")
+    def handle_voters_contact_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        if not payload["reissue"] or not payload["voter"]:
+            return once(self.store, meta, lambda s: None)
+        key, seal_key = self._keys()
+        return self._on(
+            meta,
+            lambda s: codebook.reissue(
+                s,
+                key=key,
+                seal_key=seal_key,
+                ballot_id=payload["ballot_id"],
+                voter=payload["voter"],
+                now=codebook.utcnow(),
+            ),
+        )
+
     @subscribe("ballots.marked")
     def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(

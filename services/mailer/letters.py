@@ -54,6 +54,29 @@ def email(
     return msg
 
 
+def notice(
+    *, ballot_id: int, title: str, contact: dict[str, Any], kind: str, sender: str
+) -> EmailMessage:
+    """The message that a member's contact details changed, to the old and the new contact."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = contact["email"]
+    msg["Subject"] = f"Your contact details were changed: {title}"
+    msg["Message-ID"] = message_id(
+        ballot_id, contact["membership_number"], kind, sender.split("@")[-1]
+    )
+    changed = ", ".join(f.replace("_", " ") for f in contact.get("fields_changed", []))
+    msg.set_content(
+        f"Dear {contact['name']},\n\n"
+        f"The contact details the party holds for you for {title} were changed ({changed}).\n"
+        "If you asked for this, you need do nothing: any new access code will reach you at the\n"
+        "new details after a short waiting period.\n\n"
+        "If you did NOT ask for this, tell your party office now: the change can be reversed\n"
+        "before a new code is usable.\n"
+    )
+    return msg
+
+
 def postal_row(
     *, ballot_id: int, contact: dict[str, Any], code: str, vote_url: str
 ) -> dict[str, str]:

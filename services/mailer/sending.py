@@ -81,6 +81,44 @@ def accept(session: Session, ballot_id: int, codes: list[dict[str, Any]], now: d
     return added
 
 
+def accept_notice(session: Session, payload: dict[str, Any], message_id: str, now: datetime) -> int:
+    """Tell the member at the old and at the new contact that their details changed."""
+    added = 0
+    for side in ("old", "new"):
+        contact = payload[side]
+        kind = f"notice-{side}-{message_id[:12]}"
+        exists = session.scalar(
+            select(Delivery.id).where(
+                Delivery.ballot_id == payload["ballot_id"],
+                Delivery.membership_number == payload["membership_number"],
+                Delivery.kind == kind,
+            )
+        )
+        if exists or not (contact.get("email") or contact.get("address")):
+            continue
+        session.add(
+            Delivery(
+                ballot_id=payload["ballot_id"],
+                membership_number=payload["membership_number"],
+                kind=kind,
+                channel="email" if contact.get("email") else "post",
+                status="pending",
+                contact={
+                    "membership_number": payload["membership_number"],
+                    "name": payload["name"],
+                    "fields_changed": payload["fields_changed"],
+                    **contact,
+                },
+                sealed_code=None,
+                attempts=0,
+                last_error="",
+                created_at=now,
+            )
+        )
+        added += 1
+    return added
+
+
 def record_ballot(
     session: Session, ballot_id: int, *, phase: str, title: str | None = None
 ) -> None:
@@ -302,6 +340,10 @@ class Dispatcher(DependencyProvider):
                 d.postal_batch = out.get("batch", "")
                 d.last_error = out.get("reason", d.last_error)
                 d.sealed_code = None
+                metrics.MAIL.labels(d.channel, status).inc()
+                settled += 1
+                if d.kind.startswith("notice"):
+                    continue
                 item = {
                     "membership_number": d.membership_number,
                     "channel": d.channel,
@@ -310,8 +352,6 @@ class Dispatcher(DependencyProvider):
                     "reason": d.last_error if status != "sent" else "",
                 }
                 (failed if status == "failed" else sent).setdefault(d.ballot_id, []).append(item)
-                metrics.MAIL.labels(d.channel, status).inc()
-                settled += 1
             for event, groups in (("mail.sent", sent), ("mail.failed", failed)):
                 for ballot_id, items in groups.items():
                     emit(

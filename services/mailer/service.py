@@ -37,6 +37,18 @@ class MailerService:
             lambda s: sending.record_ballot(s, payload["ballot_id"], phase=payload["phase"]),
         )
 
+    @subscribe("voters.contact_changed")
+    def handle_voters_contact_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        outcome = once(
+            self.store,
+            meta,
+            lambda s: sending.accept_notice(
+                s, payload, meta.message_id, sending.datetime.now(sending.UTC)
+            ),
+        )
+        self.dispatcher.kick()
+        return outcome
+
     @subscribe("codes.issued")
     def handle_codes_issued(self, payload: dict[str, Any], meta: EventMeta) -> str:
         outcome = once(

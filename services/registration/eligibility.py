@@ -56,7 +56,9 @@ def reasons(member: Mapping[str, str], rules: Mapping[str, Any], freeze: date | 
         if joined is None:
             why.append(f"no joining date, and members must have joined before {cutoff.isoformat()}")
         elif joined >= cutoff:
-            why.append(f"joined on {joined.isoformat()}, not before the cut-off {cutoff.isoformat()}")
+            why.append(
+                f"joined on {joined.isoformat()}, not before the cut-off {cutoff.isoformat()}"
+            )
     if rules.get("dues_required"):
         paid = _date(member.get("dues_paid_to", ""))
         due = freeze or date.today()

@@ -26,3 +26,14 @@ class PhaseError(RegistrationError):
 
 
 EXPECTED = (BallotNotFound, BallotInvalid, ExtractNotFound, ExtractRefused, PhaseError)
+
+
+class ChangeNotFound(RegistrationError):
+    code = "change_not_found"
+
+
+class SamePerson(RegistrationError):
+    code = "same_person"
+
+
+EXPECTED = (*EXPECTED, ChangeNotFound, SamePerson)

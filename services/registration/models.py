@@ -81,6 +81,10 @@ class Member(Base):
     payment_reference: Mapped[str] = mapped_column(String(64), default="")
     dues_paid_to: Mapped[str] = mapped_column(String(10), default="")
     elector_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: When the membership system last changed this member: an older update never wins.
+    source_changed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
 
 class RejectedRow(Base):
@@ -111,6 +115,23 @@ class LedgerEntry(Base):
     state: Mapped[str] = mapped_column(String(24))
     reason: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PendingChange(Base):
+    """A contact change after the freeze, waiting for a second person's approval."""
+
+    __tablename__ = "pending_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
+    membership_number: Mapped[str] = mapped_column(String(64))
+    changes: Mapped[dict[str, Any]]
+    requested_by: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12))  # pending | approved | refused
+    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 add_kernel_tables(Base.metadata)

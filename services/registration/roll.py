@@ -247,3 +247,94 @@ def reconcile(session: Session, ballot_id: int, association: str | None = None) 
             metrics.MEMBERS_BY_STATE.labels(str(ballot_id), state).set(n)
         metrics.UNACCOUNTED.labels(str(ballot_id)).set(len(missing))
     return report
+
+
+def members_view(session: Session, ballot_id: int, association: str | None) -> list[dict[str, Any]]:
+    query = (
+        select(Member, LedgerEntry.state, LedgerEntry.reason, LedgerEntry.updated_at)
+        .outerjoin(
+            LedgerEntry,
+            (LedgerEntry.ballot_id == Member.ballot_id)
+            & (LedgerEntry.membership_number == Member.membership_number),
+        )
+        .where(Member.ballot_id == ballot_id)
+        .order_by(Member.association, Member.last_name, Member.membership_number)
+    )
+    if association:
+        query = query.where(Member.association == association)
+    return [
+        {
+            "membership_number": m.membership_number,
+            "name": " ".join(p for p in (m.first_name, m.last_name) if p),
+            "association": m.association,
+            "postcode": m.postcode,
+            "state": state or "unaccounted",
+            "reason": reason or "not in the ledger: report this to the operations team",
+            "updated_at": updated_at.isoformat() if updated_at else None,
+        }
+        for m, state, reason, updated_at in session.execute(query)
+    ]
+
+
+def correct(
+    session: Session,
+    ballot_id: int,
+    number: str,
+    changes: dict[str, str],
+    actor: str,
+    reason: str,
+    key: bytes,
+) -> dict[str, Any]:
+    """Apply an officer's correction (audited) and send the member back through matching."""
+    from services.registration import updates
+    from services.registration.errors import BallotNotFound as NotFound
+    from services.registration.extracts import MATCH_FIELDS
+
+    member = session.scalar(
+        select(Member)
+        .where(Member.ballot_id == ballot_id, Member.membership_number == number)
+        .with_for_update()
+    )
+    if member is None:
+        raise NotFound(f"member {number} is not on ballot {ballot_id}")
+    ballot = session.get(Ballot, ballot_id)
+    assert ballot is not None
+    now = datetime.now(UTC)
+    unknown = [f for f in changes if f not in updates.CORRECTABLE]
+    if unknown:
+        from services.registration.errors import BallotInvalid
+
+        raise BallotInvalid(f"these fields cannot be corrected here: {', '.join(unknown)}")
+    if updates.frozen(ballot, now) and any(f in updates.CONTACT_FIELDS for f in changes):
+        change = updates.request_change(
+            session,
+            member,
+            changes,
+            requested_by=actor,
+            source="gateway",
+            reason=reason,
+            key=key,
+            now=now,
+        )
+        return {"status": "pending_approval", "change_id": change.id}
+    updates._apply(
+        session, member, changes, actor=actor, source="gateway", reason=reason, key=key, now=now
+    )
+    moved, refused = _apply(
+        session, ballot_id, [(number, "rematch", ledger.STATES["awaiting_match"])], actor
+    )
+    if moved:
+        emit(
+            session,
+            "members.registered",
+            {
+                "ballot_id": ballot_id,
+                "extract_id": member.extract_id,
+                "chunk": 0,
+                "area": list(ballot.area),
+                "members": [{f: getattr(member, f) for f in MATCH_FIELDS}],
+            },
+            correlation_id=ballot_id,
+        )
+        return {"status": "sent_to_matching"}
+    return {"status": "corrected", "note": "the member's state does not allow matching again"}

@@ -8,8 +8,8 @@ from nameko.rpc import rpc
 
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
-from rollcall.runtime import Metrics, Store
-from services.registration import ballots, extracts, roll
+from rollcall.runtime import Metrics, Store, settings_of
+from services.registration import ballots, extracts, roll, updates
 from services.registration.errors import EXPECTED
 
 
@@ -25,6 +25,9 @@ class RegistrationService:
             result = work(session)
         self.relay.kick()
         return result
+
+    def _key(self) -> bytes:
+        return settings_of(self.relay.container).secret("personal_data_key")
 
     # -- ballots ---------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
@@ -66,6 +69,53 @@ class RegistrationService:
     def reconcile(self, ballot_id: int, association: str | None = None) -> dict[str, Any]:
         with self.store.transaction() as session:
             return roll.reconcile(session, ballot_id, association)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_members(self, ballot_id: int, association: str | None = None) -> list[dict[str, Any]]:
+        """Each member with their state and its reason in plain words (an officer's view)."""
+        with self.store.transaction() as session:
+            return roll.members_view(session, ballot_id, association)
+
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("changes",))
+    def correct_member(
+        self,
+        ballot_id: int,
+        membership_number: str,
+        changes: dict[str, str],
+        actor: str,
+        reason: str,
+    ) -> dict[str, Any]:
+        """An officer's correction: audited, and the member goes back through matching."""
+        return self._write(
+            lambda s: roll.correct(
+                s, ballot_id, membership_number, changes, actor, reason, self._key()
+            )
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_changes(self, ballot_id: int, status: str = "pending") -> list[dict[str, Any]]:
+        with self.store.transaction() as session:
+            return updates.list_changes(session, ballot_id, status)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def decide_change(
+        self, change_id: int, approver: str, approve: bool = True, reason: str = ""
+    ) -> dict[str, Any]:
+        return self._write(
+            lambda s: updates.decide_change(s, change_id, approver, approve, self._key(), reason)
+        )
+
+    @subscribe("member.joined")
+    def handle_member_joined(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self._on(meta, lambda s: updates.member_joined(s, payload, self._key()))
+
+    @subscribe("member.updated")
+    def handle_member_updated(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self._on(meta, lambda s: updates.member_updated(s, payload, self._key()))
+
+    @subscribe("member.lapsed")
+    def handle_member_lapsed(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self._on(meta, lambda s: updates.member_lapsed(s, payload, self._key()))
 
     def _on(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
         outcome = once(self.store, meta, apply)

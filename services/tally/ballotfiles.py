@@ -170,7 +170,7 @@ def parse_preflib(text: str, source: str, fmt: str) -> ElectionFile:
         "voters": sum(w for _, w in ballots),
         "orders": len(ballots),
     }
-    for what, (value, number) in {}.items():
+    for what, (value, number) in stated.items():
         if value != actual[what]:
             raise BallotFileError(
                 source, number, f"header says {value} {what} but the file has {actual[what]}"

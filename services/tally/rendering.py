@@ -150,6 +150,7 @@ def stage_chart(result: CountResult, path: str | Path, title: str = "") -> Path:
         for y, v in enumerate(values):
             ax.annotate(f"{v:,.0f}", (v, y), xytext=(3, 0), textcoords="offset points", va="center")
         ax.set_xlabel("votes (winners in green)")
+        ax.margins(x=0.12)
     else:
         fig = _heat_table(result, rows)
         ax = fig.axes[0]

@@ -59,7 +59,10 @@ def aggregate(ballots: Iterable[tuple[Sequence[str], int]]) -> dict[tuple[str, .
         if w < 0:
             raise InvalidBallot(f"ballot {tuple(choices)!r} has negative weight {w}")
         key = choices if type(choices) is tuple else tuple(choices)
-        totals[key] = get(key, 0) + w
+        try:
+            totals[key] = get(key, 0) + w
+        except TypeError:
+            raise InvalidBallot(f"ballot {key!r} holds something that is not a name") from None
     return {key: w for key, w in totals.items() if w}
 
 

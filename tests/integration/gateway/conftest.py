@@ -11,14 +11,40 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
+import eventlet
 import pytest
+from nameko.containers import ServiceContainer
 
 from gateway.remote import TIMEOUT_KEY
 from gateway.service import GatewayService
+from rollcall.config import Settings
+from rollcall.runtime import nameko_config
 from tests import support
 from tests.integration.gateway import standins
 from tests.integration.gateway.harness import Gateway, free_port
+
+
+@contextlib.contextmanager
+def running(settings: Settings, *service_classes: type, **extra: Any) -> Iterator[None]:
+    """Like ``support.running``, but stops the containers side by side.
+
+    Each nameko container takes a second or more to stop; stopping them one
+    after another made every test here pay that several times over.
+    """
+    containers = [
+        ServiceContainer(cls, config=nameko_config(settings, **extra)) for cls in service_classes
+    ]
+    try:
+        for container in containers:
+            container.start()
+        yield
+    finally:
+        pool = eventlet.GreenPool()
+        for container in containers:
+            pool.spawn(container.stop)
+        pool.waitall()
 
 
 @pytest.fixture
@@ -35,7 +61,7 @@ def launch(make_settings, standin_state):  # type: ignore[no-untyped-def]
         def start(*services: type, rpc_timeout: float = 5.0, databases: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
             settings = replace(make_settings("gateway", *databases), gateway_port=free_port())
             stack.enter_context(
-                support.running(settings, GatewayService, *services, **{TIMEOUT_KEY: rpc_timeout})
+                running(settings, GatewayService, *services, **{TIMEOUT_KEY: rpc_timeout})
             )
             rpc = stack.enter_context(support.rpc_proxy(settings))
             return Gateway(settings, rpc)

@@ -167,6 +167,7 @@ def test_a_count_with_no_ballots_still_finishes():
         ({"ballots": [(("A", "Q"), 1)]}, InvalidBallot, "names 'Q', who is not a candidate"),
         ({"ballots": [(("A", "B", "A"), 1)]}, InvalidBallot, "names 'A' more than once"),
         ({"ballots": [(("A",), -1)]}, InvalidBallot, "negative weight"),
+        ({"ballots": [(("A", ["B"]), 1)]}, InvalidBallot, "not a name"),
         ({"ballots": [(("A",), 1.5)]}, InvalidBallot, "not a whole number"),
         ({"method": "irv", "seats": 2}, InvalidCount, "irv fills one seat"),
         ({"seed": 5}, InvalidCount, "seed must be a string"),

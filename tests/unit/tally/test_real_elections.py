@@ -43,10 +43,23 @@ def assert_matches(winners: list[str], want: list[str], result: CountResult, sen
     if winners == want:
         return
     assert sensitive, f"got {winners}, expected {want}"
-    differ = set(winners) ^ set(want)
+    misplaced = {a for a, b in zip(winners, want, strict=False) if a != b}
+    misplaced |= {b for a, b in zip(winners, want, strict=False) if a != b}
+    differ = misplaced | (set(winners) ^ set(want))
     assert differ <= lot_candidates(result), (
         f"got {winners}, expected {want}; {sorted(differ)} not all decided by a lot"
     )
+
+
+def test_a_tie_sensitive_difference_is_excused_only_among_candidates_in_a_lot():
+    result = count_ballots("irv", ["A", "B", "C"], [(("A",), 1), (("B",), 1)], seed="x")
+    assert_matches(["B"], ["A"], result, sensitive=True)
+    with pytest.raises(AssertionError):
+        assert_matches(["B"], ["A"], result, sensitive=False)
+    with pytest.raises(AssertionError):
+        assert_matches(["C"], ["A"], result, sensitive=True)
+    with pytest.raises(AssertionError):
+        assert_matches(["C", "A"], ["A", "C"], result, sensitive=True)
 
 
 def test_every_ballot_file_in_the_folder_is_read():

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: a3f168fb57e6
+Revision ID: 0cedcb5fd741
 Revises: 
-Create Date: 2026-12-04 14:45:13.910986
+Create Date: 2026-12-04 15:08:04.510430
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = 'a3f168fb57e6'
+revision: str = '0cedcb5fd741'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -105,6 +105,24 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger', schema=None) as batch_op:
         batch_op.create_index('ix_ledger_ballot_state', ['ballot_id', 'state'], unique=False)
 
+    op.create_table('pending_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ballot_id', sa.Integer(), nullable=False),
+    sa.Column('membership_number', sa.String(length=64), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('requested_by', sa.String(length=120), nullable=False),
+    sa.Column('source', sa.String(length=120), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('decided_by', sa.String(length=120), nullable=True),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['ballot_id'], ['ballots.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('pending_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pending_changes_ballot_id'), ['ballot_id'], unique=False)
+
     op.create_table('duplicate_rows',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('extract_id', sa.String(length=64), nullable=False),
@@ -148,6 +166,7 @@ def upgrade() -> None:
     sa.Column('payment_reference', sa.String(length=64), nullable=False),
     sa.Column('dues_paid_to', sa.String(length=10), nullable=False),
     sa.Column('elector_id', sa.String(length=64), nullable=True),
+    sa.Column('source_changed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['ballot_id'], ['ballots.id'], ),
     sa.ForeignKeyConstraint(['extract_id'], ['extracts.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -188,6 +207,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_duplicate_rows_extract_id'))
 
     op.drop_table('duplicate_rows')
+    with op.batch_alter_table('pending_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pending_changes_ballot_id'))
+
+    op.drop_table('pending_changes')
     with op.batch_alter_table('ledger', schema=None) as batch_op:
         batch_op.drop_index('ix_ledger_ballot_state')
 

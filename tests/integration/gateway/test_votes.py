@@ -1,0 +1,100 @@
+"""Voting with an access code, receipts and results, and remote errors mapped to statuses."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.integration.gateway import standins
+from tests.integration.gateway.harness import error_of
+
+VOTES = f"/api/ballots/{standins.OPEN}/votes"
+GOOD = {"code": "GOOD-CODE-0001", "choices": ["Ada Lovelace"]}
+
+
+def test_a_good_code_casts_the_vote_online_and_returns_a_receipt(gateway):
+    response = gateway.post(VOTES, json=GOOD)
+    assert response.status_code == 201
+    receipt = response.json()["receipt"]
+    assert response.json() == {"receipt": "R0001"}
+    assert standins.CALLS == [
+        ("codes.verify_code", standins.OPEN, "127.0.0.1"),
+        ("tally.cast_ballot", standins.OPEN, "M1", ["Ada Lovelace"], "online"),
+    ]
+    found = gateway.get(f"/api/ballots/{standins.OPEN}/receipts/{receipt}")
+    assert found.status_code == 200
+    assert found.json() == {"found": True, "choices": ["Ada Lovelace"], "counted": False}
+    missing = gateway.get(f"/api/ballots/{standins.OPEN}/receipts/R9999")
+    assert missing.status_code == 200 and missing.json()["found"] is False
+
+
+@pytest.mark.parametrize(
+    ("ballot", "vote", "status", "code"),
+    [
+        (standins.OPEN, {"code": "NOHYPHEN", "choices": ["Ada Lovelace"]}, 400, "malformed_code"),
+        (
+            standins.OPEN,
+            {"code": "WRONG-CODE-0000", "choices": ["Ada Lovelace"]},
+            403,
+            "invalid_code",
+        ),
+        (standins.OPEN, {"code": standins.LOCKED, "choices": ["Ada Lovelace"]}, 429, "locked_out"),
+        (standins.NOT_OPEN, GOOD, 409, "ballot_not_open"),
+        (
+            standins.OPEN,
+            {"code": "GOOD-CODE-0404", "choices": ["Ada Lovelace"]},
+            403,
+            "not_on_roll",
+        ),
+        (standins.OPEN, {"code": "GOOD-CODE-0001", "choices": ["Nobody"]}, 400, "invalid_choices"),
+        (standins.MISSING, GOOD, 404, "ballot_not_found"),
+    ],
+)
+def test_remote_errors_become_their_status_and_stable_code(gateway, ballot, vote, status, code):
+    response = gateway.post(f"/api/ballots/{ballot}/votes", json=vote)
+    assert response.status_code == status
+    error = error_of(response)
+    assert error["code"] == code
+    assert "Traceback" not in error["message"] and "Error" not in error["message"]
+
+
+def test_a_second_vote_by_the_same_voter_is_409_already_voted(gateway):
+    assert gateway.post(VOTES, json=GOOD).status_code == 201
+    again = gateway.post(VOTES, json={**GOOD, "choices": ["Mary Seacole"]})
+    assert again.status_code == 409
+    assert error_of(again) == {
+        "code": "already_voted",
+        "message": "A vote has already been recorded for this voter.",
+    }
+
+
+def test_a_rejected_code_never_reaches_the_tally(gateway):
+    gateway.post(VOTES, json={"code": "WRONG-CODE-0000", "choices": ["Ada Lovelace"]})
+    assert standins.called("tally.cast_ballot") == []
+
+
+def test_result_and_bulletin_are_public_after_close_and_409_before(gateway):
+    result = gateway.get(f"/api/ballots/{standins.CLOSED}/result")
+    assert result.status_code == 200 and result.json()["elected"] == ["Ada Lovelace"]
+    bulletin = gateway.get(f"/api/ballots/{standins.CLOSED}/bulletin")
+    assert bulletin.status_code == 200 and bulletin.json()["ballots"]
+    early = gateway.get(f"/api/ballots/{standins.OPEN}/result")
+    assert early.status_code == 409 and error_of(early)["code"] == "result_not_ready"
+    early = gateway.get(f"/api/ballots/{standins.OPEN}/bulletin")
+    assert early.status_code == 409 and error_of(early)["code"] == "ballot_not_closed"
+
+
+def test_an_unexpected_remote_failure_is_a_bare_500_and_the_code_is_not_logged(gateway, caplog):
+    caplog.set_level(logging.DEBUG)
+    response = gateway.post(VOTES, json={"code": standins.BUG, "choices": ["Ada Lovelace"]})
+    assert response.status_code == 500
+    assert error_of(response) == {
+        "code": "internal_error",
+        "message": "Something went wrong on our side. It has been logged; please try again later.",
+    }
+    gateway_logs = [r for r in caplog.records if r.name.startswith("gateway")]
+    assert any("RuntimeError" in r.getMessage() for r in gateway_logs)
+    for record in gateway_logs:
+        assert standins.BUG not in record.getMessage()
+        assert standins.BUG not in (record.exc_text or "")
