@@ -101,9 +101,12 @@ class RegistrationService:
     def decide_change(
         self, change_id: int, approver: str, approve: bool = True, reason: str = ""
     ) -> dict[str, Any]:
-        return self._write(
+        result = self._write(
             lambda s: updates.decide_change(s, change_id, approver, approve, self._key(), reason)
         )
+        if isinstance(result, Exception):
+            raise result
+        return result
 
     @subscribe("member.joined")
     def handle_member_joined(self, payload: dict[str, Any], meta: EventMeta) -> str:

@@ -309,7 +309,7 @@ def decide_change(
     key: bytes,
     reason: str = "",
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | SamePerson:
     now = now or datetime.now(UTC)
     change = session.get(PendingChange, change_id, with_for_update=True)
     if change is None or change.status != "pending":
@@ -326,7 +326,8 @@ def decide_change(
             reason="the person who asked for a change cannot approve it",
             at=now,
         )
-        raise SamePerson("a second, different person must approve this change")
+        # Returned, not raised, so that the refusal's audit entry commits.
+        return SamePerson("a second, different person must approve this change")
     member = session.scalar(
         select(Member)
         .where(

@@ -11,9 +11,15 @@ from pathlib import Path
 import pytest
 
 
-def _rollcall(*args: str, env: dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess[str]:
+def _rollcall(
+    *args: str, env: dict[str, str], timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "rollcall.cli.main", *args], env=env, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "rollcall.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -32,7 +38,9 @@ def test_demo_of_2000_members_balances_and_every_vote_is_cast_and_marked(demo_ru
     report = json.loads(report_path.read_text())
     extract = report["extract"]
     assert extract["declared"] == extract["accepted"] + extract["rejected"] + extract["duplicates"]
-    assert extract["rejected"] > 0 and extract["duplicates"] > 0, "the demo must exercise bad rows and duplicates"
+    assert extract["rejected"] > 0 and extract["duplicates"] > 0, (
+        "the demo must exercise bad rows and duplicates"
+    )
     assert report["unaccounted"] == 0
     assert sum(report["ledger"].values()) == extract["accepted"]
     voting = report["voting"]
@@ -41,7 +49,9 @@ def test_demo_of_2000_members_balances_and_every_vote_is_cast_and_marked(demo_ru
     assert all(report["checks"].values()), report["checks"]
 
 
-def test_verify_passes_on_the_demo_board_and_fails_on_a_changed_or_removed_ballot(demo_run, tmp_path):
+def test_verify_passes_on_the_demo_board_and_fails_on_a_changed_or_removed_ballot(
+    demo_run, tmp_path
+):
     done, report_path, env = demo_run
     assert done.returncode == 0
     board_path = Path(json.loads(report_path.read_text())["bulletin"])

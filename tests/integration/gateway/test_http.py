@@ -53,7 +53,7 @@ def test_a_bad_postal_batch_from_a_teller_is_400_naming_the_paper(gateway):
     )
     assert response.status_code == 400
     assert error_of(response)["fields"] == {
-        "papers": {"0": {"membership_number": ["Shorter than minimum length 1."]}}
+        "papers": {"0": {"membership_number": ["Length must be between 1 and 64."]}}
     }
 
 

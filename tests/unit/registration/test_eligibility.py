@@ -10,7 +10,12 @@ FREEZE = date(2026, 11, 1)
 
 
 def member(**kw: str) -> dict[str, str]:
-    base = {"status": "current", "joined_on": "2020-01-01", "dues_paid_to": "2027-01-01", "payment_reference": ""}
+    base = {
+        "status": "current",
+        "joined_on": "2020-01-01",
+        "dues_paid_to": "2027-01-01",
+        "payment_reference": "",
+    }
     base.update(kw)
     return base
 
