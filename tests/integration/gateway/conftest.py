@@ -11,40 +11,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
 
-import eventlet
 import pytest
-from nameko.containers import ServiceContainer
 
 from gateway.remote import TIMEOUT_KEY
 from gateway.service import GatewayService
-from rollcall.config import Settings
-from rollcall.runtime import nameko_config
 from tests import support
 from tests.integration.gateway import standins
-from tests.integration.gateway.harness import Gateway, free_port
-
-
-@contextlib.contextmanager
-def running(settings: Settings, *service_classes: type, **extra: Any) -> Iterator[None]:
-    """Like ``support.running``, but stops the containers side by side.
-
-    Each nameko container takes a second or more to stop; stopping them one
-    after another made every test here pay that several times over.
-    """
-    containers = [
-        ServiceContainer(cls, config=nameko_config(settings, **extra)) for cls in service_classes
-    ]
-    try:
-        for container in containers:
-            container.start()
-        yield
-    finally:
-        pool = eventlet.GreenPool()
-        for container in containers:
-            pool.spawn(container.stop)
-        pool.waitall()
+from tests.integration.gateway.harness import Gateway, free_port, running
 
 
 @pytest.fixture

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import eventlet
 import requests
 import sqlalchemy as sa
+from nameko.containers import ServiceContainer
 
 from rollcall.config import Settings
+from rollcall.runtime import nameko_config
 
 
 def free_port() -> int:
@@ -54,6 +59,27 @@ class Gateway:
                 return list(conn.execute(sa.text(query)))
         finally:
             engine.dispose()
+
+
+@contextlib.contextmanager
+def running(settings: Settings, *service_classes: type, **extra: Any) -> Iterator[None]:
+    """Like ``support.running``, but stops the containers side by side.
+
+    Each nameko container takes a second or more to stop; stopping them one
+    after another made every test here pay that several times over.
+    """
+    containers = [
+        ServiceContainer(cls, config=nameko_config(settings, **extra)) for cls in service_classes
+    ]
+    try:
+        for container in containers:
+            container.start()
+        yield
+    finally:
+        pool = eventlet.GreenPool()
+        for container in containers:
+            pool.spawn(container.stop)
+        pool.waitall()
 
 
 def error_of(response: requests.Response) -> dict[str, Any]:

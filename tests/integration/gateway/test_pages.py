@@ -1,0 +1,74 @@
+"""The plain HTML voting page over real HTTP: pick a ballot, vote, get a receipt or plain words."""
+
+from __future__ import annotations
+
+from tests.integration.gateway import standins
+
+FORM = {"ballot_id": str(standins.OPEN), "code": "GOOD-CODE-0001", "choice": ["Ada Lovelace"]}
+
+
+def test_the_front_page_asks_for_the_ballot_number(gateway):
+    for path in ("/", "/vote"):
+        page = gateway.get(path)
+        assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+        assert 'name="ballot"' in page.text and "<script" not in page.text
+
+
+def test_a_ballots_page_lists_its_candidates_escaped(gateway):
+    page = gateway.get(f"/vote?ballot={standins.HOSTILE}")
+    assert page.status_code == 200
+    for candidate in standins.CANDIDATES:
+        assert f'value="{candidate}"' in page.text
+    assert standins.HOSTILE_NAME not in page.text
+    assert "&lt;script&gt;" in page.text
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_a_ranked_ballot_asks_for_preferences(gateway):
+    page = gateway.get(f"/vote?ballot={standins.RANKED}")
+    assert "1st preference" in page.text and page.text.count('<select id="choice-') == 3
+
+
+def test_voting_by_form_shows_the_receipt(gateway):
+    page = gateway.post("/vote", data=FORM)
+    assert page.status_code == 201
+    assert "Your vote has been recorded" in page.text and "R0001" in page.text
+    assert standins.called("tally.cast_ballot") == [
+        ("tally.cast_ballot", standins.OPEN, "M1", ["Ada Lovelace"], "online")
+    ]
+
+
+def test_ranked_preferences_arrive_in_the_order_given(gateway):
+    form = {
+        "ballot_id": str(standins.RANKED),
+        "code": "GOOD-CODE-0002",
+        "choice": ["Mary Seacole", "", "Ada Lovelace"],
+    }
+    assert gateway.post("/vote", data=form).status_code == 201
+    (call,) = standins.called("tally.cast_ballot")
+    assert call[3] == ["Mary Seacole", "Ada Lovelace"]
+
+
+def test_a_wrong_code_shows_the_form_again_with_plain_words(gateway):
+    page = gateway.post("/vote", data={**FORM, "code": "WRONG-CODE-0000"})
+    assert page.status_code == 403
+    assert "This access code is not valid for this ballot." in page.text
+    assert 'name="code"' in page.text and 'value="Ada Lovelace" checked' in page.text
+    assert "WRONG-CODE-0000" not in page.text
+
+
+def test_a_vote_without_choices_or_ballot_is_explained(gateway):
+    page = gateway.post("/vote", data={**FORM, "choice": []})
+    assert page.status_code == 400 and "Choose at least one candidate" in page.text
+    page = gateway.post("/vote", data={"code": "GOOD-CODE-0001"})
+    assert page.status_code == 400 and "ballot number" in page.text
+    page = gateway.get(f"/vote?ballot={standins.MISSING}")
+    assert page.status_code == 404 and "does not exist" in page.text
+    assert standins.called("tally.cast_ballot") == []
+
+
+def test_when_a_service_is_down_the_page_says_so_in_plain_words(launch):
+    gateway = launch(standins.CodesStandIn, standins.RegistrationStandIn, rpc_timeout=2)
+    page = gateway.post("/vote", data=FORM)
+    assert page.status_code == 503
+    assert "not answering just now" in page.text and "Traceback" not in page.text

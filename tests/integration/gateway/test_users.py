@@ -1,0 +1,104 @@
+"""Users over RPC and the ``rollcall user`` CLI: tokens shown once, stored as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from click.testing import CliRunner
+from nameko.exceptions import RemoteError
+
+from rollcall import audit
+from rollcall.cli.main import main
+from tests.integration.gateway import standins
+from tests.integration.gateway.harness import error_of
+
+REGISTER = f"/api/ballots/{standins.CLOSED}/marked-register"
+
+
+def test_a_token_is_stored_only_as_its_sha256(launch):
+    gateway = launch()
+    made = gateway.rpc.gateway.add_user("Olu Operator", "operator", None, actor="test")
+    token = made["token"]
+    assert len(token) >= 43 and set(made) == {"user_id", "token"}
+    (row,) = gateway.rows("select * from users")
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    for value in row:
+        assert token not in str(value)
+    for entry in gateway.rows("select * from audit_log"):
+        assert token not in " ".join(str(v) for v in entry)
+    listed = gateway.rpc.gateway.list_users()
+    assert token not in str(listed) and row.token_hash not in str(listed)
+    assert listed[0]["name"] == "Olu Operator" and listed[0]["is_revoked"] is False
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "association", "words"),
+    [
+        ("Orla", "officer", None, "needs an association"),
+        ("Vic", "voter", None, "access code"),
+        ("Tess", "teller", "HACK", "only officers"),
+        ("  ", "operator", None, "needs a name"),
+    ],
+)
+def test_bad_users_are_refused_with_the_reason(launch, name, role, association, words):
+    gateway = launch()
+    with pytest.raises(RemoteError) as caught:
+        gateway.rpc.gateway.add_user(name, role, association, actor="test")
+    assert caught.value.exc_type == "InvalidUser" and words in caught.value.value
+    assert gateway.rows("select * from users") == []
+
+
+def test_revoking_is_audited_once_and_an_unknown_user_is_refused(launch):
+    gateway = launch()
+    made = gateway.rpc.gateway.add_user("Sam", "scrutineer", None, actor="cli:olu")
+    first = gateway.rpc.gateway.revoke_user(made["user_id"], actor="cli:olu")
+    second = gateway.rpc.gateway.revoke_user(made["user_id"], actor="cli:olu")
+    assert (first["already_revoked"], second["already_revoked"]) == (False, True)
+    with pytest.raises(RemoteError) as caught:
+        gateway.rpc.gateway.revoke_user(999, actor="cli:olu")
+    assert caught.value.exc_type == "UserNotFound"
+    rows = gateway.rows("select * from audit_log order by seq")
+    assert [(r.actor, r.action) for r in rows] == [
+        ("cli:olu", "user.added"),
+        ("cli:olu", "user.revoked"),
+    ]
+    assert audit.verify(rows).ok
+
+
+def test_the_cli_adds_lists_and_revokes_users(launch, monkeypatch):
+    gateway = launch(standins.TallyStandIn)
+    monkeypatch.setenv("ROLLCALL_AMQP_URI", gateway.settings.amqp_uri)
+    monkeypatch.setenv("USER", "olu")
+    runner = CliRunner()
+
+    added = runner.invoke(main, ["user", "add", "Sam Scrutineer", "--role", "scrutineer"])
+    assert added.exit_code == 0, added.output
+    token = added.output.strip().splitlines()[-1]
+    assert "shown once" in added.output
+    assert gateway.get(REGISTER, token).status_code == 200
+
+    officer = runner.invoke(main, ["user", "add", "Orla", "--role", "officer"])
+    assert officer.exit_code == 1 and "needs an association" in officer.output
+
+    listed = runner.invoke(main, ["user", "list"])
+    assert listed.exit_code == 0 and "Sam Scrutineer" in listed.output
+    assert token not in listed.output and "active" in listed.output
+
+    user_id = gateway.rpc.gateway.list_users()[0]["user_id"]
+    revoked = runner.invoke(main, ["user", "revoke", str(user_id)])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    refused = gateway.get(REGISTER, token)
+    assert refused.status_code == 401 and error_of(refused)["code"] == "token_revoked"
+    actors = {r.actor for r in gateway.rows("select actor from audit_log")}
+    assert "cli:olu" in actors
+
+
+def test_the_cli_says_so_when_the_gateway_is_not_running(launch, monkeypatch):
+    gateway = launch(standins.TallyStandIn)
+    monkeypatch.setenv("ROLLCALL_AMQP_URI", gateway.settings.amqp_uri)
+    # A vhost where the gateway never ran: there is no queue to deliver to.
+    monkeypatch.setenv("ROLLCALL_AMQP_URI", gateway.settings.amqp_uri.rsplit("/", 1)[0] + "/")
+    result = CliRunner().invoke(main, ["user", "list"])
+    assert result.exit_code == 1
+    assert "not answering" in result.output or "cannot reach" in result.output
