@@ -269,6 +269,7 @@ def close_and_count(
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(board, indent=1, sort_keys=True, ensure_ascii=False))
     tmp.replace(path)
+    _render(board, bulletin_dir / f"ballot-{ballot_id}")
     session.add(
         Result(
             ballot_id=ballot_id,
@@ -290,6 +291,23 @@ def close_and_count(
         correlation_id=ballot_id,
     )
     return board
+
+
+def _render(board: dict[str, Any], stem: Path) -> None:
+    """The count as a readable stage table (.txt) and a chart of the stages (.png)."""
+    from services.tally import rendering
+    from services.tally.counting import count_ballots
+
+    definition = board["ballot"]
+    result = count_ballots(
+        definition["method"],
+        definition["candidates"],
+        ((p["choices"], 1) for p in board["ballots"]),
+        seats=definition["seats"],
+        seed=definition["seed"],
+    )
+    stem.with_suffix(".txt").write_text(rendering.stage_table(result, definition["title"]))
+    rendering.stage_chart(result, stem.with_suffix(".png"), definition["title"])
 
 
 def _forget_casting_order(session: Session, ballot_id: int) -> None:

@@ -73,6 +73,20 @@ class TallyService:
         return self._read(read)
 
     @rpc(expected_exceptions=EXPECTED)
+    def get_result_files(self, ballot_id: int) -> dict[str, str]:
+        """The stage table (text) and the chart (PNG, base64) of a counted ballot."""
+        import base64
+
+        def read(s):  # type: ignore[no-untyped-def]
+            stem = Path(casting.result(s, ballot_id).bulletin_path).with_suffix("")
+            return {
+                "table": stem.with_suffix(".txt").read_text(),
+                "chart_png_base64": base64.b64encode(stem.with_suffix(".png").read_bytes()).decode(),
+            }
+
+        return self._read(read)
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_bulletin(self, ballot_id: int) -> dict[str, Any]:
         return self._read(lambda s: casting.result(s, ballot_id).result)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 
@@ -90,6 +91,7 @@ def test_one_vote_per_member_across_channels_and_a_count_anyone_can_check(make_s
         result = support.wait_for(lambda: _result(rpc), what="the count")
         board = rpc.tally.get_bulletin(1)
         key = rpc.tally.get_key(1)
+        files = rpc.tally.get_result_files(1)
         marked = rpc.tally.get_marked_register(1)
     assert result["counts"]["winners"] == ["Ada Lovelace"]
     assert result["turnout"] == {
@@ -105,6 +107,8 @@ def test_one_vote_per_member_across_channels_and_a_count_anyone_can_check(make_s
     assert board["ballot"]["candidates"] == definition["candidates"]
     assert bulletin.check(board) == []
     assert certificate.check(board, key["fingerprint"]) == []
+    assert "Ada Lovelace" in files["table"]
+    assert base64.b64decode(files["chart_png_base64"]).startswith(b"\x89PNG")
     assert certificate.check(board, "0" * 64), "a board must fail against another key's fingerprint"
     assert board["certificate"]["winners"] == ["Ada Lovelace"]
     assert board["certificate"]["turnout"] == {"online": 2, "postal": 1, "cast": 3}
