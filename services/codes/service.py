@@ -6,6 +6,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
+from rollcall.auditing import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store, settings_of
@@ -13,7 +14,7 @@ from services.codes import codebook
 from services.codes.errors import EXPECTED
 
 
-class CodesService:
+class CodesService(AuditedService):
     name = "codes"
 
     store = Store()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rollcall.auditing import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store
@@ -11,7 +12,7 @@ from services.mailer import sending
 from services.mailer.sending import Dispatcher
 
 
-class MailerService:
+class MailerService(AuditedService):
     name = "mailer"
 
     store = Store()

@@ -6,6 +6,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
+from rollcall.auditing import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store
@@ -14,7 +15,7 @@ from services.matching.dbsource import DatabaseSource
 from services.matching.errors import EXPECTED
 
 
-class MatchingService:
+class MatchingService(AuditedService):
     name = "matching"
 
     store = Store()

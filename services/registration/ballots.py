@@ -107,14 +107,7 @@ def change_phase(
     before = ballot.phase
     ballot.phase = phase
     now = datetime.now(UTC)
-    if phase in ("open", "closed"):
-        emit(
-            session,
-            "ballot.phase_changed",
-            {"ballot_id": ballot_id, "phase": phase, "at": now.isoformat()},
-            correlation_id=ballot_id,
-        )
-    audit.append(
+    entry = audit.append(
         session,
         actor=actor,
         source="registration",
@@ -124,4 +117,16 @@ def change_phase(
         reason=reason,
         at=now,
     )
+    if phase in ("open", "closed"):
+        emit(
+            session,
+            "ballot.phase_changed",
+            {
+                "ballot_id": ballot_id,
+                "phase": phase,
+                "at": now.isoformat(),
+                "audit_head": {"service": "registration", "seq": entry.seq, "hash": entry.hash},
+            },
+            correlation_id=ballot_id,
+        )
     return definition(ballot)

@@ -6,6 +6,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
+from rollcall.auditing import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store, settings_of
@@ -13,7 +14,7 @@ from services.registration import ballots, extracts, roll, updates
 from services.registration.errors import EXPECTED
 
 
-class RegistrationService:
+class RegistrationService(AuditedService):
     name = "registration"
 
     store = Store()

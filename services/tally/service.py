@@ -7,6 +7,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
+from rollcall.auditing import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store, settings_of
@@ -14,7 +15,7 @@ from services.tally import casting
 from services.tally.errors import EXPECTED
 
 
-class TallyService:
+class TallyService(AuditedService):
     name = "tally"
 
     store = Store()
@@ -81,7 +82,9 @@ class TallyService:
             stem = Path(casting.result(s, ballot_id).bulletin_path).with_suffix("")
             return {
                 "table": stem.with_suffix(".txt").read_text(),
-                "chart_png_base64": base64.b64encode(stem.with_suffix(".png").read_bytes()).decode(),
+                "chart_png_base64": base64.b64encode(
+                    stem.with_suffix(".png").read_bytes()
+                ).decode(),
             }
 
         return self._read(read)
@@ -117,7 +120,12 @@ class TallyService:
         return self._on(
             meta,
             lambda s: casting.record_phase(
-                s, payload["ballot_id"], payload["phase"], self._bulletins(), self._passphrase()
+                s,
+                payload["ballot_id"],
+                payload["phase"],
+                self._bulletins(),
+                self._passphrase(),
+                payload.get("audit_head"),
             ),
         )
 
