@@ -241,7 +241,11 @@ def turnout(session: Session, ballot_id: int) -> dict[str, int]:
 
 
 def close_and_count(
-    session: Session, ballot_id: int, bulletin_dir: Path, passphrase: bytes
+    session: Session,
+    ballot_id: int,
+    bulletin_dir: Path,
+    passphrase: bytes,
+    audit_heads: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """Close the box and count it; None if it was already counted."""
     ballot = _ballot(session, ballot_id, lock=True)
@@ -257,11 +261,13 @@ def close_and_count(
     ]
     key = session.get(SigningKey, ballot_id)
     assert key is not None, "every ballot gets its key with its definition"
+    seq, digest = audit.head(session)
+    heads = {**(audit_heads or {}), "tally": {"seq": seq, "hash": digest}}
     board = bulletin.build(
         ballot.definition,
         papers,
         turnout(session, ballot_id),
-        {"key": certificate.key_section(key.public_key)},
+        {"key": certificate.key_section(key.public_key), "audit_heads": heads},
     )
     board["certificate"] = certificate.sign(board, key.private_pem.encode(), passphrase)
     bulletin_dir.mkdir(parents=True, exist_ok=True)
@@ -336,13 +342,21 @@ def _forget_casting_order(session: Session, ballot_id: int) -> None:
 
 
 def record_phase(
-    session: Session, ballot_id: int, phase: str, bulletin_dir: Path, passphrase: bytes
+    session: Session,
+    ballot_id: int,
+    phase: str,
+    bulletin_dir: Path,
+    passphrase: bytes,
+    audit_head: dict[str, Any] | None = None,
 ) -> None:
     ballot = _ballot(session, ballot_id, lock=True)
     if phase == "open" and ballot.phase == "draft":
         ballot.phase = "open"
     elif phase == "closed":
-        close_and_count(session, ballot_id, bulletin_dir, passphrase)
+        heads = {}
+        if audit_head:
+            heads[audit_head["service"]] = {"seq": audit_head["seq"], "hash": audit_head["hash"]}
+        close_and_count(session, ballot_id, bulletin_dir, passphrase, heads)
 
 
 def receipt(session: Session, ballot_id: int, receipt_id: str) -> dict[str, Any]:
