@@ -59,6 +59,6 @@ def move(current: str, fact: str, reason: str) -> Move:
         return Move(target, reason)
     if current not in allowed_from:
         raise MoveRefused(
-            f"cannot record {fact!r}: the member is {STATES.get(current, current)} ({current})"
+            f"cannot record {fact!r}: the member's state is {current} ({STATES.get(current, 'unknown')})"
         )
     return Move(target, reason)
