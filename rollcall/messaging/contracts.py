@@ -57,7 +57,9 @@ class BallotSchema(_Strict):
 
 class PhaseChangedSchema(_Strict):
     ballot_id = _id
-    phase = fields.String(required=True, validate=validate.OneOf(["draft", "open", "closed"]))
+    phase = fields.String(
+        required=True, validate=validate.OneOf(["draft", "open", "paused", "closed"])
+    )
     at = fields.String(required=True)
     #: The registration audit log's head at the change, for the bulletin board.
     audit_head = fields.Dict(load_default=None, allow_none=True)

@@ -21,7 +21,12 @@ from services.registration.errors import BallotInvalid, BallotNotFound, PhaseErr
 from services.registration.models import Ballot
 from services.registration.schemas import BallotDefinitionSchema
 
-NEXT_PHASE = {"open": ("draft",), "closed": ("open",), "counted": ("closed",)}
+NEXT_PHASE = {
+    "open": ("draft", "paused"),
+    "paused": ("open",),
+    "closed": ("open",),
+    "counted": ("closed",),
+}
 
 
 def definition(ballot: Ballot) -> dict[str, Any]:
@@ -96,12 +101,21 @@ def phase_guard(ballot: Ballot, phase: str) -> list[str]:
 
 
 def change_phase(
-    session: Session, ballot_id: int, phase: str, actor: str, reason: str = ""
+    session: Session,
+    ballot_id: int,
+    phase: str,
+    actor: str,
+    reason: str = "",
+    *,
+    second_person: str | None = None,
 ) -> dict[str, Any]:
+    """Move the ballot to ``phase``. Leaving a pause needs ``second_person`` (see ``pausing``)."""
     ballot = get(session, ballot_id, lock=True)
     if ballot.phase == phase:
         return definition(ballot)
     problems = phase_guard(ballot, phase)
+    if ballot.phase == "paused" and not second_person:
+        problems.append("resuming a paused ballot needs a second person: use resume_ballot")
     if problems:
         raise PhaseError(f"cannot make ballot {ballot_id} {phase}: {'; '.join(problems)}")
     before = ballot.phase
@@ -113,11 +127,11 @@ def change_phase(
         source="registration",
         action=f"ballot.{phase}",
         subject=f"ballot:{ballot_id}",
-        details={"from": before, "to": phase},
+        details={"from": before, "to": phase, "second_person": second_person},
         reason=reason,
         at=now,
     )
-    if phase in ("open", "closed"):
+    if phase in ("open", "closed", "paused"):
         emit(
             session,
             "ballot.phase_changed",

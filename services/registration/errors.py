@@ -37,3 +37,10 @@ class SamePerson(RegistrationError):
 
 
 EXPECTED = (*EXPECTED, ChangeNotFound, SamePerson)
+
+
+class CaseError(RegistrationError):
+    code = "case_error"
+
+
+EXPECTED = (*EXPECTED, CaseError)

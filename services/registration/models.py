@@ -27,6 +27,8 @@ class Ballot(Base):
     eligibility: Mapped[dict[str, Any]]
     seed: Mapped[str] = mapped_column(String(64))
     phase: Mapped[str] = mapped_column(String(16), default="draft")
+    #: Who asked to resume a paused ballot; a different person must approve.
+    resume_requested_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -132,6 +134,30 @@ class PendingChange(Base):
     decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Complaint(Base):
+    """A complaint about a ballot: a case with a state, evidence and a deadline."""
+
+    __tablename__ = "complaints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16))
+    opened_by: Mapped[str] = mapped_column(String(120))
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Evidence(Base):
+    __tablename__ = "complaint_evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    added_by: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 add_kernel_tables(Base.metadata)

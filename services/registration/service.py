@@ -10,7 +10,7 @@ from rollcall.auditing import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store, settings_of
-from services.registration import ballots, extracts, roll, updates
+from services.registration import ballots, cases, extracts, roll, updates
 from services.registration.errors import EXPECTED
 
 
@@ -45,6 +45,52 @@ class RegistrationService(AuditedService):
         self, ballot_id: int, phase: str, actor: str = "cli", reason: str = ""
     ) -> dict[str, Any]:
         return self._write(lambda s: ballots.change_phase(s, ballot_id, phase, actor, reason))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def pause_ballot(self, ballot_id: int, actor: str, reason: str) -> dict[str, Any]:
+        return self._write(lambda s: cases.pause(s, ballot_id, actor, reason))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def request_resume(self, ballot_id: int, actor: str, reason: str = "") -> dict[str, Any]:
+        return self._write(lambda s: cases.request_resume(s, ballot_id, actor, reason))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def approve_resume(self, ballot_id: int, approver: str, reason: str = "") -> dict[str, Any]:
+        result = self._write(lambda s: cases.approve_resume(s, ballot_id, approver, reason))
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    # -- complaints ------------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED)
+    def open_complaint(
+        self, ballot_id: int, subject: str, actor: str, days: int = 14
+    ) -> dict[str, Any]:
+        return self._write(
+            lambda s: cases.open_complaint(s, ballot_id, subject, actor, days, self._key())
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_evidence(self, complaint_id: int, text: str, actor: str) -> dict[str, Any]:
+        return self._write(lambda s: cases.add_evidence(s, complaint_id, text, actor, self._key()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def move_complaint(
+        self, complaint_id: int, status: str, actor: str, outcome: str = ""
+    ) -> dict[str, Any]:
+        return self._write(
+            lambda s: cases.move_complaint(s, complaint_id, status, actor, outcome, self._key())
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_complaint(self, complaint_id: int) -> dict[str, Any]:
+        with self.store.transaction() as session:
+            return cases.get_complaint(session, complaint_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_complaints(self, ballot_id: int) -> list[dict[str, Any]]:
+        with self.store.transaction() as session:
+            return cases.list_complaints(session, ballot_id)
 
     # -- extracts --------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)

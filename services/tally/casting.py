@@ -350,8 +350,10 @@ def record_phase(
     audit_head: dict[str, Any] | None = None,
 ) -> None:
     ballot = _ballot(session, ballot_id, lock=True)
-    if phase == "open" and ballot.phase == "draft":
+    if phase == "open" and ballot.phase in ("draft", "paused"):
         ballot.phase = "open"
+    elif phase == "paused" and ballot.phase == "open":
+        ballot.phase = "paused"
     elif phase == "closed":
         heads = {}
         if audit_head:

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 0cedcb5fd741
+Revision ID: 37fa39f90bdd
 Revises: 
-Create Date: 2026-12-04 15:08:04.510430
+Create Date: 2026-12-04 15:18:39.928497
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0cedcb5fd741'
+revision: str = '37fa39f90bdd'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('eligibility', sa.JSON(), nullable=False),
     sa.Column('seed', sa.String(length=64), nullable=False),
     sa.Column('phase', sa.String(length=16), nullable=False),
+    sa.Column('resume_requested_by', sa.String(length=120), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
@@ -69,6 +70,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_unpublished', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'), sqlite_where=sa.text('published_at IS NULL'))
+
+    op.create_table('complaints',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ballot_id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('opened_by', sa.String(length=120), nullable=False),
+    sa.Column('deadline', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('outcome', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['ballot_id'], ['ballots.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaints_ballot_id'), ['ballot_id'], unique=False)
 
     op.create_table('extracts',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -122,6 +139,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('pending_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pending_changes_ballot_id'), ['ballot_id'], unique=False)
+
+    op.create_table('complaint_evidence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('complaint_id', sa.Integer(), nullable=False),
+    sa.Column('added_by', sa.String(length=120), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('complaint_evidence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaint_evidence_complaint_id'), ['complaint_id'], unique=False)
 
     op.create_table('duplicate_rows',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -207,6 +236,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_duplicate_rows_extract_id'))
 
     op.drop_table('duplicate_rows')
+    with op.batch_alter_table('complaint_evidence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaint_evidence_complaint_id'))
+
+    op.drop_table('complaint_evidence')
     with op.batch_alter_table('pending_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pending_changes_ballot_id'))
 
@@ -219,6 +252,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_extracts_ballot_id'))
 
     op.drop_table('extracts')
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaints_ballot_id'))
+
+    op.drop_table('complaints')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_unpublished', postgresql_where=sa.text('published_at IS NULL'), sqlite_where=sa.text('published_at IS NULL'))
 
