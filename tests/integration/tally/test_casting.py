@@ -108,7 +108,9 @@ def test_one_vote_per_member_across_channels_and_a_count_anyone_can_check(make_s
     assert bulletin.check(board) == []
     assert certificate.check(board, key["fingerprint"]) == []
     assert "Ada Lovelace" in files["table"]
-    assert set(board["audit_heads"]) == {"tally"} and len(board["audit_heads"]["tally"]["hash"]) == 64
+    assert (
+        set(board["audit_heads"]) == {"tally"} and len(board["audit_heads"]["tally"]["hash"]) == 64
+    )
     assert base64.b64decode(files["chart_png_base64"]).startswith(b"\x89PNG")
     assert certificate.check(board, "0" * 64), "a board must fail against another key's fingerprint"
     assert board["certificate"]["winners"] == ["Ada Lovelace"]
