@@ -238,6 +238,17 @@ class ContactChangedSchema(_Strict):
     voter = fields.Nested(VoterSchema, allow_none=True, load_default=None)
 
 
+class RollCheckSchema(_Strict):
+    ballot_id = _id
+    membership_number = _membership_number
+    name = fields.String(required=True)
+    email = fields.String(load_default="")
+    address = fields.List(fields.String(), load_default=list)
+    postcode = fields.String(load_default="")
+    state = fields.String(required=True)
+    answer = fields.String(required=True)
+
+
 @dataclass(frozen=True)
 class Contract:
     event_type: str
@@ -345,6 +356,13 @@ CONTRACTS: dict[str, Contract] = {
             ContactChangedSchema,
             ("codes", "mailer"),
             "A voter's contact details changed: notify old and new, reissue the code.",
+        ),
+        Contract(
+            "roll.check_answered",
+            1,
+            RollCheckSchema,
+            ("mailer",),
+            "A member asked whether they are on the roll; the answer goes to their party-held contact.",
         ),
         Contract(
             "result.published",

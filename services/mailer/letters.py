@@ -17,6 +17,7 @@ POSTAL_COLUMNS = (
     "ballot_id",
     "code",
     "vote_at",
+    "message",
 )
 
 
@@ -77,8 +78,37 @@ def notice(
     return msg
 
 
+def roll_answer(
+    *, ballot_id: int, title: str, contact: dict[str, Any], kind: str, sender: str
+) -> EmailMessage:
+    """The answer to "am I on the roll?", sent only to the contact the party holds."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = contact["email"]
+    msg["Subject"] = f"Are you on the roll? {title}"
+    msg["Message-ID"] = message_id(
+        ballot_id, contact["membership_number"], kind, sender.split("@")[-1]
+    )
+    msg.set_content(
+        f"Dear {contact['name']},\n\nYou asked whether you are on the roll for {title}.\n\n"
+        f"{contact['answer']}\n\nIf you did not ask, you can ignore this message.\n"
+    )
+    return msg
+
+
+def notice_text(kind: str, contact: dict[str, Any]) -> str:
+    """The words of a notice letter (roll-check answer or contact change)."""
+    if kind.startswith("notice-roll"):
+        return str(contact.get("answer", ""))
+    changed = ", ".join(f.replace("_", " ") for f in contact.get("fields_changed", []))
+    return (
+        f"The contact details the party holds for you were changed ({changed}). "
+        "If you did not ask for this, tell your party office now."
+    )
+
+
 def postal_row(
-    *, ballot_id: int, contact: dict[str, Any], code: str, vote_url: str
+    *, ballot_id: int, contact: dict[str, Any], code: str, vote_url: str, message: str = ""
 ) -> dict[str, str]:
     return {
         "membership_number": contact["membership_number"],
@@ -87,5 +117,6 @@ def postal_row(
         "postcode": contact.get("postcode", ""),
         "ballot_id": str(ballot_id),
         "code": code,
-        "vote_at": vote_url,
+        "vote_at": vote_url if code else "",
+        "message": message,
     }

@@ -26,7 +26,7 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ballot_id: Mapped[int] = mapped_column(Integer)
     membership_number: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(8))  # email | post
     status: Mapped[str] = mapped_column(String(12))  # pending | sent | queued | failed
     contact: Mapped[dict[str, Any]]

@@ -26,6 +26,7 @@ import os
 import smtplib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,34 @@ def accept_notice(session: Session, payload: dict[str, Any], message_id: str, no
         )
         added += 1
     return added
+
+
+def accept_roll_check(
+    session: Session, payload: dict[str, Any], message_id: str, now: datetime
+) -> int:
+    """Queue the answer to a roll check for the member's party-held contact."""
+    session.add(
+        Delivery(
+            ballot_id=payload["ballot_id"],
+            membership_number=payload["membership_number"],
+            kind=f"notice-roll-{message_id[:12]}",
+            channel="email" if payload.get("email") else "post",
+            status="pending",
+            contact={
+                "membership_number": payload["membership_number"],
+                "name": payload["name"],
+                "email": payload.get("email", ""),
+                "address": payload.get("address", []),
+                "postcode": payload.get("postcode", ""),
+                "answer": payload["answer"],
+            },
+            sealed_code=None,
+            attempts=0,
+            last_error="",
+            created_at=now,
+        )
+    )
+    return 1
 
 
 def record_ballot(
@@ -226,17 +255,25 @@ class Dispatcher(DependencyProvider):
             outcomes.update(self._send_emails(emails, seal_key, titles))
         postal_rows, postal_ids = [], []
         for d in posts:
-            try:
-                code = sealing.unseal(seal_key, d.sealed_code or "")
-            except sealing.InvalidToken:
-                outcomes[d.id] = {
-                    "status": "failed",
-                    "reason": "the sealed code could not be opened",
-                }
-                continue
+            code, message = "", ""
+            if d.kind.startswith("notice"):
+                message = letters.notice_text(d.kind, d.contact)
+            else:
+                try:
+                    code = sealing.unseal(seal_key, d.sealed_code or "")
+                except sealing.InvalidToken:
+                    outcomes[d.id] = {
+                        "status": "failed",
+                        "reason": "the sealed code could not be opened",
+                    }
+                    continue
             postal_rows.append(
                 letters.postal_row(
-                    ballot_id=d.ballot_id, contact=d.contact, code=code, vote_url=self._vote_url()
+                    ballot_id=d.ballot_id,
+                    contact=d.contact,
+                    code=code,
+                    vote_url=self._vote_url(),
+                    message=message,
                 )
             )
             postal_ids.append(d)
@@ -254,6 +291,31 @@ class Dispatcher(DependencyProvider):
     def _vote_url(self) -> str:
         return f"{self.settings.public_url}/vote"
 
+    def _compose(self, d: Delivery, seal_key: bytes, title: str) -> EmailMessage | None:
+        """The email for a delivery; None if its sealed code cannot be opened."""
+        sender = self.settings.mail_from
+        if d.kind.startswith("notice-roll"):
+            return letters.roll_answer(
+                ballot_id=d.ballot_id, title=title, contact=d.contact, kind=d.kind, sender=sender
+            )
+        if d.kind.startswith("notice"):
+            return letters.notice(
+                ballot_id=d.ballot_id, title=title, contact=d.contact, kind=d.kind, sender=sender
+            )
+        try:
+            code = sealing.unseal(seal_key, d.sealed_code or "")
+        except sealing.InvalidToken:
+            return None
+        return letters.email(
+            ballot_id=d.ballot_id,
+            title=title,
+            contact=d.contact,
+            code=code,
+            kind=d.kind,
+            sender=sender,
+            vote_url=self._vote_url(),
+        )
+
     def _send_emails(
         self, emails: list[Delivery], seal_key: bytes, titles: dict[int, str]
     ) -> dict[int, dict[str, Any]]:
@@ -267,23 +329,13 @@ class Dispatcher(DependencyProvider):
             }
         try:
             for d in emails:
-                try:
-                    code = sealing.unseal(seal_key, d.sealed_code or "")
-                except sealing.InvalidToken:
+                msg = self._compose(d, seal_key, titles.get(d.ballot_id, f"ballot {d.ballot_id}"))
+                if msg is None:
                     outcomes[d.id] = {
                         "status": "failed",
                         "reason": "the sealed code could not be opened",
                     }
                     continue
-                msg = letters.email(
-                    ballot_id=d.ballot_id,
-                    title=titles.get(d.ballot_id, f"ballot {d.ballot_id}"),
-                    contact=d.contact,
-                    code=code,
-                    kind=d.kind,
-                    sender=self.settings.mail_from,
-                    vote_url=self._vote_url(),
-                )
                 try:
                     smtp.send_message(msg)
                     outcomes[d.id] = {"status": "sent", "message_id": msg["Message-ID"]}

@@ -50,6 +50,18 @@ class MailerService(AuditedService):
         self.dispatcher.kick()
         return outcome
 
+    @subscribe("roll.check_answered")
+    def handle_roll_check_answered(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        outcome = once(
+            self.store,
+            meta,
+            lambda s: sending.accept_roll_check(
+                s, payload, meta.message_id, sending.datetime.now(sending.UTC)
+            ),
+        )
+        self.dispatcher.kick()
+        return outcome
+
     @subscribe("codes.issued")
     def handle_codes_issued(self, payload: dict[str, Any], meta: EventMeta) -> str:
         outcome = once(

@@ -131,11 +131,18 @@ class Address:
         return ", ".join([line for line in self.lines if line] + [spaced(self.postcode)])
 
 
+_KEEP: dict[int, str | None] = {
+    ord(c): " " for c in map(chr, range(128)) if not (c.isalnum() or c in "/- ")
+}
+_KEEP[ord("'")] = None
+
+
 def _clean(segment: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", segment)
-    text = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
-    text = re.sub(r"[^A-Z0-9/\- ]", " ", text.replace("'", "").replace("\u2019", ""))
-    return " ".join(text.split())
+    """Upper-case ASCII letters, digits, ``/`` and ``-``; everything else a space."""
+    if not segment.isascii():
+        decomposed = unicodedata.normalize("NFKD", segment)
+        segment = "".join(c for c in decomposed if not unicodedata.combining(c) and c.isascii())
+    return " ".join(segment.upper().translate(_KEEP).split())
 
 
 def _sub_label(token: str) -> str:
@@ -284,7 +291,7 @@ def compare_addresses(member: Address, elector: Address) -> AddressLevel:
     number_same = bool(member.number) and member.number == elector.number
     building_same = bool(member.building and elector.building) and (
         member.building == elector.building
-        or fuzz.token_set_ratio(member.building, elector.building, score_cutoff=90) > 0
+        or fuzz.token_set_ratio(member.building or "", elector.building or "", score_cutoff=90) > 0
     )
     no_street = not member.street or not elector.street
     pc_close = pc in ("exact", "near")

@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 from services.matching import addresses as addr
 from services.matching.explain import describe, who
-from services.matching.records import Elector, Member, elector_keys, member_keys
+from services.matching.records import Elector, Member, key_list, member_keys
 from services.matching.scoring import Comparison, Model, NameFrequencies, score_member
 
 MATCH, REVIEW, NO_MATCH = "match", "review", "no_match"
@@ -92,12 +92,20 @@ class Decision:
 class MemoryIndex:
     """Register electors held in memory, indexed by blocking key."""
 
-    def __init__(self, electors: Sequence[Elector], frequencies: NameFrequencies) -> None:
+    def __init__(
+        self,
+        electors: Sequence[Elector],
+        frequencies: NameFrequencies,
+        keys: Sequence[Iterable[str]] | None = None,
+    ) -> None:
         self.electors = list(electors)
         self.frequencies = frequencies
         self._index: dict[str, list[int]] = {}
         for number, elector in enumerate(self.electors):
-            for key in elector_keys(elector.name, elector.address).all():
+            own = keys[number] if keys is not None else None
+            if own is None:
+                own = key_list(elector.name, elector.address)
+            for key in own:
                 self._index.setdefault(key, []).append(number)
 
     @classmethod
@@ -108,7 +116,8 @@ class MemoryIndex:
         keep_for: Iterable[Member] | None = None,
     ) -> MemoryIndex:
         """Index register rows. Name frequencies count every row; with ``keep_for``
-        only electors sharing a blocking key with one of those members are kept."""
+        only electors sharing a blocking key with one of those members are kept,
+        under those keys only."""
         wanted: set[str] | None = None
         if keep_for is not None:
             wanted = set()
@@ -117,18 +126,21 @@ class MemoryIndex:
         forenames: Counter[str] = Counter()
         surnames: Counter[str] = Counter()
         kept: list[Elector] = []
+        kept_keys: list[Iterable[str]] = []
         total = 0
         for row in rows:
             elector = Elector.from_row(row, version)
             total += 1
             forenames[elector.name.first] += 1
             surnames[elector.name.surname_key] += 1
+            keys: Iterable[str] = key_list(elector.name, elector.address)
             if wanted is not None:
-                keys = elector_keys(elector.name, elector.address).all()
-                if wanted.isdisjoint(keys):
+                keys = wanted.intersection(keys)
+                if not keys:
                     continue
             kept.append(elector)
-        return cls(kept, NameFrequencies(forenames, surnames, total))
+            kept_keys.append(keys)
+        return cls(kept, NameFrequencies(forenames, surnames, total), kept_keys)
 
     def fetch(self, members: Sequence[Member]) -> CandidateBatch:
         found: dict[str, list[Elector]] = {}

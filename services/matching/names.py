@@ -94,10 +94,11 @@ def _surname(text: str) -> tuple[str, str, tuple[str, ...], str]:
 @lru_cache(maxsize=400_000)
 def parse_name(forenames: str, surname: str) -> PersonName:
     """Parse raw forenames and surname as printed on a register or an extract."""
+    forenames, surname = (forenames or "").strip(), (surname or "").strip()
     folded, key, parts, snd = _surname(surname)
     return PersonName(
-        raw_forenames=forenames or "",
-        raw_surname=surname or "",
+        raw_forenames=forenames,
+        raw_surname=surname,
         forenames=forename_tokens(forenames or ""),
         surname=folded,
         surname_key=key,
@@ -235,7 +236,7 @@ def compare_surnames(member: PersonName, elector: PersonName) -> NameLevel:
     if not m or not e:
         return NameLevel("missing")
     if m == e:
-        if member.surname == elector.surname:
+        if member.raw_surname.upper().split() == elector.raw_surname.upper().split():
             return NameLevel("exact", member.surname, elector.surname)
         return NameLevel("punctuation", member.raw_surname.strip(), elector.raw_surname.strip())
     parts_m, parts_e = set(member.surname_parts), set(elector.surname_parts)

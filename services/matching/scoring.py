@@ -113,11 +113,14 @@ class Model:
     initial_share: float = 0.08
     household_surname: float = 0.55
     household_forename: float = 0.02
+    #: P(an unregistered relative's forename is this elector's middle name): families
+    #: reuse names, so "known by a middle name" at home is weaker than it looks.
+    household_middle: float = 0.03
     middle_factor: Mapping[str, float] = field(default_factory=lambda: {
         "agree": 8.0, "initial": 4.0, "conflict": 0.1, "member_only": 0.5, "absent": 1.0,
     })  # fmt: skip
     swapped_m: float = 0.01
-    match_at: float = 0.99
+    match_at: float = 0.95
     review_at: float = 0.1
 
     @property
@@ -254,7 +257,10 @@ class _Names:
         """P(record's names | an unregistered person in this elector's household)."""
         pf, ps = self.likelihood(hit)
         hf, hs = self.model.household_forename, self.model.household_surname
-        return (hf * pf + (1 - hf) * self.pop_f) * (hs * ps + (1 - hs) * self.pop_s)
+        relative = hf * pf
+        if hit.forename.level == "middle":
+            relative = max(relative, self.model.household_middle)
+        return (relative + (1 - hf) * self.pop_f) * (hs * ps + (1 - hs) * self.pop_s)
 
 
 class _Plausible:

@@ -171,9 +171,13 @@ class World:
                  recent: list[Person]) -> list[Household]:  # fmt: skip
         rng = self.rng
         roll = rng.random()
-        base = dict(street=street, locality=locality, postcode=postcode, ward=ward)
+
+        def place(sub: str | None, num: str | None, building: str | None, pc: str = postcode,
+                  block: bool = False) -> Place:  # fmt: skip
+            return Place(sub, num, building, street, locality, pc, ward, is_block=block)
+
         if roll < 0.60:
-            places = [Place(None, str(number), None, **base)]
+            places = [place(None, str(number), None)]
         elif roll < 0.80:
             flats = rng.randint(2, 4)
             style = rng.random()
@@ -182,19 +186,18 @@ class World:
                 else [f"Flat {i}" for i in range(1, flats + 1)] if style < 0.8
                 else ["Ground Floor Flat", "First Floor Flat", "Second Floor Flat", "Top Floor Flat"][:flats]
             )  # fmt: skip
-            places = [Place(label, str(number), None, **base) for label in labels]
+            places = [place(label, str(number), None) for label in labels]
         elif roll < 0.83:
-            places = [Place(None, f"{number}{rng.choice('AB')}", None, **base)]
+            places = [place(None, f"{number}{rng.choice('AB')}", None)]
         elif roll < 0.86:
             numbered = str(number) if rng.random() < 0.5 else None
-            places = [Place(None, numbered, rng.choice(vocab.HOUSE_NAMES), **base)]
+            places = [place(None, numbered, rng.choice(vocab.HOUSE_NAMES))]
         elif roll < 0.93:
             building = f"{rng.choice(vocab.BLOCK_NAMES)} {rng.choice(vocab.BLOCK_WORDS)}"
             numbered = str(number) if rng.random() < 0.3 else None
             code = self._postcode(postcode.split()[0])
-            base["postcode"] = code
             places = [
-                Place(f"Flat {i}", numbered, building, is_block=True, **base)
+                place(f"Flat {i}", numbered, building, code, block=True)
                 for i in range(1, rng.randint(8, 60) + 1)
             ]
         else:
@@ -221,21 +224,21 @@ class World:
                     break
                 first = names.forename(g, male, rng)
             middle = names.forename(g, male, rng) if rng.random() < 0.45 else ""
-            if middle in firsts and rng.random() < 0.8:
+            if middle == first or (middle in firsts and rng.random() < 0.8):
                 middle = ""
             firsts.add(first)
             people.append(Person("", first, middle, last, male, g, place))
         tags: list[str] = []
         if len(people) >= 2 and shape < 0.7:
-            first, second = people[0], people[1]
+            elder, second = people[0], people[1]
             roll = rng.random()
             if roll < 0.01:
-                second.first, second.male = first.first, first.male
+                second.first, second.male = elder.first, elder.male
                 second.middle = "" if rng.random() < 0.5 else second.middle
                 tags.append("junior")
             elif roll < 0.06:
                 same = [n for n in names.male[group].items + names.female[group].items
-                        if n[0] == first.first[0] and n != first.first]  # fmt: skip
+                        if n[0] == elder.first[0] and n != elder.first]  # fmt: skip
                 if same:
                     second.first = rng.choice(same)
                     tags.append("initial")

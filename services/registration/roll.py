@@ -338,3 +338,60 @@ def correct(
         )
         return {"status": "sent_to_matching"}
     return {"status": "corrected", "note": "the member's state does not allow matching again"}
+
+
+HOW_TO_FIX = {
+    "excluded": "If you think this is wrong, contact your association officer, who can correct your "
+    "details and send them to be checked again.",
+    "in_review": "An officer is checking your details against the electoral register; you need do nothing yet.",
+    "mail_failed": "Your access code could not be delivered; contact your association officer to have it reissued.",
+}
+
+
+def roll_check(session: Session, ballot_id: int, number: str, postcode: str) -> bool:
+    """Answer a member's "am I on the roll?" at the contact the party holds, never on the screen.
+
+    Returns whether an answer was sent; the caller must not show it (the
+    same reply is given either way, so the check reveals nothing).
+    """
+    from services.registration.rows import normalise_postcode
+
+    member = session.scalar(
+        select(Member).where(Member.ballot_id == ballot_id, Member.membership_number == number)
+    )
+    if (
+        member is None
+        or normalise_postcode(postcode) != member.postcode
+        or not (member.email or member.postcode)
+    ):
+        return False
+    entry = session.get(LedgerEntry, (ballot_id, number))
+    state = entry.state if entry else "unaccounted"
+    reason = entry.reason if entry else "not in the ledger"
+    on_roll = state not in ("excluded", "unaccounted")
+    answer = (
+        "You are on the roll for this ballot: "
+        if on_roll
+        else "You are not on the roll for this ballot: "
+    ) + reason
+    fix = HOW_TO_FIX.get(state)
+    if fix:
+        answer += ". " + fix
+    emit(
+        session,
+        "roll.check_answered",
+        {
+            "ballot_id": ballot_id,
+            "membership_number": number,
+            "name": " ".join(p for p in (member.first_name, member.last_name) if p),
+            "email": member.email,
+            "address": [
+                a for a in (member.address_1, member.address_2, member.address_3, member.town) if a
+            ],
+            "postcode": member.postcode,
+            "state": state,
+            "answer": answer,
+        },
+        correlation_id=ballot_id,
+    )
+    return True

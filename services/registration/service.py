@@ -123,6 +123,14 @@ class RegistrationService(AuditedService):
         with self.store.transaction() as session:
             return roll.members_view(session, ballot_id, association)
 
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("postcode",))
+    def roll_check(self, ballot_id: int, membership_number: str, postcode: str) -> dict[str, str]:
+        """The answer goes to the member's party-held contact; the reply says nothing either way."""
+        self._write(lambda s: roll.roll_check(s, ballot_id, membership_number, postcode))
+        return {
+            "status": "If these details match a member, the answer has been sent to the contact the party holds."
+        }
+
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("changes",))
     def correct_member(
         self,

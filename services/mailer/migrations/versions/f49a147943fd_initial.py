@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 9d7674bfe649
+Revision ID: f49a147943fd
 Revises: 
-Create Date: 2026-12-04 14:52:59.316215
+Create Date: 2026-12-04 15:23:28.424781
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '9d7674bfe649'
+revision: str = 'f49a147943fd'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -45,7 +45,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ballot_id', sa.Integer(), nullable=False),
     sa.Column('membership_number', sa.String(length=64), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('channel', sa.String(length=8), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('contact', sa.JSON(), nullable=False),

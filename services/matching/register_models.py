@@ -1,0 +1,117 @@
+"""Tables of the electoral registers the matching service holds.
+
+A register is loaded as a new *version* beside the older ones (registers are
+reissued monthly; elector numbers change at the yearly rollover). A version is
+only used for matching once ``is_complete`` is true, which the loader sets last.
+Each elector row keeps the register's own columns plus the blocking keys of
+``records.elector_keys`` (one column per kind), so the database can return a
+chunk's candidates with indexed lookups only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.matching.models import Base
+
+_ID = BigInteger().with_variant(Integer, "sqlite")
+#: Key columns of ``register_electors``, in ``ElectorKeys`` order.
+KEY_COLUMNS = (
+    "key_premise_postcode", "key_premise_postcode_2", "key_premise_street",
+    "key_premise_street_2", "key_flat_postcode", "key_flat_street", "key_surname_postcode",
+    "key_surname_street", "key_postcode",
+)  # fmt: skip
+
+
+class RegisterVersion(Base):
+    """One load of one authority's register file."""
+
+    __tablename__ = "register_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    authority: Mapped[str] = mapped_column(String(120), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    source_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    is_complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    elector_count: Mapped[int] = mapped_column(Integer, default=0)
+    refused_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RegisterElector(Base):
+    """One elector of one register version, with its blocking keys."""
+
+    __tablename__ = "register_electors"
+    __table_args__ = (
+        UniqueConstraint("version_id", "elector_id", name="uq_register_electors_version_elector"),
+        *(Index(f"ix_register_electors_{c}", "version_id", c) for c in KEY_COLUMNS),
+    )
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("register_versions.id", ondelete="CASCADE"))
+    line_number: Mapped[int] = mapped_column(Integer)
+    elector_id: Mapped[str] = mapped_column(String(64))
+    surname: Mapped[str] = mapped_column(Text, default="")
+    forenames: Mapped[str] = mapped_column(Text, default="")
+    address_1: Mapped[str] = mapped_column(Text, default="")
+    address_2: Mapped[str] = mapped_column(Text, default="")
+    address_3: Mapped[str] = mapped_column(Text, default="")
+    address_4: Mapped[str] = mapped_column(Text, default="")
+    address_5: Mapped[str] = mapped_column(Text, default="")
+    postcode: Mapped[str] = mapped_column(String(16), default="")
+    ward: Mapped[str] = mapped_column(Text, default="")
+    constituency: Mapped[str] = mapped_column(Text, default="")
+    markers: Mapped[str] = mapped_column(String(32), default="")
+    attainer_dob: Mapped[str] = mapped_column(String(32), default="")
+    key_premise_postcode: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_premise_postcode_2: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_premise_street: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_premise_street_2: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_flat_postcode: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_flat_street: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_surname_postcode: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_surname_street: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_postcode: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RegisterRefusal(Base):
+    """A register row that was not loaded, with its line, reason and text."""
+
+    __tablename__ = "register_refusals"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("register_versions.id", ondelete="CASCADE"), index=True
+    )
+    line_number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class RegisterNameFrequency(Base):
+    """How many electors of a version carry a forename or a surname key."""
+
+    __tablename__ = "register_name_frequencies"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("register_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
