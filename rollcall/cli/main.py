@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "parked": ("rollcall.cli.operations:parked", "List parked messages."),
     "replay": ("rollcall.cli.operations:replay", "Replay parked messages."),
     "user": ("rollcall.cli.ops:user", "Gateway users and their tokens."),
+    "complaint": ("rollcall.cli.cases:complaint", "Complaint cases about a ballot."),
+    "change": ("rollcall.cli.cases:change", "Contact changes waiting for a second person."),
+    "pause": ("rollcall.cli.cases:pause", "Pause a ballot."),
+    "resume": ("rollcall.cli.cases:resume", "Resume a paused ballot (two people)."),
 }
 
 
