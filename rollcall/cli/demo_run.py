@@ -250,11 +250,7 @@ class DemoRun:
             summary = load_register(engine, path, authority="DEMO", label=f"demo-{self.seed}")
         finally:
             engine.dispose()
-        return (
-            summary
-            if isinstance(summary, dict)
-            else getattr(summary, "__dict__", {"summary": str(summary)})
-        )
+        return summary.as_dict()
 
     # -- the ballot ------------------------------------------------------
     def execute(self, report_path: Path | None) -> bool:

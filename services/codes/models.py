@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from rollcall.db import UTCDateTime
 from rollcall.tables import add_kernel_tables
 
 
@@ -33,9 +34,9 @@ class AccessCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16))  # issued | redeemed | revoked
     generation: Mapped[int] = mapped_column(Integer, default=1)
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    redeemed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class FailedAttempt(Base):
@@ -43,7 +44,7 @@ class FailedAttempt(Base):
 
     __tablename__ = "failed_attempts"
     client: Mapped[str] = mapped_column(String(64), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -20,6 +20,7 @@ Guarantees:
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -207,7 +208,7 @@ def parse_address(lines: tuple[str, ...], postcode: str) -> Address:
         elif street is None and building is not None and number is None and index == 1:
             street = segment
     return Address(
-        lines=tuple(line.strip() for line in lines if line and line.strip()),
+        lines=tuple(sys.intern(line.strip()) for line in lines if line and line.strip()),
         sub=sub,
         number=number,
         suffix=suffix,

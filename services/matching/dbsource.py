@@ -21,7 +21,14 @@ from typing import Any
 from sqlalchemy import Engine, and_, or_, select
 
 from services.matching.matcher import CandidateBatch
-from services.matching.records import REGISTER_COLUMNS, Elector, Member, member_keys
+from services.matching.names import parse_name
+from services.matching.records import (
+    REGISTER_COLUMNS,
+    Elector,
+    Member,
+    member_keys,
+    street_key_in_district,
+)
 from services.matching.register_models import (
     KEY_COLUMNS,
     RegisterElector,
@@ -87,7 +94,7 @@ class DatabaseSource:
         by_prefix: dict[str, set[str]] = {}
         for keys in per_member.values():
             for key in keys:
-                by_prefix.setdefault(key.split("|", 1)[0], set()).add(key)
+                by_prefix.setdefault(key.split("|", 1)[0], set()).add(key.split("@", 1)[0])
         table = RegisterElector.__table__
         conditions = [
             table.c[column].in_(sorted(keys))
@@ -107,8 +114,12 @@ class DatabaseSource:
                 elector = Elector.from_row(mapping, versions[mapping["version_id"]][0])
                 electors.append(elector)
                 for column in KEY_COLUMNS:
-                    if mapping[column]:
-                        by_key.setdefault(mapping[column], []).append(elector)
+                    key = mapping[column]
+                    if key:
+                        by_key.setdefault(key, []).append(elector)
+                        in_district = street_key_in_district(key, elector.address.postcode)
+                        if in_district != key:
+                            by_key.setdefault(in_district, []).append(elector)
         found: dict[str, list[Elector]] = {}
         for number, keys in per_member.items():
             seen: dict[int, Elector] = {}
@@ -129,9 +140,10 @@ class DatabaseSource:
         for person in [m.name for m in members] + [e.name for e in electors]:
             forenames.add(person.first)
             surnames.add(person.surname_key)
-        for member in members:  # the swapped reading of each member's name
-            forenames.add(member.name.surname.split(" ")[0] if member.name.surname else "")
-            surnames.add("".join(member.name.forenames[:1]))
+        for member in members:  # the swapped reading of each member's name, as scoring reads it
+            swapped = parse_name(member.name.raw_surname, member.name.raw_forenames)
+            forenames.add(swapped.first)
+            surnames.add(swapped.surname_key)
         table = RegisterNameFrequency.__table__
         query = select(table.c.kind, table.c.value, table.c.count).where(
             table.c.version_id.in_(list(versions)),

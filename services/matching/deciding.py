@@ -14,12 +14,13 @@ event an automatic decision would have.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from rollcall import audit, metrics
@@ -37,6 +38,22 @@ from services.matching.models import MatchDecision, Review
 from services.matching.records import Member
 
 EVENTS = {MATCH: "members.matched", REVIEW: "members.review_needed", NO_MATCH: "members.unmatched"}
+
+
+class OnSession:
+    """Lends a session's connection to code that asks an engine for one.
+
+    The database-backed candidate source reads with ``engine.connect()``;
+    given this instead, its reads run on the handler's own connection and
+    transaction, so a chunk needs one connection (SQLite's pool has one).
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[Connection]:
+        yield self.session.connection()
 
 
 def _eligibility(decision: Decision, area: Sequence[str]) -> tuple[bool, str | None]:

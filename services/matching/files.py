@@ -87,19 +87,17 @@ def match_files(
     say(f"read {run.electors} electors, kept {run.electors_kept} near a member")
     run.seconds_loading = time.perf_counter() - started
     matcher = Matcher(index, model)
-    decisions: list[Decision] = []
-    taken: dict[str, str] = {}
-    for start in range(0, len(members), chunk):
-        batch = matcher.match(members[start : start + chunk], taken=taken.keys())
-        for d in batch:
-            if d.decision == MATCH and d.elector_id:
-                taken[d.elector_id] = d.membership_number
-        decisions.extend(batch)
-        say(f"matched {min(start + chunk, len(members))}/{len(members)}")
+    taken: set[str] = set()
+    with _Output(out, evidence) as output:
+        for start in range(0, len(members), chunk):
+            batch = matcher.match(members[start : start + chunk], taken=taken)
+            for d in batch:
+                if d.decision == MATCH and d.elector_id:
+                    taken.add(d.elector_id)
+                run.counts[d.decision] = run.counts.get(d.decision, 0) + 1
+            output.write(batch)  # written as it goes: evidence is kilobytes a member
+            say(f"matched {min(start + chunk, len(members))}/{len(members)}")
     run.seconds_matching = time.perf_counter() - started - run.seconds_loading
-    _write(out, decisions, evidence)
-    for d in decisions:
-        run.counts[d.decision] = run.counts.get(d.decision, 0) + 1
     return run
 
 
@@ -113,18 +111,33 @@ class _Counting:
             yield row
 
 
-def _write(out: str | Path, decisions: list[Decision], evidence: str | Path | None) -> None:
-    with Path(out).open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=DECISION_COLUMNS)
-        writer.writeheader()
-        writer.writerows(d.csv_row() for d in decisions)
-    if evidence:
-        with Path(evidence).open("w", encoding="utf-8") as handle:
+class _Output:
+    """The decisions CSV and, if asked for, the evidence as JSON lines."""
+
+    def __init__(self, out: str | Path, evidence: str | Path | None) -> None:
+        self._paths = (Path(out), Path(evidence) if evidence else None)
+
+    def __enter__(self) -> _Output:
+        out, evidence = self._paths
+        self._handle = out.open("w", newline="", encoding="utf-8")
+        self._csv = csv.DictWriter(self._handle, fieldnames=DECISION_COLUMNS)
+        self._csv.writeheader()
+        self._evidence = evidence.open("w", encoding="utf-8") if evidence else None
+        return self
+
+    def write(self, decisions: list[Decision]) -> None:
+        self._csv.writerows(d.csv_row() for d in decisions)
+        if self._evidence is not None:
             for d in decisions:
                 record: dict[str, object] = {**d.csv_row(), "ward": d.ward, "evidence": d.evidence}
                 if d.decision == REVIEW:
                     record["candidates"] = list(d.candidates)
-                handle.write(json.dumps(record) + "\n")
+                self._evidence.write(json.dumps(record) + "\n")
+
+    def __exit__(self, *_exc: object) -> None:
+        self._handle.close()
+        if self._evidence is not None:
+            self._evidence.close()
 
 
 __all__ = ["DECISION_COLUMNS", "REGISTER_COLUMNS", "MatchRun", "match_files", "read_members"]

@@ -29,6 +29,7 @@ import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,6 +153,33 @@ class _Writer:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.postgres = is_postgres(engine)
+        self._behind: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
+
+    def write_behind(
+        self, table: Any, columns: Sequence[str], rows: Sequence[tuple[object, ...]]
+    ) -> None:
+        """Write while the caller reads on: PostgreSQL works through one batch while
+        Python parses the next (at most one batch is in flight)."""
+        if not self.postgres:
+            self.write(table, columns, rows)
+            return
+        self.wait()
+        if self._behind is None:
+            self._behind = ThreadPoolExecutor(max_workers=1, thread_name_prefix="register-copy")
+        self._pending = self._behind.submit(self.write, table, columns, rows)
+
+    def wait(self) -> None:
+        """Wait for the batch in flight; its error, if any, is raised here."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def close(self) -> None:
+        self.wait()
+        if self._behind is not None:
+            self._behind.shutdown()
+            self._behind = None
 
     def write(self, table: Any, columns: Sequence[str], rows: Sequence[tuple[object, ...]]) -> None:
         if not rows:
@@ -221,10 +249,11 @@ def load_register(
         pending.append((version_id, line, *values, *keys))
         summary.loaded += 1
         if len(pending) >= batch:
-            writer.write(RegisterElector, ELECTOR_COLUMNS, pending)
+            writer.write_behind(RegisterElector, ELECTOR_COLUMNS, pending)
             pending = []
             say(f"loaded {summary.loaded} electors")
-    writer.write(RegisterElector, ELECTOR_COLUMNS, pending)
+    writer.write_behind(RegisterElector, ELECTOR_COLUMNS, pending)
+    writer.close()
     refusal_columns = ("version_id", "line_number", "reason", "text")
     writer.write(RegisterRefusal, refusal_columns, [(version_id, *r) for r in rows.refused])
     frequencies = [(version_id, "forename", v, n) for v, n in rows.forenames.items() if v]

@@ -93,20 +93,24 @@ class MemoryIndex:
     """Register electors held in memory, indexed by blocking key."""
 
     def __init__(
-        self,
-        electors: Sequence[Elector],
-        frequencies: NameFrequencies,
-        keys: Sequence[Iterable[str]] | None = None,
+        self, electors: Iterable[Elector] = (), frequencies: NameFrequencies | None = None
     ) -> None:
-        self.electors = list(electors)
-        self.frequencies = frequencies
+        self.electors: list[Elector] = []
+        self.frequencies = frequencies or NameFrequencies()
         self._index: dict[str, list[int]] = {}
-        for number, elector in enumerate(self.electors):
-            own = keys[number] if keys is not None else None
-            if own is None:
-                own = key_list(elector.name, elector.address)
-            for key in own:
-                self._index.setdefault(key, []).append(number)
+        for elector in electors:
+            self._add(elector, key_list(elector.name, elector.address))
+
+    def _add(self, elector: Elector, keys: Iterable[str]) -> None:
+        number = len(self.electors)
+        self.electors.append(elector)
+        index = self._index
+        for key in keys:
+            found = index.get(key)
+            if found is None:
+                index[key] = [number]
+            else:
+                found.append(number)
 
     @classmethod
     def from_rows(
@@ -125,22 +129,21 @@ class MemoryIndex:
                 wanted.update(member_keys(member))
         forenames: Counter[str] = Counter()
         surnames: Counter[str] = Counter()
-        kept: list[Elector] = []
-        kept_keys: list[Iterable[str]] = []
+        built = cls()
         total = 0
         for row in rows:
             elector = Elector.from_row(row, version)
             total += 1
             forenames[elector.name.first] += 1
             surnames[elector.name.surname_key] += 1
-            keys: Iterable[str] = key_list(elector.name, elector.address)
+            keys = key_list(elector.name, elector.address)
             if wanted is not None:
-                keys = wanted.intersection(keys)
+                keys = [k for k in keys if k in wanted]
                 if not keys:
                     continue
-            kept.append(elector)
-            kept_keys.append(keys)
-        return cls(kept, NameFrequencies(forenames, surnames, total), kept_keys)
+            built._add(elector, keys)
+        built.frequencies = NameFrequencies(forenames, surnames, total)
+        return built
 
     def fetch(self, members: Sequence[Member]) -> CandidateBatch:
         found: dict[str, list[Elector]] = {}

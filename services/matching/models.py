@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from rollcall.db import UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -49,7 +51,7 @@ class MatchDecision(Base):
     is_eligible: Mapped[bool] = mapped_column(default=False)
     exclusion: Mapped[str | None] = mapped_column(Text, nullable=True)
     decided_by: Mapped[str] = mapped_column(String(120))
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Review(Base):
@@ -68,8 +70,8 @@ class Review(Base):
     status: Mapped[str] = mapped_column(String(12))  # open | accepted | rejected | superseded
     decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 from rollcall.tables import add_kernel_tables  # noqa: E402

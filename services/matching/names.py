@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -70,8 +71,7 @@ class PersonName:
 @lru_cache(maxsize=400_000)
 def forename_tokens(text: str) -> tuple[str, ...]:
     """Folded forename tokens with leading titles removed (``Mr J. M.`` -> ``J``, ``M``)."""
-    tokens = _SPACES.split(fold(text))
-    tokens = [t for t in tokens if t]
+    tokens = [sys.intern(t) for t in _SPACES.split(fold(text)) if t]
     while tokens and tokens[0] in TITLES and len(tokens) > 1:
         tokens.pop(0)
     return tuple(tokens)
@@ -85,10 +85,13 @@ def sound(token: str) -> str:
 
 @lru_cache(maxsize=400_000)
 def _surname(text: str) -> tuple[str, str, tuple[str, ...], str]:
-    folded = fold(text)
-    key = folded.replace(" ", "").replace("-", "")
-    parts = tuple(p for p in _SPACES.split(folded) if len(p) >= 3 and p not in PARTICLES)
-    return folded, key, parts, sound(key)
+    # Interned: millions of electors share a few hundred thousand surnames.
+    folded = sys.intern(fold(text))
+    key = sys.intern(folded.replace(" ", "").replace("-", ""))
+    parts = tuple(
+        sys.intern(p) for p in _SPACES.split(folded) if len(p) >= 3 and p not in PARTICLES
+    )
+    return folded, key, parts, sys.intern(sound(key))
 
 
 @lru_cache(maxsize=400_000)

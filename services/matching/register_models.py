@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from rollcall.db import UTCDateTime
 from services.matching.models import Base
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
@@ -46,8 +46,8 @@ class RegisterVersion(Base):
     label: Mapped[str] = mapped_column(String(200))
     source_name: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     is_complete: Mapped[bool] = mapped_column(Boolean, default=False)
     row_count: Mapped[int] = mapped_column(Integer, default=0)
     elector_count: Mapped[int] = mapped_column(Integer, default=0)

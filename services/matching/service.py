@@ -24,13 +24,12 @@ class MatchingService(AuditedService):
 
     @subscribe("members.registered")
     def handle_members_registered(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        source = DatabaseSource(self.store.engine)
         outcome = once(
             self.store,
             meta,
             lambda s: deciding.decide_chunk(
                 s,
-                source,
+                DatabaseSource(deciding.OnSession(s)),  # type: ignore[arg-type]
                 ballot_id=payload["ballot_id"],
                 area=payload["area"],
                 members=payload["members"],

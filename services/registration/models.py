@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from rollcall.db import UTCDateTime
 from rollcall.tables import add_kernel_tables
 
 
@@ -29,7 +30,7 @@ class Ballot(Base):
     phase: Mapped[str] = mapped_column(String(16), default="draft")
     #: Who asked to resume a paused ballot; a different person must approve.
     resume_requested_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Extract(Base):
@@ -47,8 +48,8 @@ class Extract(Base):
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ExtractChunk(Base):
@@ -84,9 +85,7 @@ class Member(Base):
     dues_paid_to: Mapped[str] = mapped_column(String(10), default="")
     elector_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: When the membership system last changed this member: an older update never wins.
-    source_changed_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    source_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class RejectedRow(Base):
@@ -116,7 +115,7 @@ class LedgerEntry(Base):
     association: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(24))
     reason: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PendingChange(Base):
@@ -132,8 +131,8 @@ class PendingChange(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12))  # pending | approved | refused
     decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Complaint(Base):
@@ -145,10 +144,10 @@ class Complaint(Base):
     subject: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(16))
     opened_by: Mapped[str] = mapped_column(String(120))
-    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
     outcome: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Evidence(Base):
@@ -157,7 +156,7 @@ class Evidence(Base):
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
     added_by: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(Text)
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 add_kernel_tables(Base.metadata)

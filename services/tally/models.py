@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from rollcall.db import UTCDateTime
 from rollcall.tables import add_kernel_tables
 
 
@@ -38,7 +39,7 @@ class SigningKey(Base):
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), primary_key=True)
     public_key: Mapped[str] = mapped_column(String(64))
     private_pem: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Elector(Base):
@@ -74,7 +75,7 @@ class PostalBatch(Base):
     teller: Mapped[str] = mapped_column(String(120))
     entered: Mapped[int] = mapped_column(Integer)
     refused: Mapped[int] = mapped_column(Integer)
-    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Refusal(Base):
@@ -95,7 +96,7 @@ class Result(Base):
     result: Mapped[dict[str, Any]]
     bulletin_sha256: Mapped[str] = mapped_column(String(64))
     bulletin_path: Mapped[str] = mapped_column(Text)
-    counted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 add_kernel_tables(Base.metadata)
