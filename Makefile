@@ -24,10 +24,11 @@ lint: install
 	$(BIN)/ruff format --check rollcall services gateway tests bench
 
 typecheck: install
-	$(BIN)/mypy rollcall/config.py rollcall/audit.py rollcall/messaging/contracts.py \
-	  rollcall/messaging/topology.py rollcall/sealing.py services/codes/issuing.py \
-	  services/registration/rows.py services/registration/ledger.py \
-	  services/tally/counting services/tally/ballotfiles.py
+	$(BIN)/mypy rollcall/config.py rollcall/db.py rollcall/audit.py rollcall/sealing.py \
+	  rollcall/messaging/contracts.py rollcall/messaging/topology.py \
+	  services/codes/issuing.py services/registration/rows.py services/registration/ledger.py \
+	  services/registration/eligibility.py services/tally/counting services/tally/ballotfiles.py \
+	  services/tally/bulletin.py services/tally/certificate.py
 
 test: lint typecheck
 	$(BIN)/pytest -q tests

@@ -61,7 +61,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -92,7 +92,7 @@ def migrations_dir(service: str) -> Path:
     return Path(module.__file__).parent / "migrations"  # type: ignore[arg-type]
 
 
-def alembic_config(service: str, url: str):  # type: ignore[no-untyped-def]
+def alembic_config(service: str, url: str) -> Any:
     from alembic.config import Config
 
     cfg = Config()

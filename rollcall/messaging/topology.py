@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rollcall.messaging.contracts import CONTRACTS
 
@@ -80,7 +81,7 @@ class Topology:
         names += [self.parked, self.unroutable]
         return names
 
-    def declare(self, channel) -> None:  # type: ignore[no-untyped-def]
+    def declare(self, channel: Any) -> None:
         """Declare everything on a py-amqp channel. Idempotent."""
         channel.exchange_declare(self.unroutable, "fanout", durable=True, auto_delete=False)
         channel.queue_declare(self.unroutable, durable=True, auto_delete=False)
@@ -117,7 +118,7 @@ class Topology:
             channel.queue_bind(name, self.events_exchange, event_type)
             channel.queue_bind(name, self.requeue_exchange, name)
 
-    def delete(self, channel) -> None:  # type: ignore[no-untyped-def]
+    def delete(self, channel: Any) -> None:
         """Remove every queue and exchange of this namespace (tests and demo clean-up)."""
         for name in self.all_queues():
             channel.queue_delete(name)
