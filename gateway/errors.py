@@ -152,7 +152,6 @@ TABLE: dict[str, Mapping] = {
     "BallotNotClosed": Mapping(
         409, "ballot_not_closed", "This is only available once the ballot has closed."
     ),
-    "BatchInvalid": Mapping(400, "batch_invalid", "That postal batch is not valid."),
     # registration (and tally, which shares the name)
     "BallotNotFound": Mapping(404, "ballot_not_found", "There is no such ballot."),
     "BallotInvalid": Mapping(400, "ballot_invalid", "That ballot definition is not valid."),
@@ -161,11 +160,12 @@ TABLE: dict[str, Mapping] = {
     "ExtractRefused": Mapping(400, "extract_refused", "That extract was refused."),
     # matching
     "ReviewNotFound": Mapping(404, "review_not_found", "There is no such review."),
-    "ReviewAlreadyDecided": Mapping(
-        409, "review_already_decided", "This review has already been decided."
+    "ReviewClosed": Mapping(409, "review_closed", "This review has already been decided."),
+    "UnknownCandidate": Mapping(
+        400, "unknown_candidate", "That elector is not one of this review's candidates."
     ),
-    "InvalidDecision": Mapping(
-        400, "invalid_decision", "That decision is not one of the review's candidates."
+    "NoRegister": Mapping(
+        409, "no_register", "No electoral register is loaded for this member's area yet."
     ),
     # a remote service validating its own input
     "ValidationError": Mapping(

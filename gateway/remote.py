@@ -28,7 +28,7 @@ from nameko.rpc import MethodProxy, ReplyListener
 from gateway.errors import ServiceUnavailable
 
 TIMEOUT_KEY = "GATEWAY_RPC_TIMEOUT"
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = 15.0
 
 log = logging.getLogger(__name__)
 

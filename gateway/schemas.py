@@ -15,7 +15,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from gateway.errors import InvalidRequest
 
 MAX_CHOICES = 100
-MAX_PAPERS = 10_000
+MAX_PAPERS = 5_000
 _NAME = validate.Length(min=1, max=200)
 
 

@@ -33,7 +33,7 @@ from gateway.schemas import (
     VoteSchema,
     load,
 )
-from gateway.web import answer_for, json_response, read_json, route
+from gateway.web import MAX_FORM, answer_for, json_response, limit_body, read_json, route
 from rollcall.runtime import Metrics, Store
 
 OPENAPI = Path(__file__).parent / "openapi.yaml"
@@ -260,6 +260,7 @@ class GatewayService:
 
     @route("POST", "/vote", render=pages.html_error)
     def vote_form(self, request: Request) -> Response:
+        limit_body(request, MAX_FORM)
         raw = request.form.get("ballot_id", "").strip()
         if not raw.isdigit():
             raise InvalidRequest("A ballot number is made of digits only.")

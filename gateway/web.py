@@ -33,6 +33,7 @@ from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
 
@@ -42,6 +43,7 @@ from rollcall import metrics
 log = logging.getLogger(__name__)
 
 MAX_BODY = 5 * 1024 * 1024
+MAX_FORM = 64 * 1024
 UNMATCHED = "<unmatched>"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -77,13 +79,23 @@ def json_error(answer: errors.Answer, request: Request | None = None) -> Respons
     return json_response(answer.status, answer.body, headers)
 
 
+def limit_body(request: Request, limit: int = MAX_BODY) -> None:
+    """Refuse a body over ``limit`` bytes before anything reads it."""
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        raise errors.PayloadTooLarge(
+            f"The request is too large: it may be at most {limit // 1024} KiB."
+        )
+
+
 def read_body(request: Request) -> bytes:
     """The request body, refusing one over ``MAX_BODY`` bytes."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise errors.PayloadTooLarge(f"a request may be at most {MAX_BODY // 1024} KiB")
+    limit_body(request)
     data = request.stream.read(MAX_BODY + 1)
     if len(data) > MAX_BODY:
-        raise errors.PayloadTooLarge(f"a request may be at most {MAX_BODY // 1024} KiB")
+        raise errors.PayloadTooLarge(
+            f"The request is too large: it may be at most {MAX_BODY // 1024} KiB."
+        )
     return data
 
 
@@ -113,6 +125,8 @@ def _log_unexpected(exc: BaseException, request: Request, route: str) -> None:
 
 
 def answer_for(exc: BaseException, request: Request, route: str) -> errors.Answer:
+    if isinstance(exc, RequestEntityTooLarge):  # Werkzeug's, reading a chunked body
+        exc = errors.PayloadTooLarge()
     answer = errors.answer(exc)
     if answer.unexpected:
         _log_unexpected(exc, request, route)
@@ -141,7 +155,7 @@ class JsonWsgiApp(WsgiApp):
         except WerkzeugNotFound:
             response = json_error(errors.answer(errors.NotFound()), request)
         else:
-            request.path_values = values
+            request.path_values = values  # type: ignore[attr-defined]  # nameko reads it
             return provider.handle_request(request)(environ, start_response)
         observe(request.method, UNMATCHED, response.status_code, time.perf_counter() - started)
         return response(environ, start_response)

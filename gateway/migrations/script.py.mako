@@ -8,6 +8,7 @@ Create Date: ${create_date}
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import rollcall.db  # noqa: F401 - types such as UTCDateTime
 from alembic import op
 ${imports if imports else ""}
 

@@ -44,3 +44,10 @@ class CaseError(RegistrationError):
 
 
 EXPECTED = (*EXPECTED, CaseError)
+
+
+class MemberNotFound(RegistrationError):
+    code = "member_not_found"
+
+
+EXPECTED = (*EXPECTED, MemberNotFound)

@@ -249,7 +249,9 @@ def reconcile(session: Session, ballot_id: int, association: str | None = None) 
     return report
 
 
-def members_view(session: Session, ballot_id: int, association: str | None) -> list[dict[str, Any]]:
+def members_view(
+    session: Session, ballot_id: int, association: str | None, number: str | None = None
+) -> list[dict[str, Any]]:
     query = (
         select(Member, LedgerEntry.state, LedgerEntry.reason, LedgerEntry.updated_at)
         .outerjoin(
@@ -262,6 +264,8 @@ def members_view(session: Session, ballot_id: int, association: str | None) -> l
     )
     if association:
         query = query.where(Member.association == association)
+    if number:
+        query = query.where(Member.membership_number == number)
     return [
         {
             "membership_number": m.membership_number,
@@ -395,3 +399,11 @@ def roll_check(session: Session, ballot_id: int, number: str, postcode: str) -> 
         correlation_id=ballot_id,
     )
     return True
+
+
+def member_view(session: Session, ballot_id: int, number: str) -> dict[str, Any]:
+    from services.registration.errors import MemberNotFound
+
+    for view in members_view(session, ballot_id, None, number):
+        return view
+    raise MemberNotFound(f"member {number} is not on ballot {ballot_id}")

@@ -131,6 +131,12 @@ class RegistrationService(AuditedService):
             "status": "If these details match a member, the answer has been sent to the contact the party holds."
         }
 
+    @rpc(expected_exceptions=EXPECTED)
+    def get_member(self, ballot_id: int, membership_number: str) -> dict[str, Any]:
+        """One member's view (state, reason, association), for scope checks and officers."""
+        with self.store.transaction() as session:
+            return roll.member_view(session, ballot_id, membership_number)
+
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("changes",))
     def correct_member(
         self,

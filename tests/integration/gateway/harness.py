@@ -61,12 +61,18 @@ class Gateway:
             engine.dispose()
 
 
+STOP_SECONDS = 20
+
+
 @contextlib.contextmanager
 def running(settings: Settings, *service_classes: type, **extra: Any) -> Iterator[None]:
     """Like ``support.running``, but stops the containers side by side.
 
     Each nameko container takes a second or more to stop; stopping them one
-    after another made every test here pay that several times over.
+    after another made every test here pay that several times over. A
+    container still busy after ``STOP_SECONDS`` (a worker stuck waiting on a
+    reply that will never come) is killed and the test fails, rather than
+    the run hanging.
     """
     containers = [
         ServiceContainer(cls, config=nameko_config(settings, **extra)) for cls in service_classes
@@ -79,7 +85,17 @@ def running(settings: Settings, *service_classes: type, **extra: Any) -> Iterato
         pool = eventlet.GreenPool()
         for container in containers:
             pool.spawn(container.stop)
-        pool.waitall()
+        stuck = eventlet.Timeout(STOP_SECONDS)
+        try:
+            pool.waitall()
+        except eventlet.Timeout as exc:
+            if exc is not stuck:
+                raise
+            for container in containers:
+                container.kill()
+            raise AssertionError(f"a service was still busy {STOP_SECONDS}s after stop") from None
+        finally:
+            stuck.cancel()
 
 
 def error_of(response: requests.Response) -> dict[str, Any]:

@@ -177,7 +177,7 @@ class SlowTallyStandIn:
     @rpc
     def get_result(self, ballot_id: int) -> dict[str, Any]:
         CALLS.append(("slow tally.get_result", ballot_id))
-        eventlet.sleep(30)
+        eventlet.sleep(5)
         return {}
 
 

@@ -81,16 +81,26 @@ def test_a_service_that_is_not_running_is_503_at_once(launch):
     assert time.monotonic() - started < 10  # well inside the 20s deadline: no queue, no wait
 
 
-def test_a_service_that_stopped_answering_is_503_after_the_deadline(launch):
+def test_a_service_that_stopped_answering_is_503_and_does_not_act_later(launch):
     gateway = launch(rpc_timeout=1.0)
+    operator = gateway.user("operator")
+    batches = f"/api/ballots/{standins.OPEN}/postal-batches"
+    batch = {"batch_id": "B1", "papers": [{"membership_number": "M1", "choices": ["Ada"]}]}
     # A tally that ran once leaves its queue behind: a request now waits for nobody.
     with running(gateway.settings, standins.TallyStandIn):
         assert gateway.get(f"/api/ballots/{standins.CLOSED}/result").status_code == 200
     started = time.monotonic()
-    response = gateway.get(f"/api/ballots/{standins.CLOSED}/result")
+    response = gateway.post(batches, operator, json=batch)
     elapsed = time.monotonic() - started
     assert response.status_code == 503 and error_of(response)["code"] == "service_unavailable"
     assert 0.9 < elapsed < 5
+    time.sleep(0.5)
+    # The caller was told it failed, so the tally must not enter it when it comes back.
+    with running(gateway.settings, standins.TallyStandIn):
+        assert gateway.get(f"/api/ballots/{standins.CLOSED}/result").status_code == 200
+        assert standins.called("tally.enter_postal_batch") == []
+        assert gateway.post(batches, operator, json=batch).status_code == 201
+    assert len(standins.called("tally.enter_postal_batch")) == 1
 
 
 def test_a_service_slower_than_the_deadline_is_503_not_a_hang(launch):

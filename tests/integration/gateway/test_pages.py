@@ -72,3 +72,9 @@ def test_when_a_service_is_down_the_page_says_so_in_plain_words(launch):
     page = gateway.post("/vote", data=FORM)
     assert page.status_code == 503
     assert "not answering just now" in page.text and "Traceback" not in page.text
+
+
+def test_an_oversized_form_is_refused_before_it_is_read(gateway):
+    page = gateway.post("/vote", data={**FORM, "code": "A" * 70_000})
+    assert page.status_code == 413 and "too large" in page.text
+    assert standins.CALLS == []

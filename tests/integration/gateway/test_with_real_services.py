@@ -1,0 +1,34 @@
+"""The gateway in front of the real tally, codes and matching services: their errors, mapped."""
+
+from __future__ import annotations
+
+from services.codes.service import CodesService
+from services.matching.service import MatchingService
+from services.tally.service import TallyService
+from tests.integration.gateway.harness import error_of
+
+
+def test_real_tally_and_codes_errors_reach_the_client_as_stable_codes(launch, monkeypatch):
+    monkeypatch.setenv("ROLLCALL_SECRET_CODE_HASH_KEY", "test-code-hash-key")
+    monkeypatch.setenv("ROLLCALL_SECRET_MAIL_SEAL_KEY", "test-mail-seal-key")
+    gateway = launch(TallyService, CodesService, databases=("tally", "codes"))
+
+    result = gateway.get("/api/ballots/404/result")
+    assert result.status_code == 404 and error_of(result)["code"] == "ballot_not_found"
+
+    register = gateway.get("/api/ballots/404/marked-register", gateway.user("scrutineer"))
+    assert register.status_code == 404 and error_of(register)["code"] == "ballot_not_found"
+
+    vote = gateway.post("/api/ballots/404/votes", json={"code": "X" * 18, "choices": ["Ada"]})
+    assert vote.status_code == 409 and error_of(vote)["code"] == "ballot_not_open"
+
+
+def test_real_matching_reviews_through_the_gateway(launch):
+    gateway = launch(MatchingService, databases=("matching",))
+    officer = gateway.user("officer", "HACK")
+    listed = gateway.get("/api/ballots/1/reviews", officer)
+    assert listed.status_code == 200 and listed.json() == []
+    decided = gateway.post(
+        "/api/reviews/12345/decision", officer, json={"elector_id": "E1", "reason": "same person"}
+    )
+    assert decided.status_code == 404 and error_of(decided)["code"] == "review_not_found"
