@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 import email
 import email.policy
 import time
@@ -177,7 +179,9 @@ def run_ballot(
             headers={"Authorization": f"Bearer {operator}"},
             timeout=30,
         ).json()
+        started = time.monotonic()
         final = rpc.registration.reconcile(ballot_id)
+        report["reconcile_seconds"] = round(time.monotonic() - started, 3)
     voting["ballots_cast"] = result["turnout"]["cast"]
     voting["marked_register"] = len(
         marked["marked_register"] if isinstance(marked, dict) else marked
@@ -202,6 +206,18 @@ def run_ballot(
         final["ledger"]["voted"] == voting["marked_register"]
     )
     checks["the bulletin board verifies"] = not problems
+    heads = board.get("audit_heads", {})
+    command = [sys.executable, "-m", "rollcall.cli.main", "audit", "verify"]
+    for service, head in heads.items():
+        command += ["--expect-head", f"{service}={head['hash']}"]
+    started = time.monotonic()
+    audited = subprocess.run(command, env=run.env, capture_output=True, text=True)
+    report["audit_verify"] = {
+        "seconds": round(time.monotonic() - started, 2),
+        "exit": audited.returncode,
+        "output": audited.stdout.strip().splitlines()[-8:],
+    }
+    checks["every audit chain verifies and holds the heads on the board"] = audited.returncode == 0 and bool(heads)
     say(f"result: {', '.join(report['result']['winners'])}; turnout {result['turnout']}")
     return True
 
