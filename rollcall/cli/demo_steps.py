@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 import email
 import email.policy
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
