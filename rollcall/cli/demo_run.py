@@ -9,6 +9,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import click
 
@@ -30,6 +32,28 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def own_vhost(amqp_uri: str) -> tuple[str, str] | None:
+    """A vhost of the demo's own, when the broker is local and rabbitmqctl is here.
+
+    nameko's RPC queues (``rpc-<service>``) are not namespaced, so two demos
+    (or a demo and a test run) in one vhost would answer each other's calls.
+    Returns (vhost, URI), or None to share the configured vhost.
+    """
+    parts = urlsplit(amqp_uri)
+    if shutil.which("rabbitmqctl") is None or parts.hostname not in ("127.0.0.1", "localhost"):
+        return None
+    name = f"rollcall-demo-{secrets.token_hex(4)}"
+    user = unquote(parts.username or "guest")
+    made = subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], capture_output=True)
+    if made.returncode != 0:
+        return None
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", name, user, ".*", ".*", ".*"],
+        capture_output=True,
+    )
+    return name, urlunsplit(parts._replace(path="/" + quote(name, safe="")))
 
 
 def say(text: str) -> None:
@@ -72,6 +96,9 @@ class DemoRun:
             ROLLCALL_RELAY_INTERVAL="0.1",
         )
         env["ROLLCALL_PUBLIC_URL"] = f"http://127.0.0.1:{env['ROLLCALL_GATEWAY_PORT']}"
+        self.vhost = own_vhost(base.amqp_uri)
+        if self.vhost:
+            env["ROLLCALL_AMQP_URI"] = self.vhost[1]
         for service in SERVICES:
             env[f"ROLLCALL_METRICS_PORT_{service.upper()}"] = str(free_port())
         return env
@@ -181,7 +208,11 @@ class DemoRun:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        if not self.keep:
+        if self.vhost and not self.keep:
+            subprocess.run(
+                ["rabbitmqctl", "-q", "delete_vhost", self.vhost[0]], capture_output=True
+            )
+        elif not self.keep:
             from rollcall.messaging.publisher import ConfirmingPublisher
             from rollcall.messaging.topology import Topology
 
