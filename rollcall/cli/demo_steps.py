@@ -217,7 +217,9 @@ def run_ballot(
         "exit": audited.returncode,
         "output": audited.stdout.strip().splitlines()[-8:],
     }
-    checks["every audit chain verifies and holds the heads on the board"] = audited.returncode == 0 and bool(heads)
+    checks["every audit chain verifies and holds the heads on the board"] = (
+        audited.returncode == 0 and bool(heads)
+    )
     say(f"result: {', '.join(report['result']['winners'])}; turnout {result['turnout']}")
     return True
 

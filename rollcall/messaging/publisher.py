@@ -97,14 +97,23 @@ class ConfirmingPublisher:
         channel = self._connection().channel()
         try:
             channel.confirm_select()
-            state = {"confirmed": 0, "nacked": False}
+            # The broker may confirm out of order, singly or "up to here":
+            # count a message confirmed only when its own tag is covered.
+            unconfirmed = set(range(1, len(messages) + 1))
+            nacked: list[int] = []
+
+            def settle(delivery_tag: int, multiple: bool) -> set[int]:
+                if multiple:
+                    return {t for t in unconfirmed if t <= delivery_tag}
+                return {delivery_tag} & unconfirmed
 
             def on_ack(delivery_tag: int, multiple: bool) -> None:
-                state["confirmed"] = max(state["confirmed"], delivery_tag)
+                unconfirmed.difference_update(settle(delivery_tag, multiple))
 
             def on_nack(delivery_tag: int, multiple: bool) -> None:
-                state["nacked"] = True
-                state["confirmed"] = max(state["confirmed"], delivery_tag)
+                done = settle(delivery_tag, multiple)
+                nacked.extend(done)
+                unconfirmed.difference_update(done)
 
             channel.events["basic_ack"].add(on_ack)
             channel.events["basic_nack"].add(on_nack)
@@ -119,10 +128,12 @@ class ConfirmingPublisher:
                     application_headers=m.headers,
                 )
                 channel._basic_publish(msg, exchange=m.exchange, routing_key=m.routing_key)
-            while state["confirmed"] < len(messages):
+            while unconfirmed:
                 channel.wait([spec.Basic.Ack, spec.Basic.Nack], timeout=self.confirm_timeout)
-            if state["nacked"]:
-                raise PublishFailed("the broker refused (nacked) part of the batch")
+            if nacked:
+                raise PublishFailed(
+                    f"the broker refused (nacked) {len(nacked)} message(s) of the batch"
+                )
         finally:
             try:
                 channel.close()

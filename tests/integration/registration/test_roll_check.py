@@ -9,16 +9,29 @@ from services.registration.service import RegistrationService
 from tests import builders, support
 
 
-def test_the_answer_goes_to_the_party_held_email_and_the_reply_reveals_nothing(make_settings, tmp_path):
+def test_the_answer_goes_to_the_party_held_email_and_the_reply_reveals_nothing(
+    make_settings, tmp_path
+):
     mail_dir = tmp_path / "mailbox"
     with support.smtp_sink(mail_dir) as port:
         settings = make_settings("registration", "mailer", smtp_port=port)
-        with support.running(settings, RegistrationService, MailerService), support.rpc_proxy(settings) as rpc:
+        with (
+            support.running(settings, RegistrationService, MailerService),
+            support.rpc_proxy(settings) as rpc,
+        ):
             bid = rpc.registration.create_ballot(builders.ballot_definition())["ballot_id"]
             rpc.registration.begin_extract(
-                ballot_id=bid, extract_id="x", source="t", file_name="m.csv", header=builders.HEADER, declared_rows=1, sha256="0" * 64
+                ballot_id=bid,
+                extract_id="x",
+                source="t",
+                file_name="m.csv",
+                header=builders.HEADER,
+                declared_rows=1,
+                sha256="0" * 64,
             )
-            rpc.registration.add_extract_rows("x", 0, 2, [builders.member_record("M1", status="lapsed")])
+            rpc.registration.add_extract_rows(
+                "x", 0, 2, [builders.member_record("M1", status="lapsed")]
+            )
             wrong = rpc.registration.roll_check(bid, "M1", "N1 1AA")
             unknown = rpc.registration.roll_check(bid, "M999", "E8 1AA")
             eventlet.sleep(1.0)

@@ -17,7 +17,7 @@ def test_sqlite_gives_back_aware_utc_datetimes(tmp_path):
     paris = datetime(2026, 12, 4, 12, 0, tzinfo=timezone(timedelta(hours=1)))
     with engine.begin() as c:
         c.execute(table.insert().values(at=paris))
-        (back,) = c.execute(sa.select(table.c.at)).scalar_one(), 
+        back = c.execute(sa.select(table.c.at)).scalar_one()
     assert back == paris and back.tzinfo is not None and back.utcoffset() == timedelta(0)
     assert back < datetime.now(UTC)
     with pytest.raises(sa.exc.StatementError, match="naive"), engine.begin() as c:
