@@ -94,6 +94,10 @@ def main() -> None:
                     (pipeline.get("members_per_second") or 0) / base, 3
                 ),
                 "peak_rss_mb": report.get("peak_rss_mb"),
+                "reconcile_seconds": report.get("reconcile_seconds"),
+                "audit_verify_seconds": (report.get("audit_verify") or {}).get("seconds"),
+                "audit_verify_output": (report.get("audit_verify") or {}).get("output"),
+                "demo_checks": report.get("checks"),
                 "demo_seconds": report.get("seconds"),
                 "demo_wall_seconds": round(wall, 1),
                 "demo_ok": report.get("ok"),
