@@ -1,0 +1,359 @@
+"""Benchmark of the roll matcher; prints ONE JSON object on stdout.
+
+    .venv/bin/python bench/match.py [--electors 200000] [--members 20000] [--seed 1]
+                                    [--splink/--no-splink] [--db/--no-db]
+
+1. Generates (once, cached under var/bench/) a synthetic register and damaged
+   extract with ground truth (``services.matching.synth``).
+2. Runs ``rollcall match`` end to end in a child process, timing it and taking
+   that process's peak RSS.
+3. Scores the decisions against the truth: auto-match precision, the share of
+   members on the register at the address the party holds that are matched, and
+   matched-or-reviewed, reviews and false matches as shares of all members; the
+   same per damage kind and per trap.
+4. Loads the register into a scratch PostgreSQL database (``ROLLCALL_TEST_PG``,
+   default postgresql://postgres@127.0.0.1:5432/postgres; created and dropped)
+   and times single members matched live through ``DatabaseSource`` (p50/p95).
+5. If Splink 4 is installed, runs it (DuckDB) on the same files in a child
+   process and scores it the same way.
+Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+GOALS = {
+    "auto_match_precision": (">=", 0.999),
+    "on_register_at_address_auto_matched": (">=", 0.95),
+    "on_register_at_address_matched_or_reviewed": (">=", 0.995),
+    "reviews_share_of_members": ("<=", 0.05),
+    "false_matches_share_of_members": ("<=", 0.001),
+}
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def run_child(args: list[str]) -> tuple[float, float, str]:
+    """Run a child process; return (wall seconds, peak RSS in MB, stdout)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=sys.stderr, text=True, cwd=ROOT)
+    assert process.stdout is not None
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"{args[:3]} failed with {process.returncode}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, out
+
+
+def data_dir(electors: int, members: int, seed: int) -> Path:
+    directory = ROOT / "var" / "bench" / f"synth-{electors}-{members}-{seed}"
+    if not (directory / "truth.csv").exists():
+        say(f"generating {electors} electors and {members} members in {directory}")
+        started = time.perf_counter()
+        from services.matching.synth import generate
+
+        generate(electors, members, seed).write_csv(directory)
+        (directory / "generated_seconds").write_text(f"{time.perf_counter() - started:.1f}")
+    return directory
+
+
+def group_of(kind: str) -> str:
+    return "two_damages" if "+" in kind else kind
+
+
+def score(
+    decisions: dict[str, tuple[str, str | None]], truth: dict[str, tuple[str | None, str]]
+) -> dict[str, Any]:
+    """Accuracy of ``decisions`` (number -> (decision, elector_id)) against ``truth``."""
+    per_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    totals: Counter[str] = Counter()
+    for number, (elector_id, kind) in truth.items():
+        decision, chosen = decisions.get(number, ("no_match", None))
+        if decision == "match":
+            outcome = "match_right" if chosen == elector_id else "match_wrong"
+        else:
+            outcome = decision
+        at_address = elector_id is not None and kind != "moved"
+        for counter in (per_kind[group_of(kind)], totals):
+            counter[outcome] += 1
+            counter["n"] += 1
+        if at_address:
+            totals["at_address"] += 1
+            totals["at_address_matched"] += outcome == "match_right"
+            totals["at_address_matched_or_reviewed"] += outcome in ("match_right", "review")
+    matches = totals["match_right"] + totals["match_wrong"]
+    n = totals["n"]
+    result = {
+        "members": n,
+        "auto_match_precision": round(totals["match_right"] / max(matches, 1), 5),
+        "on_register_at_address": totals["at_address"],
+        "on_register_at_address_auto_matched": round(
+            totals["at_address_matched"] / max(totals["at_address"], 1), 5
+        ),
+        "on_register_at_address_matched_or_reviewed": round(
+            totals["at_address_matched_or_reviewed"] / max(totals["at_address"], 1), 5
+        ),
+        "reviews_share_of_members": round(totals["review"] / max(n, 1), 5),
+        "false_matches_share_of_members": round(totals["match_wrong"] / max(n, 1), 5),
+        "decisions": {k: totals[k] for k in ("match_right", "match_wrong", "review", "no_match")},
+    }
+    result["goals_met"] = {
+        name: (result[name] >= bound if op == ">=" else result[name] <= bound)
+        for name, (op, bound) in GOALS.items()
+    }
+    result["per_kind"] = {
+        kind: {
+            "n": c["n"],
+            **{
+                k: round(c[k] / c["n"], 4)
+                for k in ("match_right", "match_wrong", "review", "no_match")
+                if c[k]
+            },
+        }
+        for kind, c in sorted(per_kind.items(), key=lambda item: -item[1]["n"])
+    }
+    return result
+
+
+def read_decisions(path: Path) -> dict[str, tuple[str, str | None]]:
+    with path.open(encoding="utf-8") as handle:
+        return {
+            r["membership_number"]: (r["decision"], r["elector_id"] or None)
+            for r in csv.DictReader(handle)
+        }
+
+
+def live_latency(directory: Path, samples: int, seed: int) -> dict[str, Any]:
+    """Load the register into a scratch PostgreSQL database; time single live matches."""
+    import psycopg2
+
+    from rollcall.db import make_engine
+    from services.matching.dbsource import DatabaseSource
+    from services.matching.files import read_members
+    from services.matching.loading import load_register
+    from services.matching.matcher import match_members
+    from services.matching.models import Base
+    from services.matching.register_models import (
+        RegisterElector,
+        RegisterNameFrequency,
+        RegisterRefusal,
+        RegisterVersion,
+    )
+
+    server = os.environ.get("ROLLCALL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"rollcall_bench_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(server)
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+    engine = make_engine(server.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        tables = [
+            t.__table__
+            for t in (RegisterVersion, RegisterElector, RegisterRefusal, RegisterNameFrequency)
+        ]
+        Base.metadata.create_all(engine, tables=tables)
+        say("loading the register into PostgreSQL")
+        summary = load_register(
+            engine, directory / "register.csv", "london", "bench", batch=100_000, progress=say
+        )
+        members = read_members(directory / "members.csv")
+        picked = random.Random(seed).sample(members, min(samples, len(members)))
+        source = DatabaseSource(engine)
+        match_members(picked[:5], source)  # warm the connection pool
+        timings = []
+        for member in picked:
+            started = time.perf_counter()
+            match_members([member], source)
+            timings.append((time.perf_counter() - started) * 1000)
+        chunk = members[:250]
+        started = time.perf_counter()
+        match_members(chunk, source)
+        chunk_seconds = time.perf_counter() - started
+        timings.sort()
+        return {
+            "load_seconds": round(summary.seconds, 1),
+            "load_electors_per_second": round(summary.loaded / summary.seconds),
+            "single_member_ms_p50": round(timings[len(timings) // 2], 1),
+            "single_member_ms_p95": round(timings[int(len(timings) * 0.95) - 1], 1),
+            "single_member_samples": len(timings),
+            "chunk_of_250_seconds": round(chunk_seconds, 2),
+            "goal_p95_ms_met": timings[int(len(timings) * 0.95) - 1] <= 300,
+        }
+    finally:
+        engine.dispose()
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def _street_number(lines: list[str]) -> tuple[str, str]:
+    for line in lines:
+        found = re.search(r"(\d+)[A-Za-z]?\s+([A-Za-z' ]+)", line)
+        if found:
+            return found.group(1), found.group(2).upper().strip()
+    return "", (lines[0] if lines else "").upper()
+
+
+def splink_child(directory: Path, out: Path) -> None:
+    """Splink 4 on the same files: train m/u, predict, keep each member's best elector."""
+    import pandas as pd
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    def frame(path: Path, kind: str) -> pd.DataFrame:
+        rows = []
+        with path.open(encoding="utf-8") as handle:
+            for r in csv.DictReader(handle):
+                if kind == "register":
+                    lines = [r[f"address_{i}"] for i in range(1, 6)]
+                    uid, first, last = r["elector_id"], r["forenames"], r["surname"]
+                else:
+                    lines = [r["address_1"], r["address_2"], r["address_3"]]
+                    uid, first, last = r["membership_number"], r["first_name"], r["last_name"]
+                number, street = _street_number([x for x in lines if x])
+                flat = re.search(r"(?:flat|apartment|apt)\s*(\w+)", " ".join(lines), re.I)
+                postcode = re.sub(r"\s+", "", r["postcode"]).upper()
+                rows.append({
+                    "unique_id": uid, "first_name": (first.split() or [""])[0].upper() or None,
+                    "surname": last.upper() or None,
+                    "postcode": f"{postcode[:-3]} {postcode[-3:]}" if len(postcode) > 4 else None,
+                    "number": number or None, "street": street or None,
+                    "flat": flat.group(1).upper() if flat else None,
+                })  # fmt: skip
+        return pd.DataFrame(rows)
+
+    electors, members = (
+        frame(directory / "register.csv", "register"),
+        frame(directory / "members.csv", "members"),
+    )
+    settings = SettingsCreator(
+        link_type="link_only",
+        comparisons=[
+            cl.NameComparison("first_name"),
+            cl.NameComparison("surname"),
+            cl.PostcodeComparison("postcode"),
+            cl.ExactMatch("number"),
+            cl.JaroWinklerAtThresholds("street", [0.9]),
+            cl.ExactMatch("flat"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("postcode", "number"),
+            block_on("street", "number"),
+            block_on("postcode", "surname"),
+        ],
+    )
+    linker = Linker([electors, members], settings, DuckDBAPI(), input_table_aliases=["electors", "members"],
+                    set_up_basic_logging=False)  # fmt: skip
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("postcode", "number", "surname", "first_name")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("postcode", "number")
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("surname", "first_name")
+    )
+    predictions = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
+    best: dict[str, tuple[float, str]] = {}
+    for row in predictions.itertuples():
+        if row.source_dataset_l == "members":
+            member, elector = row.unique_id_l, row.unique_id_r
+        else:
+            member, elector = row.unique_id_r, row.unique_id_l
+        if member not in best or row.match_probability > best[member][0]:
+            best[member] = (row.match_probability, elector)
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["membership_number", "decision", "elector_id", "score"])
+        for number in members["unique_id"]:
+            p, elector = best.get(number, (0.0, ""))
+            decision = "match" if p >= 0.99 else "review" if p >= 0.5 else "no_match"
+            writer.writerow(
+                [number, decision, elector if decision != "no_match" else "", round(p, 4)]
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--electors", type=int, default=200_000)
+    parser.add_argument("--members", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--splink", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--db", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--live-samples", type=int, default=300)
+    parser.add_argument("--splink-child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.splink_child:
+        splink_child(Path(args.splink_child[0]), Path(args.splink_child[1]))
+        return
+    sys.path.insert(0, str(ROOT))
+    from services.matching.synth import read_truth
+
+    directory = data_dir(args.electors, args.members, args.seed)
+    truth = read_truth(directory / "truth.csv")
+    out = directory / "decisions.csv"
+    say("matching end to end (rollcall match)")
+    seconds, rss, stdout = run_child([
+        str(Path(sys.executable).parent / "rollcall"), "match", "--register", str(directory / "register.csv"),
+        "--members", str(directory / "members.csv"), "--out", str(out),
+    ])  # fmt: skip
+    result: dict[str, Any] = {
+        "electors": args.electors, "members": args.members, "seed": args.seed,
+        "generate_seconds": float((directory / "generated_seconds").read_text()) if (directory / "generated_seconds").exists() else None,
+        "rollcall": {
+            "end_to_end_seconds": round(seconds, 1),
+            "members_per_second": round(args.members / seconds),
+            "peak_rss_mb": round(rss),
+            "summary": json.loads(stdout.strip().splitlines()[-1]),
+            "accuracy": score(read_decisions(out), truth),
+        },
+    }  # fmt: skip
+    result["rollcall"]["goal_3_minutes_met"] = (
+        seconds <= 180 if args.electors >= 5_500_000 else None
+    )
+    result["rollcall"]["goal_4_gb_met"] = rss <= 4096
+    if args.db:
+        result["rollcall"]["live_database"] = live_latency(directory, args.live_samples, args.seed)
+    try:
+        import splink  # noqa: F401
+
+        has_splink = True
+    except ImportError:
+        has_splink = False
+    if args.splink and has_splink:
+        say("running Splink 4 (DuckDB) on the same files")
+        splink_out = directory / "splink_decisions.csv"
+        seconds, rss, _ = run_child(
+            [sys.executable, __file__, "--splink-child", str(directory), str(splink_out)]
+        )
+        result["splink"] = {
+            "end_to_end_seconds": round(seconds, 1),
+            "members_per_second": round(args.members / seconds),
+            "peak_rss_mb": round(rss),
+            "thresholds": "match >= 0.99, review >= 0.5 (Splink's own trained match probability)",
+            "accuracy": score(read_decisions(splink_out), truth),
+        }
+    else:
+        result["splink"] = None if not args.splink else "not installed: pip install 'splink>=4,<5'"
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
