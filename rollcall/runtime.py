@@ -7,15 +7,18 @@
 - ``Messaging``: one confirming publisher per container, and the topology,
   declared in full before any consumer starts.
 - ``Store``: the dependency handlers use for a unit of work.
+- ``BackgroundLoop``: a loop beside the handlers (the outbox relay, the mailer's dispatcher).
 - ``MetricsServer``: serves ``/metrics`` on the service's port.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from typing import Any
 
+import eventlet
 from nameko.extensions import DependencyProvider, SharedExtension
 from sqlalchemy.orm import Session
 
@@ -25,6 +28,7 @@ from rollcall.messaging.publisher import ConfirmingPublisher
 from rollcall.messaging.topology import Topology
 
 SETTINGS_KEY = "ROLLCALL_SETTINGS"
+log = logging.getLogger(__name__)
 
 
 def settings_of(container: Any) -> Settings:
@@ -94,6 +98,68 @@ class Store(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> Database:
         return self.database
+
+
+class BackgroundLoop(DependencyProvider):
+    """Runs ``step()`` in a managed green thread for the service's lifetime.
+
+    While ``step()`` reports work done it runs again at once; otherwise the
+    loop calls ``idle()`` and sleeps ``interval`` seconds or until ``kick()``.
+    A step that raises is logged and tried again with exponential backoff (at
+    most ten seconds apart): the loop outlives any one bad step.
+    """
+
+    interval = 1.0
+
+    def __init__(self) -> None:
+        self._running = False
+        self._kick = eventlet.event.Event()
+
+    def setup(self) -> None:
+        self.settings = settings_of(self.container)
+
+    def start(self) -> None:
+        self._running = True
+        self.container.spawn_managed_thread(self._run, identifier=type(self).__name__)
+
+    def stop(self) -> None:
+        self._running = False
+        self.kick()
+
+    def kill(self) -> None:
+        self._running = False
+
+    def kick(self) -> None:
+        """Run the next step now rather than after the interval."""
+        if not self._kick.ready():
+            self._kick.send(True)
+
+    def get_dependency(self, worker_ctx: Any) -> BackgroundLoop:
+        return self
+
+    def step(self) -> int:
+        raise NotImplementedError
+
+    def idle(self) -> None:
+        """Called when a step found nothing to do."""
+
+    def _run(self) -> None:
+        failures = 0
+        while self._running:
+            try:
+                if self.step():
+                    failures = 0
+                    continue
+                failures = 0
+                self.idle()
+            except Exception:  # noqa: BLE001 - the loop must outlive any one bad step
+                failures += 1
+                log.exception(
+                    "%s of %s failed; will retry", type(self).__name__, self.container.service_name
+                )
+            self._kick = eventlet.event.Event()
+            with eventlet.Timeout(min(self.interval * (2**failures), 10.0), False):
+                self._kick.wait()
 
 
 class MetricsServer(SharedExtension):

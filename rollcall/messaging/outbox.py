@@ -20,8 +20,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import eventlet
-from nameko.extensions import DependencyProvider
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -41,9 +39,9 @@ from sqlalchemy.orm import Session
 from rollcall import metrics
 from rollcall.db import is_postgres
 from rollcall.messaging import contracts
-from rollcall.messaging.publisher import Outgoing, PublishFailed
+from rollcall.messaging.publisher import Outgoing
 from rollcall.messaging.topology import PRODUCER_HEADER, SCHEMA_HEADER
-from rollcall.runtime import Database, Messaging, settings_of
+from rollcall.runtime import BackgroundLoop, Database, Messaging
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +149,8 @@ def relay_once(factory, publisher, exchange: str, producer: str, batch: int) -> 
     return len(rows)
 
 
-class OutboxRelay(DependencyProvider):
-    """Runs the relay loop in a managed green thread for the service's lifetime.
+class OutboxRelay(BackgroundLoop):
+    """Publishes the outbox in a loop for the service's lifetime.
 
     Declare it on the service class (``relay = OutboxRelay()``). Handlers may
     call ``self.relay.kick()`` after a commit to publish at once instead of at
@@ -162,56 +160,19 @@ class OutboxRelay(DependencyProvider):
     database = Database()
     messaging = Messaging()
 
-    def __init__(self) -> None:
-        self._running = False
-        self._kick = eventlet.event.Event()
-
     def setup(self) -> None:
-        self.settings = settings_of(self.container)
+        super().setup()
+        self.interval = self.settings.relay_interval
 
-    def start(self) -> None:
-        self._running = True
-        self.container.spawn_managed_thread(self._run, identifier="outbox-relay")
+    def step(self) -> int:
+        return relay_once(
+            self.database.factory,
+            self.messaging.publisher,
+            self.messaging.topology.events_exchange,
+            self.container.service_name,
+            self.settings.relay_batch,
+        )
 
-    def stop(self) -> None:
-        self._running = False
-        self.kick()
-
-    def kill(self) -> None:
-        self._running = False
-
-    def kick(self) -> None:
-        """Wake the relay now rather than at its next interval."""
-        if not self._kick.ready():
-            self._kick.send(True)
-
-    def get_dependency(self, worker_ctx):  # type: ignore[no-untyped-def]
-        return self
-
-    def _run(self) -> None:
-        service = self.container.service_name
-        interval = self.settings.relay_interval
-        failures = 0
-        while self._running:
-            try:
-                sent = relay_once(
-                    self.database.factory,
-                    self.messaging.publisher,
-                    self.messaging.topology.events_exchange,
-                    service,
-                    self.settings.relay_batch,
-                )
-                failures = 0
-                if sent:
-                    continue
-                with self.database.factory() as session:
-                    metrics.OUTBOX_BACKLOG.labels(service).set(backlog(session))
-            except PublishFailed as exc:
-                failures += 1
-                log.warning("outbox relay of %s could not publish (%s); will retry", service, exc)
-            except Exception:  # noqa: BLE001 - the relay must outlive any one bad loop
-                failures += 1
-                log.exception("outbox relay of %s failed; will retry", service)
-            self._kick = eventlet.event.Event()
-            with eventlet.Timeout(min(interval * (2**failures), 10.0), False):
-                self._kick.wait()
+    def idle(self) -> None:
+        with self.database.factory() as session:
+            metrics.OUTBOX_BACKLOG.labels(self.container.service_name).set(backlog(session))

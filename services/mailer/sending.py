@@ -31,13 +31,12 @@ from pathlib import Path
 from typing import Any
 
 import eventlet
-from nameko.extensions import DependencyProvider
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from rollcall import metrics, sealing
 from rollcall.messaging.outbox import emit
-from rollcall.runtime import Database, settings_of
+from rollcall.runtime import BackgroundLoop, Database
 from services.mailer import letters
 from services.mailer.models import BallotState, Delivery
 
@@ -181,48 +180,21 @@ def _write_postal_batch(
     return str(path)
 
 
-class Dispatcher(DependencyProvider):
-    """Sends pending deliveries in a managed green thread, one flush at a time."""
+class Dispatcher(BackgroundLoop):
+    """Sends pending deliveries in a loop, one flush at a time."""
 
     database = Database()
+    interval = 2.0
 
     def setup(self) -> None:
-        self.settings = settings_of(self.container)
-        self._running = False
+        super().setup()
         self._lock = eventlet.semaphore.Semaphore()
-        self._kick = eventlet.event.Event()
         self.smtp_factory: Callable[[], smtplib.SMTP] = lambda: smtplib.SMTP(
             self.settings.smtp_host, self.settings.smtp_port, timeout=30
         )
 
-    def start(self) -> None:
-        self._running = True
-        self.container.spawn_managed_thread(self._run, identifier="mail-dispatcher")
-
-    def stop(self) -> None:
-        self._running = False
-        self.kick()
-
-    def kill(self) -> None:
-        self._running = False
-
-    def kick(self) -> None:
-        if not self._kick.ready():
-            self._kick.send(True)
-
-    def get_dependency(self, worker_ctx: Any) -> Dispatcher:
-        return self
-
-    def _run(self) -> None:
-        while self._running:
-            try:
-                while self._running and self.flush():
-                    pass
-            except Exception:  # noqa: BLE001 - the dispatcher must outlive one bad flush
-                log.exception("mail dispatcher failed; will retry")
-            self._kick = eventlet.event.Event()
-            with eventlet.Timeout(2.0, False):
-                self._kick.wait()
+    def step(self) -> int:
+        return self.flush()
 
     def flush(self, batch: int = 200) -> int:
         """Send one batch of pending deliveries; return how many were settled."""
