@@ -302,3 +302,32 @@ def mails(mail_dir) -> list[Any]:  # type: ignore[no-untyped-def]
                 for p in sorted(folder.iterdir())
             ]
     return found
+
+
+def collect_messages(
+    settings: Settings, queue: str, count: int, timeout: float = 30.0
+) -> list[Any]:
+    """Wait until ``count`` messages have been taken from ``queue`` (across polls); return them."""
+    taken: list[Any] = []
+
+    def enough() -> bool:
+        taken.extend(queue_messages(settings, queue))
+        return len(taken) >= count
+
+    wait_for(enough, timeout=timeout, what=f"{count} message(s) in {queue}")
+    return taken
+
+
+def outbox_drained(settings: Settings, service: str) -> bool:
+    """True once every event ``service`` has written is confirmed by the broker."""
+    engine = sa.create_engine(settings.database_url(service), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as c:
+            return (
+                c.execute(
+                    sa.text("select count(*) from outbox where published_at is null")
+                ).scalar_one()
+                == 0
+            )
+    finally:
+        engine.dispose()

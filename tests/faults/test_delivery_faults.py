@@ -39,6 +39,7 @@ def _codes(settings) -> int:
 
 
 def _issued_events(settings) -> list[dict]:
+    support.wait_for(lambda: support.outbox_drained(settings, "codes"), what="the outbox to drain")
     topology = Topology(settings.namespace, settings.retry_delays)
     return [
         json.loads(m.body)
@@ -154,14 +155,7 @@ def test_message_breaking_its_contract_is_parked_with_the_reason(make_settings):
         support.publish_event(settings, "voters.enrolled", {"ballot_id": "one", "voters": []})
         support.publish_event(settings, "voters.enrolled", _enrolled(), version=99)
         support.publish_event(settings, "voters.enrolled", None, body=b"{not json")
-        parked = support.wait_for(
-            lambda: (
-                (msgs := support.queue_messages(settings, topology.parked))
-                and len(msgs) == 3
-                and msgs
-            ),
-            what="three parked messages",
-        )
+        parked = support.collect_messages(settings, topology.parked, 3)
     reasons = sorted(m.properties["application_headers"][REASON_HEADER] for m in parked)
     assert all(r.startswith("invalid:") for r in reasons)
     assert any("ballot_id" in r for r in reasons)

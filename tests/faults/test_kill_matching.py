@@ -82,6 +82,9 @@ def test_killing_matching_mid_extract_loses_nothing_and_duplicates_nothing(make_
                 what="every member to be decided after the restart",
             )
             report = rpc.registration.reconcile(ballot["ballot_id"])
+            support.wait_for(
+                lambda: support.outbox_drained(settings, "registration"), what="the outbox to drain"
+            )
     finally:
         matching.terminate()
         matching.wait(timeout=30)

@@ -12,9 +12,11 @@ import eventlet
 import requests
 import sqlalchemy as sa
 from nameko.containers import ServiceContainer
+from requests.adapters import HTTPAdapter
 
 from rollcall.config import Settings
 from rollcall.runtime import nameko_config
+from tests import builders
 
 
 def free_port() -> int:
@@ -32,18 +34,36 @@ class Gateway:
     def base(self) -> str:
         return f"http://{self.settings.gateway_host}:{self.settings.gateway_port}"
 
-    def user(self, role: str, association: str | None = None, name: str = "") -> str:
+    def user(
+        self,
+        role: str,
+        association: str | None = None,
+        name: str = "",
+        ballot_id: int | None = None,
+    ) -> str:
         """A new user's token."""
-        made = self.rpc.gateway.add_user(name or f"{role} user", role, association, actor="test")
+        made = self.rpc.gateway.add_user(
+            name or f"{role} user", role, association, actor="test", ballot_id=ballot_id
+        )
         return str(made["token"])
 
     def request(
-        self, method: str, path: str, token: str | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        *,
+        client: str | None = None,
+        **kwargs: Any,
     ) -> requests.Response:
+        """``method path`` with ``token``; from loopback address ``client`` when given."""
         headers = dict(kwargs.pop("headers", {}))
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        return requests.request(method, self.base + path, headers=headers, timeout=30, **kwargs)
+        with requests.Session() as session:
+            if client is not None:
+                session.mount("http://", FromAddress(client))
+            return session.request(method, self.base + path, headers=headers, timeout=30, **kwargs)
 
     def get(self, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, token, **kwargs)
@@ -51,14 +71,58 @@ class Gateway:
     def post(self, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
         return self.request("POST", path, token, **kwargs)
 
-    def rows(self, query: str) -> list[Any]:
-        """Rows of ``query`` run on the gateway's own database."""
-        engine = sa.create_engine(self.settings.database_url("gateway"), poolclass=sa.pool.NullPool)
+    def rows(self, query: str, service: str = "gateway", **params: Any) -> list[Any]:
+        """Rows of ``query`` run on ``service``'s database (the gateway's by default)."""
+        engine = sa.create_engine(self.settings.database_url(service), poolclass=sa.pool.NullPool)
         try:
             with engine.connect() as conn:
-                return list(conn.execute(sa.text(query)))
+                return list(conn.execute(sa.text(query), params))
         finally:
             engine.dispose()
+
+    def execute(self, statement: str) -> None:
+        """Run ``statement`` on the gateway's database and commit."""
+        engine = sa.create_engine(self.settings.database_url("gateway"), poolclass=sa.pool.NullPool)
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text(statement))
+        finally:
+            engine.dispose()
+
+    def audit_since(self, seq: int) -> list[Any]:
+        """The gateway's audit entries after ``seq``, oldest first."""
+        return self.rows("select * from audit_log where seq > :seq order by seq", seq=seq)
+
+    def audit_seq(self) -> int:
+        (row,) = self.rows("select coalesce(max(seq), 0) as seq from audit_log")
+        return int(row.seq)
+
+
+class FromAddress(HTTPAdapter):
+    """Connect from a given loopback address (127.0.0.0/8), as a different client would."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def import_members(rpc: Any, ballot_id: int, records: list[list[str]], extract_id: str) -> None:
+    """Import ``records`` (``builders.member_record``) into ``ballot_id`` through registration."""
+    rpc.registration.begin_extract(
+        ballot_id=ballot_id,
+        extract_id=extract_id,
+        source="test",
+        file_name=f"{extract_id}.csv",
+        header=builders.HEADER,
+        declared_rows=len(records),
+        sha256="0" * 64,
+    )
+    rpc.registration.add_extract_rows(extract_id, 0, 2, records)
+    rpc.registration.finish_extract(extract_id, 1)
 
 
 STOP_SECONDS = 20

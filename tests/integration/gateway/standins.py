@@ -9,6 +9,7 @@ test can assert that a refused request reached no service.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import eventlet
@@ -23,6 +24,17 @@ LOCKED = "LOCKED-OUT-0000"
 BUG = "BUGGY-CODE-7777"
 #: Match reviews by id, and the association each belongs to.
 REVIEWS = {1: "HACK", 2: "ISLI"}
+#: What each stand-in says is the head of its audit log.
+HEADS = {
+    "codes": {"seq": 3, "hash": "c" * 64},
+    "tally": {"seq": 5, "hash": "a" * 64},
+    "matching": {"seq": 8, "hash": "e" * 64},
+}
+RESULT_TABLE = "Stage  Ada Lovelace  Mary Seacole\n1      120           80\n"
+#: The smallest PNG: a 1x1 transparent pixel.
+RESULT_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 
 CALLS: list[tuple[Any, ...]] = []
 STATE: dict[str, Any] = {}
@@ -96,6 +108,10 @@ class CodesStandIn:
             raise InvalidCode("this access code is not valid for this ballot")
         return {"membership_number": CODES[code]}
 
+    @rpc
+    def get_audit_head(self) -> dict[str, Any]:
+        return HEADS["codes"]
+
 
 class TallyStandIn:
     name = "tally"
@@ -166,6 +182,27 @@ class TallyStandIn:
             "entered": len(papers) - len(refused),
             "refused": refused,
             "duplicate_batch": False,
+        }
+
+    @rpc
+    def get_audit_head(self) -> dict[str, Any]:
+        return HEADS["tally"]
+
+    @rpc(expected_exceptions=(BallotNotFound,))
+    def get_key(self, ballot_id: int) -> dict[str, str]:
+        CALLS.append(("tally.get_key", ballot_id))
+        if ballot_id == MISSING:
+            raise BallotNotFound(f"ballot {ballot_id} has no signing key yet")
+        return {"algorithm": "ed25519", "public_key": "PUBLIC", "fingerprint": "SHA256:abc"}
+
+    @rpc(expected_exceptions=(ResultNotReady,))
+    def get_result_files(self, ballot_id: int) -> dict[str, str]:
+        CALLS.append(("tally.get_result_files", ballot_id))
+        if ballot_id != CLOSED:
+            raise ResultNotReady("the result of this ballot is not published yet")
+        return {
+            "table": RESULT_TABLE,
+            "chart_png_base64": base64.b64encode(RESULT_PNG).decode(),
         }
 
 
@@ -241,6 +278,10 @@ class MatchingStandIn:
         CALLS.append(("matching.decide_review", review_id, elector_id, actor, reason))
         STATE["decided"][review_id] = elector_id
         return {"review_id": review_id, "elector_id": elector_id, "decided_by": actor}
+
+    @rpc
+    def get_audit_head(self) -> dict[str, Any]:
+        return HEADS["matching"]
 
 
 ALL = (CodesStandIn, TallyStandIn, RegistrationStandIn, MatchingStandIn)

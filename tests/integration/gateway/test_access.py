@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from nameko.exceptions import RemoteError
 
 from rollcall import audit
 from tests.integration.gateway import standins
@@ -24,7 +25,9 @@ BATCH = {
 
 
 def role_token(gateway, role: str) -> str:
-    return gateway.user(role, "HACK" if role == "officer" else None, name=f"{role} one")
+    association = "HACK" if role == "officer" else None
+    ballot_id = standins.OPEN if role == "teller" else None
+    return gateway.user(role, association, name=f"{role} one", ballot_id=ballot_id)
 
 
 @pytest.mark.parametrize(
@@ -178,12 +181,15 @@ def test_a_decision_on_an_unknown_review_is_404(gateway):
 
 
 def test_privileged_actions_and_refusals_are_audited_with_the_actor(gateway):
-    made = gateway.rpc.gateway.add_user("Tess Teller", "teller", None, actor="cli:olu")
+    before = gateway.audit_seq()
+    made = gateway.rpc.gateway.add_user(
+        "Tess Teller", "teller", None, actor="cli:olu", ballot_id=standins.OPEN
+    )
     teller, actor = made["token"], f"Tess Teller (user {made['user_id']}, teller)"
     gateway.post(BATCHES, teller, json=BATCH)
     gateway.get(REGISTER, teller)
-    rows = gateway.rows("select * from audit_log order by seq")
-    assert audit.verify(rows).ok
+    assert audit.verify(gateway.rows("select * from audit_log order by seq")).ok
+    rows = gateway.audit_since(before)
     assert [(r.actor, r.action, r.subject) for r in rows] == [
         ("cli:olu", "user.added", f"user:{made['user_id']}"),
         (actor, "postal_batch.entered", f"ballot:{standins.OPEN}"),
@@ -195,3 +201,34 @@ def test_privileged_actions_and_refusals_are_audited_with_the_actor(gateway):
     assert "M7" not in rows[1].details and "Ada" not in rows[1].details
     assert "may not read the marked register" in rows[2].reason
     assert rows[2].source == "http:127.0.0.1"
+
+
+def test_a_teller_enters_postal_ballots_only_for_the_ballot_their_token_names(gateway):
+    before = gateway.audit_seq()
+    teller = role_token(gateway, "teller")  # for standins.OPEN
+    other = gateway.post(f"/api/ballots/{standins.NOT_OPEN}/postal-batches", teller, json=BATCH)
+    assert other.status_code == 403
+    assert error_of(other)["message"] == (
+        f"A teller for ballot {standins.OPEN} may not enter postal ballots "
+        f"for ballot {standins.NOT_OPEN}."
+    )
+    assert standins.CALLS == []
+    (refused,) = [r for r in gateway.audit_since(before) if r.action == "access.refused"]
+    assert refused.subject == f"ballot:{standins.NOT_OPEN}" and "teller one" in refused.actor
+    assert gateway.post(BATCHES, teller, json=BATCH).status_code == 201
+
+
+def test_an_operator_enters_postal_ballots_for_any_ballot(gateway):
+    operator = role_token(gateway, "operator")
+    batch = {**BATCH, "batch_id": "B-any"}
+    response = gateway.post(
+        f"/api/ballots/{standins.NOT_OPEN}/postal-batches", operator, json=batch
+    )
+    assert response.status_code == 201
+    assert standins.called("tally.enter_postal_batch")[0][1] == standins.NOT_OPEN
+
+
+def test_a_teller_without_a_ballot_cannot_be_made(gateway):
+    with pytest.raises(RemoteError) as caught:
+        gateway.rpc.gateway.add_user("Tom", "teller", None, actor="test")
+    assert caught.value.exc_type == "InvalidUser" and "--ballot ID" in caught.value.value

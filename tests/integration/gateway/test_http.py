@@ -46,7 +46,7 @@ def test_a_privileged_route_checks_the_token_before_the_body(gateway):
 def test_a_bad_postal_batch_from_a_teller_is_400_naming_the_paper(gateway):
     response = gateway.post(
         f"/api/ballots/{standins.OPEN}/postal-batches",
-        gateway.user("teller"),
+        gateway.user("teller", ballot_id=standins.OPEN),
         json={"batch_id": "B1", "papers": [{"membership_number": "", "choices": ["Ada"]}]},
     )
     assert response.status_code == 400

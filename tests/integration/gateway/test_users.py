@@ -1,4 +1,8 @@
-"""Users over RPC and the ``rollcall user`` CLI: tokens shown once, stored as hashes."""
+"""Users over RPC and the ``rollcall user`` CLI: tokens shown once, stored as hashes.
+
+The gateway (beside a stand-in tally) lasts the module: each test reads only
+the users and audit entries it made.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,21 @@ from nameko.exceptions import RemoteError
 from rollcall import audit
 from rollcall.cli.main import main
 from tests.integration.gateway import standins
-from tests.integration.gateway.harness import error_of
+from tests.integration.gateway.harness import Gateway, error_of
 
 REGISTER = f"/api/ballots/{standins.CLOSED}/marked-register"
 
 
-def test_a_token_is_stored_only_as_its_sha256(launch):
-    gateway = launch()
+@pytest.fixture(scope="module")
+def gateway(module_launch) -> Gateway:  # type: ignore[no-untyped-def]
+    return module_launch(standins.TallyStandIn)
+
+
+def test_a_token_is_stored_only_as_its_sha256(gateway):
     made = gateway.rpc.gateway.add_user("Olu Operator", "operator", None, actor="test")
     token = made["token"]
     assert len(token) >= 43 and set(made) == {"user_id", "token"}
-    (row,) = gateway.rows("select * from users")
+    (row,) = gateway.rows("select * from users where id = :id", id=made["user_id"])
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
     for value in row:
         assert token not in str(value)
@@ -29,7 +37,8 @@ def test_a_token_is_stored_only_as_its_sha256(launch):
         assert token not in " ".join(str(v) for v in entry)
     listed = gateway.rpc.gateway.list_users()
     assert token not in str(listed) and row.token_hash not in str(listed)
-    assert listed[0]["name"] == "Olu Operator" and listed[0]["is_revoked"] is False
+    (mine,) = [u for u in listed if u["user_id"] == made["user_id"]]
+    assert mine["name"] == "Olu Operator" and mine["is_revoked"] is False
 
 
 BAD_USERS = [
@@ -40,34 +49,32 @@ BAD_USERS = [
 ]
 
 
-def test_bad_users_are_refused_with_the_reason(launch):
-    gateway = launch()
+def test_bad_users_are_refused_with_the_reason(gateway):
+    before = gateway.rows("select count(*) as n from users")[0].n
     for name, role, association, words in BAD_USERS:
         with pytest.raises(RemoteError) as caught:
             gateway.rpc.gateway.add_user(name, role, association, actor="test")
         assert caught.value.exc_type == "InvalidUser" and words in caught.value.value
-    assert gateway.rows("select * from users") == []
+    assert gateway.rows("select count(*) as n from users")[0].n == before
 
 
-def test_revoking_is_audited_once_and_an_unknown_user_is_refused(launch):
-    gateway = launch()
+def test_revoking_is_audited_once_and_an_unknown_user_is_refused(gateway):
+    before = gateway.audit_seq()
     made = gateway.rpc.gateway.add_user("Sam", "scrutineer", None, actor="cli:olu")
     first = gateway.rpc.gateway.revoke_user(made["user_id"], actor="cli:olu")
     second = gateway.rpc.gateway.revoke_user(made["user_id"], actor="cli:olu")
     assert (first["already_revoked"], second["already_revoked"]) == (False, True)
     with pytest.raises(RemoteError) as caught:
-        gateway.rpc.gateway.revoke_user(999, actor="cli:olu")
+        gateway.rpc.gateway.revoke_user(99999, actor="cli:olu")
     assert caught.value.exc_type == "UserNotFound"
-    rows = gateway.rows("select * from audit_log order by seq")
-    assert [(r.actor, r.action) for r in rows] == [
+    assert [(r.actor, r.action) for r in gateway.audit_since(before)] == [
         ("cli:olu", "user.added"),
         ("cli:olu", "user.revoked"),
     ]
-    assert audit.verify(rows).ok
+    assert audit.verify(gateway.rows("select * from audit_log order by seq")).ok
 
 
-def test_the_cli_adds_lists_and_revokes_users(launch, monkeypatch):
-    gateway = launch(standins.TallyStandIn)
+def test_the_cli_adds_lists_and_revokes_users(gateway, monkeypatch):
     monkeypatch.setenv("ROLLCALL_AMQP_URI", gateway.settings.amqp_uri)
     monkeypatch.setenv("USER", "olu")
     runner = CliRunner()
@@ -75,23 +82,35 @@ def test_the_cli_adds_lists_and_revokes_users(launch, monkeypatch):
     added = runner.invoke(main, ["user", "add", "Sam Scrutineer", "--role", "scrutineer"])
     assert added.exit_code == 0, added.output
     token = added.output.strip().splitlines()[-1]
+    user_id = int(added.output.split()[1])
     assert "shown once" in added.output
     assert gateway.get(REGISTER, token).status_code == 200
 
     officer = runner.invoke(main, ["user", "add", "Orla", "--role", "officer"])
     assert officer.exit_code == 1 and "needs an association" in officer.output
 
+    teller = runner.invoke(main, ["user", "add", "Tess", "--role", "teller", "--ballot", "7"])
+    assert teller.exit_code == 0, teller.output
+    assert "(teller, ballot 7)" in teller.output
+    unbound = runner.invoke(main, ["user", "add", "Tom", "--role", "teller"])
+    assert unbound.exit_code == 1 and "--ballot ID" in unbound.output
+
     listed = runner.invoke(main, ["user", "list"])
     assert listed.exit_code == 0 and "Sam Scrutineer" in listed.output
+    assert "ballot 7" in listed.output
     assert token not in listed.output and "active" in listed.output
 
-    user_id = gateway.rpc.gateway.list_users()[0]["user_id"]
     revoked = runner.invoke(main, ["user", "revoke", str(user_id)])
     assert revoked.exit_code == 0 and "revoked" in revoked.output
     refused = gateway.get(REGISTER, token)
     assert refused.status_code == 401 and error_of(refused)["code"] == "token_revoked"
-    actors = {r.actor for r in gateway.rows("select actor from audit_log")}
-    assert "cli:olu" in actors
+    entries = gateway.rows(
+        "select actor, action from audit_log where subject = :s order by seq", s=f"user:{user_id}"
+    )
+    assert [(e.actor, e.action) for e in entries] == [
+        ("cli:olu", "user.added"),
+        ("cli:olu", "user.revoked"),
+    ]
 
 
 def test_the_cli_says_so_when_the_gateway_is_not_running(broker, monkeypatch):

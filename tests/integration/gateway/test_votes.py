@@ -96,3 +96,28 @@ def test_an_unexpected_remote_failure_is_a_bare_500_and_the_code_is_not_logged(g
     for record in gateway_logs:
         assert standins.BUG not in record.getMessage()
         assert standins.BUG not in (record.exc_text or "")
+
+
+def test_the_signing_key_is_public_before_the_count(gateway):
+    key = gateway.get(f"/api/ballots/{standins.OPEN}/key")
+    assert key.status_code == 200
+    assert key.json() == {
+        "algorithm": "ed25519",
+        "public_key": "PUBLIC",
+        "fingerprint": "SHA256:abc",
+    }
+    missing = gateway.get(f"/api/ballots/{standins.MISSING}/key")
+    assert missing.status_code == 404 and error_of(missing)["code"] == "ballot_not_found"
+
+
+def test_the_result_table_and_chart_are_files_once_published(gateway):
+    table = gateway.get(f"/api/ballots/{standins.CLOSED}/result.txt")
+    assert table.status_code == 200
+    assert table.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert table.text == standins.RESULT_TABLE
+    chart = gateway.get(f"/api/ballots/{standins.CLOSED}/result.png")
+    assert chart.status_code == 200 and chart.headers["Content-Type"] == "image/png"
+    assert chart.content == standins.RESULT_PNG
+    for suffix in ("txt", "png"):
+        early = gateway.get(f"/api/ballots/{standins.OPEN}/result.{suffix}")
+        assert early.status_code == 409 and error_of(early)["code"] == "result_not_ready"

@@ -1,10 +1,12 @@
-"""The gateway in front of the real tally, codes and matching services: their errors, mapped."""
+"""The gateway in front of the real tally, codes and matching services: their answers, mapped."""
 
 from __future__ import annotations
 
 from services.codes.service import CodesService
 from services.matching.service import MatchingService
+from services.registration.service import RegistrationService
 from services.tally.service import TallyService
+from tests import builders, support
 from tests.integration.gateway.harness import error_of
 
 
@@ -32,3 +34,21 @@ def test_real_matching_reviews_through_the_gateway(launch):
         "/api/reviews/12345/decision", officer, json={"elector_id": "E1", "reason": "same person"}
     )
     assert decided.status_code == 404 and error_of(decided)["code"] == "review_not_found"
+
+
+def test_the_real_tally_publishes_a_new_ballots_key_before_the_count(launch):
+    gateway = launch(TallyService, RegistrationService, databases=("tally", "registration"))
+    ballot_id = gateway.rpc.registration.create_ballot(builders.ballot_definition())["ballot_id"]
+
+    def published():  # type: ignore[no-untyped-def]
+        response = gateway.get(f"/api/ballots/{ballot_id}/key")
+        return response if response.status_code == 200 else None
+
+    key = support.wait_for(published, what="the ballot's signing key").json()
+    assert set(key) == {"algorithm", "public_key", "fingerprint"}
+    assert key["fingerprint"] and key["public_key"]
+    for suffix in ("txt", "png"):
+        early = gateway.get(f"/api/ballots/{ballot_id}/result.{suffix}")
+        assert early.status_code == 409 and error_of(early)["code"] == "result_not_ready"
+    missing = gateway.get("/api/ballots/98765/key")
+    assert missing.status_code == 404 and error_of(missing)["code"] == "ballot_not_found"

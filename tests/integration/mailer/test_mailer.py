@@ -31,22 +31,29 @@ def _issued(settings, voters):
     }
 
 
-def _outcomes(settings):
-    topology = Topology(settings.namespace, settings.retry_delays)
-    out = []
-    for event in ("mail.sent", "mail.failed"):
-        for m in support.queue_messages(settings, topology.queue("registration", event)):
-            out += [
-                (event, d["membership_number"], d["channel"], d["outcome"])
-                for d in json.loads(m.body)["deliveries"]
-            ]
-    return sorted(out)
+class Outcomes:
+    """Delivery outcomes reported to registration, kept across polls."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.seen = []
+
+    def __call__(self):
+        topology = Topology(self.settings.namespace, self.settings.retry_delays)
+        for event in ("mail.sent", "mail.failed"):
+            for m in support.queue_messages(self.settings, topology.queue("registration", event)):
+                self.seen += [
+                    (event, d["membership_number"], d["channel"], d["outcome"])
+                    for d in json.loads(m.body)["deliveries"]
+                ]
+        return sorted(self.seen)
 
 
 def test_codes_go_by_email_or_post_once_each_however_often_the_event_comes(make_settings, tmp_path):
     mail_dir = tmp_path / "mailbox"
     with support.smtp_sink(mail_dir) as port:
         settings = make_settings("mailer", smtp_port=port)
+        outcomes = Outcomes(settings)
         with support.running(settings, MailerService):
             payload = _issued(
                 settings, [("M1", "m1@example.org"), ("M2", "m2@example.org"), ("M3", "")]
@@ -56,13 +63,13 @@ def test_codes_go_by_email_or_post_once_each_however_often_the_event_comes(make_
             support.publish_event(
                 settings, "codes.issued", payload
             )  # a new message with the same codes
-            outcomes = support.wait_for(
-                lambda: len(o := _outcomes(settings)) >= 3 and o, what="three outcomes"
+            reported = support.wait_for(
+                lambda: len(o := outcomes()) >= 3 and o, what="three outcomes"
             )
             received = support.wait_for(
                 lambda: len(m := support.mails(mail_dir)) >= 2 and m, what="two emails"
             )
-    assert outcomes == [
+    assert reported == [
         ("mail.sent", "M1", "email", "sent"),
         ("mail.sent", "M2", "email", "sent"),
         ("mail.sent", "M3", "post", "queued"),
@@ -78,6 +85,7 @@ def test_codes_go_by_email_or_post_once_each_however_often_the_event_comes(make_
 def test_mail_waits_while_the_mail_server_is_down_and_goes_when_it_returns(make_settings, tmp_path):
     port = support.free_port()
     settings = make_settings("mailer", smtp_port=port)
+    outcomes = Outcomes(settings)
     mail_dir = tmp_path / "mailbox"
     with support.running(settings, MailerService):
         support.publish_event(
@@ -86,12 +94,12 @@ def test_mail_waits_while_the_mail_server_is_down_and_goes_when_it_returns(make_
         import eventlet
 
         eventlet.sleep(1.0)
-        assert _outcomes(settings) == []  # nothing sent, nothing wrongly reported
+        assert outcomes() == []  # nothing sent, nothing wrongly reported
         with support.smtp_sink(mail_dir, port):
             support.wait_for(
                 lambda: support.mails(mail_dir),
                 timeout=30,
                 what="the email after the server returned",
             )
-            outcomes = support.wait_for(lambda: _outcomes(settings), what="the outcome")
-    assert outcomes == [("mail.sent", "M1", "email", "sent")]
+            reported = support.wait_for(outcomes, what="the outcome")
+    assert reported == [("mail.sent", "M1", "email", "sent")]

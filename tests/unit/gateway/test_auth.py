@@ -11,7 +11,7 @@ from gateway.auth import Principal
 
 OPERATOR = Principal(1, "Olu", "operator")
 SCRUTINEER = Principal(2, "Sam", "scrutineer")
-TELLER = Principal(3, "Tess", "teller")
+TELLER = Principal(3, "Tess", "teller", ballot_id=7)
 OFFICER = Principal(4, "Orla", "officer", "HACK")
 
 #: Who may do what, written out by hand from ARCHITECTURE.md "Who may do what".
@@ -36,7 +36,43 @@ EXPECTED = {
     ("decide_review", "officer"): True,
     ("decide_review", "scrutineer"): False,
     ("decide_review", "teller"): False,
+    ("list_members", "operator"): True,
+    ("list_members", "scrutineer"): True,
+    ("list_members", "officer"): True,
+    ("list_members", "teller"): False,
+    ("correct_member", "operator"): True,
+    ("correct_member", "officer"): True,
+    ("correct_member", "scrutineer"): False,
+    ("correct_member", "teller"): False,
+    ("list_changes", "operator"): True,
+    ("list_changes", "scrutineer"): True,
+    ("list_changes", "officer"): False,
+    ("list_changes", "teller"): False,
+    ("decide_change", "operator"): True,
+    ("decide_change", "scrutineer"): False,
+    ("decide_change", "officer"): False,
+    ("decide_change", "teller"): False,
+    ("read_audit_heads", "operator"): True,
+    ("read_audit_heads", "scrutineer"): True,
+    ("read_audit_heads", "officer"): False,
+    ("read_audit_heads", "teller"): False,
+    ("read_complaints", "operator"): True,
+    ("read_complaints", "scrutineer"): True,
+    ("read_complaints", "officer"): False,
+    ("read_complaints", "teller"): False,
+    ("manage_complaints", "operator"): True,
+    ("manage_complaints", "scrutineer"): False,
+    ("manage_complaints", "officer"): False,
+    ("manage_complaints", "teller"): False,
+    ("pause_ballot", "operator"): True,
+    ("pause_ballot", "scrutineer"): False,
+    ("pause_ballot", "officer"): False,
+    ("pause_ballot", "teller"): False,
 }
+
+
+def test_every_action_is_in_the_table_above():
+    assert {action for action, _ in EXPECTED} == set(auth.PERMISSIONS) == set(auth.DESCRIPTIONS)
 
 
 def test_tokens_are_long_random_and_distinct():
@@ -105,6 +141,28 @@ def test_other_roles_get_the_association_they_ask_for_or_all(principal):
     assert auth.scope(principal, "ISLI") == ("ISLI", [])
 
 
+def test_an_officer_may_correct_only_members_of_their_association():
+    assert auth.member_refusals(OFFICER, "HACK") == []
+    (reason,) = auth.member_refusals(OFFICER, "ISLI")
+    assert "belongs to ISLI" in reason and "officer of HACK" in reason
+    assert auth.member_refusals(OFFICER, None)
+    assert auth.member_refusals(OPERATOR, "ISLI") == []
+    assert auth.member_refusals(SCRUTINEER, "HACK")
+
+
+def test_a_teller_enters_postal_ballots_for_their_ballot_only():
+    assert auth.ballot_refusals(TELLER, 7) == []
+    (reason,) = auth.ballot_refusals(TELLER, 8)
+    assert reason == "a teller for ballot 7 may not enter postal ballots for ballot 8"
+    unbound = Principal(6, "Tom", "teller")
+    assert "names no ballot" in auth.ballot_refusals(unbound, 7)[0]
+
+
+def test_operators_enter_postal_ballots_for_any_ballot_and_scrutineers_for_none():
+    assert auth.ballot_refusals(OPERATOR, 8) == []
+    assert auth.ballot_refusals(SCRUTINEER, 7)
+
+
 def test_an_officer_may_decide_only_reviews_of_their_association():
     assert auth.review_refusals(OFFICER, "HACK") == []
     assert auth.review_refusals(OFFICER, "ISLI")
@@ -125,16 +183,37 @@ def test_an_officer_may_decide_only_reviews_of_their_association():
     ],
 )
 def test_user_problems_name_what_is_wrong(name, role, association, fragment):
-    problems = auth.user_problems(name, role, association)
+    problems = auth.user_problems(name, role, association, 7 if role == "teller" else None)
     assert any(fragment in p for p in problems), problems
 
 
 @pytest.mark.parametrize(
-    ("name", "role", "association"),
-    [("Olu", "operator", None), ("Orla", "officer", "HACK"), ("Tess", "teller", None)],
+    ("role", "ballot_id", "fragment"),
+    [
+        ("teller", None, "--ballot ID"),
+        ("operator", 7, "only tellers belong to a ballot"),
+        ("officer", 7, "only tellers belong to a ballot"),
+        ("teller", 0, "whole number"),
+        ("teller", "7", "whole number"),
+        ("teller", True, "whole number"),
+    ],
 )
-def test_good_users_have_no_problems(name, role, association):
-    assert auth.user_problems(name, role, association) == []
+def test_a_teller_and_only_a_teller_names_a_ballot(role, ballot_id, fragment):
+    association = "HACK" if role == "officer" else None
+    problems = auth.user_problems("Pat", role, association, ballot_id)
+    assert any(fragment in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "association", "ballot_id"),
+    [
+        ("Olu", "operator", None, None),
+        ("Orla", "officer", "HACK", None),
+        ("Tess", "teller", None, 7),
+    ],
+)
+def test_good_users_have_no_problems(name, role, association, ballot_id):
+    assert auth.user_problems(name, role, association, ballot_id) == []
 
 
 def test_actor_names_the_user_and_role():

@@ -22,6 +22,11 @@ from gateway import errors
         ("ResultNotReady", 409, "result_not_ready"),
         ("BallotNotClosed", 409, "ballot_not_closed"),
         ("ReviewNotFound", 404, "review_not_found"),
+        ("MemberNotFound", 404, "member_not_found"),
+        ("ChangeNotFound", 404, "change_not_found"),
+        ("SamePerson", 409, "same_person"),
+        ("CaseError", 409, "case_error"),
+        ("PhaseError", 409, "phase_error"),
     ],
 )
 def test_remote_errors_map_by_class_name(exc_type, status, code):
@@ -62,6 +67,17 @@ def test_validation_failures_carry_their_fields():
         "message": "Code: missing.",
         "fields": {"code": ["missing"]},
     }
+
+
+def test_rate_limited_is_a_429_that_says_when_to_come_back():
+    answer = errors.answer(errors.RateLimited("Try again in 12 minutes.", retry_after=700))
+    assert answer.status == 429 and answer.body["error"]["code"] == "rate_limited"
+    assert answer.headers == {"Retry-After": "700"}
+
+
+def test_other_answers_add_no_headers():
+    assert errors.answer(errors.Forbidden("no")).headers == {}
+    assert errors.answer(RemoteError("SamePerson", "x")).headers == {}
 
 
 def test_token_errors_never_echo_what_was_sent():

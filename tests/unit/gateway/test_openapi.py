@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import yaml
@@ -13,7 +14,7 @@ from gateway.service import OPENAPI, GatewayService
 
 def served_routes() -> set[tuple[str, str]]:
     routes = set()
-    for attribute in vars(GatewayService).values():
+    for _, attribute in inspect.getmembers(GatewayService):
         for entrypoint in getattr(attribute, "nameko_entrypoints", ()):
             if isinstance(entrypoint, HttpRequestHandler):
                 path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", entrypoint.url)

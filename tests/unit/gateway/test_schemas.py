@@ -70,3 +70,90 @@ def test_the_association_query_is_optional_and_strict():
         schemas.load(schemas.AssociationQuery(), {"association": ""})
     with pytest.raises(InvalidRequest):
         schemas.load(schemas.AssociationQuery(), {"assoc": "HACK"})
+
+
+def test_a_correction_is_trimmed_and_its_postcode_written_as_the_extract_writes_it():
+    loaded = schemas.load(
+        schemas.CorrectionSchema(),
+        {"changes": {"postcode": " e8  1aa ", "town": " London "}, "reason": "moved"},
+    )
+    assert loaded == {"changes": {"postcode": "E8 1AA", "town": "London"}, "reason": "moved"}
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"changes": {"town": "London"}}, "reason"),
+        ({"changes": {"town": "London"}, "reason": ""}, "reason"),
+        ({"reason": "moved"}, "changes"),
+        ({"changes": {}, "reason": "moved"}, "changes"),
+        ({"changes": {"association": "ISLI"}, "reason": "moved"}, "changes"),
+        ({"changes": {"date_of_birth": "1990-01-01"}, "reason": "moved"}, "changes"),
+        ({"changes": {"postcode": "not a postcode!"}, "reason": "moved"}, "changes"),
+        ({"changes": {"email": "nobody-at-example"}, "reason": "moved"}, "changes"),
+        ({"changes": {"first_name": "  "}, "reason": "moved"}, "changes"),
+        ({"changes": {"town": 7}, "reason": "moved"}, "changes"),
+    ],
+)
+def test_a_bad_correction_names_the_field(data, field):
+    with pytest.raises(InvalidRequest) as caught:
+        schemas.load(schemas.CorrectionSchema(), data)
+    assert field in caught.value.fields
+
+
+def test_a_change_decision_needs_a_real_boolean_and_a_reason():
+    assert schemas.load(schemas.ChangeDecisionSchema(), {"approve": False, "reason": "no"}) == {
+        "approve": False,
+        "reason": "no",
+    }
+    for approve in ("yes", 1, "true", None):
+        with pytest.raises(InvalidRequest) as caught:
+            schemas.load(schemas.ChangeDecisionSchema(), {"approve": approve, "reason": "x"})
+        assert "approve" in caught.value.fields
+    with pytest.raises(InvalidRequest) as caught:
+        schemas.load(schemas.ChangeDecisionSchema(), {"approve": True})
+    assert caught.value.fields == {"reason": ["Say why, in a few words."]}
+
+
+def test_a_roll_check_needs_a_number_and_a_postcode_and_never_echoes_them():
+    loaded = schemas.load(
+        schemas.RollCheckSchema(), {"membership_number": " M1 ", "postcode": "e8 1aa"}
+    )
+    assert loaded == {"membership_number": "M1", "postcode": "e8 1aa"}
+    with pytest.raises(InvalidRequest) as caught:
+        schemas.load(schemas.RollCheckSchema(), {"membership_number": "M1", "postcode": "Z"})
+    assert set(caught.value.fields) == {"postcode"} and "Z" not in str(caught.value.fields)
+    with pytest.raises(InvalidRequest):
+        schemas.load(schemas.RollCheckSchema(), {"postcode": "E8 1AA"})
+
+
+def test_closing_a_complaint_needs_its_outcome():
+    assert schemas.load(schemas.ComplaintStatusSchema(), {"status": "investigating"}) == {
+        "status": "investigating",
+        "outcome": "",
+    }
+    for status in ("upheld", "dismissed"):
+        with pytest.raises(InvalidRequest) as caught:
+            schemas.load(schemas.ComplaintStatusSchema(), {"status": status, "outcome": " "})
+        assert "outcome" in caught.value.fields
+    with pytest.raises(InvalidRequest):
+        schemas.load(schemas.ComplaintStatusSchema(), {"status": "open"})
+
+
+def test_a_complaint_has_a_subject_and_a_deadline_in_whole_days():
+    assert schemas.load(schemas.ComplaintSchema(), {"subject": "ballots lost"}) == {
+        "subject": "ballots lost",
+        "days": 14,
+    }
+    for days in (0, 366, "7", 1.5):
+        with pytest.raises(InvalidRequest):
+            schemas.load(schemas.ComplaintSchema(), {"subject": "x", "days": days})
+
+
+def test_the_member_and_change_queries_are_strict():
+    assert schemas.load(schemas.MembersQuery(), {}) == {"association": None, "format": "json"}
+    with pytest.raises(InvalidRequest):
+        schemas.load(schemas.MembersQuery(), {"format": "xlsx"})
+    assert schemas.load(schemas.ChangesQuery(), {}) == {"status": "pending"}
+    with pytest.raises(InvalidRequest):
+        schemas.load(schemas.ChangesQuery(), {"status": "everything"})
