@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rollcall import audit
@@ -144,3 +145,8 @@ def change_phase(
             correlation_id=ballot_id,
         )
     return definition(ballot)
+
+
+def live_ids(session: Session) -> list[int]:
+    """Ballots whose roll can still change: not yet counted."""
+    return list(session.scalars(select(Ballot.id).where(Ballot.phase != "counted")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from rollcall.auditing import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
@@ -112,6 +113,13 @@ class RegistrationService(AuditedService):
         return self._write(lambda s: extracts.finish(s, extract_id=extract_id, chunks=chunks))
 
     # -- the ledger ------------------------------------------------------
+    @timer(interval=30)
+    def refresh_gauges(self) -> None:
+        """Keep the members-by-state and unaccounted gauges current for the alerts."""
+        with self.store.transaction() as session:
+            for ballot_id in ballots.live_ids(session):
+                roll.reconcile(session, ballot_id)
+
     @rpc(expected_exceptions=EXPECTED)
     def reconcile(self, ballot_id: int, association: str | None = None) -> dict[str, Any]:
         with self.store.transaction() as session:
