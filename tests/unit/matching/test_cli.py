@@ -76,34 +76,3 @@ def test_register_import_then_list(
     listed = runner.invoke(main, ["register", "list"])
     assert listed.exit_code == 0, listed.output
     assert "hackney  2026-11  3000 electors  0 refused  complete" in listed.output
-
-
-def test_forked_workers_decide_exactly_as_one_process(files: Path, tmp_path: Path) -> None:
-    """Chunks decided in forked workers give the same decisions and evidence, with
-    ``taken`` across chunks and contested electors within a chunk applied alike."""
-    from services.matching.files import match_files
-
-    with (files / "members.csv").open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        fields, rows = reader.fieldnames, list(reader)
-    assert fields is not None
-    # Copies of early members far later (taken by an earlier chunk) and right after
-    # the original (contested within one chunk).
-    copies = [{**r, "membership_number": f"X{r['membership_number']}"} for r in rows[:20]]
-    twins = [{**r, "membership_number": f"T{r['membership_number']}"} for r in rows[100:110]]
-    members = tmp_path / "members.csv"
-    with members.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows[:100] + twins + rows[100:] + copies)
-    outputs = []
-    for workers in (1, 2):
-        out, evidence = tmp_path / f"d{workers}.csv", tmp_path / f"e{workers}.jsonl"
-        run = match_files(files / "register.csv", members, out, chunk=50, evidence=evidence,
-                          workers=workers)  # fmt: skip
-        outputs.append((out.read_text(encoding="utf-8"), evidence.read_text(encoding="utf-8")))
-        assert run.members == len(rows) + 30
-    assert outputs[0] == outputs[1]
-    decisions = outputs[0][0]
-    assert "already matched to another member" in decisions
-    assert "also fit this elector" in decisions
