@@ -13,6 +13,8 @@ Guarantees:
   words a volunteer understands; an empty list means it may.
 - An officer is bound to exactly one association and can never see or act on
   another's members or reviews, whatever the request asks for.
+- A teller is bound to exactly one ballot and can enter postal ballots for
+  that ballot only.
 """
 
 from __future__ import annotations
@@ -31,6 +33,14 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "read_reconciliation": ("operator", "scrutineer", "officer"),
     "list_reviews": ("operator", "officer"),
     "decide_review": ("operator", "officer"),
+    "list_members": ("operator", "scrutineer", "officer"),
+    "correct_member": ("operator", "officer"),
+    "list_changes": ("operator", "scrutineer"),
+    "decide_change": ("operator",),
+    "read_audit_heads": ("operator", "scrutineer"),
+    "read_complaints": ("operator", "scrutineer"),
+    "manage_complaints": ("operator",),
+    "pause_ballot": ("operator",),
 }
 
 #: How each action reads in a refusal.
@@ -40,6 +50,14 @@ DESCRIPTIONS: dict[str, str] = {
     "read_reconciliation": "read the reconciliation of the roll",
     "list_reviews": "see the match reviews",
     "decide_review": "decide a match review",
+    "list_members": "see the members of a ballot",
+    "correct_member": "correct a member's details",
+    "list_changes": "see the changes waiting for approval",
+    "decide_change": "approve or refuse a change to a member's contact details",
+    "read_audit_heads": "read the heads of the audit logs",
+    "read_complaints": "read the complaints",
+    "manage_complaints": "open or update a complaint",
+    "pause_ballot": "pause or resume a ballot",
 }
 
 TOKEN_BYTES = 32
@@ -55,6 +73,8 @@ class Principal:
     name: str
     role: str
     association: str | None = None
+    #: The one ballot a teller enters postal ballots for.
+    ballot_id: int | None = None
 
     @property
     def actor(self) -> str:
@@ -118,6 +138,35 @@ def scope(principal: Principal, requested: str | None) -> tuple[str | None, list
     return own, []
 
 
+def member_refusals(principal: Principal, member_association: str | None) -> list[str]:
+    """Why ``principal`` may not correct a member of ``member_association``."""
+    reasons = refusals(principal, "correct_member")
+    if reasons or principal.role != "officer":
+        return reasons
+    if member_association is None or member_association != principal.association:
+        where = member_association or "no association"
+        return [
+            f"this member belongs to {where}; an officer of {principal.association} "
+            "may only correct members of their own association"
+        ]
+    return []
+
+
+def ballot_refusals(principal: Principal, ballot_id: int) -> list[str]:
+    """Why ``principal`` may not enter postal ballots for ``ballot_id``."""
+    reasons = refusals(principal, "enter_postal_batch")
+    if reasons or principal.role != "teller":
+        return reasons
+    if principal.ballot_id is None:
+        return ["this teller's token names no ballot; ask an operator to reissue it (--ballot ID)"]
+    if principal.ballot_id != ballot_id:
+        return [
+            f"a teller for ballot {principal.ballot_id} may not enter postal ballots "
+            f"for ballot {ballot_id}"
+        ]
+    return []
+
+
 def review_refusals(principal: Principal, review_association: str | None) -> list[str]:
     """Why ``principal`` may not decide a review of ``review_association``."""
     reasons = refusals(principal, "decide_review")
@@ -132,7 +181,9 @@ def review_refusals(principal: Principal, review_association: str | None) -> lis
     return []
 
 
-def user_problems(name: str, role: str, association: str | None) -> list[str]:
+def user_problems(
+    name: str, role: str, association: str | None, ballot_id: int | None = None
+) -> list[str]:
     """Why a user with these details may not be created; empty when they may."""
     problems = []
     if not name.strip():
@@ -149,4 +200,12 @@ def user_problems(name: str, role: str, association: str | None) -> list[str]:
         problems.append(f"only officers belong to an association, not {_article(role)} {role}")
     if association and len(association) > MAX_ASSOCIATION:
         problems.append(f"an association code has at most {MAX_ASSOCIATION} characters")
+    if role == "teller" and ballot_id is None:
+        problems.append("a teller enters postal ballots for one ballot: give it (--ballot ID)")
+    if role in ROLES and role != "teller" and ballot_id is not None:
+        problems.append(f"only tellers belong to a ballot, not {_article(role)} {role}")
+    if ballot_id is not None and (
+        isinstance(ballot_id, bool) or not isinstance(ballot_id, int) or ballot_id < 1
+    ):
+        problems.append("a ballot is a whole number, 1 or more")
     return problems

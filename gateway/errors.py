@@ -9,7 +9,8 @@ somewhere: it becomes a 500 ``internal_error`` that reveals nothing.
 
 Every response body has the shape
 ``{"error": {"code": "<stable_code>", "message": "<words>"}}``, with
-``"fields"`` added when a request failed validation.
+``"fields"`` added when a request failed validation. A gateway exception may
+add response headers (``RateLimited`` adds ``Retry-After``).
 
 The gateway's RPC exceptions (``InvalidUser``, ``UserNotFound``) are part of
 its RPC contract: the CLI matches on their names.
@@ -17,7 +18,7 @@ its RPC contract: the CLI matches on their names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nameko.exceptions import RemoteError, UnknownService
@@ -39,6 +40,11 @@ class GatewayError(Exception):
     def __init__(self, message: str = "", *, fields: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.fields = fields
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the response carries besides the body."""
+        return {}
 
 
 # -- the gateway's own conditions -----------------------------------------
@@ -86,6 +92,16 @@ class InternalError(GatewayError):
     pass
 
 
+class RateLimited(GatewayError):
+    def __init__(self, message: str = "", *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 # -- the gateway's RPC contract ---------------------------------------------
 class InvalidUser(GatewayError):
     pass
@@ -116,6 +132,11 @@ TABLE: dict[str, Mapping] = {
     "NotFound": Mapping(404, "not_found", "There is nothing at this address."),
     "MethodNotAllowed": Mapping(405, "method_not_allowed", "This address does not accept that."),
     "PayloadTooLarge": Mapping(413, "payload_too_large", "The request is too large."),
+    "RateLimited": Mapping(
+        429,
+        "rate_limited",
+        "Too many requests like this one have been made. Please try again later.",
+    ),
     "ServiceUnavailable": Mapping(503, "service_unavailable", _UNAVAILABLE, False),
     "UnknownService": Mapping(503, "service_unavailable", _UNAVAILABLE, False),
     "InternalError": Mapping(
@@ -158,6 +179,12 @@ TABLE: dict[str, Mapping] = {
     "PhaseError": Mapping(409, "phase_error", "The ballot is not at the right stage for that."),
     "ExtractNotFound": Mapping(404, "extract_not_found", "There is no such extract."),
     "ExtractRefused": Mapping(400, "extract_refused", "That extract was refused."),
+    "MemberNotFound": Mapping(404, "member_not_found", "That member is not on this ballot."),
+    "ChangeNotFound": Mapping(
+        404, "change_not_found", "There is no such change waiting for approval."
+    ),
+    "SamePerson": Mapping(409, "same_person", "A second, different person must approve this."),
+    "CaseError": Mapping(409, "case_error", "The complaint is not at the right stage for that."),
     # matching
     "ReviewNotFound": Mapping(404, "review_not_found", "There is no such review."),
     "ReviewClosed": Mapping(409, "review_closed", "This review has already been decided."),
@@ -178,12 +205,13 @@ INTERNAL = TABLE["InternalError"]
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What to send back: a status and a JSON-ready body."""
+    """What to send back: a status, a JSON-ready body and any extra headers."""
 
     status: int
     body: dict[str, Any]
     #: The exception was not in the table: whoever answers should log it.
     unexpected: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -216,5 +244,6 @@ def answer(exc: BaseException) -> Answer:
     if mapping is None:
         return Answer(INTERNAL.status, body(INTERNAL.code, INTERNAL.message), unexpected=True)
     message = _sentence(words) if mapping.detail and words.strip() else mapping.message
-    fields = exc.fields if isinstance(exc, GatewayError) else None
-    return Answer(mapping.status, body(mapping.code, message, fields))
+    if isinstance(exc, GatewayError):
+        return Answer(mapping.status, body(mapping.code, message, exc.fields), headers=exc.headers)
+    return Answer(mapping.status, body(mapping.code, message))

@@ -1,17 +1,22 @@
-"""Tables of the gateway only: its users and their token hashes (and the kernel tables).
+"""Tables of the gateway only: its users, their token hashes, and rate-limit counters.
 
 A token is never stored: only its SHA-256 (``token_hash``), unique, so a
 token names at most one user. A revoked user keeps their row, with who
 revoked them and when, so the audit log's actors stay resolvable.
+
+``rate_limits`` holds how many requests each key (a hashed client address or
+membership number) made in each minute, so that every gateway replica counts
+against the same limit. Rows older than the limit's window are purged.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, Text
+from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from rollcall.db import UTCDateTime
 from rollcall.tables import add_kernel_tables
 
 
@@ -25,11 +30,20 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     association: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: A teller's one ballot.
+    ballot_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(Text)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RateLimit(Base):
+    __tablename__ = "rate_limits"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 add_kernel_tables(Base.metadata)

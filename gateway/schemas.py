@@ -7,16 +7,31 @@ carrying the messages per field, which the gateway returns as a 400.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from gateway.errors import InvalidRequest
 
 MAX_CHOICES = 100
 MAX_PAPERS = 5_000
 _NAME = validate.Length(min=1, max=200)
+_REASON = validate.Length(min=1, max=2000, error="Say why, in a few words.")
+_SAY_WHY = {"required": "Say why, in a few words."}
+_POSTCODE = re.compile(r"^[A-Z0-9 ]{2,9}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MEMBERSHIP_NUMBER = validate.Length(min=1, max=64)
 
 
 def _no_repeats(values: list[str]) -> None:
@@ -25,6 +40,15 @@ def _no_repeats(values: list[str]) -> None:
         if value in seen:
             raise ValidationError(f"{value} is chosen more than once")
         seen.add(value)
+
+
+class StrictBoolean(fields.Boolean):
+    """``true`` or ``false`` in JSON, and nothing that merely looks like one."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 class Strict(Schema):
@@ -91,6 +115,144 @@ class AssociationQuery(Strict):
     """``?association=CODE`` on the roll and review listings."""
 
     association = fields.String(load_default=None, validate=validate.Length(min=1, max=32))
+
+
+class MembersQuery(AssociationQuery):
+    """``?association=CODE&format=csv`` on the member list."""
+
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class ChangesQuery(Strict):
+    """``?status=`` on the list of contact changes (pending by default)."""
+
+    status = fields.String(
+        load_default="pending", validate=validate.OneOf(("pending", "approved", "refused"))
+    )
+
+
+def _trimmed(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+    return data
+
+
+class MemberChangesSchema(Strict):
+    """The member fields an officer may correct, as they should read afterwards.
+
+    Values are trimmed; a postcode is upper-cased with one space before its
+    last three characters, as the membership extract's are.
+    """
+
+    title = fields.String(validate=validate.Length(max=40))
+    first_name = fields.String(validate=validate.Length(min=1, max=200))
+    last_name = fields.String(validate=validate.Length(min=1, max=200))
+    address_1 = fields.String(validate=validate.Length(max=200))
+    address_2 = fields.String(validate=validate.Length(max=200))
+    address_3 = fields.String(validate=validate.Length(max=200))
+    town = fields.String(validate=validate.Length(max=200))
+    postcode = fields.String(validate=validate.Length(max=16))
+    email = fields.String(validate=validate.Length(max=320))
+    phone = fields.String(validate=validate.Length(max=40))
+
+    @pre_load
+    def _trim(self, data: Any, **_: Any) -> Any:
+        data = _trimmed(data)
+        if isinstance(data, dict) and isinstance(data.get("postcode"), str):
+            compact = re.sub(r"\s+", "", data["postcode"].upper())
+            data["postcode"] = f"{compact[:-3]} {compact[-3:]}" if len(compact) >= 5 else compact
+        return data
+
+    @validates("postcode")
+    def _postcode(self, value: str, **_: Any) -> None:
+        if value and not _POSTCODE.match(value):
+            raise ValidationError("This is not a postcode.")
+
+    @validates("email")
+    def _email(self, value: str, **_: Any) -> None:
+        if value and not _EMAIL.match(value):
+            raise ValidationError("This is not an email address.")
+
+
+class CorrectionSchema(Strict):
+    """An officer's correction of a member's details, and why."""
+
+    changes = fields.Nested(
+        MemberChangesSchema,
+        required=True,
+        error_messages={"required": "Give at least one field to change."},
+    )
+    reason = fields.String(required=True, validate=_REASON, error_messages=_SAY_WHY)
+
+    @validates("changes")
+    def _some(self, value: dict[str, str], **_: Any) -> None:
+        if not value:
+            raise ValidationError("Give at least one field to change.")
+
+
+class ChangeDecisionSchema(Strict):
+    """An operator's decision on a contact change waiting for a second person."""
+
+    approve = StrictBoolean(required=True)
+    reason = fields.String(required=True, validate=_REASON, error_messages=_SAY_WHY)
+
+
+class RollCheckSchema(Strict):
+    """A member asking whether they are on the roll: their number and postcode."""
+
+    membership_number = fields.String(
+        required=True,
+        validate=_MEMBERSHIP_NUMBER,
+        error_messages={"required": "Enter your membership number."},
+    )
+    postcode = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=16, error="Enter your postcode."),
+        error_messages={"required": "Enter your postcode."},
+    )
+
+    @pre_load
+    def _trim(self, data: Any, **_: Any) -> Any:
+        return _trimmed(data)
+
+
+class ComplaintSchema(Strict):
+    """A new complaint: what it is about, and how many days it has to be settled in."""
+
+    subject = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000, error="Say what the complaint is about."),
+        error_messages={"required": "Say what the complaint is about."},
+    )
+    days = fields.Integer(load_default=14, strict=True, validate=validate.Range(min=1, max=365))
+
+
+class EvidenceSchema(Strict):
+    text = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=20_000, error="Give the evidence as text."),
+        error_messages={"required": "Give the evidence as text."},
+    )
+
+
+class ComplaintStatusSchema(Strict):
+    """A complaint's next state; closing one (upheld or dismissed) needs its outcome."""
+
+    status = fields.String(
+        required=True, validate=validate.OneOf(("investigating", "upheld", "dismissed"))
+    )
+    outcome = fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _outcome(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("status") in ("upheld", "dismissed") and not data.get("outcome", "").strip():
+            raise ValidationError("Say what was decided, and why.", "outcome")
+
+
+class ReasonSchema(Strict):
+    """Why: pausing, asking to resume, approving a resume."""
+
+    reason = fields.String(required=True, validate=_REASON, error_messages=_SAY_WHY)
 
 
 def load(schema: Schema, data: Any) -> dict[str, Any]:

@@ -6,6 +6,11 @@ the data, writes privileged actions and refusals to the gateway's audit log
 with the actor, and answers. Errors become responses in ``gateway.web``
 through the one table in ``gateway.errors``.
 
+``GatewayService`` is made of route groups sharing ``gateway.base``: the
+members of a ballot (``gateway.roll``), and audit heads, complaints and
+pausing (``gateway.oversight``); voting, results, scrutiny, reviews, users
+and the HTML page are here. Like every service it answers ``get_audit_head``.
+
 Voters hold no token: on ``/api/ballots/<id>/votes`` and the HTML page the
 access code is the credential, checked by the codes service. Nothing here
 logs or stores a code or a vote.
@@ -13,7 +18,7 @@ logs or stores a code or a vote.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -24,41 +29,44 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Request, Response
 
 from gateway import auth, pages, users
-from gateway.errors import RPC_EXPECTED, Forbidden, GatewayError, InvalidRequest, ServiceUnavailable
-from gateway.remote import Remote
-from gateway.schemas import (
-    AssociationQuery,
-    DecisionSchema,
-    PostalBatchSchema,
-    VoteSchema,
-    load,
+from gateway.base import BALLOT, now
+from gateway.errors import RPC_EXPECTED, GatewayError, InvalidRequest, ServiceUnavailable
+from gateway.oversight import OversightRoutes
+from gateway.roll import RollRoutes
+from gateway.schemas import DecisionSchema, PostalBatchSchema, VoteSchema, load
+from gateway.web import (
+    MAX_FORM,
+    SECURITY_HEADERS,
+    answer_for,
+    json_response,
+    limit_body,
+    read_json,
+    route,
 )
-from gateway.web import MAX_FORM, answer_for, json_response, limit_body, read_json, route
-from rollcall.runtime import Metrics, Store
+from rollcall.auditing import AuditedService
 
 OPENAPI = Path(__file__).parent / "openapi.yaml"
-BALLOT = "/api/ballots/<int:ballot_id>"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _file_response(body: str | bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, status=200, mimetype=mimetype)
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
-def _source(request: Request) -> str:
-    return f"http:{request.remote_addr or '-'}"
-
-
-class GatewayService:
+class GatewayService(RollRoutes, OversightRoutes, AuditedService):
     name = "gateway"
-
-    store = Store()
-    remote = Remote()
-    metrics = Metrics()
 
     # -- users (RPC, for the CLI) ----------------------------------------------
     @rpc(expected_exceptions=RPC_EXPECTED)
     def add_user(
-        self, name: str, role: str, association: str | None = None, actor: str = "cli"
+        self,
+        name: str,
+        role: str,
+        association: str | None = None,
+        actor: str = "cli",
+        ballot_id: int | None = None,
     ) -> dict[str, Any]:
         with self.store.transaction() as session:
             return users.add(
@@ -66,74 +74,21 @@ class GatewayService:
                 name=name,
                 role=role,
                 association=association,
+                ballot_id=ballot_id,
                 actor=actor,
                 token=auth.new_token(),
-                now=_now(),
+                now=now(),
             )
 
     @rpc(expected_exceptions=RPC_EXPECTED)
     def revoke_user(self, user_id: int, actor: str = "cli") -> dict[str, Any]:
         with self.store.transaction() as session:
-            return users.revoke(session, user_id=int(user_id), actor=actor, now=_now())
+            return users.revoke(session, user_id=int(user_id), actor=actor, now=now())
 
     @rpc
     def list_users(self) -> list[dict[str, Any]]:
         with self.store.transaction() as session:
             return users.listing(session)
-
-    # -- access ----------------------------------------------------------------
-    def _principal(self, request: Request, action: str, subject: str) -> auth.Principal:
-        """The caller, if their role may perform ``action``; else 401 or 403."""
-        token = auth.bearer_token(request.headers.get("Authorization"))
-        with self.store.transaction() as session:
-            principal = users.authenticate(session, token)
-        self._refuse_if(request, principal, action, subject, auth.refusals(principal, action))
-        return principal
-
-    def _scoped(
-        self, request: Request, action: str, subject: str
-    ) -> tuple[auth.Principal, str | None]:
-        """The caller and the association the request may cover."""
-        principal = self._principal(request, action, subject)
-        query = load(AssociationQuery(), request.args.to_dict())
-        association, reasons = auth.scope(principal, query["association"])
-        self._refuse_if(request, principal, action, subject, reasons)
-        return principal, association
-
-    def _refuse_if(
-        self,
-        request: Request,
-        principal: auth.Principal,
-        action: str,
-        subject: str,
-        reasons: list[str],
-    ) -> None:
-        if not reasons:
-            return
-        reason = "; ".join(reasons)
-        self._record(request, principal, "access.refused", subject, {"action": action}, reason)
-        raise Forbidden(reason)
-
-    def _record(
-        self,
-        request: Request,
-        principal: auth.Principal,
-        action: str,
-        subject: str,
-        details: dict[str, Any] | None = None,
-        reason: str = "",
-    ) -> None:
-        with self.store.transaction() as session:
-            users.record(
-                session,
-                principal,
-                action=action,
-                subject=subject,
-                source=_source(request),
-                details=details,
-                reason=reason,
-                now=_now(),
-            )
 
     # -- voters ------------------------------------------------------------------
     def _vote(self, ballot_id: int, vote: dict[str, Any], client: str) -> str:
@@ -157,6 +112,21 @@ class GatewayService:
     def get_result(self, request: Request, ballot_id: int) -> Response:
         return json_response(200, self.remote.tally.get_result(ballot_id))
 
+    @route("GET", f"{BALLOT}/result.txt")
+    def get_result_table(self, request: Request, ballot_id: int) -> Response:
+        files = self.remote.tally.get_result_files(ballot_id)
+        return _file_response(files["table"], "text/plain", f"ballot-{ballot_id}-result.txt")
+
+    @route("GET", f"{BALLOT}/result.png")
+    def get_result_chart(self, request: Request, ballot_id: int) -> Response:
+        files = self.remote.tally.get_result_files(ballot_id)
+        chart = base64.b64decode(files["chart_png_base64"], validate=True)
+        return _file_response(chart, "image/png", f"ballot-{ballot_id}-result.png")
+
+    @route("GET", f"{BALLOT}/key")
+    def get_key(self, request: Request, ballot_id: int) -> Response:
+        return json_response(200, self.remote.tally.get_key(ballot_id))
+
     @route("GET", f"{BALLOT}/bulletin")
     def get_bulletin(self, request: Request, ballot_id: int) -> Response:
         return json_response(200, self.remote.tally.get_bulletin(ballot_id))
@@ -174,6 +144,8 @@ class GatewayService:
     def enter_postal_batch(self, request: Request, ballot_id: int) -> Response:
         subject = f"ballot:{ballot_id}"
         principal = self._principal(request, "enter_postal_batch", subject)
+        reasons = auth.ballot_refusals(principal, ballot_id)
+        self._refuse_if(request, principal, "enter_postal_batch", subject, reasons)
         batch = load(PostalBatchSchema(), read_json(request))
         result = self.remote.tally.enter_postal_batch(
             ballot_id, batch["batch_id"], principal.actor, batch["papers"]
@@ -192,7 +164,7 @@ class GatewayService:
     @route("GET", f"{BALLOT}/reconciliation")
     def get_reconciliation(self, request: Request, ballot_id: int) -> Response:
         subject = f"ballot:{ballot_id}"
-        principal, association = self._scoped(request, "read_reconciliation", subject)
+        principal, association, _ = self._scoped(request, "read_reconciliation", subject)
         report = self.remote.registration.reconcile(ballot_id, association=association)
         self._record(
             request, principal, "reconciliation.read", subject, {"association": association}
@@ -203,7 +175,7 @@ class GatewayService:
     @route("GET", f"{BALLOT}/reviews")
     def list_reviews(self, request: Request, ballot_id: int) -> Response:
         subject = f"ballot:{ballot_id}"
-        principal, association = self._scoped(request, "list_reviews", subject)
+        principal, association, _ = self._scoped(request, "list_reviews", subject)
         reviews = self.remote.matching.list_reviews(ballot_id, association)
         self._record(request, principal, "reviews.listed", subject, {"association": association})
         return json_response(200, reviews)

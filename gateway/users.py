@@ -33,6 +33,7 @@ def _as_dict(user: User) -> dict[str, Any]:
         "name": user.name,
         "role": user.role,
         "association": user.association,
+        "ballot_id": user.ballot_id,
         "created_at": user.created_at.isoformat(),
         "created_by": user.created_by,
         "revoked_at": user.revoked_at.isoformat() if user.revoked_at else None,
@@ -50,17 +51,21 @@ def add(
     actor: str,
     token: str,
     now: datetime,
+    ballot_id: int | None = None,
 ) -> dict[str, Any]:
     """Create a user holding ``token``; return ``{"user_id", "token"}``."""
     name = name.strip() if isinstance(name, str) else ""
     association = association.strip() if isinstance(association, str) else None
-    problems = auth.user_problems(name, role if isinstance(role, str) else "", association or None)
+    problems = auth.user_problems(
+        name, role if isinstance(role, str) else "", association or None, ballot_id
+    )
     if problems:
         raise InvalidUser("; ".join(problems))
     user = User(
         name=name,
         role=role,
         association=association or None,
+        ballot_id=ballot_id,
         token_hash=auth.token_hash(token),
         created_at=now,
         created_by=actor,
@@ -73,7 +78,12 @@ def add(
         source="rpc",
         action="user.added",
         subject=f"user:{user.id}",
-        details={"name": name, "role": role, "association": user.association},
+        details={
+            "name": name,
+            "role": role,
+            "association": user.association,
+            "ballot_id": user.ballot_id,
+        },
         at=now,
     )
     return {"user_id": user.id, "token": token}
@@ -114,7 +124,7 @@ def authenticate(session: Session, token: str | None) -> auth.Principal:
         raise InvalidToken()
     if user.revoked_at is not None:
         raise TokenRevoked()
-    return auth.Principal(user.id, user.name, user.role, user.association)
+    return auth.Principal(user.id, user.name, user.role, user.association, user.ballot_id)
 
 
 def record(

@@ -73,7 +73,7 @@ def json_response(status: int, payload: Any, headers: dict[str, str] | None = No
 
 
 def json_error(answer: errors.Answer, request: Request | None = None) -> Response:
-    headers = {}
+    headers = dict(answer.headers)
     if answer.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="rollcall"'
     return json_response(answer.status, answer.body, headers)

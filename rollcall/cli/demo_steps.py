@@ -132,7 +132,9 @@ def run_ballot(
         say(f"ledger settled: { {k: v for k, v in settled['ledger'].items() if v} }")
 
         operator = rpc.gateway.add_user("demo operator", "operator", None, actor="demo")["token"]
-        teller = rpc.gateway.add_user("demo teller", "teller", None, actor="demo")["token"]
+        teller = rpc.gateway.add_user(
+            "demo teller", "teller", None, actor="demo", ballot_id=ballot_id
+        )["token"]
         reviewed = resolve_reviews(rpc, base, ballot_id, extra["truth"], rng)
         report["reviews_resolved"] = reviewed
         if reviewed:

@@ -4,8 +4,10 @@
 It talks to the running gateway service over RPC, so the gateway stays the
 only owner of users and their token hashes:
 
-- ``user add NAME --role ROLE [--association CODE]`` prints the new token
-  once; it is stored only as a hash and cannot be shown again;
+- ``user add NAME --role ROLE [--association CODE] [--ballot ID]`` prints
+  the new token once; it is stored only as a hash and cannot be shown again.
+  An officer belongs to one association (``--association``), a teller to
+  one ballot (``--ballot``);
 - ``user revoke ID`` makes a token useless at once;
 - ``user list`` shows every user, never a token.
 """
@@ -67,13 +69,28 @@ def user() -> None:
     help="What the user may do.",
 )
 @click.option("--association", default=None, help="An officer's association code.")
-def add_user(name: str, role: str, association: str | None) -> None:
+@click.option(
+    "--ballot",
+    "ballot_id",
+    type=click.IntRange(min=1),
+    default=None,
+    help="A teller's ballot: the only one they may enter postal ballots for.",
+)
+def add_user(name: str, role: str, association: str | None, ballot_id: int | None) -> None:
     """Add a user and print their token (shown this once only)."""
     with _gateway() as gateway:
-        made = gateway.add_user(name, role, association, actor=_actor())
-    click.echo(f"user {made['user_id']} {name} ({role}{', ' + association if association else ''})")
+        made = gateway.add_user(name, role, association, actor=_actor(), ballot_id=ballot_id)
+    click.echo(f"user {made['user_id']} {name} ({role}{_scope(association, ballot_id)})")
     click.echo("token (shown once; store it safely, it cannot be shown again):")
     click.echo(made["token"])
+
+
+def _scope(association: str | None, ballot_id: int | None) -> str:
+    if association:
+        return f", {association}"
+    if ballot_id is not None:
+        return f", ballot {ballot_id}"
+    return ""
 
 
 @user.command("revoke")
@@ -90,16 +107,16 @@ def revoke_user(user_id: int) -> None:
 
 @user.command("list")
 def list_users() -> None:
-    """Every user, their role and association, and whether they are revoked."""
+    """Every user, their role and scope (association or ballot), and whether they are revoked."""
     with _gateway() as gateway:
         rows = gateway.list_users()
     if not rows:
         click.echo("no users yet: add one with rollcall user add NAME --role ROLE")
         return
-    click.echo(f"{'id':>4}  {'name':<24} {'role':<11} {'association':<12} status")
+    click.echo(f"{'id':>4}  {'name':<24} {'role':<11} {'scope':<12} status")
     for row in rows:
         status = f"revoked {row['revoked_at']}" if row["is_revoked"] else "active"
-        click.echo(
-            f"{row['user_id']:>4}  {row['name']:<24} {row['role']:<11} "
-            f"{row['association'] or '-':<12} {status}"
+        scope = row["association"] or (
+            f"ballot {row['ballot_id']}" if row.get("ballot_id") is not None else "-"
         )
+        click.echo(f"{row['user_id']:>4}  {row['name']:<24} {row['role']:<11} {scope:<12} {status}")

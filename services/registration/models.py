@@ -29,7 +29,7 @@ class Ballot(Base):
     seed: Mapped[str] = mapped_column(String(64))
     phase: Mapped[str] = mapped_column(String(16), default="draft")
     #: Who asked to resume a paused ballot; a different person must approve.
-    resume_requested_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    resume_requested_by: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -46,7 +46,7 @@ def upgrade() -> None:
     sa.Column('eligibility', sa.JSON(), nullable=False),
     sa.Column('seed', sa.String(length=64), nullable=False),
     sa.Column('phase', sa.String(length=16), nullable=False),
-    sa.Column('resume_requested_by', sa.String(length=120), nullable=True),
+    sa.Column('resume_requested_by', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )

@@ -1,0 +1,174 @@
+"""Routes about the members of a ballot: the list, corrections, contact changes, the roll check.
+
+Entry points only; the rules live in ``gateway.auth`` (who may), ``gateway.schemas``
+(what is accepted), ``gateway.limits`` (how often) and ``gateway.exports`` (the CSV).
+
+Guarantees:
+
+- An officer sees and corrects the members of their own association only:
+  the list is asked for theirs and filtered to it again here, and a
+  member's association is looked up before a correction is sent.
+- Every listing, export, correction and decision is appended to the
+  gateway's audit log with the actor; a correction is logged by field name,
+  never by value.
+- The roll check needs no token and answers the same 202 body whatever the
+  facts: the answer goes to the contact the party holds. It is refused with
+  429 and ``Retry-After`` beyond ``limits.ROLL_CHECK`` an hour per client
+  address and per membership number. The postcode is never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from nameko.timer import timer
+from werkzeug.wrappers import Request, Response
+
+from gateway import auth, exports, limits
+from gateway.base import BALLOT, GatewayBase, now
+from gateway.errors import InvalidRequest, RateLimited
+from gateway.schemas import (
+    ChangeDecisionSchema,
+    ChangesQuery,
+    CorrectionSchema,
+    MembersQuery,
+    RollCheckSchema,
+    load,
+)
+from gateway.web import SECURITY_HEADERS, json_response, read_json, route
+
+log = logging.getLogger(__name__)
+
+MAX_MEMBERSHIP_NUMBER = 64
+#: Seconds between purges of rate-limit counters that no longer count.
+PURGE_INTERVAL = 600
+ROLL_CHECK_ANSWER = {
+    "status": "received",
+    "message": (
+        "If these details match a member of this ballot, the answer has been sent to the "
+        "email or postal address the party holds for them. Nothing is shown here, "
+        "whatever the answer."
+    ),
+}
+
+
+def _membership_number(number: str) -> str:
+    if not 1 <= len(number) <= MAX_MEMBERSHIP_NUMBER:
+        raise InvalidRequest(f"A membership number has at most {MAX_MEMBERSHIP_NUMBER} characters.")
+    return number
+
+
+def _minutes(seconds: int) -> str:
+    minutes = math.ceil(seconds / 60)
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
+
+
+class RollRoutes(GatewayBase):
+    # -- the member list -------------------------------------------------------------
+    @route("GET", f"{BALLOT}/members")
+    def list_members(self, request: Request, ballot_id: int) -> Response:
+        return self._members(request, ballot_id, as_csv=False)
+
+    @route("GET", f"{BALLOT}/members.csv")
+    def export_members(self, request: Request, ballot_id: int) -> Response:
+        return self._members(request, ballot_id, as_csv=True)
+
+    def _members(self, request: Request, ballot_id: int, *, as_csv: bool) -> Response:
+        subject = f"ballot:{ballot_id}"
+        principal, association, query = self._scoped(
+            request, "list_members", subject, MembersQuery()
+        )
+        as_csv = as_csv or query["format"] == "csv"
+        self.remote.registration.get_ballot(ballot_id)  # an unknown ballot is a 404, not []
+        members = [
+            m
+            for m in self.remote.registration.list_members(ballot_id, association)
+            if association is None or m.get("association") == association
+        ]
+        action = "members.exported" if as_csv else "members.listed"
+        details = {"association": association, "members": len(members)}
+        self._record(request, principal, action, subject, details)
+        if not as_csv:
+            return json_response(200, members)
+        response = Response(exports.members_csv(members), status=200, mimetype="text/csv")
+        response.headers.update(SECURITY_HEADERS)
+        filename = exports.members_filename(ballot_id, association)
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    # -- corrections -------------------------------------------------------------------
+    @route("POST", f"{BALLOT}/members/<membership_number>/corrections")
+    def correct_member(self, request: Request, ballot_id: int, membership_number: str) -> Response:
+        subject = f"ballot:{ballot_id}/member:{membership_number[:MAX_MEMBERSHIP_NUMBER]}"
+        principal = self._principal(request, "correct_member", subject)
+        number = _membership_number(membership_number)
+        correction = load(CorrectionSchema(), read_json(request))
+        member = self.remote.registration.get_member(ballot_id, number)
+        association = member.get("association")
+        reasons = auth.member_refusals(principal, association)
+        self._refuse_if(request, principal, "correct_member", subject, reasons)
+        changes, reason = correction["changes"], correction["reason"]
+        result = self.remote.registration.correct_member(
+            ballot_id, number, changes, principal.actor, reason
+        )
+        details = {
+            "association": association,
+            "fields": sorted(changes),
+            "status": result.get("status"),
+            "change_id": result.get("change_id"),
+        }
+        self._record(request, principal, "member.corrected", subject, details, reason)
+        return json_response(202 if result.get("status") == "pending_approval" else 200, result)
+
+    # -- contact changes waiting for a second person ------------------------------------
+    @route("GET", f"{BALLOT}/changes")
+    def list_changes(self, request: Request, ballot_id: int) -> Response:
+        subject = f"ballot:{ballot_id}"
+        principal = self._principal(request, "list_changes", subject)
+        status = load(ChangesQuery(), request.args.to_dict())["status"]
+        self.remote.registration.get_ballot(ballot_id)
+        changes = self.remote.registration.list_changes(ballot_id, status)
+        details = {"status": status, "changes": len(changes)}
+        self._record(request, principal, "changes.listed", subject, details)
+        return json_response(200, changes)
+
+    @route("POST", "/api/changes/<int:change_id>/decision")
+    def decide_change(self, request: Request, change_id: int) -> Response:
+        subject = f"change:{change_id}"
+        principal = self._principal(request, "decide_change", subject)
+        decision = load(ChangeDecisionSchema(), read_json(request))
+        # The same identity that asked for a change (``actor``) approves it, so
+        # registration can tell when both are one person.
+        result = self.remote.registration.decide_change(
+            change_id, principal.actor, decision["approve"], decision["reason"]
+        )
+        details = {"approve": decision["approve"], "status": result.get("status")}
+        self._record(request, principal, "change.decided", subject, details, decision["reason"])
+        return json_response(200, result)
+
+    # -- a member's own roll check ------------------------------------------------------
+    @route("POST", f"{BALLOT}/roll-check")
+    def check_roll(self, request: Request, ballot_id: int) -> Response:
+        asked = load(RollCheckSchema(), read_json(request))
+        number = asked["membership_number"]
+        keys = [
+            limits.key("client", request.remote_addr or "-"),
+            limits.key("member", number.upper()),
+        ]
+        with self.store.transaction() as session:
+            wait = limits.take(session, keys, now(), limits.ROLL_CHECK)
+        if wait is not None:
+            log.info("roll check on ballot %s refused for %ss: rate limited", ballot_id, wait)
+            raise RateLimited(
+                "Too many roll checks have been asked for from here or for this membership "
+                f"number. Please try again in {_minutes(wait)}.",
+                retry_after=wait,
+            )
+        self.remote.registration.roll_check(ballot_id, number, asked["postcode"])
+        return json_response(202, ROLL_CHECK_ANSWER)
+
+    @timer(interval=PURGE_INTERVAL)
+    def purge_rate_limits(self) -> None:
+        with self.store.transaction() as session:
+            limits.purge(session, now(), limits.ROLL_CHECK)
