@@ -50,7 +50,7 @@ class MatchDecision(Base):
     ward: Mapped[str | None] = mapped_column(String(32), nullable=True)
     is_eligible: Mapped[bool] = mapped_column(default=False)
     exclusion: Mapped[str | None] = mapped_column(Text, nullable=True)
-    decided_by: Mapped[str] = mapped_column(String(120))
+    decided_by: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -68,7 +68,7 @@ class Review(Base):
     candidates: Mapped[list[Any]]
     reasons: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12))  # open | accepted | rejected | superseded
-    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(Text, nullable=True)
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

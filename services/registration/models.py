@@ -104,7 +104,7 @@ class DuplicateRow(Base):
     line_no: Mapped[int] = mapped_column(Integer)
     membership_number: Mapped[str] = mapped_column(String(64))
     record: Mapped[list[Any]]
-    first_seen: Mapped[str] = mapped_column(String(120))
+    first_seen: Mapped[str] = mapped_column(Text)
 
 
 class LedgerEntry(Base):
@@ -126,11 +126,11 @@ class PendingChange(Base):
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
     membership_number: Mapped[str] = mapped_column(String(64))
     changes: Mapped[dict[str, Any]]
-    requested_by: Mapped[str] = mapped_column(String(120))
-    source: Mapped[str] = mapped_column(String(120))
+    requested_by: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12))  # pending | approved | refused
-    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(Text, nullable=True)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -143,7 +143,7 @@ class Complaint(Base):
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(16))
-    opened_by: Mapped[str] = mapped_column(String(120))
+    opened_by: Mapped[str] = mapped_column(Text)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime())
     outcome: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -154,7 +154,7 @@ class Evidence(Base):
     __tablename__ = "complaint_evidence"
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
-    added_by: Mapped[str] = mapped_column(String(120))
+    added_by: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

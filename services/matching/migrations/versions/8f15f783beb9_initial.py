@@ -54,7 +54,7 @@ def upgrade() -> None:
     sa.Column('ward', sa.String(length=32), nullable=True),
     sa.Column('is_eligible', sa.Boolean(), nullable=False),
     sa.Column('exclusion', sa.Text(), nullable=True),
-    sa.Column('decided_by', sa.String(length=120), nullable=False),
+    sa.Column('decided_by', sa.Text(), nullable=False),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('ballot_id', 'membership_number')
@@ -104,7 +104,7 @@ def upgrade() -> None:
     sa.Column('candidates', sa.JSON(), nullable=False),
     sa.Column('reasons', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('decided_by', sa.String(length=120), nullable=True),
+    sa.Column('decided_by', sa.Text(), nullable=True),
     sa.Column('decision_reason', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
