@@ -10,6 +10,7 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -54,6 +55,16 @@ def own_vhost(amqp_uri: str) -> tuple[str, str] | None:
         capture_output=True,
     )
     return name, urlunsplit(parts._replace(path="/" + quote(name, safe="")))
+
+
+def _die_with_parent() -> None:
+    """In a child: receive SIGTERM when the demo process dies, however it dies (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def say(text: str) -> None:
@@ -126,6 +137,7 @@ class DemoRun:
             stdout=(logs / "smtp.log").open("wb"),
             stderr=subprocess.STDOUT,
             env=self.env,
+            preexec_fn=_die_with_parent,
         )
         for service in ROLE_SERVICES:
             self.procs[service] = subprocess.Popen(
@@ -133,6 +145,7 @@ class DemoRun:
                 stdout=(logs / f"{service}.log").open("wb"),
                 stderr=subprocess.STDOUT,
                 env=self.env,
+                preexec_fn=_die_with_parent,
             )
         self._wait_ready()
 
@@ -285,6 +298,9 @@ class DemoRun:
 
     # -- the ballot ------------------------------------------------------
     def execute(self, report_path: Path | None) -> bool:
+        # A SIGTERM (from ``timeout``, CI or an operator) unwinds through the
+        # ``finally`` below, so the services are stopped and the vhost removed.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
         started = time.monotonic()
         report: dict[str, Any] = {
             "seed": self.seed,
