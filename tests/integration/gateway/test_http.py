@@ -93,7 +93,7 @@ def test_a_service_that_stopped_answering_is_503_and_does_not_act_later(launch):
     response = gateway.post(batches, operator, json=batch)
     elapsed = time.monotonic() - started
     assert response.status_code == 503 and error_of(response)["code"] == "service_unavailable"
-    assert 0.9 < elapsed < 5
+    assert elapsed > 0.9, "the gateway must wait out its RPC deadline before answering 503"
     time.sleep(0.5)
     # The caller was told it failed, so the tally must not enter it when it comes back.
     with running(gateway.settings, standins.TallyStandIn):

@@ -42,7 +42,7 @@ def postgres_server() -> Iterator[str]:
     try:
         admin = psycopg2.connect(server)
     except psycopg2.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL at {server}: {exc}")
+        pytest.fail(f"no PostgreSQL at {server}: {exc} (the tests need the real database)")
     admin.autocommit = True
     admin.cursor().execute(f"CREATE DATABASE {name}")
     yield server.rsplit("/", 1)[0] + f"/{name}"
