@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -339,6 +338,3 @@ class DemoRun:
             f"demo {'passed' if ok else 'FAILED'} in {report['seconds']} s; report: {report_path or self.dir / 'report.json'}"
         )
         return ok
-
-    def settings_for_rpc(self) -> Settings:
-        return replace(self.settings)

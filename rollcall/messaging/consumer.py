@@ -19,7 +19,6 @@ the inbox check and the transaction in one call.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -213,14 +212,3 @@ class Subscription(Consumer):
 
 
 subscribe = Subscription.decorator
-
-
-def describe(message_body: bytes) -> str:
-    """A short, safe preview of a parked body for listings."""
-    try:
-        data = json.loads(message_body)
-    except ValueError:
-        return repr(message_body[:80])
-    if isinstance(data, dict):
-        return "{" + ", ".join(sorted(data)[:8]) + "}"
-    return type(data).__name__
