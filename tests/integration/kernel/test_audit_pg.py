@@ -251,8 +251,19 @@ def test_a_second_append_waits_for_the_first_transaction(engine: Engine) -> None
 
     thread = threading.Thread(target=second)
     thread.start()
-    time.sleep(0.5)
+    # Wait until the second writer is seen blocked on a lock (or has finished,
+    # which is the failure), rather than for a fixed time it might not need.
+    deadline = time.monotonic() + 10
+    with engine.connect() as watcher:
+        while not outcome and time.monotonic() < deadline:
+            waiting = watcher.execute(
+                text("select count(*) from pg_stat_activity where wait_event_type = 'Lock'")
+            ).scalar_one()
+            if waiting:
+                break
+            time.sleep(0.01)
     assert outcome == [], "the second append did not wait for the first transaction"
+    assert waiting, "the second append never reached the lock"
     first.commit()
     first.close()
     thread.join(timeout=10)
