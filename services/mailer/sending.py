@@ -44,7 +44,34 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
+def _pending(
+    ballot_id: int,
+    number: str,
+    kind: str,
+    contact: dict[str, Any],
+    now: datetime,
+    *,
+    sealed_code: str | None = None,
+    not_before: datetime | None = None,
+) -> Delivery:
+    """A delivery waiting for the dispatcher: by email if there is an address, else by post."""
+    return Delivery(
+        ballot_id=ballot_id,
+        membership_number=number,
+        kind=kind,
+        channel="email" if contact.get("email") else "post",
+        status="pending",
+        contact={"membership_number": number, **contact},
+        sealed_code=sealed_code,
+        not_before=not_before,
+        attempts=0,
+        last_error="",
+        created_at=now,
+    )
+
+
 def accept(session: Session, ballot_id: int, codes: list[dict[str, Any]], now: datetime) -> int:
+    """Record a pending delivery per code; one per voter, ballot and kind, whichever message brings it."""
     existing = set(
         session.execute(
             select(Delivery.membership_number, Delivery.kind).where(
@@ -57,23 +84,17 @@ def accept(session: Session, ballot_id: int, codes: list[dict[str, Any]], now: d
     for c in codes:
         if (c["membership_number"], c["kind"]) in existing:
             continue
-        contact = {
-            k: c.get(k) for k in ("membership_number", "name", "email", "address", "postcode")
-        }
+        contact = {k: c.get(k) for k in ("name", "email", "address", "postcode")}
         not_before = datetime.fromisoformat(c["not_before"]) if c.get("not_before") else None
         session.add(
-            Delivery(
-                ballot_id=ballot_id,
-                membership_number=c["membership_number"],
-                kind=c["kind"],
-                channel="email" if c.get("email") else "post",
-                status="pending",
-                contact=contact,
+            _pending(
+                ballot_id,
+                c["membership_number"],
+                c["kind"],
+                contact,
+                now,
                 sealed_code=c["sealed_code"],
                 not_before=not_before,
-                attempts=0,
-                last_error="",
-                created_at=now,
             )
         )
         existing.add((c["membership_number"], c["kind"]))
@@ -82,38 +103,19 @@ def accept(session: Session, ballot_id: int, codes: list[dict[str, Any]], now: d
 
 
 def accept_notice(session: Session, payload: dict[str, Any], message_id: str, now: datetime) -> int:
-    """Tell the member at the old and at the new contact that their details changed."""
+    """Tell the member at the old and at the new contact that their details changed.
+
+    The kind carries the message id, and the inbox runs this once per message.
+    """
     added = 0
     for side in ("old", "new"):
         contact = payload[side]
-        kind = f"notice-{side}-{message_id[:12]}"
-        exists = session.scalar(
-            select(Delivery.id).where(
-                Delivery.ballot_id == payload["ballot_id"],
-                Delivery.membership_number == payload["membership_number"],
-                Delivery.kind == kind,
-            )
-        )
-        if exists or not (contact.get("email") or contact.get("address")):
+        if not (contact.get("email") or contact.get("address")):
             continue
+        details = {"name": payload["name"], "fields_changed": payload["fields_changed"], **contact}
+        kind = f"notice-{side}-{message_id[:12]}"
         session.add(
-            Delivery(
-                ballot_id=payload["ballot_id"],
-                membership_number=payload["membership_number"],
-                kind=kind,
-                channel="email" if contact.get("email") else "post",
-                status="pending",
-                contact={
-                    "membership_number": payload["membership_number"],
-                    "name": payload["name"],
-                    "fields_changed": payload["fields_changed"],
-                    **contact,
-                },
-                sealed_code=None,
-                attempts=0,
-                last_error="",
-                created_at=now,
-            )
+            _pending(payload["ballot_id"], payload["membership_number"], kind, details, now)
         )
         added += 1
     return added
@@ -123,27 +125,9 @@ def accept_roll_check(
     session: Session, payload: dict[str, Any], message_id: str, now: datetime
 ) -> int:
     """Queue the answer to a roll check for the member's party-held contact."""
-    session.add(
-        Delivery(
-            ballot_id=payload["ballot_id"],
-            membership_number=payload["membership_number"],
-            kind=f"notice-roll-{message_id[:12]}",
-            channel="email" if payload.get("email") else "post",
-            status="pending",
-            contact={
-                "membership_number": payload["membership_number"],
-                "name": payload["name"],
-                "email": payload.get("email", ""),
-                "address": payload.get("address", []),
-                "postcode": payload.get("postcode", ""),
-                "answer": payload["answer"],
-            },
-            sealed_code=None,
-            attempts=0,
-            last_error="",
-            created_at=now,
-        )
-    )
+    contact = {k: payload.get(k) for k in ("name", "email", "address", "postcode", "answer")}
+    kind = f"notice-roll-{message_id[:12]}"
+    session.add(_pending(payload["ballot_id"], payload["membership_number"], kind, contact, now))
     return 1
 
 
