@@ -1,10 +1,10 @@
 """Access codes: generation, check symbol, normalisation, keyed hash. Pure.
 
-A code is 18 symbols from a 30-symbol alphabet with no look-alikes (no 0, O,
-1, I, L or U): 17 symbols drawn with
-``secrets`` (17 x log2(30) = 83.4 bits) and one check symbol computed with
-the Luhn mod N algorithm, which catches every single-symbol error and every
-swap of two adjacent symbols. It is shown as three groups of six.
+A code is 18 symbols from a 29-symbol alphabet with no look-alikes (no 0, O,
+1, I, L, U or Z): 17 symbols drawn with ``secrets`` (17 x log2(29) = 82.6
+bits) and one check symbol making a position-weighted sum 0 modulo 29 (a
+prime), which catches every single-symbol error and every swap of two
+adjacent symbols. It is shown as three groups of six.
 
 Only ``code_hash(key, ballot_id, code)`` — HMAC-SHA256 under a secret key that
 has no default — is ever stored, so a copy of the database reveals no code.
@@ -17,7 +17,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXY"
 RANDOM_SYMBOLS = 17
 LENGTH = RANDOM_SYMBOLS + 1
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
@@ -28,14 +28,17 @@ class MalformedCodeError(ValueError):
 
 
 def check_symbol(body: str) -> str:
-    """Luhn mod N check symbol of ``body``."""
+    """The symbol that makes the weighted sum of the whole code 0 modulo 29.
+
+    Position ``i`` (from 1) weighs ``i``; 29 is prime and the weights 1..18 are
+    distinct and non-zero modulo 29, so a wrong symbol anywhere changes the sum,
+    and so does swapping two adjacent different symbols (their weights differ
+    by one). Luhn mod N, tried first, misses some swaps; a property test found one.
+    """
     n = len(ALPHABET)
-    factor, total = 2, 0
-    for ch in reversed(body):
-        addend = factor * _INDEX[ch]
-        factor = 1 if factor == 2 else 2
-        total += addend // n + addend % n
-    return ALPHABET[(n - total % n) % n]
+    total = sum((i + 1) * _INDEX[ch] for i, ch in enumerate(body))
+    weight = len(body) + 1
+    return ALPHABET[(-total * pow(weight, -1, n)) % n]
 
 
 def generate(choice: Callable[[str], str] = secrets.choice) -> str:
