@@ -29,6 +29,7 @@ import random
 import re
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -49,17 +50,78 @@ def say(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def run_child(args: list[str]) -> tuple[float, float, str]:
-    """Run a child process; return (wall seconds, peak RSS in MB, stdout)."""
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every process below it."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        queue.extend(int(c) for c in children)
+    return found
+
+
+def _tree_memory(pid: int) -> tuple[float, float]:
+    """(summed RSS, summed PSS) in MB of a process tree; PSS splits shared pages fairly."""
+    rss = pss = 0
+    for member in _tree(pid):
+        try:
+            text = Path(f"/proc/{member}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("Rss:"):
+                rss += int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss += int(line.split()[1])
+    return rss / 1024, pss / 1024
+
+
+class Memory(threading.Thread):
+    """Samples a process tree's memory until it ends; keeps the peaks."""
+
+    def __init__(self, pid: int, every: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.peak_rss = self.peak_pss = 0.0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            rss, pss = _tree_memory(self.pid)
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+            self.done.wait(self.every)
+
+
+def run_child(args: list[str]) -> tuple[float, dict[str, float], str]:
+    """Run a child process; return (wall seconds, memory peaks in MB, stdout).
+
+    Memory: ``largest_process_rss_mb`` is the kernel's high-water mark of the largest
+    process in the tree (exact); ``tree_rss_mb`` and ``tree_pss_mb`` are the peaks
+    of the whole tree's summed RSS and PSS, sampled every 0.25 s (summed RSS counts
+    pages shared after a fork once per process, so it is the pessimistic one).
+    """
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=sys.stderr, text=True, cwd=ROOT)
+    memory = Memory(process.pid)
+    memory.start()
     assert process.stdout is not None
     out = process.stdout.read()
+    memory.done.set()
+    memory.join()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise SystemExit(f"{args[:3]} failed with {process.returncode}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, out
+    peaks = {
+        "largest_process_rss_mb": round(usage.ru_maxrss / 1024),
+        "tree_rss_mb": round(memory.peak_rss),
+        "tree_pss_mb": round(memory.peak_pss),
+    }
+    return time.perf_counter() - started, peaks, out
 
 
 def data_dir(electors: int, members: int, seed: int) -> Path:
@@ -298,6 +360,7 @@ def main() -> None:
     parser.add_argument("--splink", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--db", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--live-samples", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=None, help="rollcall match --workers")
     parser.add_argument("--splink-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.splink_child:
@@ -310,10 +373,13 @@ def main() -> None:
     truth = read_truth(directory / "truth.csv")
     out = directory / "decisions.csv"
     say("matching end to end (rollcall match)")
-    seconds, rss, stdout = run_child([
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    seconds, memory, stdout = run_child([
         str(Path(sys.executable).parent / "rollcall"), "match", "--register", str(directory / "register.csv"),
         "--members", str(directory / "members.csv"), "--out", str(out),
+        *(["--workers", str(args.workers)] if args.workers else []),
     ])  # fmt: skip
+    rss = max(memory["tree_rss_mb"], memory["largest_process_rss_mb"])
     result: dict[str, Any] = {
         "electors": args.electors, "members": args.members, "seed": args.seed,
         "generate_seconds": float((directory / "generated_seconds").read_text()) if (directory / "generated_seconds").exists() else None,
@@ -321,6 +387,8 @@ def main() -> None:
             "end_to_end_seconds": round(seconds, 1),
             "members_per_second": round(args.members / seconds),
             "peak_rss_mb": round(rss),
+            "memory": memory,
+            "load_average_before": load_before,
             "summary": json.loads(stdout.strip().splitlines()[-1]),
             "accuracy": score(read_decisions(out), truth),
         },
@@ -340,9 +408,10 @@ def main() -> None:
     if args.splink and has_splink:
         say("running Splink 4 (DuckDB) on the same files")
         splink_out = directory / "splink_decisions.csv"
-        seconds, rss, _ = run_child(
+        seconds, memory, _ = run_child(
             [sys.executable, __file__, "--splink-child", str(directory), str(splink_out)]
         )
+        rss = max(memory["tree_rss_mb"], memory["largest_process_rss_mb"])
         result["splink"] = {
             "end_to_end_seconds": round(seconds, 1),
             "members_per_second": round(args.members / seconds),

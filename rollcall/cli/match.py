@@ -52,15 +52,25 @@ def _progress(message: str) -> None:
     show_default=True,
     help="Members matched per chunk.",
 )
-def match(register: str, members: str, out: str, evidence: str | None, chunk: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes to match with; the register is split between them by postcode "
+    "district [default: the usable CPUs, at most 4].",
+)
+def match(
+    register: str, members: str, out: str, evidence: str | None, chunk: int, workers: int | None
+) -> None:
     """Match members to electors; write membership_number, decision, elector_id, score, reasons."""
     from services.matching.files import match_files
 
     try:
         run = match_files(
-            register, members, out, chunk=chunk, evidence=evidence, progress=_progress
-        )
-    except (OSError, ValueError) as exc:
+            register, members, out, chunk=chunk, evidence=evidence, progress=_progress,
+            workers=workers,
+        )  # fmt: skip
+    except (OSError, ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from exc
     for line, reason in run.register_refused[:20]:
         click.echo(f"register line {line} refused: {reason}", err=True)
@@ -70,6 +80,10 @@ def match(register: str, members: str, out: str, evidence: str | None, chunk: in
         "register_rows_refused": len(run.register_refused),
         **{d: run.counts.get(d, 0) for d in ("match", "review", "no_match")},
         "seconds": round(run.seconds_loading + run.seconds_matching, 1),
+        "workers": run.workers,
+        "worker_cpu_seconds": run.worker_cpu_seconds,
+        "shared_candidates": run.shared_candidates,
+        "contested_to_review": run.contested,
         "out": out,
     }
     click.echo(json.dumps(summary))

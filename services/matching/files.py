@@ -1,31 +1,80 @@
 """Matching from files: a register CSV and an extract CSV in, a decisions CSV out.
 
 This is the I/O shell around the pure matcher that ``rollcall match`` and
-``bench/match.py`` share. It streams the register once, keeping only electors
-that share a blocking key with some member, so memory follows the number of
-members rather than the size of the register.
+``bench/match.py`` share. It streams the register, keeping only electors that
+share a blocking key with some member, so memory follows the number of members
+rather than the size of the register.
+
+It uses every core it is given (``workers``, default: the usable CPUs, at most
+four) by splitting the work by postcode district, not by sharing one index:
+
+1. The parent reads the extract and gives each member a *home* worker, the one
+   owning the member's postcode district (a member with no usable postcode gets
+   one by membership number). Every blocking key is either *local* (it holds the
+   member's postcode or ``@district``, so only electors of that district can carry
+   it) or *shared* (a flat in a named building looked up by street, or a street
+   looked up city-wide for a member with no postcode).
+2. Each worker (a forked process) reads the whole file but parses only the rows of
+   its own districts (a row's district comes from its postcode text alone), indexing
+   them under the local keys of its members and every shared key.
+3. Workers swap, through the parent, what their districts hold under other workers'
+   members' shared keys, and the name counts of their rows (term frequencies are
+   over the whole register). Every member thus sees exactly the candidates a single
+   index over the whole file would give.
+4. Each worker matches its own members in chunks and writes them to a part file;
+   the parent merges the parts in extract order and applies one member to one
+   elector over the whole file: an elector that more than one member would match
+   sends all of them to review, naming the others. So the decisions do not depend
+   on the number of workers or the chunk size (a test checks 1 against 2 workers).
+
+Python objects cannot be shared between processes without copying (reference
+counts write to every page read), which is why the register is split rather than
+indexed once and read by all: each elector is parsed and held by one process only.
 
 Guarantees: every member row gets exactly one decisions row, in extract order;
 a register row that cannot be read is counted in ``MatchRun.register_refused``
-with its line number, never silently dropped; one member to one elector holds
-across the whole file (chunks share the ``taken`` set and contested electors
-go to review).
+with its line number, never silently dropped; no elector is matched to two
+members; a worker that fails or dies fails the whole run (nothing is written to
+``out`` but what was merged before the failure is discarded with it).
 """
 
 from __future__ import annotations
 
 import csv
+import gc
+import heapq
 import json
+import multiprocessing
+import os
+import shutil
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+import traceback
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
-from services.matching.matcher import MATCH, REVIEW, Decision, Matcher, MemoryIndex
-from services.matching.records import REGISTER_COLUMNS, Member
-from services.matching.scoring import Model
+from services.matching.addresses import normalise_postcode, outward
+from services.matching.matcher import (
+    MATCH,
+    REVIEW,
+    CandidateBatch,
+    Decision,
+    Matcher,
+    MemoryIndex,
+    contested_reasons,
+)
+from services.matching.records import REGISTER_COLUMNS, Elector, Member, member_keys
+from services.matching.scoring import Model, NameFrequencies
 
 DECISION_COLUMNS = ("membership_number", "decision", "elector_id", "score", "reasons")
+#: At most this many workers by default: beyond it the whole-file read each worker
+#: repeats costs more than its share of the parsing saves.
+MAX_DEFAULT_WORKERS = 4
 
 
 @dataclass
@@ -37,8 +86,19 @@ class MatchRun:
     electors_kept: int = 0
     register_refused: list[tuple[int, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    workers: int = 1
+    #: Shared-key candidates that crossed from one worker's districts to another's.
+    shared_candidates: int = 0
+    #: Matches turned into reviews because another member fit the same elector.
+    contested: int = 0
+    #: CPU seconds of each worker (on a busy machine, wall time says less).
+    worker_cpu_seconds: list[float] = field(default_factory=list)
     seconds_loading: float = 0.0
     seconds_matching: float = 0.0
+
+
+def default_workers() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
 
 
 def read_members(path: str | Path) -> list[Member]:
@@ -48,20 +108,254 @@ def read_members(path: str | Path) -> list[Member]:
 
 def register_rows(path: str | Path, refused: list[tuple[int, str]]) -> Iterator[dict[str, str]]:
     """Rows of a register CSV; a row with the wrong number of fields is refused."""
+    return _register_rows(path, refused, 0, 1)
+
+
+def district_worker(postcode: str | None, workers: int) -> int:
+    """The worker owning a normalised postcode's district (0 when there is none)."""
+    if workers == 1 or not postcode:
+        return 0
+    return zlib.crc32(outward(postcode).encode()) % workers
+
+
+def _header(path: str | Path, reader: Iterator[list[str]]) -> list[str]:
+    header = next(reader, [])
+    missing = [c for c in ("elector_id", "surname", "forenames", "postcode") if c not in header]
+    if missing:
+        raise ValueError(f"{path}: register header lacks {', '.join(missing)}")
+    return header
+
+
+def _register_rows(
+    path: str | Path, refused: list[tuple[int, str]], part: int, workers: int
+) -> Iterator[dict[str, str]]:
+    """The rows of worker ``part``'s districts; refused rows are reported by worker 0."""
     with Path(path).open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
-        header = next(reader, [])
-        missing = [c for c in ("elector_id", "surname", "forenames", "postcode") if c not in header]
-        if missing:
-            raise ValueError(f"{path}: register header lacks {', '.join(missing)}")
-        width = len(header)
+        header = _header(path, reader)
+        width, at_id, at_postcode = (
+            len(header),
+            header.index("elector_id"),
+            header.index("postcode"),
+        )
         for line, row in enumerate(reader, start=2):
-            if len(row) != width or not row[header.index("elector_id")].strip():
-                refused.append(
-                    (line, "wrong number of fields" if len(row) != width else "no elector_id")
-                )
+            if len(row) != width or not row[at_id].strip():
+                if part == 0:
+                    reason = "wrong number of fields" if len(row) != width else "no elector_id"
+                    refused.append((line, reason))
+                continue
+            if (
+                workers > 1
+                and district_worker(normalise_postcode(row[at_postcode]), workers) != part
+            ):
                 continue
             yield dict(zip(header, row, strict=True))
+
+
+@dataclass
+class _Plan:
+    """What every worker inherits when it is forked: the members and their keys."""
+
+    register: Path
+    members: list[Member]
+    homes: list[int]
+    wanted: list[set[str]]
+    #: Shared key -> indexes of the members who look it up.
+    shared: dict[str, list[int]]
+    workers: int
+    chunk: int
+    model: Model | None
+    workdir: Path
+    evidence: bool
+
+
+def _plan(
+    register: Path, members: list[Member], workers: int, chunk: int, model: Model | None,
+    workdir: Path, evidence: bool,
+) -> _Plan:  # fmt: skip
+    homes: list[int] = []
+    wanted: list[set[str]] = [set() for _ in range(workers)]
+    shared: dict[str, list[int]] = {}
+    for number, member in enumerate(members):
+        postcode = member.address.postcode
+        if postcode:
+            home = district_worker(postcode, workers)
+            district = f"@{outward(postcode)}"
+        else:
+            home = zlib.crc32(member.membership_number.encode()) % workers
+            district = None
+        homes.append(home)
+        for key in member_keys(member):
+            if district and (key.endswith(district) or key.split("|", 2)[1] == postcode):
+                wanted[home].add(key)
+            else:
+                shared.setdefault(key, []).append(number)
+    for keys in wanted:
+        keys.update(shared)
+    return _Plan(register, members, homes, wanted, shared, workers, chunk, model, workdir, evidence)
+
+
+class _PartSource:
+    """A worker's candidates: its own districts' index plus what others sent it."""
+
+    def __init__(
+        self, index: MemoryIndex, sent: dict[str, list[Elector]], frequencies: NameFrequencies
+    ) -> None:
+        self.index, self.sent, self.frequencies = index, sent, frequencies
+
+    def fetch(self, members: Sequence[Member]) -> CandidateBatch:
+        found: dict[str, list[Elector]] = {}
+        for member in members:
+            seen: dict[str, Elector] = {}
+            for key in member_keys(member):
+                for elector in self.index.lookup(key):
+                    seen.setdefault(elector.elector_id, elector)
+            for elector in self.sent.get(member.membership_number, ()):
+                seen.setdefault(elector.elector_id, elector)
+            found[member.membership_number] = [seen[e] for e in sorted(seen)]
+        return CandidateBatch(found, self.frequencies)
+
+
+def _counts(frequencies: NameFrequencies) -> tuple[dict[str, int], dict[str, int], int]:
+    return frequencies.forenames, frequencies.surnames, frequencies.total
+
+
+def _merge_counts(parts: Sequence[tuple[dict[str, int], dict[str, int], int]]) -> NameFrequencies:
+    forenames: Counter[str] = Counter()
+    surnames: Counter[str] = Counter()
+    for fore, sur, _ in parts:
+        forenames.update(fore)
+        surnames.update(sur)
+    return NameFrequencies(forenames, surnames, sum(total for *_, total in parts))
+
+
+def _work(
+    plan: _Plan, part: int, parent: Connection | None, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """One worker: index its districts, swap shared candidates, match its members."""
+    started, cpu = time.perf_counter(), time.process_time()
+    refused: list[tuple[int, str]] = []
+    rows = _Counting(_register_rows(plan.register, refused, part, plan.workers))
+    gc.disable()  # millions of long-lived objects: collecting while building them is waste
+    try:
+        index = MemoryIndex.from_rows(rows, version=plan.register.name, wanted=plan.wanted[part])
+    finally:
+        gc.freeze()
+        gc.enable()
+    say(f"worker {part}: {rows.count} electors in its districts, kept {len(index.electors)}")
+    sent: dict[str, list[Elector]] = {}
+    frequencies = index.frequencies
+    crossed = 0
+    if parent is not None:
+        outgoing: dict[int, list[Elector]] = {}
+        for key, numbers in plan.shared.items():
+            found = index.lookup(key)
+            if found:
+                for number in numbers:
+                    if plan.homes[number] != part:
+                        outgoing.setdefault(number, []).extend(found)
+        crossed = sum(len(v) for v in outgoing.values())
+        parent.send((_counts(frequencies), outgoing))
+        frequencies, sent = parent.recv()
+    loaded = time.perf_counter()
+    mine = [n for n, home in enumerate(plan.homes) if home == part]
+    matcher = Matcher(_PartSource(index, sent, frequencies), plan.model)
+    counts: Counter[str] = Counter()
+    claims: list[tuple[int, str]] = []
+    evidence_path = plan.workdir / f"part-{part}.jsonl" if plan.evidence else None
+    with (plan.workdir / f"part-{part}.csv").open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        evidence = evidence_path.open("w", encoding="utf-8") if evidence_path else None
+        try:
+            for start in range(0, len(mine), plan.chunk):
+                numbers = mine[start : start + plan.chunk]
+                decisions = matcher.match([plan.members[n] for n in numbers], one_to_one=False)
+                for number, decision in zip(numbers, decisions, strict=True):
+                    row = decision.csv_row()
+                    writer.writerow([number, *(row[c] for c in DECISION_COLUMNS)])
+                    counts[decision.decision] += 1
+                    if decision.decision == MATCH and decision.elector_id:
+                        claims.append((number, decision.elector_id))
+                    if evidence is not None:
+                        evidence.write(f"{number}\t{json.dumps(_evidence_record(decision))}\n")
+                say(f"worker {part}: matched {min(start + plan.chunk, len(mine))}/{len(mine)}")
+        finally:
+            if evidence is not None:
+                evidence.close()
+    gc.unfreeze()
+    return {
+        "electors": rows.count, "kept": len(index.electors), "refused": refused,
+        "counts": dict(counts), "claims": claims, "crossed": crossed,
+        "seconds_loading": loaded - started, "seconds_matching": time.perf_counter() - loaded,
+        "cpu_seconds": time.process_time() - cpu,
+    }  # fmt: skip
+
+
+def _evidence_record(decision: Decision) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        **decision.csv_row(),
+        "ward": decision.ward,
+        "evidence": decision.evidence,
+    }
+    if decision.decision == REVIEW:
+        record["candidates"] = list(decision.candidates)
+    return record
+
+
+def _child(plan: _Plan, part: int, connection: Connection, say: Callable[[str], None]) -> None:
+    try:
+        connection.send(("done", _work(plan, part, connection, say)))
+    except BaseException:  # noqa: BLE001 - the parent reports it and fails the run
+        connection.send(("failed", traceback.format_exc()))
+    finally:
+        connection.close()
+
+
+def _receive(connection: Connection, part: int) -> Any:
+    try:
+        message = connection.recv()
+    except EOFError:
+        raise RuntimeError(f"matching worker {part} died (out of memory?)") from None
+    if isinstance(message, tuple) and message and message[0] == "failed":
+        raise RuntimeError(f"matching worker {part} failed:\n{message[1]}")
+    return message
+
+
+def _run_workers(plan: _Plan, say: Callable[[str], None]) -> list[dict[str, Any]]:
+    if plan.workers == 1:
+        return [_work(plan, 0, None, say)]
+    context = multiprocessing.get_context("fork")
+    gc.freeze()  # keep the members' pages shared: no collection walks them in the children
+    pipes = [context.Pipe() for _ in range(plan.workers)]
+    processes = [
+        context.Process(target=_child, args=(plan, part, child, say), daemon=True)
+        for part, (_, child) in enumerate(pipes)
+    ]
+    try:
+        for process in processes:
+            process.start()
+        for _, child in pipes:
+            child.close()
+        swaps = [_receive(parent, part) for part, (parent, _) in enumerate(pipes)]
+        frequencies = _merge_counts([counts for counts, _ in swaps])
+        inbound: list[dict[str, list[Elector]]] = [{} for _ in range(plan.workers)]
+        for _, outgoing in swaps:
+            for number, electors in outgoing.items():
+                member = plan.members[number].membership_number
+                inbound[plan.homes[number]].setdefault(member, []).extend(electors)
+        del swaps
+        for part, (parent, _) in enumerate(pipes):
+            parent.send((frequencies, inbound[part]))
+        del inbound
+        results = [_receive(parent, part)[1] for part, (parent, _) in enumerate(pipes)]
+        for process in processes:
+            process.join()
+        return results
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        gc.unfreeze()
 
 
 def match_files(
@@ -73,32 +367,95 @@ def match_files(
     model: Model | None = None,
     evidence: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> MatchRun:
     """Match every member of ``members_path`` against ``register``; write ``out``."""
     say = progress or (lambda _msg: None)
-    run = MatchRun()
+    run = MatchRun(workers=workers or default_workers())
     started = time.perf_counter()
+    with Path(register).open(newline="", encoding="utf-8-sig") as handle:
+        _header(register, csv.reader(handle))  # a bad file fails here, before any work
     members = read_members(members_path)
     run.members = len(members)
-    say(f"read {run.members} members")
-    counted = _Counting(register_rows(register, run.register_refused))
-    index = MemoryIndex.from_rows(counted, version=Path(register).name, keep_for=members)
-    run.electors, run.electors_kept = counted.count, len(index.electors)
-    say(f"read {run.electors} electors, kept {run.electors_kept} near a member")
-    run.seconds_loading = time.perf_counter() - started
-    matcher = Matcher(index, model)
-    taken: set[str] = set()
-    with _Output(out, evidence) as output:
-        for start in range(0, len(members), chunk):
-            batch = matcher.match(members[start : start + chunk], taken=taken)
-            for d in batch:
-                if d.decision == MATCH and d.elector_id:
-                    taken.add(d.elector_id)
-                run.counts[d.decision] = run.counts.get(d.decision, 0) + 1
-            output.write(batch)  # written as it goes: evidence is kilobytes a member
-            say(f"matched {min(start + chunk, len(members))}/{len(members)}")
+    say(f"read {run.members} members; matching with {run.workers} worker(s)")
+    workdir = Path(tempfile.mkdtemp(prefix="rollcall-match-", dir=Path(out).resolve().parent))
+    try:
+        plan = _plan(
+            Path(register), members, run.workers, chunk, model, workdir, evidence is not None
+        )
+        results = _run_workers(plan, say)
+        for result in results:
+            run.electors += result["electors"]
+            run.electors_kept += result["kept"]
+            run.register_refused += result["refused"]
+            run.shared_candidates += result["crossed"]
+        run.seconds_loading = max(r["seconds_loading"] for r in results)
+        run.worker_cpu_seconds = [round(r["cpu_seconds"], 1) for r in results]
+        run.counts = dict(sum((Counter(r["counts"]) for r in results), Counter()))
+        demoted = _contested(members, [c for r in results for c in r["claims"]])
+        run.contested = len(demoted)
+        run.counts[MATCH] = run.counts.get(MATCH, 0) - len(demoted)
+        run.counts[REVIEW] = run.counts.get(REVIEW, 0) + len(demoted)
+        _merge(workdir, run.workers, demoted, Path(out), Path(evidence) if evidence else None)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     run.seconds_matching = time.perf_counter() - started - run.seconds_loading
     return run
+
+
+def _contested(members: Sequence[Member], claims: list[tuple[int, str]]) -> dict[int, list[str]]:
+    """Member index -> the other members who would match the same elector."""
+    by_elector: dict[str, list[int]] = {}
+    for number, elector_id in claims:
+        by_elector.setdefault(elector_id, []).append(number)
+    demoted: dict[int, list[str]] = {}
+    for numbers in by_elector.values():
+        if len(numbers) > 1:
+            for number in numbers:
+                rivals = sorted(members[n].membership_number for n in numbers if n != number)
+                demoted[number] = rivals
+    return demoted
+
+
+def _merge(
+    workdir: Path, workers: int, demoted: dict[int, list[str]], out: Path, evidence: Path | None
+) -> None:
+    """The parts in extract order, with contested matches turned into reviews."""
+    handles = [
+        (workdir / f"part-{p}.csv").open(newline="", encoding="utf-8") for p in range(workers)
+    ]
+    try:
+        rows = heapq.merge(*(csv.reader(h) for h in handles), key=lambda row: int(row[0]))
+        with out.open("w", newline="", encoding="utf-8") as target:
+            writer = csv.writer(target)
+            writer.writerow(DECISION_COLUMNS)
+            for number, member, decision, elector_id, score, reasons in rows:
+                rivals = demoted.get(int(number))
+                if rivals is not None:
+                    decision, reasons = REVIEW, contested_reasons(rivals, reasons)
+                writer.writerow([member, decision, elector_id, score, reasons])
+    finally:
+        for handle in handles:
+            handle.close()
+    if evidence is None:
+        return
+    parts = [(workdir / f"part-{p}.jsonl").open(encoding="utf-8") for p in range(workers)]
+    try:
+        lines = heapq.merge(*parts, key=lambda line: int(line.split("\t", 1)[0]))
+        with evidence.open("w", encoding="utf-8") as target:
+            for line in lines:
+                number, text = line.split("\t", 1)
+                rivals = demoted.get(int(number))
+                if rivals is not None:
+                    record = json.loads(text)
+                    record["decision"] = REVIEW
+                    record["reasons"] = contested_reasons(rivals, record["reasons"])
+                    record["candidates"] = [record["evidence"]]
+                    text = json.dumps(record) + "\n"
+                target.write(text)
+    finally:
+        for handle in parts:
+            handle.close()
 
 
 class _Counting:
@@ -111,33 +468,7 @@ class _Counting:
             yield row
 
 
-class _Output:
-    """The decisions CSV and, if asked for, the evidence as JSON lines."""
-
-    def __init__(self, out: str | Path, evidence: str | Path | None) -> None:
-        self._paths = (Path(out), Path(evidence) if evidence else None)
-
-    def __enter__(self) -> _Output:
-        out, evidence = self._paths
-        self._handle = out.open("w", newline="", encoding="utf-8")
-        self._csv = csv.DictWriter(self._handle, fieldnames=DECISION_COLUMNS)
-        self._csv.writeheader()
-        self._evidence = evidence.open("w", encoding="utf-8") if evidence else None
-        return self
-
-    def write(self, decisions: list[Decision]) -> None:
-        self._csv.writerows(d.csv_row() for d in decisions)
-        if self._evidence is not None:
-            for d in decisions:
-                record: dict[str, object] = {**d.csv_row(), "ward": d.ward, "evidence": d.evidence}
-                if d.decision == REVIEW:
-                    record["candidates"] = list(d.candidates)
-                self._evidence.write(json.dumps(record) + "\n")
-
-    def __exit__(self, *_exc: object) -> None:
-        self._handle.close()
-        if self._evidence is not None:
-            self._evidence.close()
-
-
-__all__ = ["DECISION_COLUMNS", "REGISTER_COLUMNS", "MatchRun", "match_files", "read_members"]
+__all__ = [
+    "DECISION_COLUMNS", "REGISTER_COLUMNS", "MatchRun", "default_workers", "match_files",
+    "read_members", "register_rows",
+]  # fmt: skip

@@ -118,13 +118,13 @@ class MemoryIndex:
         rows: Iterable[Mapping[str, str | None]],
         version: str = "file",
         keep_for: Iterable[Member] | None = None,
+        wanted: Collection[str] | None = None,
     ) -> MemoryIndex:
         """Index register rows. Name frequencies count every row; with ``keep_for``
-        only electors sharing a blocking key with one of those members are kept,
-        under those keys only."""
-        wanted: set[str] | None = None
+        (or a ready set of ``wanted`` keys) only electors sharing a blocking key with
+        one of those members are kept, under those keys only."""
         if keep_for is not None:
-            wanted = set()
+            wanted = set(wanted or ())
             for member in keep_for:
                 wanted.update(member_keys(member))
         forenames: Counter[str] = Counter()
@@ -145,6 +145,10 @@ class MemoryIndex:
         built.frequencies = NameFrequencies(forenames, surnames, total)
         return built
 
+    def lookup(self, key: str) -> list[Elector]:
+        """The electors indexed under one key, in register order."""
+        return [self.electors[n] for n in self._index.get(key, ())]
+
     def fetch(self, members: Sequence[Member]) -> CandidateBatch:
         found: dict[str, list[Elector]] = {}
         for member in members:
@@ -163,16 +167,23 @@ class Matcher:
         self.model = model or Model()
 
     def match(
-        self, members: Sequence[Member], taken: Collection[str] = frozenset()
+        self,
+        members: Sequence[Member],
+        taken: Collection[str] = frozenset(),
+        *,
+        one_to_one: bool = True,
     ) -> list[Decision]:
-        """One decision per member, in order; see the module docstring for guarantees."""
+        """One decision per member, in order; see the module docstring for guarantees.
+
+        ``one_to_one=False`` leaves two members matched to one elector as they are,
+        for a caller that applies ``one_member_per_elector`` over a larger whole."""
         batch = self.source.fetch(members)
         decisions = []
         for member in members:
             electors = batch.candidates.get(member.membership_number, ())
             ranked = score_member(member, electors, batch.frequencies, self.model)
             decisions.append(self._decide(member, ranked, taken))
-        return _one_member_per_elector(decisions)
+        return one_member_per_elector(decisions) if one_to_one else decisions
 
     def _decide(self, member: Member, ranked: list[Comparison], taken: Collection[str]) -> Decision:
         number = member.membership_number
@@ -232,7 +243,13 @@ def _evidence(best: Comparison, runner: Comparison | None, considered: int) -> d
     return evidence
 
 
-def _one_member_per_elector(decisions: list[Decision]) -> list[Decision]:
+def contested_reasons(rivals: Iterable[str], reasons: str) -> str:
+    """The reasons of a match sent to review because other members fit the elector."""
+    return f"needs a person: members {', '.join(rivals)} also fit this elector; {reasons}"
+
+
+def one_member_per_elector(decisions: list[Decision]) -> list[Decision]:
+    """Matches that claim the same elector all become reviews naming each other."""
     claims = Counter(d.elector_id for d in decisions if d.decision == MATCH)
     contested = {elector for elector, count in claims.items() if count > 1}
     if not contested:
@@ -245,11 +262,9 @@ def _one_member_per_elector(decisions: list[Decision]) -> list[Decision]:
                 for o in decisions
                 if o.elector_id == d.elector_id and o is not d and o.decision == MATCH
             )
-            reasons = (
-                f"needs a person: members {', '.join(rivals)} also fit this elector; {d.reasons}"
-            )
             d = Decision(
-                d.membership_number, REVIEW, d.elector_id, d.score, reasons, d.evidence,
+                d.membership_number, REVIEW, d.elector_id, d.score,
+                contested_reasons(rivals, d.reasons), d.evidence,
                 (dict(d.evidence),), d.ward,
             )  # fmt: skip
         out.append(d)
