@@ -152,16 +152,12 @@ def _register_rows(
             yield dict(zip(header, row, strict=True))
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Plan:
-    """What every worker inherits when it is forked: the members and their keys."""
+    """What every worker is forked with."""
 
     register: Path
-    members: list[Member]
-    homes: list[int]
-    wanted: list[set[str]]
-    #: Shared key -> indexes of the members who look it up.
-    shared: dict[str, list[int]]
+    members: Path
     workers: int
     chunk: int
     model: Model | None
@@ -169,39 +165,66 @@ class _Plan:
     evidence: bool
 
 
-def _plan(
-    register: Path, members: list[Member], workers: int, chunk: int, model: Model | None,
-    workdir: Path, evidence: bool,
-) -> _Plan:  # fmt: skip
-    homes: list[int] = []
-    wanted: list[set[str]] = [set() for _ in range(workers)]
-    shared: dict[str, list[int]] = {}
-    for number, member in enumerate(members):
+def member_worker(member: Member, workers: int) -> int:
+    """A member's home worker: its postcode district's, else one by membership number."""
+    postcode = member.address.postcode
+    if postcode:
+        return district_worker(postcode, workers)
+    return zlib.crc32(member.membership_number.encode()) % workers
+
+
+def _own_members(plan: _Plan, part: int) -> list[tuple[int, Member]]:
+    """(row index, member) of the members whose home is worker ``part``.
+
+    The home is decided from the postcode text alone, so each worker parses only its
+    own members."""
+    found = []
+    with plan.members.open(newline="", encoding="utf-8-sig") as handle:
+        for number, row in enumerate(csv.DictReader(handle)):
+            if plan.workers > 1:
+                postcode = normalise_postcode((row.get("postcode") or "").strip())
+                if postcode:
+                    home = district_worker(postcode, plan.workers)
+                else:
+                    key = (row.get("membership_number") or "").strip().encode()
+                    home = zlib.crc32(key) % plan.workers
+                if home != part:
+                    continue
+            member = Member.from_row(row)
+            assert member_worker(member, plan.workers) == part
+            found.append((number, member))
+    return found
+
+
+def _split_keys(
+    members: Sequence[tuple[int, Member]], part: int
+) -> tuple[set[str], dict[str, list[tuple[int, int]]]]:
+    """The local keys of a worker's members, and their shared keys with (row, home)."""
+    local: set[str] = set()
+    shared: dict[str, list[tuple[int, int]]] = {}
+    for number, member in members:
         postcode = member.address.postcode
-        if postcode:
-            home = district_worker(postcode, workers)
-            district = f"@{outward(postcode)}"
-        else:
-            home = zlib.crc32(member.membership_number.encode()) % workers
-            district = None
-        homes.append(home)
+        district = f"@{outward(postcode)}" if postcode else None
         for key in member_keys(member):
             if district and (key.endswith(district) or key.split("|", 2)[1] == postcode):
-                wanted[home].add(key)
+                local.add(key)
             else:
-                shared.setdefault(key, []).append(number)
-    for keys in wanted:
-        keys.update(shared)
-    return _Plan(register, members, homes, wanted, shared, workers, chunk, model, workdir, evidence)
+                shared.setdefault(key, []).append((number, part))
+    return local, shared
 
 
 class _PartSource:
     """A worker's candidates: its own districts' index plus what others sent it."""
 
     def __init__(
-        self, index: MemoryIndex, sent: dict[str, list[Elector]], frequencies: NameFrequencies
+        self,
+        index: MemoryIndex,
+        members: Sequence[tuple[int, Member]],
+        sent: dict[int, list[Elector]],
+        frequencies: NameFrequencies,
     ) -> None:
         self.index, self.sent, self.frequencies = index, sent, frequencies
+        self.rows = {id(member): number for number, member in members}
 
     def fetch(self, members: Sequence[Member]) -> CandidateBatch:
         found: dict[str, list[Elector]] = {}
@@ -210,7 +233,7 @@ class _PartSource:
             for key in member_keys(member):
                 for elector in self.index.lookup(key):
                     seen.setdefault(elector.elector_id, elector)
-            for elector in self.sent.get(member.membership_number, ()):
+            for elector in self.sent.get(self.rows[id(member)], ()):
                 seen.setdefault(elector.elector_id, elector)
             found[member.membership_number] = [seen[e] for e in sorted(seen)]
         return CandidateBatch(found, self.frequencies)
@@ -232,59 +255,73 @@ def _merge_counts(parts: Sequence[tuple[dict[str, int], dict[str, int], int]]) -
 def _work(
     plan: _Plan, part: int, parent: Connection | None, say: Callable[[str], None]
 ) -> dict[str, Any]:
-    """One worker: index its districts, swap shared candidates, match its members."""
+    """One worker: read its members, index its districts, swap shared keys and
+    candidates through the parent, match its members."""
     started, cpu = time.perf_counter(), time.process_time()
-    refused: list[tuple[int, str]] = []
-    rows = _Counting(_register_rows(plan.register, refused, part, plan.workers))
     gc.disable()  # millions of long-lived objects: collecting while building them is waste
     try:
-        index = MemoryIndex.from_rows(rows, version=plan.register.name, wanted=plan.wanted[part])
+        members = _own_members(plan, part)
+        wanted, shared = _split_keys(members, part)
+        if parent is not None:
+            parent.send(shared)
+            shared = parent.recv()  # every worker's shared keys
+        wanted.update(shared)
+        refused: list[tuple[int, str]] = []
+        rows = _Counting(_register_rows(plan.register, refused, part, plan.workers))
+        index = MemoryIndex.from_rows(rows, version=plan.register.name, wanted=wanted)
+        del wanted
     finally:
         gc.freeze()
         gc.enable()
-    say(f"worker {part}: {rows.count} electors in its districts, kept {len(index.electors)}")
-    sent: dict[str, list[Elector]] = {}
+    say(
+        f"worker {part}: {len(members)} members; {rows.count} electors in its districts, "
+        f"kept {len(index.electors)}"
+    )
+    sent: dict[int, list[Elector]] = {}
     frequencies = index.frequencies
     crossed = 0
     if parent is not None:
-        outgoing: dict[int, list[Elector]] = {}
-        for key, numbers in plan.shared.items():
+        outgoing: dict[tuple[int, int], list[Elector]] = {}
+        for key, wanting in shared.items():
             found = index.lookup(key)
             if found:
-                for number in numbers:
-                    if plan.homes[number] != part:
-                        outgoing.setdefault(number, []).extend(found)
+                for number, home in wanting:
+                    if home != part:
+                        outgoing.setdefault((home, number), []).extend(found)
         crossed = sum(len(v) for v in outgoing.values())
         parent.send((_counts(frequencies), outgoing))
+        del outgoing
         frequencies, sent = parent.recv()
+    del shared
     loaded = time.perf_counter()
-    mine = [n for n, home in enumerate(plan.homes) if home == part]
-    matcher = Matcher(_PartSource(index, sent, frequencies), plan.model)
+    matcher = Matcher(_PartSource(index, members, sent, frequencies), plan.model)
     counts: Counter[str] = Counter()
-    claims: list[tuple[int, str]] = []
+    claims: list[tuple[int, str, str]] = []
     evidence_path = plan.workdir / f"part-{part}.jsonl" if plan.evidence else None
     with (plan.workdir / f"part-{part}.csv").open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         evidence = evidence_path.open("w", encoding="utf-8") if evidence_path else None
         try:
-            for start in range(0, len(mine), plan.chunk):
-                numbers = mine[start : start + plan.chunk]
-                decisions = matcher.match([plan.members[n] for n in numbers], one_to_one=False)
-                for number, decision in zip(numbers, decisions, strict=True):
+            for start in range(0, len(members), plan.chunk):
+                chunk = members[start : start + plan.chunk]
+                decisions = matcher.match([m for _, m in chunk], one_to_one=False)
+                for (number, _), decision in zip(chunk, decisions, strict=True):
                     row = decision.csv_row()
                     writer.writerow([number, *(row[c] for c in DECISION_COLUMNS)])
                     counts[decision.decision] += 1
                     if decision.decision == MATCH and decision.elector_id:
-                        claims.append((number, decision.elector_id))
+                        claims.append((number, decision.membership_number, decision.elector_id))
                     if evidence is not None:
                         evidence.write(f"{number}\t{json.dumps(_evidence_record(decision))}\n")
-                say(f"worker {part}: matched {min(start + plan.chunk, len(mine))}/{len(mine)}")
+                done = min(start + plan.chunk, len(members))
+                say(f"worker {part}: matched {done}/{len(members)}")
         finally:
             if evidence is not None:
                 evidence.close()
     gc.unfreeze()
     return {
-        "electors": rows.count, "kept": len(index.electors), "refused": refused,
+        "members": len(members), "electors": rows.count, "kept": len(index.electors),
+        "refused": refused,
         "counts": dict(counts), "claims": claims, "crossed": crossed,
         "seconds_loading": loaded - started, "seconds_matching": time.perf_counter() - loaded,
         "cpu_seconds": time.process_time() - cpu,
@@ -325,7 +362,6 @@ def _run_workers(plan: _Plan, say: Callable[[str], None]) -> list[dict[str, Any]
     if plan.workers == 1:
         return [_work(plan, 0, None, say)]
     context = multiprocessing.get_context("fork")
-    gc.freeze()  # keep the members' pages shared: no collection walks them in the children
     pipes = [context.Pipe() for _ in range(plan.workers)]
     processes = [
         context.Process(target=_child, args=(plan, part, child, say), daemon=True)
@@ -336,13 +372,19 @@ def _run_workers(plan: _Plan, say: Callable[[str], None]) -> list[dict[str, Any]
             process.start()
         for _, child in pipes:
             child.close()
+        shared: dict[str, list[tuple[int, int]]] = {}
+        for part, (parent, _) in enumerate(pipes):
+            for key, wanting in _receive(parent, part).items():
+                shared.setdefault(key, []).extend(wanting)
+        for parent, _ in pipes:
+            parent.send(shared)
+        del shared
         swaps = [_receive(parent, part) for part, (parent, _) in enumerate(pipes)]
         frequencies = _merge_counts([counts for counts, _ in swaps])
-        inbound: list[dict[str, list[Elector]]] = [{} for _ in range(plan.workers)]
+        inbound: list[dict[int, list[Elector]]] = [{} for _ in range(plan.workers)]
         for _, outgoing in swaps:
-            for number, electors in outgoing.items():
-                member = plan.members[number].membership_number
-                inbound[plan.homes[number]].setdefault(member, []).extend(electors)
+            for (home, number), electors in outgoing.items():
+                inbound[home].setdefault(number, []).extend(electors)
         del swaps
         for part, (parent, _) in enumerate(pipes):
             parent.send((frequencies, inbound[part]))
@@ -355,7 +397,6 @@ def _run_workers(plan: _Plan, say: Callable[[str], None]) -> list[dict[str, Any]
         for process in processes:
             if process.is_alive():
                 process.kill()
-        gc.unfreeze()
 
 
 def match_files(
@@ -375,16 +416,16 @@ def match_files(
     started = time.perf_counter()
     with Path(register).open(newline="", encoding="utf-8-sig") as handle:
         _header(register, csv.reader(handle))  # a bad file fails here, before any work
-    members = read_members(members_path)
-    run.members = len(members)
-    say(f"read {run.members} members; matching with {run.workers} worker(s)")
+    say(f"matching with {run.workers} worker(s)")
     workdir = Path(tempfile.mkdtemp(prefix="rollcall-match-", dir=Path(out).resolve().parent))
     try:
-        plan = _plan(
-            Path(register), members, run.workers, chunk, model, workdir, evidence is not None
-        )
+        plan = _Plan(
+            Path(register), Path(members_path), run.workers, chunk, model, workdir,
+            evidence is not None,
+        )  # fmt: skip
         results = _run_workers(plan, say)
         for result in results:
+            run.members += result["members"]
             run.electors += result["electors"]
             run.electors_kept += result["kept"]
             run.register_refused += result["refused"]
@@ -392,7 +433,7 @@ def match_files(
         run.seconds_loading = max(r["seconds_loading"] for r in results)
         run.worker_cpu_seconds = [round(r["cpu_seconds"], 1) for r in results]
         run.counts = dict(sum((Counter(r["counts"]) for r in results), Counter()))
-        demoted = _contested(members, [c for r in results for c in r["claims"]])
+        demoted = _contested([c for r in results for c in r["claims"]])
         run.contested = len(demoted)
         run.counts[MATCH] = run.counts.get(MATCH, 0) - len(demoted)
         run.counts[REVIEW] = run.counts.get(REVIEW, 0) + len(demoted)
@@ -403,17 +444,16 @@ def match_files(
     return run
 
 
-def _contested(members: Sequence[Member], claims: list[tuple[int, str]]) -> dict[int, list[str]]:
-    """Member index -> the other members who would match the same elector."""
-    by_elector: dict[str, list[int]] = {}
-    for number, elector_id in claims:
-        by_elector.setdefault(elector_id, []).append(number)
+def _contested(claims: list[tuple[int, str, str]]) -> dict[int, list[str]]:
+    """Row index -> the other members who would match the same elector."""
+    by_elector: dict[str, list[tuple[int, str]]] = {}
+    for number, member, elector_id in claims:
+        by_elector.setdefault(elector_id, []).append((number, member))
     demoted: dict[int, list[str]] = {}
-    for numbers in by_elector.values():
-        if len(numbers) > 1:
-            for number in numbers:
-                rivals = sorted(members[n].membership_number for n in numbers if n != number)
-                demoted[number] = rivals
+    for claimants in by_elector.values():
+        if len(claimants) > 1:
+            for number, _ in claimants:
+                demoted[number] = sorted(m for n, m in claimants if n != number)
     return demoted
 
 
