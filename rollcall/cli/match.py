@@ -82,6 +82,7 @@ def match(
         "seconds": round(run.seconds_loading + run.seconds_matching, 1),
         "workers": run.workers,
         "worker_cpu_seconds": run.worker_cpu_seconds,
+        "worker_phases": run.worker_phases,
         "shared_candidates": run.shared_candidates,
         "contested_to_review": run.contested,
         "out": out,

@@ -117,6 +117,14 @@ class Address:
     street: str | None
     postcode: str | None
 
+    def __reduce__(self) -> tuple[type[Address], tuple[object, ...]]:
+        # Pickled by position: much faster than the dataclass's field-by-field state
+        # (matching workers exchange hundreds of thousands of electors).
+        return Address, (
+            self.lines, self.sub, self.number, self.suffix, self.building, self.street,
+            self.postcode,
+        )  # fmt: skip
+
     @property
     def premises(self) -> tuple[str, ...]:
         """Blocking tokens for the premise: the house number and/or the building name."""
@@ -160,7 +168,13 @@ def _is_building(text: str) -> bool:
     return bool(words) and words[-1] in BUILDING_WORDS
 
 
-@lru_cache(maxsize=500_000)
+#: Registers list a household's electors together, so a small cache catches nearly
+#: every repeat (a 500,000-entry one held 500 MB of row text per matching worker
+#: and did not run faster).
+RECENT = 8192
+
+
+@lru_cache(maxsize=RECENT)
 def parse_address(lines: tuple[str, ...], postcode: str) -> Address:
     """Parse address lines (without the postcode) and a postcode into an ``Address``."""
     segments = [_clean(part) for line in lines for part in (line or "").split(",")]
@@ -231,7 +245,7 @@ PREMISE_RANK = {FLAT_SAME: 6, FLAT_UNKNOWN: 5, FLAT_DIFFERENT: 4, STREET: 3, POS
 PC_RANK = {"exact": 4, "near": 3, "missing": 2, "district": 1, "different": 0}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # not frozen: made for every pair compared (see Comparison)
 class AddressLevel:
     """How a member's address agrees with an elector's."""
 

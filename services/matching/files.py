@@ -46,13 +46,15 @@ import heapq
 import json
 import multiprocessing
 import os
+import pickle
+import re
 import shutil
 import tempfile
 import time
 import traceback
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -93,6 +95,8 @@ class MatchRun:
     contested: int = 0
     #: CPU seconds of each worker (on a busy machine, wall time says less).
     worker_cpu_seconds: list[float] = field(default_factory=list)
+    #: Wall seconds of each worker's phases: members, register, swap, matching.
+    worker_phases: list[dict[str, float]] = field(default_factory=list)
     seconds_loading: float = 0.0
     seconds_matching: float = 0.0
 
@@ -108,14 +112,80 @@ def read_members(path: str | Path) -> list[Member]:
 
 def register_rows(path: str | Path, refused: list[tuple[int, str]]) -> Iterator[dict[str, str]]:
     """Rows of a register CSV; a row with the wrong number of fields is refused."""
-    return _register_rows(path, refused, 0, 1)
+    return _register_rows(path, refused, 0, Districts(1))
 
 
-def district_worker(postcode: str | None, workers: int) -> int:
-    """The worker owning a normalised postcode's district (0 when there is none)."""
-    if workers == 1 or not postcode:
-        return 0
-    return zlib.crc32(outward(postcode).encode()) % workers
+_NOT_ALPHANUMERIC = re.compile(r"[^A-Z0-9]")
+
+
+@dataclass(frozen=True)
+class Districts:
+    """Which worker owns each postcode district.
+
+    ``balanced`` reads the extract's postcodes and hands districts out largest first to
+    the least loaded worker, so every worker gets about the same number of members
+    (and, since members follow electors, of electors). A district no member lives in
+    goes by a hash: only shared keys can reach its electors, and those are swapped.
+    """
+
+    workers: int
+    owner: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def balanced(cls, members: Path, workers: int) -> Districts:
+        if workers == 1:
+            return cls(1)
+        sizes: Counter[str] = Counter()
+        load = [0] * workers
+        with members.open(newline="", encoding="utf-8-sig") as handle:
+            for row in csv.DictReader(handle):
+                postcode = normalise_postcode((row.get("postcode") or "").strip())
+                if postcode:
+                    sizes[outward(postcode)] += 1
+                else:
+                    load[_by_number(row.get("membership_number"), workers)] += 1
+        owner: dict[str, int] = {}
+        for district, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0])):
+            lightest = min(range(workers), key=lambda w: (load[w], w))
+            owner[district] = lightest
+            load[lightest] += size
+        return cls(workers, owner)
+
+    def of_postcode(self, postcode: str | None) -> int:
+        """The worker of a normalised postcode's district (0 when there is none)."""
+        if self.workers == 1 or not postcode:
+            return 0
+        return self._of_district(outward(postcode))
+
+    def _of_district(self, district: str) -> int:
+        found = self.owner.get(district)
+        return zlib.crc32(district.encode()) % self.workers if found is None else found
+
+    def of_text(self, text: str) -> int:
+        """``of_postcode`` of a register row's postcode text, without the full check:
+        for every text ``normalise_postcode`` accepts it gives the same worker (the
+        outward code is what precedes the last three characters either way); any other
+        text gets one worker too, and such a row has no postcode keys, only shared ones."""
+        if self.workers == 1:
+            return 0
+        code = text.replace(" ", "").upper()
+        if not (code.isalnum() and code.isascii()):
+            code = _NOT_ALPHANUMERIC.sub("", code)
+        return self._of_district(code[:-3]) if 5 <= len(code) <= 7 else 0
+
+    def of_member(self, row: Mapping[str, str | None]) -> int:
+        """A member's home worker, from the extract row: the postcode district's, or
+        one by membership number for a member with no usable postcode."""
+        if self.workers == 1:
+            return 0
+        postcode = normalise_postcode((row.get("postcode") or "").strip())
+        if postcode:
+            return self.of_postcode(postcode)
+        return _by_number(row.get("membership_number"), self.workers)
+
+
+def _by_number(number: str | None, workers: int) -> int:
+    return zlib.crc32((number or "").strip().encode()) % workers
 
 
 def _header(path: str | Path, reader: Iterator[list[str]]) -> list[str]:
@@ -127,7 +197,7 @@ def _header(path: str | Path, reader: Iterator[list[str]]) -> list[str]:
 
 
 def _register_rows(
-    path: str | Path, refused: list[tuple[int, str]], part: int, workers: int
+    path: str | Path, refused: list[tuple[int, str]], part: int, districts: Districts
 ) -> Iterator[dict[str, str]]:
     """The rows of worker ``part``'s districts; refused rows are reported by worker 0."""
     with Path(path).open(newline="", encoding="utf-8-sig") as handle:
@@ -144,10 +214,7 @@ def _register_rows(
                     reason = "wrong number of fields" if len(row) != width else "no elector_id"
                     refused.append((line, reason))
                 continue
-            if (
-                workers > 1
-                and district_worker(normalise_postcode(row[at_postcode]), workers) != part
-            ):
+            if districts.workers > 1 and districts.of_text(row[at_postcode]) != part:
                 continue
             yield dict(zip(header, row, strict=True))
 
@@ -158,19 +225,15 @@ class _Plan:
 
     register: Path
     members: Path
-    workers: int
+    districts: Districts
     chunk: int
     model: Model | None
     workdir: Path
     evidence: bool
 
-
-def member_worker(member: Member, workers: int) -> int:
-    """A member's home worker: its postcode district's, else one by membership number."""
-    postcode = member.address.postcode
-    if postcode:
-        return district_worker(postcode, workers)
-    return zlib.crc32(member.membership_number.encode()) % workers
+    @property
+    def workers(self) -> int:
+        return self.districts.workers
 
 
 def _own_members(plan: _Plan, part: int) -> list[tuple[int, Member]]:
@@ -181,18 +244,8 @@ def _own_members(plan: _Plan, part: int) -> list[tuple[int, Member]]:
     found = []
     with plan.members.open(newline="", encoding="utf-8-sig") as handle:
         for number, row in enumerate(csv.DictReader(handle)):
-            if plan.workers > 1:
-                postcode = normalise_postcode((row.get("postcode") or "").strip())
-                if postcode:
-                    home = district_worker(postcode, plan.workers)
-                else:
-                    key = (row.get("membership_number") or "").strip().encode()
-                    home = zlib.crc32(key) % plan.workers
-                if home != part:
-                    continue
-            member = Member.from_row(row)
-            assert member_worker(member, plan.workers) == part
-            found.append((number, member))
+            if plan.districts.of_member(row) == part:
+                found.append((number, Member.from_row(row)))
     return found
 
 
@@ -258,40 +311,58 @@ def _work(
     """One worker: read its members, index its districts, swap shared keys and
     candidates through the parent, match its members."""
     started, cpu = time.perf_counter(), time.process_time()
+    phases: dict[str, float] = {}
+
+    def phase(name: str, since: float) -> float:
+        now = time.perf_counter()
+        phases[name] = round(now - since, 1)
+        return now
+
     gc.disable()  # millions of long-lived objects: collecting while building them is waste
     try:
         members = _own_members(plan, part)
         wanted, shared = _split_keys(members, part)
         if parent is not None:
-            parent.send(shared)
-            shared = parent.recv()  # every worker's shared keys
+            parent.send_bytes(pickle.dumps(shared, pickle.HIGHEST_PROTOCOL))
+            for blob in parent.recv():  # the other workers' shared keys
+                for key, wanting in pickle.loads(blob).items():
+                    shared.setdefault(key, []).extend(wanting)
         wanted.update(shared)
+        mark = phase("members", started)
         refused: list[tuple[int, str]] = []
-        rows = _Counting(_register_rows(plan.register, refused, part, plan.workers))
+        rows = _Counting(_register_rows(plan.register, refused, part, plan.districts))
         index = MemoryIndex.from_rows(rows, version=plan.register.name, wanted=wanted)
         del wanted
+        mark = phase("register", mark)
     finally:
         gc.freeze()
         gc.enable()
     say(
         f"worker {part}: {len(members)} members; {rows.count} electors in its districts, "
-        f"kept {len(index.electors)}"
+        f"kept {len(index.electors)}; {phases}"
     )
     sent: dict[int, list[Elector]] = {}
     frequencies = index.frequencies
     crossed = 0
     if parent is not None:
-        outgoing: dict[tuple[int, int], list[Elector]] = {}
+        outgoing: list[dict[int, list[Elector]]] = [{} for _ in range(plan.workers)]
         for key, wanting in shared.items():
             found = index.lookup(key)
             if found:
                 for number, home in wanting:
                     if home != part:
-                        outgoing.setdefault((home, number), []).extend(found)
-        crossed = sum(len(v) for v in outgoing.values())
-        parent.send((_counts(frequencies), outgoing))
+                        outgoing[home].setdefault(number, []).extend(found)
+        crossed = sum(len(v) for out in outgoing for v in out.values())
+        blobs = [pickle.dumps(out, pickle.HIGHEST_PROTOCOL) if out else b"" for out in outgoing]
         del outgoing
-        frequencies, sent = parent.recv()
+        parent.send((_counts(frequencies), blobs))
+        del blobs
+        frequencies, inbound = parent.recv()
+        for blob in inbound:
+            for number, electors in pickle.loads(blob).items():
+                sent.setdefault(number, []).extend(electors)
+        del inbound
+        mark = phase("swap", mark)
     del shared
     loaded = time.perf_counter()
     matcher = Matcher(_PartSource(index, members, sent, frequencies), plan.model)
@@ -324,6 +395,7 @@ def _work(
         "refused": refused,
         "counts": dict(counts), "claims": claims, "crossed": crossed,
         "seconds_loading": loaded - started, "seconds_matching": time.perf_counter() - loaded,
+        "phases": {**phases, "matching": round(time.perf_counter() - loaded, 1)},
         "cpu_seconds": time.process_time() - cpu,
     }  # fmt: skip
 
@@ -358,6 +430,13 @@ def _receive(connection: Connection, part: int) -> Any:
     return message
 
 
+def _receive_bytes(connection: Connection, part: int) -> bytes:
+    try:
+        return connection.recv_bytes()
+    except EOFError:
+        raise RuntimeError(f"matching worker {part} died (out of memory?)") from None
+
+
 def _run_workers(plan: _Plan, say: Callable[[str], None]) -> list[dict[str, Any]]:
     if plan.workers == 1:
         return [_work(plan, 0, None, say)]
@@ -372,23 +451,16 @@ def _run_workers(plan: _Plan, say: Callable[[str], None]) -> list[dict[str, Any]
             process.start()
         for _, child in pipes:
             child.close()
-        shared: dict[str, list[tuple[int, int]]] = {}
+        # The parent only relays: what workers send each other stays pickled here.
+        keys = [_receive_bytes(parent, part) for part, (parent, _) in enumerate(pipes)]
         for part, (parent, _) in enumerate(pipes):
-            for key, wanting in _receive(parent, part).items():
-                shared.setdefault(key, []).extend(wanting)
-        for parent, _ in pipes:
-            parent.send(shared)
-        del shared
+            parent.send([blob for other, blob in enumerate(keys) if other != part])
+        del keys
         swaps = [_receive(parent, part) for part, (parent, _) in enumerate(pipes)]
         frequencies = _merge_counts([counts for counts, _ in swaps])
-        inbound: list[dict[int, list[Elector]]] = [{} for _ in range(plan.workers)]
-        for _, outgoing in swaps:
-            for (home, number), electors in outgoing.items():
-                inbound[home].setdefault(number, []).extend(electors)
-        del swaps
         for part, (parent, _) in enumerate(pipes):
-            parent.send((frequencies, inbound[part]))
-        del inbound
+            parent.send((frequencies, [blobs[part] for _, blobs in swaps if blobs[part]]))
+        del swaps
         results = [_receive(parent, part)[1] for part, (parent, _) in enumerate(pipes)]
         for process in processes:
             process.join()
@@ -419,8 +491,9 @@ def match_files(
     say(f"matching with {run.workers} worker(s)")
     workdir = Path(tempfile.mkdtemp(prefix="rollcall-match-", dir=Path(out).resolve().parent))
     try:
+        districts = Districts.balanced(Path(members_path), run.workers)
         plan = _Plan(
-            Path(register), Path(members_path), run.workers, chunk, model, workdir,
+            Path(register), Path(members_path), districts, chunk, model, workdir,
             evidence is not None,
         )  # fmt: skip
         results = _run_workers(plan, say)
@@ -432,6 +505,7 @@ def match_files(
             run.shared_candidates += result["crossed"]
         run.seconds_loading = max(r["seconds_loading"] for r in results)
         run.worker_cpu_seconds = [round(r["cpu_seconds"], 1) for r in results]
+        run.worker_phases = [r["phases"] for r in results]
         run.counts = dict(sum((Counter(r["counts"]) for r in results), Counter()))
         demoted = _contested([c for r in results for c in r["claims"]])
         run.contested = len(demoted)

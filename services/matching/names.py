@@ -59,6 +59,13 @@ class PersonName:
     surname_parts: tuple[str, ...]
     surname_sound: str
 
+    def __reduce__(self) -> tuple[type[PersonName], tuple[object, ...]]:
+        # Pickled by position, as ``Address`` is.
+        return PersonName, (
+            self.raw_forenames, self.raw_surname, self.forenames, self.surname,
+            self.surname_key, self.surname_parts, self.surname_sound,
+        )  # fmt: skip
+
     @property
     def first(self) -> str:
         return self.forenames[0] if self.forenames else ""
@@ -94,7 +101,7 @@ def _surname(text: str) -> tuple[str, str, tuple[str, ...], str]:
     return folded, key, parts, sys.intern(sound(key))
 
 
-@lru_cache(maxsize=400_000)
+@lru_cache(maxsize=8192)  # its parts have their own, larger caches
 def parse_name(forenames: str, surname: str) -> PersonName:
     """Parse raw forenames and surname as printed on a register or an extract."""
     forenames, surname = (forenames or "").strip(), (surname or "").strip()
@@ -173,7 +180,7 @@ def sounds_alike(a: str, b: str) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # not frozen: made for every pair compared (see Comparison)
 class NameLevel:
     """How two names (or one name part) agree, with the two values compared."""
 

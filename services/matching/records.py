@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from services.matching.addresses import Address, outward, parse_address
+from services.matching.addresses import RECENT, Address, outward, parse_address
 from services.matching.names import PersonName, parse_name, sound
 
 MEMBER_COLUMNS = (
@@ -91,6 +91,12 @@ class Elector:
             register_version=register_version,
         )
 
+    def __reduce__(self) -> tuple[type[Elector], tuple[object, ...]]:
+        # Pickled by position, as ``Address`` is.
+        return Elector, (
+            self.elector_id, self.name, self.address, self.ward, self.register_version,
+        )  # fmt: skip
+
     def summary(self) -> dict[str, str]:
         """What an officer needs to recognise this elector."""
         return {
@@ -144,7 +150,7 @@ def _flat_keys(address: Address) -> list[str]:
     ]
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=RECENT)
 def _address_keys(
     address: Address,
 ) -> tuple[tuple[str, ...], tuple[str, ...], str | None, str | None]:

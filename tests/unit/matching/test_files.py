@@ -4,13 +4,14 @@ over the whole file, and nothing dropped on the way."""
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from rollcall.cli.main import main
-from services.matching.files import match_files
+from services.matching.files import Districts, match_files
 from services.matching.records import REGISTER_COLUMNS
 
 MEMBER_HEADER = (
@@ -96,3 +97,28 @@ def test_a_broken_register_row_is_counted_once_and_a_bad_header_fails_first(
     bad = _write(tmp_path / "bad.csv", "elector_id,surname", ["E1,Okonkwo"])
     with pytest.raises(ValueError, match="register header lacks forenames, postcode"):
         match_files(bad, members, tmp_path / "d2.csv", workers=workers)
+
+
+@pytest.mark.parametrize(
+    "text", ["E8 1AB", "e81ab", " SW1A 2AA ", "N1-9GU", "W1A 0AX", "EC1A 1BB", "E8 IAB", "B1 1AA"]
+)
+def test_a_rows_postcode_text_goes_to_the_worker_of_its_normalised_district(text: str) -> None:
+    from services.matching.addresses import normalise_postcode
+
+    postcode = normalise_postcode(text)
+    assert postcode is not None
+    for workers in (2, 3, 4):
+        for owner in ({}, {"E8": workers - 1, "N1": 1, "SW1A": 0, "EC1A": 1}):
+            districts = Districts(workers, owner)
+            assert districts.of_text(text) == districts.of_postcode(postcode)
+
+
+def test_districts_are_shared_out_so_workers_get_about_as_many_members(tmp_path: Path) -> None:
+    rows = [f"M{i},,A,B,1 High St,,,,E{i % 7 + 1} {i % 9}AB,,,,,X,current" for i in range(700)]
+    rows += [f"N{i},,A,B,1 High St,,,,SW{i % 3 + 1} 1AB,,,,,X,current" for i in range(300)]
+    members = _write(tmp_path / "m.csv", MEMBER_HEADER, rows)
+    districts = Districts.balanced(members, 3)
+    assert len(districts.owner) == 10
+    loads = Counter(districts.owner[d] for d in [f"E{i % 7 + 1}" for i in range(700)])
+    loads.update(districts.owner[d] for d in [f"SW{i % 3 + 1}" for i in range(300)])
+    assert max(loads.values()) - min(loads.values()) <= 100  # one district of 100 at most
