@@ -223,9 +223,10 @@ def parse_address(lines: tuple[str, ...], postcode: str) -> Address:
             street = segment
     return Address(
         lines=tuple(sys.intern(line.strip()) for line in lines if line and line.strip()),
-        sub=sub,
-        number=number,
-        suffix=suffix,
+        # Flat and house numbers repeat on every street: one copy of each.
+        sub=sys.intern(sub) if sub else sub,
+        number=sys.intern(number) if number else number,
+        suffix=sys.intern(suffix) if suffix else suffix,
         building=normalise_street(building) if building else None,
         street=normalise_street(street) if street else None,
         postcode=normalise_postcode(postcode),

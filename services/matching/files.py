@@ -49,6 +49,7 @@ import os
 import pickle
 import re
 import shutil
+import sys
 import tempfile
 import time
 import traceback
@@ -447,6 +448,8 @@ def _run_workers(plan: _Plan, say: Callable[[str], None]) -> list[dict[str, Any]
         for part, (_, child) in enumerate(pipes)
     ]
     try:
+        sys.stdout.flush()  # or the children inherit unwritten output and write it again
+        sys.stderr.flush()
         for process in processes:
             process.start()
         for _, child in pipes:

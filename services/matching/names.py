@@ -107,8 +107,10 @@ def parse_name(forenames: str, surname: str) -> PersonName:
     forenames, surname = (forenames or "").strip(), (surname or "").strip()
     folded, key, parts, snd = _surname(surname)
     return PersonName(
-        raw_forenames=forenames,
-        raw_surname=surname,
+        # Interned: a London register repeats its forenames and surnames millions of
+        # times, and a matching worker holds two million of them.
+        raw_forenames=sys.intern(forenames),
+        raw_surname=sys.intern(surname),
         forenames=forename_tokens(forenames or ""),
         surname=folded,
         surname_key=key,
