@@ -44,7 +44,7 @@ from typing import Any, Protocol
 from services.matching import addresses as addr
 from services.matching.explain import describe, who
 from services.matching.records import Elector, Member, key_list, member_keys
-from services.matching.scoring import Comparison, Model, NameFrequencies, score_member
+from services.matching.scoring import Comparison, Model, NameFrequencies, score_best
 
 MATCH, REVIEW, NO_MATCH = "match", "review", "no_match"
 #: How many candidates a review shows the officer.
@@ -181,11 +181,15 @@ class Matcher:
         decisions = []
         for member in members:
             electors = batch.candidates.get(member.membership_number, ())
-            ranked = score_member(member, electors, batch.frequencies, self.model)
-            decisions.append(self._decide(member, ranked, taken))
+            ranked, considered = score_best(
+                member, electors, batch.frequencies, self.model, keep=REVIEW_CANDIDATES
+            )
+            decisions.append(self._decide(member, ranked, considered, taken))
         return one_member_per_elector(decisions) if one_to_one else decisions
 
-    def _decide(self, member: Member, ranked: list[Comparison], taken: Collection[str]) -> Decision:
+    def _decide(
+        self, member: Member, ranked: list[Comparison], considered: int, taken: Collection[str]
+    ) -> Decision:
         number = member.membership_number
         if not ranked:
             return Decision(
@@ -195,7 +199,7 @@ class Matcher:
             )  # fmt: skip
         best = ranked[0]
         runner = ranked[1] if len(ranked) > 1 else None
-        evidence = _evidence(best, runner, len(ranked))
+        evidence = _evidence(best, runner, considered)
         strong_address = best.address.rank[0] >= addr.PREMISE_RANK[addr.FLAT_UNKNOWN]
         is_taken = best.elector.elector_id in taken
         explanation = describe(best, member)

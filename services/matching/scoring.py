@@ -300,8 +300,22 @@ def score_member(
     member: Member, electors: Sequence[Elector], freqs: NameFrequencies, model: Model
 ) -> list[Comparison]:
     """Every candidate scored, best first, each with its posterior probability."""
+    return score_best(member, electors, freqs, model)[0]
+
+
+def score_best(
+    member: Member,
+    electors: Sequence[Elector],
+    freqs: NameFrequencies,
+    model: Model,
+    keep: int | None = None,
+) -> tuple[list[Comparison], int]:
+    """The ``keep`` best candidates (all if None), best first, with posteriors over
+    every candidate; and how many candidates were scored. Building a ``Comparison``
+    with its weights is most of the cost for a candidate that cannot win, so the
+    matcher keeps only those it shows."""
     if not electors:
-        return []
+        return [], 0
     memo: dict[int, AddressLevel] = {}
     kept: list[Elector] = []
     levels: list[AddressLevel] = []
@@ -317,7 +331,7 @@ def score_member(
             kept.append(elector)
             levels.append(level)
     if not kept:
-        return []
+        return [], 0
     electors = kept
     normal = _Names(member.name, model, freqs)
     swapped = _Names(parse_name(member.name.raw_surname, member.name.raw_forenames), model, freqs)
@@ -354,44 +368,55 @@ def score_member(
         rows.append((elector, level, fore, sur, middle, is_swapped, a, pf, ps, mid))
     prior = math.log2(model.on_register / (1 - model.on_register))
     crowding = -math.log2(crowd)
-    scored = []
-    for elector, level, fore, sur, middle, is_swapped, a, pf, ps, mid in rows:
-        weights = {
-            "prior": prior,
-            "address": _log2(a / a_best),
-            "forename": _log2(pf / (model.swapped_m if is_swapped else 1.0) / normal.pop_f),
-            "surname": _log2(ps / normal.pop_s),
-        }
+    swapped_bits = math.log2(model.swapped_m)
+    pop_f, pop_s = normal.pop_f, normal.pop_s
+    totals = []
+    for _, _, _, _, _, is_swapped, a, pf, ps, mid in rows:
+        # The same sum, in the same order, as the weights ``_comparison`` reports.
+        total = prior + _log2(a / a_best)
+        total += _log2(pf / (model.swapped_m if is_swapped else 1.0) / pop_f)
+        total += _log2(ps / pop_s)
         if mid != 1.0:
-            weights["middle_name"] = math.log2(mid)
+            total += math.log2(mid)
         if is_swapped:
-            weights["swapped_names"] = math.log2(model.swapped_m)
-        weights["crowding"] = crowding
-        scored.append(
-            (sum(weights.values()), weights, elector, level, fore, sur, middle, is_swapped)
-        )
-    return _with_posteriors(scored)
+            total += swapped_bits
+        totals.append(total + crowding)
+    top = max(totals)
+    # Odds against "none of them" (weight 0), scaled by 2**-top to avoid overflow.
+    scaled = [2.0 ** (t - top) for t in totals]
+    denominator = 2.0 ** min(-top, 1000) + sum(scaled)
+    order = sorted(range(len(rows)), key=lambda i: (-totals[i], rows[i][0].elector_id))
+    best = order if keep is None else order[:keep]
+    weights = (prior, a_best, pop_f, pop_s, crowding)
+    ranked = [
+        _comparison(rows[i], weights, model, totals[i], scaled[i] / denominator) for i in best
+    ]
+    return ranked, len(rows)
+
+
+def _comparison(
+    row: tuple[Elector, AddressLevel, NameLevel, NameLevel, NameLevel, bool, float, float,
+               float, float],
+    common: tuple[float, float, float, float, float],
+    model: Model,
+    total: float,
+    probability: float,
+) -> Comparison:  # fmt: skip
+    elector, level, fore, sur, middle, is_swapped, a, pf, ps, mid = row
+    prior, a_best, pop_f, pop_s, crowding = common
+    weights = {
+        "prior": prior,
+        "address": _log2(a / a_best),
+        "forename": _log2(pf / (model.swapped_m if is_swapped else 1.0) / pop_f),
+        "surname": _log2(ps / pop_s),
+    }
+    if mid != 1.0:
+        weights["middle_name"] = math.log2(mid)
+    if is_swapped:
+        weights["swapped_names"] = math.log2(model.swapped_m)
+    weights["crowding"] = crowding
+    return Comparison(elector, level, fore, sur, middle, is_swapped, weights, total, probability)
 
 
 def _log2(x: float) -> float:
     return math.log2(x) if x > 0 else -1074.0
-
-
-def _with_posteriors(
-    scored: list[tuple[float, dict[str, float], Elector, AddressLevel, NameLevel, NameLevel,
-                       NameLevel, bool]],
-) -> list[Comparison]:  # fmt: skip
-    """Comparisons best first, each made once with its posterior (it is a hot path)."""
-    top = max(row[0] for row in scored)
-    # Odds against "none of them" (weight 0), scaled by 2**-top to avoid overflow.
-    scaled = [2.0 ** (row[0] - top) for row in scored]
-    none = 2.0 ** min(-top, 1000)
-    denominator = none + sum(scaled)
-    ranked = [
-        Comparison(elector, level, fore, sur, middle, swapped, weights, total, s / denominator)
-        for (total, weights, elector, level, fore, sur, middle, swapped), s in zip(
-            scored, scaled, strict=True
-        )
-    ]
-    ranked.sort(key=lambda c: (-c.total, c.elector.elector_id))
-    return ranked
