@@ -139,12 +139,18 @@ class Districts:
         sizes: Counter[str] = Counter()
         load = [0] * workers
         with members.open(newline="", encoding="utf-8-sig") as handle:
-            for row in csv.DictReader(handle):
-                postcode = normalise_postcode((row.get("postcode") or "").strip())
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            at_number, at_postcode = (
+                _column(header, "membership_number"),
+                _column(header, "postcode"),
+            )
+            for row in filter(None, reader):
+                postcode = normalise_postcode(_cell(row, at_postcode).strip())
                 if postcode:
                     sizes[outward(postcode)] += 1
                 else:
-                    load[_by_number(row.get("membership_number"), workers)] += 1
+                    load[_by_number(_cell(row, at_number), workers)] += 1
         owner: dict[str, int] = {}
         for district, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0])):
             lightest = min(range(workers), key=lambda w: (load[w], w))
@@ -174,19 +180,27 @@ class Districts:
             code = _NOT_ALPHANUMERIC.sub("", code)
         return self._of_district(code[:-3]) if 5 <= len(code) <= 7 else 0
 
-    def of_member(self, row: Mapping[str, str | None]) -> int:
-        """A member's home worker, from the extract row: the postcode district's, or
+    def of_member(self, number: str, postcode: str) -> int:
+        """A member's home worker, from the extract's text: the postcode district's, or
         one by membership number for a member with no usable postcode."""
         if self.workers == 1:
             return 0
-        postcode = normalise_postcode((row.get("postcode") or "").strip())
-        if postcode:
-            return self.of_postcode(postcode)
-        return _by_number(row.get("membership_number"), self.workers)
+        normalised = normalise_postcode(postcode.strip())
+        if normalised:
+            return self.of_postcode(normalised)
+        return _by_number(number, self.workers)
 
 
 def _by_number(number: str | None, workers: int) -> int:
     return zlib.crc32((number or "").strip().encode()) % workers
+
+
+def _column(header: list[str], name: str) -> int | None:
+    return header.index(name) if name in header else None
+
+
+def _cell(row: list[str], at: int | None) -> str:
+    return row[at] if at is not None and at < len(row) else ""
 
 
 def _header(path: str | Path, reader: Iterator[list[str]]) -> list[str]:
@@ -244,9 +258,15 @@ def _own_members(plan: _Plan, part: int) -> list[tuple[int, Member]]:
     own members."""
     found = []
     with plan.members.open(newline="", encoding="utf-8-sig") as handle:
-        for number, row in enumerate(csv.DictReader(handle)):
-            if plan.districts.of_member(row) == part:
-                found.append((number, Member.from_row(row)))
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        at_number, at_postcode = _column(header, "membership_number"), _column(header, "postcode")
+        for number, row in enumerate(reader):
+            if not row:  # a blank line is no member (csv.DictReader skips it too)
+                continue
+            if plan.districts.of_member(_cell(row, at_number), _cell(row, at_postcode)) == part:
+                # As csv.DictReader would give it: short rows padded, long rows cut.
+                found.append((number, Member.from_row(dict(zip(header, row, strict=False)))))
     return found
 
 

@@ -122,3 +122,21 @@ def test_districts_are_shared_out_so_workers_get_about_as_many_members(tmp_path:
     loads = Counter(districts.owner[d] for d in [f"E{i % 7 + 1}" for i in range(700)])
     loads.update(districts.owner[d] for d in [f"SW{i % 3 + 1}" for i in range(300)])
     assert max(loads.values()) - min(loads.values()) <= 100  # one district of 100 at most
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_blank_and_short_extract_lines_are_read_as_the_csv_module_reads_them(
+    tmp_path: Path, workers: int
+) -> None:
+    register = _write(tmp_path / "r.csv", ",".join(REGISTER_COLUMNS), [
+        "E1,Okonkwo,Adaeze,12 Mare Street,,,,,E8 1AB,Hackney Central,Hackney,,",
+    ])  # fmt: skip
+    members = _write(tmp_path / "m.csv", MEMBER_HEADER, [
+        "M1,Ms,Adaeze,Okonkwo,12 Mare Street,,,London,E8 1AB,,,,,HACK,current", "",
+        "M2,Mr,Tunde,Okonkwo,12 Mare Street,,,London,E8 1AB",
+    ])  # fmt: skip
+    run = match_files(register, members, tmp_path / "d.csv", workers=workers)
+    with (tmp_path / "d.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["membership_number"] for r in rows] == ["M1", "M2"]
+    assert run.members == 2 and rows[0]["decision"] == "match"
