@@ -275,13 +275,21 @@ def _street_number(lines: list[str]) -> tuple[str, str]:
 
 
 def splink_child(directory: Path, out: Path) -> None:
-    """Splink 4 on the same files: train m/u, predict, keep each member's best elector."""
+    """Splink 4 on the same files: train m/u, predict, keep each member's best elector.
+
+    Built to fit a London-scale run on this machine: the inputs are built as columns
+    (not a row dict each), DuckDB may use at most ``SPLINK_MEMORY`` and spills the
+    rest to ``var/bench/duckdb-tmp``, and each member's best elector is picked in SQL
+    rather than by pulling every scored pair into pandas."""
+    import duckdb
     import pandas as pd
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     def frame(path: Path, kind: str) -> pd.DataFrame:
-        rows = []
+        columns: dict[str, list[str | None]] = {
+            c: [] for c in ("unique_id", "first_name", "surname", "postcode", "number", "street", "flat")
+        }  # fmt: skip
         with path.open(encoding="utf-8") as handle:
             for r in csv.DictReader(handle):
                 if kind == "register":
@@ -293,19 +301,27 @@ def splink_child(directory: Path, out: Path) -> None:
                 number, street = _street_number([x for x in lines if x])
                 flat = re.search(r"(?:flat|apartment|apt)\s*(\w+)", " ".join(lines), re.I)
                 postcode = re.sub(r"\s+", "", r["postcode"]).upper()
-                rows.append({
-                    "unique_id": uid, "first_name": (first.split() or [""])[0].upper() or None,
-                    "surname": last.upper() or None,
-                    "postcode": f"{postcode[:-3]} {postcode[-3:]}" if len(postcode) > 4 else None,
-                    "number": number or None, "street": street or None,
-                    "flat": flat.group(1).upper() if flat else None,
-                })  # fmt: skip
-        return pd.DataFrame(rows)
+                columns["unique_id"].append(uid)
+                columns["first_name"].append((first.split() or [""])[0].upper() or None)
+                columns["surname"].append(last.upper() or None)
+                columns["postcode"].append(
+                    f"{postcode[:-3]} {postcode[-3:]}" if len(postcode) > 4 else None
+                )
+                columns["number"].append(number or None)
+                columns["street"].append(street or None)
+                columns["flat"].append(flat.group(1).upper() if flat else None)
+        return pd.DataFrame(columns)
 
     electors, members = (
         frame(directory / "register.csv", "register"),
         frame(directory / "members.csv", "members"),
     )
+    spill = ROOT / "var" / "bench" / "duckdb-tmp"
+    spill.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(config={
+        "memory_limit": os.environ.get("SPLINK_MEMORY", "8GB"), "temp_directory": str(spill),
+        "preserve_insertion_order": False,
+    })  # fmt: skip
     settings = SettingsCreator(
         link_type="link_only",
         comparisons=[
@@ -322,8 +338,9 @@ def splink_child(directory: Path, out: Path) -> None:
             block_on("postcode", "surname"),
         ],
     )
-    linker = Linker([electors, members], settings, DuckDBAPI(), input_table_aliases=["electors", "members"],
-                    set_up_basic_logging=False)  # fmt: skip
+    linker = Linker([electors, members], settings, DuckDBAPI(connection),
+                    input_table_aliases=["electors", "members"], set_up_basic_logging=False)  # fmt: skip
+    del electors
     linker.training.estimate_probability_two_random_records_match(
         [block_on("postcode", "number", "surname", "first_name")], recall=0.7
     )
@@ -334,15 +351,24 @@ def splink_child(directory: Path, out: Path) -> None:
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("surname", "first_name")
     )
-    predictions = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
-    best: dict[str, tuple[float, str]] = {}
-    for row in predictions.itertuples():
-        if row.source_dataset_l == "members":
-            member, elector = row.unique_id_l, row.unique_id_r
-        else:
-            member, elector = row.unique_id_r, row.unique_id_l
-        if member not in best or row.match_probability > best[member][0]:
-            best[member] = (row.match_probability, elector)
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    best_sql = f"""
+        select member, elector, p from (
+            select
+                case when source_dataset_l = 'members' then unique_id_l else unique_id_r end as member,
+                case when source_dataset_l = 'members' then unique_id_r else unique_id_l end as elector,
+                match_probability as p,
+                row_number() over (
+                    partition by case when source_dataset_l = 'members' then unique_id_l else unique_id_r end
+                    order by match_probability desc
+                ) as rank
+            from {predictions.physical_name}
+        ) where rank = 1
+    """  # fmt: skip
+    best = {
+        row.member: (row.p, row.elector)
+        for row in linker.misc.query_sql(best_sql, output_type="pandas").itertuples()
+    }
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["membership_number", "decision", "elector_id", "score"])
