@@ -344,9 +344,9 @@ def _work(
         members = _own_members(plan, part)
         wanted, shared = _split_keys(members, part)
         if parent is not None:
-            parent.send_bytes(pickle.dumps(shared, pickle.HIGHEST_PROTOCOL))
+            parent.send_bytes(_KEYS + pickle.dumps(shared, pickle.HIGHEST_PROTOCOL))
             for blob in parent.recv():  # the other workers' shared keys
-                for key, wanting in pickle.loads(blob).items():
+                for key, wanting in pickle.loads(blob[len(_KEYS) :]).items():
                     shared.setdefault(key, []).extend(wanting)
         wanted.update(shared)
         mark = phase("members", started)
@@ -451,11 +451,20 @@ def _receive(connection: Connection, part: int) -> Any:
     return message
 
 
+#: Marks a worker's pickled shared keys, which the parent relays without unpickling
+#: (anything else on that turn is a worker's failure report).
+_KEYS = b"rollcall-keys:"
+
+
 def _receive_bytes(connection: Connection, part: int) -> bytes:
     try:
-        return connection.recv_bytes()
+        data = connection.recv_bytes()
     except EOFError:
         raise RuntimeError(f"matching worker {part} died (out of memory?)") from None
+    if not data.startswith(_KEYS):
+        _, report = pickle.loads(data)
+        raise RuntimeError(f"matching worker {part} failed:\n{report}")
+    return data
 
 
 def _run_workers(plan: _Plan, say: Callable[[str], None]) -> list[dict[str, Any]]:

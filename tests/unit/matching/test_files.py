@@ -140,3 +140,22 @@ def test_blank_and_short_extract_lines_are_read_as_the_csv_module_reads_them(
         rows = list(csv.DictReader(handle))
     assert [r["membership_number"] for r in rows] == ["M1", "M2"]
     assert run.members == 2 and rows[0]["decision"] == "match"
+
+
+@pytest.mark.parametrize("where", ["from_rows", "_own_members"])
+def test_a_failing_worker_fails_the_run_with_its_traceback_and_writes_nothing(
+    synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    from services.matching import files
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise MemoryError("no room for the index")
+
+    # Forked workers inherit the patch: one fails building its index, the other
+    # before it has sent its shared keys.
+    monkeypatch.setattr(files.MemoryIndex if where == "from_rows" else files, where, broken)
+    with pytest.raises(RuntimeError, match="matching worker [01] failed") as failure:
+        match_files(synth / "register.csv", synth / "members.csv", tmp_path / "d.csv", workers=2)
+    assert "no room for the index" in str(failure.value)
+    assert not (tmp_path / "d.csv").exists()
+    assert not list(tmp_path.glob("rollcall-match-*"))  # the part files are cleared away
