@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import MetaData, engine_from_config, pool
 
 
-def run(metadata: MetaData) -> None:
+def run(metadata: MetaData, **options: Any) -> None:
+    """Run the migrations; ``options`` go to ``context.configure`` (``include_object``)."""
     config = context.config
     if context.is_offline_mode():
         context.configure(
@@ -14,6 +17,7 @@ def run(metadata: MetaData) -> None:
             target_metadata=metadata,
             literal_binds=True,
             render_as_batch=True,
+            **options,
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -24,6 +28,8 @@ def run(metadata: MetaData) -> None:
         poolclass=pool.NullPool,
     )
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=metadata, render_as_batch=True, **options
+        )
         with context.begin_transaction():
             context.run_migrations()
