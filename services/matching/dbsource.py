@@ -6,6 +6,12 @@ newest complete version of each authority's register, with two indexed queries
 (electors, then the name frequencies the scoring needs). It never loads a whole
 register.
 
+Street keys are stored within the elector's postcode district where it has one
+(``register_models.stored_keys``), as a member with a postcode looks them up, so
+"10 High Street" is fetched from one district, not from all of London. A member
+without a postcode looks a street key up city-wide: the stored key itself or any
+district's (``LIKE 'sn|HIGH STREET|10@%'``, an index range scan).
+
 Guarantees: an incomplete (still loading or interrupted) version is never used;
 the same members and versions give the same candidates as ``MemoryIndex`` built
 from the same file, because both use ``records.member_keys`` and
@@ -18,22 +24,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, or_, select
 
 from services.matching.matcher import CandidateBatch
 from services.matching.names import parse_name
 from services.matching.records import (
     REGISTER_COLUMNS,
+    STREET_PREFIXES,
     Elector,
     Member,
     member_keys,
-    street_key_in_district,
 )
 from services.matching.register_models import (
     KEY_COLUMNS,
     RegisterElector,
     RegisterNameFrequency,
     RegisterVersion,
+    city_wide,
 )
 from services.matching.scoring import NameFrequencies
 
@@ -61,6 +68,24 @@ def newest_versions(engine: Engine) -> list[tuple[int, str, str, int]]:
         for row in connection.execute(query):
             newest.setdefault(row.authority, (row.id, row.authority, row.label, row.elector_count))
     return sorted(newest.values())
+
+
+def _conditions(table: Any, keys: set[str]) -> list[ColumnElement[bool]]:
+    """Conditions on the key columns finding every elector stored under one of ``keys``.
+
+    A street key without a district (the member has no postcode) is looked up
+    as stored (electors without a postcode) and in every district.
+    """
+    by_prefix: dict[str, set[str]] = {}
+    for key in keys:
+        by_prefix.setdefault(key.split("|", 1)[0], set()).add(key)
+    conditions: list[ColumnElement[bool]] = []
+    for prefix, found in by_prefix.items():
+        everywhere = sorted(k for k in found if k.startswith(STREET_PREFIXES) and "@" not in k)
+        for column in _COLUMNS_BY_PREFIX[prefix]:
+            conditions.append(table.c[column].in_(sorted(found)))
+            conditions += [table.c[column].startswith(f"{k}@", autoescape=True) for k in everywhere]
+    return conditions
 
 
 class DatabaseSource:
@@ -91,16 +116,8 @@ class DatabaseSource:
         per_member = {m.membership_number: member_keys(m) for m in members}
         if not versions or not members:
             return CandidateBatch({number: [] for number in per_member}, NameFrequencies())
-        by_prefix: dict[str, set[str]] = {}
-        for keys in per_member.values():
-            for key in keys:
-                by_prefix.setdefault(key.split("|", 1)[0], set()).add(key.split("@", 1)[0])
         table = RegisterElector.__table__
-        conditions = [
-            table.c[column].in_(sorted(keys))
-            for prefix, keys in by_prefix.items()
-            for column in _COLUMNS_BY_PREFIX[prefix]
-        ]
+        conditions = _conditions(table, {key for keys in per_member.values() for key in keys})
         query = select(
             table.c.version_id,
             *(table.c[c] for c in REGISTER_COLUMNS),
@@ -117,9 +134,9 @@ class DatabaseSource:
                     key = mapping[column]
                     if key:
                         by_key.setdefault(key, []).append(elector)
-                        in_district = street_key_in_district(key, elector.address.postcode)
-                        if in_district != key:
-                            by_key.setdefault(in_district, []).append(elector)
+                        everywhere = city_wide(key)
+                        if everywhere != key:
+                            by_key.setdefault(everywhere, []).append(elector)
         found: dict[str, list[Elector]] = {}
         for number, keys in per_member.items():
             seen: dict[int, Elector] = {}

@@ -5,7 +5,16 @@ reissued monthly; elector numbers change at the yearly rollover). A version is
 only used for matching once ``is_complete`` is true, which the loader sets last.
 Each elector row keeps the register's own columns plus the blocking keys of
 ``records.elector_keys`` (one column per kind), so the database can return a
-chunk's candidates with indexed lookups only.
+chunk's candidates with indexed lookups only. Street keys are stored within the
+elector's postcode district where it has a postcode (``sn|HIGH STREET|10@E8``,
+see ``records.street_key_in_district``): a member with a postcode finds them by
+equality, one without by the prefix ``sn|HIGH STREET|10@`` (the key indexes use
+``text_pattern_ops``, which also sorts bytewise and so builds fast, and leave out
+empty keys: most electors have no flat key or second premise key).
+
+On PostgreSQL ``register_electors`` is partitioned by ``version_id``, one
+partition per version (``partition_name``), so a version is bulk-loaded into a
+table of its own and attached once indexed. Elsewhere (SQLite) it is one table.
 """
 
 from __future__ import annotations
@@ -20,12 +29,15 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rollcall.db import UTCDateTime
+from services.matching.addresses import Address
 from services.matching.models import Base
+from services.matching.names import PersonName
+from services.matching.records import STREET_PREFIXES, elector_keys, street_key_in_district
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
 #: Key columns of ``register_electors``, in ``ElectorKeys`` order.
@@ -34,6 +46,44 @@ KEY_COLUMNS = (
     "key_premise_street_2", "key_flat_postcode", "key_flat_street", "key_surname_postcode",
     "key_surname_street", "key_postcode",
 )  # fmt: skip
+#: The key columns holding street keys (``sn|``, ``ss|``), stored within the district.
+STREET_KEY_COLUMNS = ("key_premise_street", "key_premise_street_2", "key_surname_street")
+_STREET_AT = tuple(KEY_COLUMNS.index(c) for c in STREET_KEY_COLUMNS)
+#: Operator class of the key indexes: equality and ``LIKE 'prefix%'``, compared bytewise.
+KEY_OPS = "text_pattern_ops"
+#: Partitions of ``register_electors`` are named this plus the version id.
+PARTITION_PREFIX = "register_electors_v"
+
+
+def partition_name(version_id: int) -> str:
+    """The table holding one version's electors on PostgreSQL."""
+    return f"{PARTITION_PREFIX}{int(version_id)}"
+
+
+def is_partition(name: str | None, kind: str) -> bool:
+    """Whether a table Alembic finds is one version's partition (not in the model)."""
+    return kind == "table" and bool(name) and str(name).startswith(PARTITION_PREFIX)
+
+
+def stored_keys(name: PersonName, address: Address) -> tuple[str | None, ...]:
+    """Values for ``KEY_COLUMNS``: ``elector_keys`` with street keys in the district."""
+    keys = elector_keys(name, address).columns()
+    postcode = address.postcode
+    if not postcode:
+        return keys
+    stored = list(keys)
+    district = street_key_in_district("sn|", postcode)[3:]  # "@E8", once per row
+    for at in _STREET_AT:
+        if stored[at]:
+            stored[at] += district  # type: ignore[operator]
+    return tuple(stored)
+
+
+def city_wide(stored: str) -> str:
+    """``sn|HIGH STREET|10@E8`` -> ``sn|HIGH STREET|10``; other keys unchanged."""
+    if stored.startswith(STREET_PREFIXES) and "@" in stored:
+        return stored.rpartition("@")[0]
+    return stored
 
 
 class RegisterVersion(Base):
@@ -59,14 +109,24 @@ class RegisterElector(Base):
 
     __tablename__ = "register_electors"
     __table_args__ = (
-        UniqueConstraint("version_id", "elector_id", name="uq_register_electors_version_elector"),
-        *(Index(f"ix_register_electors_{c}", "version_id", c) for c in KEY_COLUMNS),
+        *(
+            Index(
+                f"ix_register_electors_{c}",
+                c,
+                postgresql_ops={c: KEY_OPS},
+                postgresql_where=text(f"{c} IS NOT NULL"),
+                sqlite_where=text(f"{c} IS NOT NULL"),
+            )
+            for c in KEY_COLUMNS
+        ),  # fmt: skip
+        {"postgresql_partition_by": "LIST (version_id)"},
     )
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("register_versions.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("register_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    elector_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     line_number: Mapped[int] = mapped_column(Integer)
-    elector_id: Mapped[str] = mapped_column(String(64))
     surname: Mapped[str] = mapped_column(Text, default="")
     forenames: Mapped[str] = mapped_column(Text, default="")
     address_1: Mapped[str] = mapped_column(Text, default="")

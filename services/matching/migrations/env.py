@@ -2,5 +2,8 @@
 
 from rollcall.migrations_env import run
 from services.matching.models import Base
+from services.matching.register_models import is_partition
 
-run(Base.metadata)
+run(
+    Base.metadata, include_object=lambda obj, name, kind, reflected, _: not is_partition(name, kind)
+)

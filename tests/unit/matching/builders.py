@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from services.matching.matcher import Decision, MemoryIndex, match_members
@@ -70,3 +72,12 @@ def decide(rows: Sequence[dict[str, str]], *members: Member, **kw: Any) -> list[
 
 def one(rows: Sequence[dict[str, str]], m: Member) -> Decision:
     return decide(rows, m)[0]
+
+
+def write_register(path: Path, rows: Sequence[dict[str, str]]) -> Path:
+    """A register CSV of ``rows`` (see ``elector``), as an authority would send it."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(REGISTER_COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

@@ -3,14 +3,13 @@ matching through the database-backed source."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
 
 from rollcall.db import make_engine
 from services.matching.dbsource import DatabaseSource
@@ -18,36 +17,40 @@ from services.matching.files import read_members
 from services.matching.loading import RegisterFileInvalid, list_versions, load_register
 from services.matching.matcher import MemoryIndex, match_members
 from services.matching.models import Base
-from services.matching.records import REGISTER_COLUMNS
+from services.matching.records import REGISTER_COLUMNS, Elector
 from services.matching.register_models import (
+    KEY_COLUMNS,
+    PARTITION_PREFIX,
     RegisterElector,
     RegisterNameFrequency,
     RegisterRefusal,
     RegisterVersion,
+    partition_name,
+    stored_keys,
 )
 from services.matching.synth import generate
+from tests.unit.matching.builders import elector, member, write_register
 
 TABLES = [
     t.__table__ for t in (RegisterVersion, RegisterElector, RegisterRefusal, RegisterNameFrequency)
 ]
 
 
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[str]:
-    """A fresh PostgreSQL database for this module, dropped afterwards."""
-    import psycopg2
-
-    server = os.environ.get("ROLLCALL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"rollcall_matching_test_{uuid.uuid4().hex[:8]}"
+@contextlib.contextmanager
+def register_tables(url: str) -> Iterator[Engine]:
+    """An engine on ``url`` with fresh register tables, dropped afterwards."""
+    built = make_engine(url)
+    Base.metadata.drop_all(built, tables=TABLES)
+    Base.metadata.create_all(built, tables=TABLES)
     try:
-        admin = psycopg2.connect(server)
-    except psycopg2.OperationalError as exc:
-        pytest.fail(f"no PostgreSQL at {server}: {exc} (the tests need the real database)")
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE DATABASE {name}")
-    yield server.rsplit("/", 1)[0] + f"/{name}"
-    admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.close()
+        yield built
+    finally:
+        Base.metadata.drop_all(built, tables=TABLES)
+        if built.dialect.name == "postgresql":  # and any partition a failed load left
+            for name in partition_tables(built):
+                with built.begin() as connection:
+                    connection.execute(text(f"DROP TABLE {name}"))
+        built.dispose()
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -56,12 +59,29 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         url = request.getfixturevalue("postgres_server")
     else:
         url = f"sqlite:///{tmp_path / 'matching.sqlite'}"
-    built = make_engine(url)
-    Base.metadata.drop_all(built, tables=TABLES)
-    Base.metadata.create_all(built, tables=TABLES)
-    yield built
-    Base.metadata.drop_all(built, tables=TABLES)
-    built.dispose()
+    with register_tables(url) as built:
+        yield built
+
+
+@pytest.fixture
+def postgres_engine(postgres_server: str) -> Iterator[Engine]:
+    """For what only PostgreSQL has: partitions (SQLite keeps one plain table)."""
+    with register_tables(postgres_server) as built:
+        yield built
+
+
+def partition_tables(engine: Engine) -> dict[str, bool]:
+    """Tables named as version partitions -> whether each is attached to register_electors."""
+    with engine.connect() as connection:
+        found = connection.execute(
+            text(
+                "SELECT c.relname, i.inhparent IS NOT NULL FROM pg_class c "
+                "LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
+                "WHERE c.relkind = 'r' AND c.relname LIKE :prefix"
+            ),
+            {"prefix": f"{PARTITION_PREFIX}%"},
+        ).all()
+    return {name: attached for name, attached in found}
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +171,26 @@ def test_database_source_decides_exactly_as_the_in_memory_index(
     assert sum(d.decision == "match" for d in from_database) > len(members) / 2
 
 
+def test_each_row_is_stored_as_written_with_the_keys_of_the_elector_the_matcher_reads(
+    engine: Engine, data: dict[str, Path]
+) -> None:
+    load_register(engine, data["register"], "hackney")
+    with data["register"].open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    expected = {}
+    for row in rows:
+        elector = Elector.from_row(row, "")
+        expected[row["elector_id"]] = (
+            *(row[c] for c in REGISTER_COLUMNS), *stored_keys(elector.name, elector.address)
+        )  # fmt: skip
+    table = RegisterElector.__table__
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(*(table.c[c] for c in REGISTER_COLUMNS), *(table.c[c] for c in KEY_COLUMNS))
+        ).all()
+    assert {row[0]: tuple(row) for row in found} == expected
+
+
 def test_a_file_without_the_register_columns_is_refused_whole(
     engine: Engine, tmp_path: Path
 ) -> None:
@@ -174,3 +214,136 @@ def test_name_frequencies_are_stored_with_the_version(
         ).scalar_one()
     assert total == 3000
     assert set(REGISTER_COLUMNS) <= set(RegisterElector.__table__.c.keys())
+
+
+def refusals(engine: Engine, version_id: int) -> list[tuple[int, str, str]]:
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(RegisterRefusal.line_number, RegisterRefusal.reason, RegisterRefusal.text)
+            .where(RegisterRefusal.version_id == version_id)
+            .order_by(RegisterRefusal.line_number)
+        ).all()
+    return [(line, reason, row_text) for line, reason, row_text in found]
+
+
+def test_each_version_is_a_partition_of_its_own_with_its_indexes(
+    postgres_engine: Engine, data: dict[str, Path]
+) -> None:
+    engine = postgres_engine
+    old = load_register(engine, data["register"], "hackney", "2026-10")
+    new = load_register(engine, data["register"], "hackney", "2026-11")
+    assert partition_tables(engine) == {
+        partition_name(old.version_id): True, partition_name(new.version_id): True
+    }  # fmt: skip
+    with engine.connect() as connection:
+        indexes = connection.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE x.indisvalid), "
+                "count(*) FILTER (WHERE x.indisprimary) FROM pg_index x "
+                "WHERE x.indrelid = to_regclass(:name)"
+            ),
+            {"name": partition_name(new.version_id)},
+        ).one()
+        in_partition = connection.execute(
+            text(f"SELECT count(*) FROM {partition_name(new.version_id)}")
+        ).scalar_one()
+    assert tuple(indexes) == (10, 1)  # the primary key and one per key column
+    assert in_partition == 3000
+    assert set(new.phases) == {"parse_and_copy", "index", "attach"}
+
+
+def test_a_repeated_elector_number_is_refused_whichever_worker_reads_each_line(
+    engine: Engine, tmp_path: Path
+) -> None:
+    rows = [
+        elector(f"E{i}", "Ada", f"Surname{i % 40}", f"{i} Mare Street", postcode="E8 1AB")
+        for i in range(12_000)
+    ]
+    rows[1] = {**rows[1], "surname": "", "forenames": ""}  # line 3: no name, so not "seen"
+    rows[6000] = {**rows[6000], "elector_id": "E1"}  # line 6002 (second block): E1 loads here
+    rows[6001] = {**rows[6001], "elector_id": "E0"}  # line 6003: repeats line 2
+    rows[11_000] = {**rows[11_000], "elector_id": "E1"}  # line 11002 (third block): repeats
+    rows[11_001] = {**rows[11_001], "elector_id": "E5"}  # line 11003: repeats line 7
+    summary = load_register(engine, write_register(tmp_path / "r.csv", rows), "hackney")
+    assert (summary.rows, summary.loaded, summary.refused) == (12_000, 11_996, 4)
+    found = refusals(engine, summary.version_id)
+    assert [(line, reason) for line, reason, _ in found] == [
+        (3, "has no name"),
+        (6003, "repeats elector number E0 from an earlier line"),
+        (11002, "repeats elector number E1 from an earlier line"),
+        (11003, "repeats elector number E5 from an earlier line"),
+    ]
+    assert found[1][2].startswith("E0,Surname1,Ada,6001 Mare Street")
+    with engine.connect() as connection:
+        lines = dict(
+            connection.execute(
+                select(RegisterElector.elector_id, RegisterElector.line_number).where(
+                    RegisterElector.elector_id.in_(["E0", "E1", "E5"])
+                )
+            ).all()
+        )
+    assert lines == {"E0": 2, "E1": 6002, "E5": 7}
+
+
+def test_a_field_too_long_for_its_column_refuses_the_row_not_the_load(
+    engine: Engine, tmp_path: Path
+) -> None:
+    rows = [elector(f"E{i}", "Ada", "Lovelace", f"{i} Mare Street") for i in range(5)]
+    rows[2] = {**rows[2], "postcode": "E8 1AB (ring the bell twice)"}
+    summary = load_register(engine, write_register(tmp_path / "r.csv", rows), "hackney")
+    assert (summary.loaded, summary.refused) == (4, 1)
+    assert refusals(engine, summary.version_id)[0][:2] == (
+        4, "has a postcode longer than 16 characters"
+    )  # fmt: skip
+
+
+def test_an_interrupted_load_leaves_no_partition_and_the_older_version_in_use(
+    postgres_engine: Engine, data: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = postgres_engine
+    old = load_register(engine, data["register"], "hackney", "2026-10")
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt  # as if stopped after every row was copied
+
+    monkeypatch.setattr("services.matching.partitions.index_partition", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load_register(engine, data["register"], "hackney", "2026-11")
+    newest = list_versions(engine)[0]
+    assert newest["label"] == "2026-11" and not newest["is_complete"]
+    assert partition_tables(engine) == {partition_name(old.version_id): True}
+    members = read_members(data["members"])[:20]
+    decisions = match_members(members, DatabaseSource(engine))
+    versions = {d.evidence.get("register_version") for d in decisions if d.elector_id}
+    assert versions == {f"hackney/2026-10#{old.version_id}"}
+
+
+def test_street_keys_are_stored_in_the_district_and_found_with_or_without_a_postcode(
+    engine: Engine, tmp_path: Path
+) -> None:
+    rows = [
+        elector("E1", "Ada", "Lovelace", "10 High Street", postcode="E8 1AB"),
+        elector("E2", "Ada", "Lovelace", "10 High Street", postcode="N1 9GU"),
+        elector("E3", "Ada", "Lovelace", "10 High Street", postcode=""),
+        elector("E4", "Bob", "Okonkwo", "12 High Street", postcode="E8 1AB"),
+    ]
+    load_register(engine, write_register(tmp_path / "r.csv", rows), "hackney")
+    with engine.connect() as connection:
+        stored = dict(
+            connection.execute(
+                select(RegisterElector.elector_id, RegisterElector.key_premise_street)
+            ).all()
+        )
+    assert stored["E1"] == "sn|HIGH STREET|10@E8" and stored["E2"] == "sn|HIGH STREET|10@N1"
+    assert stored["E3"] == "sn|HIGH STREET|10"
+    members = [
+        member("M1", "Ada", "Lovelace", "10 High Street", postcode="E8 1AB"),
+        member("M2", "Ada", "Lovelace", "10 High Street", postcode=""),
+        member("M3", "Ada", "Lovelace", "10 High St", postcode="E8 1AX"),
+    ]
+    from_database = DatabaseSource(engine).fetch(members).candidates
+    from_memory = MemoryIndex.from_rows(rows).fetch(members).candidates
+    found = {n: sorted(e.elector_id for e in found) for n, found in from_database.items()}
+    assert found == {n: sorted(e.elector_id for e in f) for n, f in from_memory.items()}
+    assert found["M1"] == found["M3"] == ["E1"]  # by street within E8, or by postcode
+    assert found["M2"] == ["E1", "E2", "E3"]
