@@ -125,7 +125,10 @@ class RegisterElector(Base):
     version_id: Mapped[int] = mapped_column(
         ForeignKey("register_versions.id", ondelete="CASCADE"), primary_key=True
     )
-    elector_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Compared bytewise on PostgreSQL: the primary key's index then builds much faster.
+    elector_id: Mapped[str] = mapped_column(
+        String(64).with_variant(String(64, collation="C"), "postgresql"), primary_key=True
+    )
     line_number: Mapped[int] = mapped_column(Integer)
     surname: Mapped[str] = mapped_column(Text, default="")
     forenames: Mapped[str] = mapped_column(Text, default="")

@@ -125,8 +125,18 @@ def test_the_migrations_build_the_tables_the_models_declare(empty_database: str)
                 opts={"include_object": lambda _o, name, kind, *_: not is_partition(name, kind)},
             )
             assert compare_metadata(context, Base.metadata) == []
-        # Alembic compares an index's columns, not its operator class or predicate.
+        # Alembic compares an index's columns, not its operator class or predicate, and
+        # a column's type, not its collation.
         assert key_indexes(engine) == declared_key_indexes(engine.dialect.name)
+        if engine.dialect.name == "postgresql":
+            elector_id = RegisterElector.__table__.c.elector_id.type.dialect_impl(engine.dialect)
+            with engine.connect() as connection:
+                assert connection.execute(
+                    text(
+                        "SELECT collation_name FROM information_schema.columns "
+                        "WHERE table_name = 'register_electors' AND column_name = 'elector_id'"
+                    )
+                ).scalar_one() == getattr(elector_id, "collation", None)
     finally:
         engine.dispose()
 

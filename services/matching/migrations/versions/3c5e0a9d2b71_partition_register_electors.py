@@ -8,7 +8,8 @@ On PostgreSQL ``register_electors`` becomes a table LIST-partitioned by
 ``version_id``: each version already loaded is copied into a partition of its
 own (``register_electors_v<id>``) and attached. Everywhere the surrogate ``id``
 goes (the primary key is ``(version_id, elector_id)``, which was unique
-already), the key indexes index only non-empty keys with ``text_pattern_ops``,
+already; on PostgreSQL ``elector_id`` is compared bytewise, ``COLLATE "C"``),
+the key indexes index only non-empty keys with ``text_pattern_ops``,
 and the street keys (``sn|``, ``ss|``) of electors with a postcode are rewritten
 within their postcode district: ``sn|HIGH STREET|10`` -> ``sn|HIGH STREET|10@E8``
 (the district is the postcode in ``key_postcode`` without its last three
@@ -98,7 +99,7 @@ def upgrade() -> None:
     op.create_table(
         'register_electors',
         sa.Column('version_id', sa.Integer(), nullable=False),
-        sa.Column('elector_id', sa.String(length=64), nullable=False),
+        sa.Column('elector_id', sa.String(length=64).with_variant(sa.String(length=64, collation='C'), 'postgresql'), nullable=False),
         sa.Column('line_number', sa.Integer(), nullable=False),
         *_register_columns(),
         sa.ForeignKeyConstraint(['version_id'], ['register_versions.id'], ondelete='CASCADE'),
