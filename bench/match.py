@@ -205,34 +205,25 @@ def read_decisions(path: Path) -> dict[str, tuple[str, str | None]]:
 
 
 def live_latency(directory: Path, samples: int, seed: int) -> dict[str, Any]:
-    """Load the register into a scratch PostgreSQL database; time single live matches."""
+    """Load the register into a scratch PostgreSQL database (migrated; two loading workers);
+    time single live matches and one chunk of 250 (``bench/load.py`` does this alone)."""
     import psycopg2
 
-    from rollcall.db import make_engine
+    from rollcall.db import make_engine, upgrade
     from services.matching.dbsource import DatabaseSource
     from services.matching.files import read_members
     from services.matching.loading import load_register
     from services.matching.matcher import match_members
-    from services.matching.models import Base
-    from services.matching.register_models import (
-        RegisterElector,
-        RegisterNameFrequency,
-        RegisterRefusal,
-        RegisterVersion,
-    )
 
     server = os.environ.get("ROLLCALL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
     name = f"rollcall_bench_{uuid.uuid4().hex[:8]}"
     admin = psycopg2.connect(server)
     admin.autocommit = True
     admin.cursor().execute(f"CREATE DATABASE {name}")
-    engine = make_engine(server.rsplit("/", 1)[0] + f"/{name}")
+    url = server.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
     try:
-        tables = [
-            t.__table__
-            for t in (RegisterVersion, RegisterElector, RegisterRefusal, RegisterNameFrequency)
-        ]
-        Base.metadata.create_all(engine, tables=tables)
+        upgrade("matching", url)  # partitioned as the service's database is
         say("loading the register into PostgreSQL")
         summary = load_register(
             engine, directory / "register.csv", "london", "bench", batch=100_000, progress=say
@@ -254,6 +245,7 @@ def live_latency(directory: Path, samples: int, seed: int) -> dict[str, Any]:
         return {
             "load_seconds": round(summary.seconds, 1),
             "load_electors_per_second": round(summary.loaded / summary.seconds),
+            "load_phases_seconds": {k: round(v, 1) for k, v in summary.phases.items()},
             "single_member_ms_p50": round(timings[len(timings) // 2], 1),
             "single_member_ms_p95": round(timings[int(len(timings) * 0.95) - 1], 1),
             "single_member_samples": len(timings),
