@@ -105,7 +105,7 @@ def normalise_street(text: str) -> str:
     return " ".join(out)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen, for speed: see PersonName
 class Address:
     """A parsed address. ``lines`` keeps the text as given, for people to read."""
 

@@ -47,7 +47,10 @@ def fold(text: str) -> str:
     return " ".join(_NOT_LETTER.sub(" ", ascii_only).split())
 
 
-@dataclass(frozen=True, slots=True)
+# Hashed and compared by value like a frozen dataclass, but not frozen: a frozen
+# dataclass sets every field through object.__setattr__, and a London run makes
+# millions of these (Address and Elector likewise). Nothing changes one once made.
+@dataclass(slots=True, unsafe_hash=True)
 class PersonName:
     """A parsed name. ``forenames`` are folded tokens; one-letter tokens are initials."""
 
@@ -101,7 +104,7 @@ def _surname(text: str) -> tuple[str, str, tuple[str, ...], str]:
     return folded, key, parts, sys.intern(sound(key))
 
 
-@lru_cache(maxsize=8192)  # its parts have their own, larger caches
+@lru_cache(maxsize=65_536)  # full names repeat across a city ("John Smith")
 def parse_name(forenames: str, surname: str) -> PersonName:
     """Parse raw forenames and surname as printed on a register or an extract."""
     forenames, surname = (forenames or "").strip(), (surname or "").strip()

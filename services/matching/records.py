@@ -66,7 +66,7 @@ class Member:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen, for speed: see PersonName
 class Elector:
     """An elector on one version of a register."""
 
