@@ -69,6 +69,7 @@ from services.matching.matcher import (
     Decision,
     Matcher,
     MemoryIndex,
+    contested_claims,
     contested_reasons,
 )
 from services.matching.records import REGISTER_COLUMNS, Elector, Member, member_keys
@@ -351,7 +352,7 @@ def _work(
         wanted.update(shared)
         mark = phase("members", started)
         refused: list[tuple[int, str]] = []
-        rows = _Counting(_register_rows(plan.register, refused, part, plan.districts))
+        rows = _register_rows(plan.register, refused, part, plan.districts)
         index = MemoryIndex.from_rows(rows, version=plan.register.name, wanted=wanted)
         del wanted
         mark = phase("register", mark)
@@ -359,7 +360,7 @@ def _work(
         gc.freeze()
         gc.enable()
     say(
-        f"worker {part}: {len(members)} members; {rows.count} electors in its districts, "
+        f"worker {part}: {len(members)} members; {index.frequencies.total} electors in its districts, "
         f"kept {len(index.electors)}; {phases}"
     )
     sent: dict[int, list[Elector]] = {}
@@ -412,7 +413,7 @@ def _work(
                 evidence.close()
     gc.unfreeze()
     return {
-        "members": len(members), "electors": rows.count, "kept": len(index.electors),
+        "members": len(members), "electors": index.frequencies.total, "kept": len(index.electors),
         "refused": refused,
         "counts": dict(counts), "claims": claims, "crossed": crossed,
         "seconds_loading": loaded - started, "seconds_matching": time.perf_counter() - loaded,
@@ -539,7 +540,7 @@ def match_files(
         run.worker_cpu_seconds = [round(r["cpu_seconds"], 1) for r in results]
         run.worker_phases = [r["phases"] for r in results]
         run.counts = dict(sum((Counter(r["counts"]) for r in results), Counter()))
-        demoted = _contested([c for r in results for c in r["claims"]])
+        demoted = contested_claims(c for r in results for c in r["claims"])
         run.contested = len(demoted)
         run.counts[MATCH] = run.counts.get(MATCH, 0) - len(demoted)
         run.counts[REVIEW] = run.counts.get(REVIEW, 0) + len(demoted)
@@ -548,19 +549,6 @@ def match_files(
         shutil.rmtree(workdir, ignore_errors=True)
     run.seconds_matching = time.perf_counter() - started - run.seconds_loading
     return run
-
-
-def _contested(claims: list[tuple[int, str, str]]) -> dict[int, list[str]]:
-    """Row index -> the other members who would match the same elector."""
-    by_elector: dict[str, list[tuple[int, str]]] = {}
-    for number, member, elector_id in claims:
-        by_elector.setdefault(elector_id, []).append((number, member))
-    demoted: dict[int, list[str]] = {}
-    for claimants in by_elector.values():
-        if len(claimants) > 1:
-            for number, _ in claimants:
-                demoted[number] = sorted(m for n, m in claimants if n != number)
-    return demoted
 
 
 def _merge(
@@ -602,16 +590,6 @@ def _merge(
     finally:
         for handle in parts:
             handle.close()
-
-
-class _Counting:
-    def __init__(self, rows: Iterator[dict[str, str]]) -> None:
-        self.rows, self.count = rows, 0
-
-    def __iter__(self) -> Iterator[dict[str, str]]:
-        for row in self.rows:
-            self.count += 1
-            yield row
 
 
 __all__ = [

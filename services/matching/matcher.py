@@ -39,13 +39,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from services.matching import addresses as addr
 from services.matching.explain import describe, who
 from services.matching.records import Elector, Member, key_list, member_keys
 from services.matching.scoring import Comparison, Model, NameFrequencies, score_best
 
+K = TypeVar("K")
 MATCH, REVIEW, NO_MATCH = "match", "review", "no_match"
 #: How many candidates a review shows the officer.
 REVIEW_CANDIDATES = 3
@@ -252,26 +253,34 @@ def contested_reasons(rivals: Iterable[str], reasons: str) -> str:
     return f"needs a person: members {', '.join(rivals)} also fit this elector; {reasons}"
 
 
+def contested_claims(claims: Iterable[tuple[K, str, str]]) -> dict[K, list[str]]:
+    """``(claim, membership number, elector id)`` matches -> for each claim on an
+    elector that more than one member would match, the other members, sorted."""
+    by_elector: dict[str, list[tuple[K, str]]] = {}
+    for claim, member, elector_id in claims:
+        by_elector.setdefault(elector_id, []).append((claim, member))
+    contested: dict[K, list[str]] = {}
+    for claimants in by_elector.values():
+        if len(claimants) > 1:
+            for index, (claim, _) in enumerate(claimants):
+                contested[claim] = sorted(m for i, (_, m) in enumerate(claimants) if i != index)
+    return contested
+
+
 def one_member_per_elector(decisions: list[Decision]) -> list[Decision]:
     """Matches that claim the same elector all become reviews naming each other."""
-    claims = Counter(d.elector_id for d in decisions if d.decision == MATCH)
-    contested = {elector for elector, count in claims.items() if count > 1}
-    if not contested:
-        return decisions
-    out = []
-    for d in decisions:
-        if d.decision == MATCH and d.elector_id in contested:
-            rivals = sorted(
-                o.membership_number
-                for o in decisions
-                if o.elector_id == d.elector_id and o is not d and o.decision == MATCH
-            )
-            d = Decision(
-                d.membership_number, REVIEW, d.elector_id, d.score,
-                contested_reasons(rivals, d.reasons), d.evidence,
-                (dict(d.evidence),), d.ward,
-            )  # fmt: skip
-        out.append(d)
+    contested = contested_claims(
+        (n, d.membership_number, d.elector_id)
+        for n, d in enumerate(decisions)
+        if d.decision == MATCH and d.elector_id
+    )
+    out = list(decisions)
+    for n, rivals in contested.items():
+        d = decisions[n]
+        out[n] = Decision(
+            d.membership_number, REVIEW, d.elector_id, d.score,
+            contested_reasons(rivals, d.reasons), d.evidence, (dict(d.evidence),), d.ward,
+        )  # fmt: skip
     return out
 
 
