@@ -94,6 +94,9 @@ def test_a_service_that_stopped_answering_is_503_and_does_not_act_later(launch):
     elapsed = time.monotonic() - started
     assert response.status_code == 503 and error_of(response)["code"] == "service_unavailable"
     assert elapsed > 0.9, "the gateway must wait out its RPC deadline before answering 503"
+    # The request carries a TTL equal to the deadline (gateway/remote.py); a time-based
+    # condition, so wait past it: without the TTL the stale request is still queued
+    # however long we wait, and the tally below would enter it.
     time.sleep(0.5)
     # The caller was told it failed, so the tally must not enter it when it comes back.
     with running(gateway.settings, standins.TallyStandIn):
