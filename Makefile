@@ -23,8 +23,9 @@ demo: install
 	$(BIN)/rollcall demo --members $(MEMBERS) --seed $(SEED) --report var/demo-report.json
 
 lint: install
-	$(BIN)/ruff check rollcall services gateway tests bench
-	$(BIN)/ruff format --check rollcall services gateway tests bench
+	$(BIN)/ruff check rollcall rollcall_cli rollcall_tools services gateway tests bench
+	$(BIN)/ruff format --check rollcall rollcall_cli rollcall_tools services gateway tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy rollcall/config.py rollcall/db.py rollcall/audit.py rollcall/sealing.py \

@@ -117,9 +117,9 @@ def loadavg() -> str:
 
 def live_matching(engine: Any, members_path: Path, samples: int, seed: int) -> dict[str, Any]:
     """Single members (p50, p95) and one chunk of 250 through ``DatabaseSource``."""
-    from services.matching.dbsource import DatabaseSource
-    from services.matching.files import read_members
-    from services.matching.matcher import match_members
+    from services.matching.batch.files import read_members
+    from services.matching.batch.source import DatabaseSource
+    from services.matching.matcher.deciding import match_members
 
     members = read_members(members_path)
     picked = random.Random(seed).sample(members, min(samples, len(members)))
@@ -155,7 +155,7 @@ def main() -> None:
     import psycopg2
 
     from rollcall.db import make_engine, upgrade
-    from services.matching.loading import load_register
+    from services.matching.batch.loading import load_register
 
     server = os.environ.get("ROLLCALL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
     name = f"rollcall_bench_load_{uuid.uuid4().hex[:8]}"

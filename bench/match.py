@@ -4,7 +4,7 @@
                                     [--splink/--no-splink] [--db/--no-db]
 
 1. Generates (once, cached under var/bench/) a synthetic register and damaged
-   extract with ground truth (``services.matching.synth``).
+   extract with ground truth (``rollcall_tools.synth``).
 2. Runs ``rollcall match`` end to end in a child process, timing it and taking
    that process's peak RSS.
 3. Scores the decisions against the truth: auto-match precision, the share of
@@ -132,7 +132,7 @@ def data_dir(electors: int, members: int, seed: int) -> Path:
     if not (directory / "truth.csv").exists():
         say(f"generating {electors} electors and {members} members in {directory}")
         started = time.perf_counter()
-        from services.matching.synth import generate
+        from rollcall_tools.synth import generate
 
         generate(electors, members, seed).write_csv(directory)
         (directory / "generated_seconds").write_text(f"{time.perf_counter() - started:.1f}")
@@ -211,10 +211,10 @@ def live_latency(directory: Path, samples: int, seed: int) -> dict[str, Any]:
     import psycopg2
 
     from rollcall.db import make_engine, upgrade
-    from services.matching.dbsource import DatabaseSource
-    from services.matching.files import read_members
-    from services.matching.loading import load_register
-    from services.matching.matcher import match_members
+    from services.matching.batch.files import read_members
+    from services.matching.batch.loading import load_register
+    from services.matching.batch.source import DatabaseSource
+    from services.matching.matcher.deciding import match_members
 
     server = os.environ.get("ROLLCALL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
     name = f"rollcall_bench_{uuid.uuid4().hex[:8]}"
@@ -388,7 +388,7 @@ def main() -> None:
         splink_child(Path(args.splink_child[0]), Path(args.splink_child[1]))
         return
     sys.path.insert(0, str(ROOT))
-    from services.matching.synth import read_truth
+    from rollcall_tools.synth import read_truth
 
     directory = data_dir(args.electors, args.members, args.seed)
     truth = read_truth(directory / "truth.csv")

@@ -63,7 +63,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "rollcall.cli.main",
+                "rollcall_cli.main",
                 "demo",
                 "--members",
                 str(args.members),

@@ -1,14 +1,14 @@
-"""What every nameko service shares at run time: settings, database, messaging.
+"""What every nameko service shares at run time: settings, database, loops, metrics.
 
 - ``settings_of(container)``: the ``Settings`` a container runs with (from its
   config key ``ROLLCALL_SETTINGS`` when a test or the runner passes one, else
   from the environment).
 - ``Database``: one engine and session factory per container.
-- ``Messaging``: one confirming publisher per container, and the topology,
-  declared in full before any consumer starts.
 - ``Store``: the dependency handlers use for a unit of work.
 - ``BackgroundLoop``: a loop beside the handlers (the outbox relay, the mailer's dispatcher).
 - ``MetricsServer``: serves ``/metrics`` on the service's port.
+
+The messaging extension (``rollcall.messaging.publisher.Messaging``) builds on this.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from sqlalchemy.orm import Session
 
 from rollcall.config import Settings, load_settings
 from rollcall.db import make_engine, session_factory
-from rollcall.messaging.publisher import ConfirmingPublisher
-from rollcall.messaging.topology import Topology
 
 SETTINGS_KEY = "ROLLCALL_SETTINGS"
 log = logging.getLogger(__name__)
@@ -69,26 +67,6 @@ class Database(SharedExtension):
         """One unit of work: commit on success, roll back on any exception."""
         with self.factory() as session, session.begin():
             yield session
-
-
-class Messaging(SharedExtension):
-    """The container's publisher and topology; declares the topology at setup."""
-
-    def setup(self) -> None:
-        settings = settings_of(self.container)
-        self.topology = Topology(settings.namespace, settings.retry_delays)
-        self.publisher = ConfirmingPublisher(settings.amqp_uri)
-        channel = self.publisher.channel()
-        try:
-            self.topology.declare(channel)
-        finally:
-            channel.close()
-
-    def stop(self) -> None:
-        self.publisher.close()
-
-    def kill(self) -> None:
-        self.publisher.close()
 
 
 class Store(DependencyProvider):

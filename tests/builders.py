@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.registration.rows import COLUMNS
+from rollcall.formats import EXTRACT_COLUMNS
 
 
 def ballot_definition(**overrides: Any) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def member_record(number: str = "M0001", **overrides: str) -> list[str]:
         "status": "current",
     }
     row.update(overrides)
-    return [row[c] for c in COLUMNS]
+    return [row[c] for c in EXTRACT_COLUMNS]
 
 
-HEADER = list(COLUMNS)
+HEADER = list(EXTRACT_COLUMNS)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from rollcall import metrics
 from rollcall.messaging import contracts, inbox
-from rollcall.messaging.publisher import Outgoing, PublishFailed
+from rollcall.messaging.publisher import Messaging, Outgoing, PublishFailed
 from rollcall.messaging.topology import (
     ATTEMPT_HEADER,
     DELAY_HEADER,
@@ -42,7 +42,7 @@ from rollcall.messaging.topology import (
     SCHEMA_HEADER,
     Topology,
 )
-from rollcall.runtime import Database, Messaging, settings_of
+from rollcall.runtime import Database, settings_of
 
 log = logging.getLogger(__name__)
 

@@ -39,9 +39,9 @@ from sqlalchemy.orm import Session
 from rollcall import metrics
 from rollcall.db import is_postgres
 from rollcall.messaging import contracts
-from rollcall.messaging.publisher import Outgoing
+from rollcall.messaging.publisher import Messaging, Outgoing
 from rollcall.messaging.topology import PRODUCER_HEADER, SCHEMA_HEADER
-from rollcall.runtime import BackgroundLoop, Database, Messaging
+from rollcall.runtime import BackgroundLoop, Database
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,9 @@ takes the relay from hundreds to thousands of messages a second.
 
 One publisher holds one connection and serialises its callers with a lock; on
 any connection error it drops the connection and reconnects on the next call.
+
+``Messaging`` is the nameko extension that gives a container one publisher and
+the topology, declared in full before any consumer starts.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ from typing import Any
 import amqp
 from amqp import spec
 from kombu import Connection
+from nameko.extensions import SharedExtension
+
+from rollcall.messaging.topology import Topology
+from rollcall.runtime import settings_of
 
 
 class PublishFailed(RuntimeError):
@@ -139,3 +146,23 @@ class ConfirmingPublisher:
                 channel.close()
             except (OSError, amqp.exceptions.AMQPError):
                 pass
+
+
+class Messaging(SharedExtension):
+    """The container's publisher and topology; declares the topology at setup."""
+
+    def setup(self) -> None:
+        settings = settings_of(self.container)
+        self.topology = Topology(settings.namespace, settings.retry_delays)
+        self.publisher = ConfirmingPublisher(settings.amqp_uri)
+        channel = self.publisher.channel()
+        try:
+            self.topology.declare(channel)
+        finally:
+            channel.close()
+
+    def stop(self) -> None:
+        self.publisher.close()
+
+    def kill(self) -> None:
+        self.publisher.close()

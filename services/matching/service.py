@@ -10,8 +10,8 @@ from rollcall.auditing import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store
-from services.matching import deciding
-from services.matching.dbsource import DatabaseSource
+from services.matching import decisions as deciding
+from services.matching.batch.source import DatabaseSource
 from services.matching.errors import EXPECTED
 
 

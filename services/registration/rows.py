@@ -13,25 +13,8 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date
 
-COLUMNS = (
-    "membership_number",
-    "title",
-    "first_name",
-    "last_name",
-    "address_1",
-    "address_2",
-    "address_3",
-    "town",
-    "postcode",
-    "email",
-    "phone",
-    "date_of_birth",
-    "joined_on",
-    "association",
-    "status",
-)
-#: Columns a file may carry beside the format's (issue 5's supporters).
-OPTIONAL_COLUMNS = ("payment_reference", "dues_paid_to")
+from rollcall.formats import EXTRACT_COLUMNS, EXTRACT_OPTIONAL_COLUMNS
+
 STATUSES = ("current", "lapsed", "suspended", "expelled", "supporter")
 
 _MEMBERSHIP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_-]{0,31}$")
@@ -68,13 +51,13 @@ def check_header(header: list[str]) -> list[str]:
     """Reasons the header makes the file unreadable; empty if it is fine."""
     names = [h.strip().lower() for h in header]
     problems = []
-    missing = [c for c in COLUMNS if c not in names]
+    missing = [c for c in EXTRACT_COLUMNS if c not in names]
     if missing:
         problems.append(f"the header lacks column(s): {', '.join(missing)}")
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         problems.append(f"the header repeats column(s): {', '.join(repeated)}")
-    unknown = [n for n in names if n not in COLUMNS and n not in OPTIONAL_COLUMNS]
+    unknown = [n for n in names if n not in EXTRACT_COLUMNS and n not in EXTRACT_OPTIONAL_COLUMNS]
     if unknown:
         problems.append(f"the header has unknown column(s): {', '.join(unknown)}")
     return problems
@@ -135,7 +118,7 @@ def validate_row(header: list[str], record: list[str]) -> MemberRow | list[str]:
         reasons.append(f"the status {row['status']!r} is not one of {', '.join(STATUSES)}")
     if reasons:
         return reasons
-    values = {c: row.get(c, "") for c in COLUMNS + OPTIONAL_COLUMNS}
+    values = {c: row.get(c, "") for c in EXTRACT_COLUMNS + EXTRACT_OPTIONAL_COLUMNS}
     values["postcode"] = postcode
     values["status"] = status
     return MemberRow(**values)

@@ -15,7 +15,7 @@ def _rollcall(
     *args: str, env: dict[str, str], timeout: float = 900
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "rollcall.cli.main", *args],
+        [sys.executable, "-m", "rollcall_cli.main", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -10,11 +10,11 @@ import sys
 
 import sqlalchemy as sa
 
-from rollcall.cli.ballots import import_extract
 from rollcall.db import make_engine
 from rollcall.messaging.topology import Topology
-from services.matching import synth
-from services.matching.loading import load_register
+from rollcall_cli.ballots import import_extract
+from rollcall_tools import synth
+from services.matching.batch.loading import load_register
 from services.registration.service import RegistrationService
 from tests import builders, support
 
@@ -31,7 +31,7 @@ def _start_matching(settings, log):
         "ROLLCALL_MAX_WORKERS": "2",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "rollcall.cli.main", "run", "matching", "--no-migrate"],
+        [sys.executable, "-m", "rollcall_cli.main", "run", "matching", "--no-migrate"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from nameko.exceptions import RemoteError
 
 from rollcall import audit
-from rollcall.cli.main import main
+from rollcall_cli.main import main
 from tests.integration.gateway import standins
 from tests.integration.gateway.harness import Gateway, error_of
 

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from rollcall import audit
 from rollcall.audit import GENESIS_HASH, NewEntry, append, append_many, audit_table, read_chain
-from rollcall.cli.main import main
 from rollcall.db import make_engine
+from rollcall_cli.main import main
 from tests import support
 
 pytestmark = pytest.mark.integration

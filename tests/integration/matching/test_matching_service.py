@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from rollcall.db import make_engine
 from rollcall.messaging.topology import Topology
-from services.matching.loading import load_register
+from services.matching.batch.loading import load_register
 from services.matching.service import MatchingService
 from tests import support
 

@@ -33,7 +33,7 @@ from rollcall.audit import (
     read_chain,
     verify,
 )
-from rollcall.cli.main import main
+from rollcall_cli.main import main
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 KEY = b"test-audit-key"

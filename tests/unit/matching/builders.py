@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from services.matching.matcher import Decision, MemoryIndex, match_members
-from services.matching.records import REGISTER_COLUMNS, Member
-from services.matching.scoring import NameFrequencies
+from rollcall.formats import REGISTER_COLUMNS
+from services.matching.matcher.deciding import Decision, MemoryIndex, match_members
+from services.matching.matcher.records import Member
+from services.matching.matcher.scoring import NameFrequencies
 
 #: A plausible London register's name frequencies (per million electors).
 COMMON = {"JOHN": 9000, "MARY": 6000, "SARAH": 5000, "ROBERT": 6000, "JAMES": 9000,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rollcall.cli.main import main
-from services.matching.files import DECISION_COLUMNS
-from services.matching.synth import read_truth
+from rollcall.formats import DECISION_COLUMNS
+from rollcall_cli.main import main
+from rollcall_tools.synth import read_truth
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_register_import_then_list(
 
     def create_register_tables(service: str, url: str, revision: str = "head") -> None:
         from rollcall.db import make_engine
-        from services.matching import register_models
+        from services.matching.models import registers as register_models
 
         register_models.Base.metadata.create_all(make_engine(url), tables=[
             t.__table__ for t in (register_models.RegisterVersion, register_models.RegisterElector,

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rollcall.cli.main import main
-from services.matching.files import Districts, match_files
-from services.matching.records import REGISTER_COLUMNS
+from rollcall.formats import REGISTER_COLUMNS
+from rollcall_cli.main import main
+from services.matching.batch.files import Districts, match_files
 
 MEMBER_HEADER = (
     "membership_number,title,first_name,last_name,address_1,address_2,address_3,town,"
@@ -103,7 +103,7 @@ def test_a_broken_register_row_is_counted_once_and_a_bad_header_fails_first(
     "text", ["E8 1AB", "e81ab", " SW1A 2AA ", "N1-9GU", "W1A 0AX", "EC1A 1BB", "E8 IAB", "B1 1AA"]
 )
 def test_a_rows_postcode_text_goes_to_the_worker_of_its_normalised_district(text: str) -> None:
-    from services.matching.addresses import normalise_postcode
+    from services.matching.matcher.addresses import normalise_postcode
 
     postcode = normalise_postcode(text)
     assert postcode is not None
@@ -146,7 +146,7 @@ def test_blank_and_short_extract_lines_are_read_as_the_csv_module_reads_them(
 def test_a_failing_worker_fails_the_run_with_its_traceback_and_writes_nothing(
     synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    from services.matching import files
+    from services.matching.batch import files
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise MemoryError("no room for the index")

@@ -12,13 +12,15 @@ import pytest
 from sqlalchemy import Engine, func, select, text, update
 
 from rollcall.db import make_engine
-from services.matching.dbsource import DatabaseSource
-from services.matching.files import read_members
-from services.matching.loading import RegisterFileInvalid, list_versions, load_register
-from services.matching.matcher import MemoryIndex, match_members
+from rollcall.formats import REGISTER_COLUMNS
+from rollcall_tools.synth import generate
+from services.matching.batch.files import read_members
+from services.matching.batch.loading import RegisterFileInvalid, list_versions, load_register
+from services.matching.batch.source import DatabaseSource
+from services.matching.matcher.deciding import MemoryIndex, match_members
+from services.matching.matcher.records import Elector
 from services.matching.models import Base
-from services.matching.records import REGISTER_COLUMNS, Elector
-from services.matching.register_models import (
+from services.matching.models.registers import (
     KEY_COLUMNS,
     PARTITION_PREFIX,
     RegisterElector,
@@ -28,7 +30,6 @@ from services.matching.register_models import (
     partition_name,
     stored_keys,
 )
-from services.matching.synth import generate
 from tests.unit.matching.builders import elector, member, write_register
 
 TABLES = [
@@ -306,7 +307,7 @@ def test_an_interrupted_load_leaves_no_partition_and_the_older_version_in_use(
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt  # as if stopped after every row was copied
 
-    monkeypatch.setattr("services.matching.partitions.index_partition", interrupted)
+    monkeypatch.setattr("services.matching.batch.partitions.index_partition", interrupted)
     with pytest.raises(KeyboardInterrupt):
         load_register(engine, data["register"], "hackney", "2026-11")
     newest = list_versions(engine)[0]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.matching.addresses import (
+from services.matching.matcher.addresses import (
     compare_addresses,
     normalise_postcode,
     normalise_street,
     parse_address,
 )
-from services.matching.names import (
+from services.matching.matcher.names import (
     NicknameTable,
     compare_forenames,
     compare_surnames,

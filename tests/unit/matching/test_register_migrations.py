@@ -17,18 +17,19 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import CreateIndex
 
 from rollcall.db import make_engine, upgrade
-from services.matching.dbsource import DatabaseSource
-from services.matching.files import read_members
-from services.matching.matcher import MemoryIndex, match_members
+from rollcall.formats import REGISTER_COLUMNS
+from rollcall_tools.synth import generate
+from services.matching.batch.files import read_members
+from services.matching.batch.source import DatabaseSource
+from services.matching.matcher.deciding import MemoryIndex, match_members
+from services.matching.matcher.records import Elector, elector_keys
 from services.matching.models import Base
-from services.matching.records import REGISTER_COLUMNS, Elector, elector_keys
-from services.matching.register_models import (
+from services.matching.models.registers import (
     KEY_COLUMNS,
     RegisterElector,
     is_partition,
     stored_keys,
 )
-from services.matching.synth import generate
 
 INITIAL = "8f15f783beb9"
 

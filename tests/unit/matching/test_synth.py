@@ -6,9 +6,9 @@ import csv
 from collections import Counter
 from pathlib import Path
 
-from services.matching.records import MEMBER_COLUMNS, REGISTER_COLUMNS
-from services.matching.synth import TRAPS, UNREGISTERED, generate, read_truth
-from services.matching.synth_damage import DAMAGES
+from rollcall.formats import EXTRACT_COLUMNS, REGISTER_COLUMNS
+from rollcall_tools.synth import TRAPS, UNREGISTERED, generate, read_truth
+from rollcall_tools.synth.damage import DAMAGES
 
 
 def test_rows_have_every_column_and_the_asked_for_counts() -> None:
@@ -16,7 +16,7 @@ def test_rows_have_every_column_and_the_asked_for_counts() -> None:
     assert len(data.register_rows) == 4000
     assert len(data.member_rows) == 500
     assert all(list(r) == list(REGISTER_COLUMNS) for r in data.register_rows)
-    assert all(set(m) == set(MEMBER_COLUMNS) for m in data.member_rows)
+    assert all(set(m) == set(EXTRACT_COLUMNS) for m in data.member_rows)
     assert all(m["status"] == "current" and len(m["association"]) == 4 for m in data.member_rows)
     assert len({r["elector_id"] for r in data.register_rows}) == 4000
     assert any(not m["email"] for m in data.member_rows)
@@ -49,7 +49,7 @@ def test_the_same_seed_writes_the_same_files(tmp_path: Path) -> None:
         assert first[name].read_bytes() == second[name].read_bytes()
     assert len(read_truth(first["truth"])) == 200
     with first["members"].open(encoding="utf-8") as handle:
-        assert next(csv.reader(handle)) == list(MEMBER_COLUMNS)
+        assert next(csv.reader(handle)) == list(EXTRACT_COLUMNS)
 
 
 def test_given_wards_are_used() -> None:

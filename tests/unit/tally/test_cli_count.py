@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from rollcall.cli.main import main
+from rollcall_cli.main import main
 
 TOI = """# TITLE: Small Town Mayor
 # ALTERNATIVE NAME 1: Ann

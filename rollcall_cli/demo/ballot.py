@@ -1,0 +1,366 @@
+"""The demo ballot itself, once the services run (see ``rollcall_cli.demo``)."""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import eventlet
+import requests
+
+from rollcall_cli.ballots import import_extract
+from rollcall_cli.demo.output import CODE_RE, MSGID_RE, say
+from services.tally import bulletin
+
+CANDIDATES = [
+    "Ada Lovelace",
+    "Mary Seacole",
+    "Sylvia Pankhurst",
+    "Rosalind Franklin",
+    "Grace Hopper",
+]
+
+
+def _proxy(run):  # type: ignore[no-untyped-def]
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from rollcall.runtime import nameko_config
+
+    return ClusterRpcProxy(nameko_config(run.settings), timeout=120)
+
+
+def _wait(what: str, probe, timeout: float = 300.0, every: float = 0.5):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
+def _settled(rpc, ballot_id: int) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
+    report = rpc.registration.reconcile(ballot_id)
+    return report if report["in_flight"] == 0 else None
+
+
+def read_mailbox(mail_dir: Path) -> dict[str, str]:
+    """membership number -> access code, from every email the sink received."""
+    codes: dict[str, str] = {}
+    for folder in ("new", "cur"):
+        for path in sorted((mail_dir / folder).glob("*")) if (mail_dir / folder).exists() else []:
+            msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            ident = MSGID_RE.search(str(msg["Message-ID"]))
+            body = msg.get_body(preferencelist=("plain",))
+            found = CODE_RE.search(body.get_content() if body else "")
+            if ident and found:
+                codes[ident.group(2)] = found.group(1)
+    return codes
+
+
+def read_postal(postal_dir: Path) -> dict[str, str]:
+    codes: dict[str, str] = {}
+    for path in sorted(postal_dir.glob("ballot-*/batch-*.csv")):
+        with path.open(newline="") as f:
+            for row in csv.DictReader(f):
+                codes[row["membership_number"]] = row["code"]
+    return codes
+
+
+def choices_for(rng, method: str, seats: int, candidates: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    weights = [5, 4, 3, 2, 1][: len(candidates)]
+    first = rng.choices(candidates, weights=weights)[0]
+    rest = [c for c in candidates if c != first]
+    rng.shuffle(rest)
+    if method == "fptp":
+        return [first, *rest[: seats - 1]] if seats > 1 else [first]
+    if method == "approval":
+        return [first, *rest[: rng.randrange(0, 3)]]
+    return [first, *rest[: rng.randrange(0, len(rest) + 1)]]
+
+
+def run_ballot(
+    run, report: dict[str, Any], extract: Path, area: list[str], extra: dict[str, Any]
+) -> bool:  # type: ignore[no-untyped-def]
+    rng = run.rng
+    checks = run.checks
+    candidates = CANDIDATES[: max(3, run.seats + 2)]
+    base = run.settings.public_url
+    with _proxy(run) as rpc:
+        ballot = rpc.registration.create_ballot(
+            {
+                "title": f"Demo selection (seed {run.seed})",
+                "method": run.method,
+                "seats": run.seats,
+                "candidates": candidates,
+                "area": area,
+                "seed": f"demo-{run.seed}",
+            },
+            actor="demo",
+        )
+        ballot_id = ballot["ballot_id"]
+        say(
+            f"ballot {ballot_id} created ({run.method}, {run.seats} seat(s), {len(candidates)} candidates)"
+        )
+        import_started = time.monotonic()
+        summary = import_extract(
+            rpc, extract, ballot_id, source="demo", chunk_size=run.settings.chunk_size
+        )
+        report["extract"] = {
+            k: summary[k] for k in ("declared", "accepted", "rejected", "duplicates")
+        }
+        checks["extract balances (declared = accepted + rejected + duplicates)"] = bool(
+            summary["balanced"]
+        )
+        say(f"extract: {report['extract']}")
+
+        say("waiting for matching, codes and mail to settle")
+        settled = _wait("the ledger to settle", lambda: _settled(rpc, ballot_id), timeout=1800)
+        elapsed = time.monotonic() - import_started
+        report["pipeline"] = {
+            "seconds_import_to_settled": round(elapsed, 2),
+            "accepted_members": summary["accepted"],
+            "members_per_second": round(summary["accepted"] / elapsed, 1),
+        }
+        say(f"ledger settled: { {k: v for k, v in settled['ledger'].items() if v} }")
+
+        operator = rpc.gateway.add_user("demo operator", "operator", None, actor="demo")["token"]
+        teller = rpc.gateway.add_user(
+            "demo teller", "teller", None, actor="demo", ballot_id=ballot_id
+        )["token"]
+        reviewed = resolve_reviews(rpc, base, ballot_id, extra["truth"], rng)
+        report["reviews_resolved"] = reviewed
+        if reviewed:
+            settled = _wait(
+                "reviewed members to settle", lambda: _settled(rpc, ballot_id), timeout=300
+            )
+
+        rpc.registration.change_phase(
+            ballot_id, "open", actor="demo", reason="demo opens the ballot"
+        )
+        say("ballot open")
+        emailed = read_mailbox(run.dir / "mailbox")
+        posted = read_postal(run.settings.postal_path())
+        say(f"{len(emailed)} codes found in the mailbox, {len(posted)} in postal batches")
+        checks["one email per emailed voter and one letter per posted voter"] = (
+            len(emailed) == settled["ledger"]["code_emailed"]
+            and len(posted) == settled["ledger"]["letter_queued"]
+        )
+
+        voting = vote_online(run, base, ballot_id, emailed, candidates)
+        postal = vote_by_post(run, base, teller, ballot_id, posted, voting["voted"], candidates)
+        voting.update(postal)
+        voting.pop("voted")
+        voting["votes_submitted"] = voting["accepted_online"] + voting["accepted_postal"]
+        checks["every genuine first vote was accepted"] = voting["refused_first_votes"] == 0
+        checks["a second vote was always refused"] = voting["second_votes_accepted"] == 0
+        checks["a wrong code was always refused"] = voting["bad_codes_accepted"] == 0
+
+        _wait(
+            "every mark to reach the ledger",
+            lambda: (
+                rpc.registration.reconcile(ballot_id)["ledger"]["voted"]
+                >= voting["votes_submitted"]
+            ),
+            timeout=300,
+        )
+        rpc.registration.change_phase(
+            ballot_id, "closed", actor="demo", reason="demo closes the ballot"
+        )
+        say("ballot closed; counting")
+        result = _wait("the result", lambda: _result(rpc, ballot_id), timeout=300)
+        marked = requests.get(
+            f"{base}/api/ballots/{ballot_id}/marked-register",
+            headers={"Authorization": f"Bearer {operator}"},
+            timeout=30,
+        ).json()
+        started = time.monotonic()
+        final = rpc.registration.reconcile(ballot_id)
+        report["reconcile_seconds"] = round(time.monotonic() - started, 3)
+    voting["ballots_cast"] = result["turnout"]["cast"]
+    voting["marked_register"] = len(
+        marked["marked_register"] if isinstance(marked, dict) else marked
+    )
+    report["voting"] = voting
+    report["ledger"] = final["ledger"]
+    report["unaccounted"] = final["unaccounted"]
+    report["result"] = {
+        "winners": result["counts"]["winners"],
+        "counts": result["counts"],
+        "turnout": result["turnout"],
+    }
+    report["bulletin"] = result["bulletin_path"]
+    board = requests.get(f"{base}/api/ballots/{ballot_id}/bulletin", timeout=30).json()
+    problems = bulletin.check(board)
+    report["verify"] = {"ok": not problems, "problems": problems}
+    checks["nobody is unaccounted for"] = final["unaccounted"] == 0 and final["balanced"]
+    checks["every submitted vote is cast and marked"] = (
+        voting["votes_submitted"] == voting["ballots_cast"] == voting["marked_register"]
+    )
+    checks["the marked register and the ledger agree on who voted"] = (
+        final["ledger"]["voted"] == voting["marked_register"]
+    )
+    checks["the bulletin board verifies"] = not problems
+    heads = board.get("audit_heads", {})
+    command = [sys.executable, "-m", "rollcall_cli.main", "audit", "verify"]
+    for service, head in heads.items():
+        command += ["--expect-head", f"{service}={head['hash']}"]
+    started = time.monotonic()
+    audited = subprocess.run(command, env=run.env, capture_output=True, text=True)
+    report["audit_verify"] = {
+        "seconds": round(time.monotonic() - started, 2),
+        "exit": audited.returncode,
+        "output": audited.stdout.strip().splitlines()[-8:],
+    }
+    checks["every audit chain verifies and holds the heads on the board"] = (
+        audited.returncode == 0 and bool(heads)
+    )
+    say(f"result: {', '.join(report['result']['winners'])}; turnout {result['turnout']}")
+    return True
+
+
+def _result(rpc, ballot_id: int):  # type: ignore[no-untyped-def]
+    from nameko.exceptions import RemoteError
+
+    try:
+        return rpc.tally.get_result(ballot_id)
+    except RemoteError as exc:
+        if exc.exc_type == "ResultNotReady":
+            return None
+        raise
+
+
+def resolve_reviews(rpc, base: str, ballot_id: int, truth: dict[str, Any], rng) -> int:  # type: ignore[no-untyped-def]
+    """An officer per association works through its review queue over HTTP."""
+    reviews = rpc.matching.list_reviews(ballot_id, None)
+    officers: dict[str, str] = {}
+    done = 0
+    for review in reviews:
+        assoc = review["association"]
+        if assoc not in officers:
+            officers[assoc] = rpc.gateway.add_user(
+                f"officer {assoc}", "officer", assoc, actor="demo"
+            )["token"]
+        expected = truth.get(review["membership_number"])
+        elector = expected[0] if isinstance(expected, (list, tuple)) else None
+        ids = {c.get("elector_id") for c in review["candidates"]}
+        choice = elector if elector in ids else None
+        response = requests.post(
+            f"{base}/api/reviews/{review['review_id']}/decision",
+            json={
+                "elector_id": choice,
+                "reason": "checked against the register by the demo officer",
+            },
+            headers={"Authorization": f"Bearer {officers[assoc]}"},
+            timeout=30,
+        )
+        if response.status_code < 300:
+            done += 1
+        else:
+            say(
+                f"review {review['review_id']} refused: {response.status_code} {response.text[:200]}"
+            )
+    say(f"{done} of {len(reviews)} reviews decided by officers")
+    return done
+
+
+def vote_online(
+    run, base: str, ballot_id: int, codes: dict[str, str], candidates: list[str]
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    rng = run.rng
+    voters = [n for n in sorted(codes) if rng.random() < run.turnout]
+    plan = [(n, codes[n], choices_for(rng, run.method, run.seats, candidates)) for n in voters]
+    url = f"{base}/api/ballots/{ballot_id}/votes"
+    session = requests.Session()
+    # The first vote can race the ballot.phase_changed event reaching codes and tally.
+    if plan:
+        n, code, choices = plan[0]
+        _wait(
+            "the ballot to open everywhere",
+            lambda: (
+                session.post(url, json={"code": code, "choices": choices}, timeout=30).status_code
+                != 409
+                or None
+            ),
+            timeout=60,
+        )
+    results: dict[str, int] = {}
+
+    def cast(item):  # type: ignore[no-untyped-def]
+        n, code, choices = item
+        r = session.post(url, json={"code": code, "choices": choices}, timeout=60)
+        return n, r.status_code
+
+    pool = eventlet.GreenPool(16)
+    for n, status in pool.imap(cast, plan[1:]):
+        results[n] = status
+    accepted = sum(1 for s in results.values() if s == 201) + (1 if plan else 0)
+    refused_first = [n for n, s in results.items() if s != 201]
+    again = plan[: min(10, len(plan))]
+    second_ok = sum(1 for _, s in pool.imap(cast, again) if s == 201)
+    bad_ok = 0
+    for i in range(5):
+        r = session.post(
+            url, json={"code": f"ABCDEF-GHJKMN-PQRS{i}", "choices": candidates[:1]}, timeout=30
+        )
+        bad_ok += r.status_code == 201
+    say(
+        f"online: {accepted} votes accepted; {len(refused_first)} first votes refused; second votes accepted: {second_ok}"
+    )
+    return {
+        "accepted_online": accepted,
+        "refused_first_votes": len(refused_first),
+        "second_votes_accepted": second_ok,
+        "bad_codes_accepted": bad_ok,
+        "voted": set(voters),
+    }
+
+
+def vote_by_post(
+    run,
+    base: str,
+    teller: str,
+    ballot_id: int,
+    codes: dict[str, str],
+    voted_online: set[str],
+    candidates: list[str],
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    rng = run.rng
+    returned = [n for n in sorted(codes) if rng.random() < run.turnout]
+    papers = [
+        {"membership_number": n, "choices": choices_for(rng, run.method, run.seats, candidates)}
+        for n in returned
+    ]
+    # Two papers that must be refused: an online voter's, and a non-member's.
+    sneaky = [{"membership_number": n, "choices": candidates[:1]} for n in sorted(voted_online)[:1]]
+    sneaky.append({"membership_number": "NOT-A-MEMBER", "choices": candidates[:1]})
+    batches = [papers[i : i + 50] for i in range(0, len(papers), 50)] or [[]]
+    batches[-1] = batches[-1] + sneaky
+    headers = {"Authorization": f"Bearer {teller}"}
+    entered = refused = 0
+    for i, batch in enumerate(batches):
+        body = {"batch_id": f"demo-{run.seed}-{i}", "papers": batch}
+        r = requests.post(
+            f"{base}/api/ballots/{ballot_id}/postal-batches", json=body, headers=headers, timeout=60
+        )
+        r.raise_for_status()
+        data = r.json()
+        entered += data["entered"]
+        refused += len(data["refused"])
+    again = requests.post(
+        f"{base}/api/ballots/{ballot_id}/postal-batches",
+        json={"batch_id": f"demo-{run.seed}-0", "papers": batches[0]},
+        headers=headers,
+        timeout=60,
+    ).json()
+    run.checks["a postal batch entered twice counts once"] = bool(again.get("duplicate_batch"))
+    run.checks["papers from online voters and non-members are refused"] = refused == len(sneaky)
+    say(f"postal: {entered} papers entered, {refused} refused")
+    return {"accepted_postal": entered, "refused_postal": refused}

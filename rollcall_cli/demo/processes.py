@@ -1,0 +1,334 @@
+"""The demo ballot's steps (see ``rollcall_cli.demo``)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import click
+
+from rollcall.config import SERVICES, Settings, load_settings
+from rollcall_cli.demo.output import say
+
+ROLE_SERVICES = ("registration", "matching", "codes", "mailer", "tally", "gateway")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def own_vhost(amqp_uri: str) -> tuple[str, str] | None:
+    """A vhost of the demo's own, when the broker is local and rabbitmqctl is here.
+
+    nameko's RPC queues (``rpc-<service>``) are not namespaced, so two demos
+    (or a demo and a test run) in one vhost would answer each other's calls.
+    Returns (vhost, URI), or None to share the configured vhost.
+    """
+    parts = urlsplit(amqp_uri)
+    if shutil.which("rabbitmqctl") is None or parts.hostname not in ("127.0.0.1", "localhost"):
+        return None
+    name = f"rollcall-demo-{secrets.token_hex(4)}"
+    user = unquote(parts.username or "guest")
+    made = subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], capture_output=True)
+    if made.returncode != 0:
+        return None
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", name, user, ".*", ".*", ".*"],
+        capture_output=True,
+    )
+    return name, urlunsplit(parts._replace(path="/" + quote(name, safe="")))
+
+
+def _die_with_parent() -> None:
+    """In a child: receive SIGTERM when the demo process dies, however it dies (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class DemoRun:
+    def __init__(
+        self, *, members: int, seed: int, method: str, seats: int, turnout: float, keep: bool
+    ) -> None:
+        self.n_members, self.seed, self.method, self.seats = members, seed, method, seats
+        self.turnout, self.keep = turnout, keep
+        self.rng = random.Random(seed)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        base = load_settings()
+        self.dir = (Path(base.var_dir) / "demo" / f"{stamp}-seed{seed}").resolve()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.checks: dict[str, bool] = {}
+        self.env = self._environment(base)
+        self.settings: Settings = load_settings(self.env)
+
+    # -- set-up ----------------------------------------------------------
+    def _environment(self, base: Settings) -> dict[str, str]:
+        secrets_dir = self.dir / "secrets"
+        secrets_dir.mkdir(exist_ok=True)
+        from rollcall.sealing import new_key
+
+        (secrets_dir / "code_hash_key").write_text(secrets.token_hex(32))
+        (secrets_dir / "mail_seal_key").write_bytes(new_key())
+        (secrets_dir / "signing_key_passphrase").write_text(secrets.token_hex(32))
+        (secrets_dir / "personal_data_key").write_text(secrets.token_hex(32))
+        env = dict(os.environ)
+        env.update(
+            ROLLCALL_VAR_DIR=str(self.dir),
+            ROLLCALL_SECRETS_DIR=str(secrets_dir),
+            ROLLCALL_NAMESPACE=f"rollcall-demo-{secrets.token_hex(4)}",
+            ROLLCALL_SMTP_PORT=str(free_port()),
+            ROLLCALL_GATEWAY_PORT=str(free_port()),
+            ROLLCALL_RELAY_INTERVAL="0.1",
+        )
+        env["ROLLCALL_PUBLIC_URL"] = f"http://127.0.0.1:{env['ROLLCALL_GATEWAY_PORT']}"
+        self.vhost = own_vhost(base.amqp_uri)
+        if self.vhost:
+            env["ROLLCALL_AMQP_URI"] = self.vhost[1]
+        for service in SERVICES:
+            env[f"ROLLCALL_METRICS_PORT_{service.upper()}"] = str(free_port())
+        return env
+
+    def start(self) -> None:
+        from rollcall.db import upgrade
+
+        for service in SERVICES:
+            upgrade(service, self.settings.database_url(service))
+        logs = self.dir / "logs"
+        logs.mkdir(exist_ok=True)
+        mail_dir = self.dir / "mailbox"
+        self.procs["smtp"] = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{self.settings.smtp_port}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(mail_dir),
+            ],
+            stdout=(logs / "smtp.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            preexec_fn=_die_with_parent,
+        )
+        for service in ROLE_SERVICES:
+            self.procs[service] = subprocess.Popen(
+                [sys.executable, "-m", "rollcall_cli.main", "run", service, "--no-migrate"],
+                stdout=(logs / f"{service}.log").open("wb"),
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                preexec_fn=_die_with_parent,
+            )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 90.0) -> None:
+        import requests
+
+        from rollcall.messaging.publisher import ConfirmingPublisher
+        from rollcall.messaging.topology import Topology
+
+        topology = Topology(self.settings.namespace, self.settings.retry_delays)
+        publisher = ConfirmingPublisher(self.settings.amqp_uri)
+        deadline = time.monotonic() + timeout
+        from rollcall.messaging.contracts import events_consumed_by
+
+        waiting = {
+            svc: topology.queue(svc, events_consumed_by(svc)[0])
+            for svc in ("registration", "matching", "codes", "mailer", "tally")
+        }
+        try:
+            while waiting:
+                for name, proc in self.procs.items():
+                    if proc.poll() is not None:
+                        raise click.ClickException(
+                            f"{name} exited with {proc.returncode}; see {self.dir}/logs/{name}.log"
+                        )
+                for svc, queue in list(waiting.items()):
+                    try:
+                        channel = publisher.channel()
+                        _, _, consumers = channel.queue_declare(queue, passive=True)
+                        channel.close()
+                    except Exception:  # noqa: BLE001 - not declared yet
+                        publisher.close()
+                        consumers = 0
+                    if consumers:
+                        del waiting[svc]
+                if time.monotonic() > deadline:
+                    raise click.ClickException(
+                        f"services not ready after {timeout}s: {sorted(waiting)}"
+                    )
+                time.sleep(0.3)
+            while True:
+                try:
+                    if requests.get(f"{self.settings.public_url}/healthz", timeout=2).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise click.ClickException("the gateway did not answer /healthz")
+                time.sleep(0.3)
+        finally:
+            publisher.close()
+
+    def peak_rss_mb(self) -> dict[str, float]:
+        """Each running service's peak resident memory so far (VmHWM), in MB."""
+        peaks = {}
+        for name, proc in self.procs.items():
+            try:
+                status = Path(f"/proc/{proc.pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks[name] = round(int(line.split()[1]) / 1024, 1)
+        return peaks
+
+    def stop(self) -> None:
+        self.peaks = self.peak_rss_mb()
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if self.vhost and not self.keep:
+            subprocess.run(
+                ["rabbitmqctl", "-q", "delete_vhost", self.vhost[0]], capture_output=True
+            )
+        elif not self.keep:
+            from rollcall.messaging.publisher import ConfirmingPublisher
+            from rollcall.messaging.topology import Topology
+
+            publisher = ConfirmingPublisher(self.settings.amqp_uri)
+            try:
+                channel = publisher.channel()
+                Topology(self.settings.namespace, self.settings.retry_delays).delete(channel)
+                channel.close()
+            except Exception as exc:  # noqa: BLE001 - clean-up is best effort, and says so
+                say(f"could not remove the demo's queues: {exc!r}")
+            finally:
+                publisher.close()
+
+    # -- data ------------------------------------------------------------
+    def make_data(self) -> tuple[Path, Path, list[str], dict[str, Any]]:
+        from rollcall_tools import synth
+
+        data = synth.generate(int(self.n_members * 1.5) + 200, self.n_members, self.seed)
+        register = self.dir / "register.csv"
+        wards = sorted({r["ward"] for r in data.register_rows})
+        with register.open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(data.register_rows[0]))
+            writer.writeheader()
+            writer.writerows(data.register_rows)
+        rows = [dict(r) for r in data.member_rows]
+        columns = list(rows[0])
+        bad = max(1, self.n_members // 100)
+        for i in range(bad):
+            victim = dict(self.rng.choice(rows))
+            victim["membership_number"] = f"BAD{i:05d}"
+            kind = i % 4
+            if kind == 0:
+                victim["last_name"] = ""
+            elif kind == 1:
+                victim["email"] = "not-an-email"
+            elif kind == 2:
+                victim["joined_on"] = "31/02/2019"
+            else:
+                victim["status"] = "unknown"
+            rows.insert(self.rng.randrange(len(rows)), victim)
+        for _ in range(max(1, self.n_members // 100)):
+            twin = dict(self.rng.choice(rows[: self.n_members]))
+            rows.insert(self.rng.randrange(len(rows)), twin)
+        extract = self.dir / "members.csv"
+        with extract.open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        digest = hashlib.sha256(extract.read_bytes()).hexdigest()
+        manifest = {
+            "extract_id": f"demo-{self.seed}-{digest[:8]}",
+            "source": "demo",
+            "row_count": len(rows),
+            "sha256": digest,
+        }
+        (self.dir / "members.csv.manifest.json").write_text(json.dumps(manifest))
+        area = wards[: max(1, len(wards) - 1)]
+        return register, extract, area, {"truth": data.truth, "wards": wards}
+
+    def load_register(self, path: Path) -> dict[str, Any]:
+        from rollcall.db import make_engine
+        from services.matching.batch.loading import load_register
+
+        engine = make_engine(self.settings.database_url("matching"))
+        try:
+            summary = load_register(engine, path, authority="DEMO", label=f"demo-{self.seed}")
+        finally:
+            engine.dispose()
+        return summary.as_dict()
+
+    # -- the ballot ------------------------------------------------------
+    def execute(self, report_path: Path | None) -> bool:
+        # A SIGTERM (from ``timeout``, CI or an operator) unwinds through the
+        # ``finally`` below, so the services are stopped and the vhost removed.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+        started = time.monotonic()
+        report: dict[str, Any] = {
+            "seed": self.seed,
+            "members": self.n_members,
+            "method": self.method,
+            "dir": str(self.dir),
+        }
+        try:
+            say(f"demo in {self.dir}")
+            register, extract, area, extra = self.make_data()
+            say(
+                f"generated {self.n_members} members, register and extract with bad rows and duplicates"
+            )
+            say("starting the SMTP sink and six services")
+            self.start()
+            report["register"] = self.load_register(register)
+            say(f"register loaded: {report['register']}")
+            from rollcall_cli.demo.ballot import run_ballot
+
+            ok = run_ballot(self, report, extract, area, extra)
+        finally:
+            self.stop()
+        report["seconds"] = round(time.monotonic() - started, 1)
+        report["peak_rss_mb"] = getattr(self, "peaks", {})
+        report["checks"] = self.checks
+        ok = ok and all(self.checks.values())
+        report["ok"] = ok
+        text = json.dumps(report, indent=2, sort_keys=True, default=str)
+        (self.dir / "report.json").write_text(text)
+        if report_path:
+            report_path.parent.mkdir(parents=True, exist_ok=True)
+            report_path.write_text(text)
+        for name, passed in self.checks.items():
+            click.echo(f"  {'ok  ' if passed else 'FAIL'} {name}")
+        click.echo(
+            f"demo {'passed' if ok else 'FAILED'} in {report['seconds']} s; report: {report_path or self.dir / 'report.json'}"
+        )
+        return ok

@@ -1,0 +1,294 @@
+"""The roll matcher: for each member, one decision against the electoral register.
+
+Stable API (the matching service and the CLI call only this):
+
+``Member.from_row(row)``
+    A member from an extract row (``records.EXTRACT_COLUMNS``).
+``MemoryIndex.from_rows(rows, version="label", keep_for=members)``
+    An in-memory candidate source over register rows (files, tests). With
+    ``keep_for`` it keeps only electors that could be a candidate for those members,
+    so a 5.5M-elector register fits in memory.
+``DatabaseSource(engine)`` (``services.matching.batch.source``)
+    Candidates from the newest complete register version of each authority, one
+    query per chunk of members.
+``Matcher(source, model=Model()).match(members, taken=frozenset())``
+``match_members(members, source, taken=frozenset(), model=None)``
+    -> ``list[Decision]``, one per member, in the members' order.
+
+A ``Decision`` says ``match``, ``review`` or ``no_match``; ``score`` is the estimated
+probability that the best-fitting elector is this member; ``reasons`` explains it in
+plain words; ``evidence`` (JSON-serialisable) holds per-field weights in bits, the
+runner-up and the register version; ``candidates`` lists the closest electors with
+their own evidence so an officer can choose.
+
+Guarantees:
+
+- One member to one elector: within one call no elector is matched to two
+  members (all of them go to review instead), and an elector in ``taken`` (already
+  matched, say by an earlier chunk) is never matched again: a member whose best fit
+  is taken goes to review.
+- A match needs the best candidate's posterior to reach ``Model.match_at`` *and*
+  its address to agree on the building; the posterior counts every other candidate
+  and "none of them", so a close runner-up (a relative with the same initial, a
+  namesake next door) prevents a match by itself.
+- Deterministic: the same members, register and model give the same decisions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from services.matching.matcher import addresses as addr
+from services.matching.matcher.explaining import describe, who
+from services.matching.matcher.records import Elector, Member, key_list, member_keys
+from services.matching.matcher.scoring import Comparison, Model, NameFrequencies, score_best
+
+K = TypeVar("K")
+MATCH, REVIEW, NO_MATCH = "match", "review", "no_match"
+#: How many candidates a review shows the officer.
+REVIEW_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class CandidateBatch:
+    """What a source returns for a chunk: candidates per member and name frequencies."""
+
+    candidates: Mapping[str, Sequence[Elector]]
+    frequencies: NameFrequencies
+
+
+class CandidateSource(Protocol):
+    """Anything that finds the blocking candidates of a chunk of members."""
+
+    def fetch(self, members: Sequence[Member]) -> CandidateBatch: ...
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome for one member, with its explanation and evidence."""
+
+    membership_number: str
+    decision: str
+    elector_id: str | None
+    score: float
+    reasons: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    candidates: tuple[dict[str, Any], ...] = ()
+    ward: str | None = None
+
+    def csv_row(self) -> dict[str, str]:
+        """The row of the match decisions CSV."""
+        return {
+            "membership_number": self.membership_number,
+            "decision": self.decision,
+            "elector_id": self.elector_id or "",
+            "score": f"{self.score:.4f}",
+            "reasons": self.reasons,
+        }
+
+
+class MemoryIndex:
+    """Register electors held in memory, indexed by blocking key."""
+
+    def __init__(
+        self, electors: Iterable[Elector] = (), frequencies: NameFrequencies | None = None
+    ) -> None:
+        self.electors: list[Elector] = []
+        self.frequencies = frequencies or NameFrequencies()
+        self._index: dict[str, list[int]] = {}
+        for elector in electors:
+            self._add(elector, key_list(elector.name, elector.address))
+
+    def _add(self, elector: Elector, keys: Iterable[str]) -> None:
+        number = len(self.electors)
+        self.electors.append(elector)
+        index = self._index
+        for key in keys:
+            found = index.get(key)
+            if found is None:
+                index[key] = [number]
+            else:
+                found.append(number)
+
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Iterable[Mapping[str, str | None]],
+        version: str = "file",
+        keep_for: Iterable[Member] | None = None,
+        wanted: Collection[str] | None = None,
+    ) -> MemoryIndex:
+        """Index register rows. Name frequencies count every row; with ``keep_for``
+        (or a ready set of ``wanted`` keys) only electors sharing a blocking key with
+        one of those members are kept, under those keys only."""
+        if keep_for is not None:
+            wanted = set(wanted or ())
+            for member in keep_for:
+                wanted.update(member_keys(member))
+        forenames: Counter[str] = Counter()
+        surnames: Counter[str] = Counter()
+        built = cls()
+        total = 0
+        for row in rows:
+            elector = Elector.from_row(row, version)
+            total += 1
+            forenames[elector.name.first] += 1
+            surnames[elector.name.surname_key] += 1
+            keys = key_list(elector.name, elector.address)
+            if wanted is not None:
+                keys = [k for k in keys if k in wanted]
+                if not keys:
+                    continue
+            built._add(elector, keys)
+        built.frequencies = NameFrequencies(forenames, surnames, total)
+        return built
+
+    def lookup(self, key: str) -> list[Elector]:
+        """The electors indexed under one key, in register order."""
+        return [self.electors[n] for n in self._index.get(key, ())]
+
+    def fetch(self, members: Sequence[Member]) -> CandidateBatch:
+        found: dict[str, list[Elector]] = {}
+        for member in members:
+            numbers: set[int] = set()
+            for key in member_keys(member):
+                numbers.update(self._index.get(key, ()))
+            found[member.membership_number] = [self.electors[n] for n in sorted(numbers)]
+        return CandidateBatch(found, self.frequencies)
+
+
+class Matcher:
+    """Decides members against a candidate source with a scoring model."""
+
+    def __init__(self, source: CandidateSource, model: Model | None = None) -> None:
+        self.source = source
+        self.model = model or Model()
+
+    def match(
+        self,
+        members: Sequence[Member],
+        taken: Collection[str] = frozenset(),
+        *,
+        one_to_one: bool = True,
+    ) -> list[Decision]:
+        """One decision per member, in order; see the module docstring for guarantees.
+
+        ``one_to_one=False`` leaves two members matched to one elector as they are,
+        for a caller that applies ``one_member_per_elector`` over a larger whole."""
+        batch = self.source.fetch(members)
+        decisions = []
+        for member in members:
+            electors = batch.candidates.get(member.membership_number, ())
+            ranked, considered = score_best(
+                member, electors, batch.frequencies, self.model, keep=REVIEW_CANDIDATES
+            )
+            decisions.append(self._decide(member, ranked, considered, taken))
+        return one_member_per_elector(decisions) if one_to_one else decisions
+
+    def _decide(
+        self, member: Member, ranked: list[Comparison], considered: int, taken: Collection[str]
+    ) -> Decision:
+        number = member.membership_number
+        if not ranked:
+            return Decision(
+                number, NO_MATCH, None, 0.0,
+                "no one on the register at or near this address has a similar name",
+                {"candidates_considered": 0},
+            )  # fmt: skip
+        best = ranked[0]
+        runner = ranked[1] if len(ranked) > 1 else None
+        evidence = _evidence(best, runner, considered)
+        strong_address = best.address.rank[0] >= addr.PREMISE_RANK[addr.FLAT_UNKNOWN]
+        is_taken = best.elector.elector_id in taken
+        explanation = describe(best, member)
+        score = best.probability
+        if score >= self.model.match_at and strong_address and not is_taken:
+            return Decision(
+                number, MATCH, best.elector.elector_id, score, explanation, evidence,
+                ward=best.elector.ward,
+            )  # fmt: skip
+        if score >= self.model.review_at or (is_taken and score >= self.model.match_at):
+            why = _review_reason(best, runner, strong_address, is_taken, self.model)
+            shown = tuple(c.evidence() for c in ranked[:REVIEW_CANDIDATES])
+            return Decision(
+                number, REVIEW, best.elector.elector_id, score,
+                f"needs a person: {why}; best fit {who(best)}: {explanation}", evidence, shown,
+                ward=best.elector.ward,
+            )  # fmt: skip
+        return Decision(
+            number, NO_MATCH, None, score,
+            f"no elector fits well enough; closest is {who(best)}: {explanation}", evidence,
+        )  # fmt: skip
+
+
+def _review_reason(
+    best: Comparison, runner: Comparison | None, strong_address: bool, taken: bool, model: Model
+) -> str:
+    if taken:
+        return "the best fit is already matched to another member"
+    if runner is not None and runner.probability >= best.probability / 10:
+        return f"more than one elector fits ({best.probability:.0%} and {runner.probability:.0%})"
+    if not strong_address:
+        return "the address does not agree well enough to match without a check"
+    return f"the evidence is not strong enough to be sure ({best.probability:.0%})"
+
+
+def _evidence(best: Comparison, runner: Comparison | None, considered: int) -> dict[str, Any]:
+    evidence: dict[str, Any] = {
+        "register_version": best.elector.register_version,
+        "model": "fellegi-sunter/1",
+        **best.evidence(),
+        "runner_up": runner.evidence() if runner else None,
+        "gap_bits": round(best.total - runner.total, 3) if runner else None,
+        "candidates_considered": considered,
+    }
+    return evidence
+
+
+def contested_reasons(rivals: Iterable[str], reasons: str) -> str:
+    """The reasons of a match sent to review because other members fit the elector."""
+    return f"needs a person: members {', '.join(rivals)} also fit this elector; {reasons}"
+
+
+def contested_claims(claims: Iterable[tuple[K, str, str]]) -> dict[K, list[str]]:
+    """``(claim, membership number, elector id)`` matches -> for each claim on an
+    elector that more than one member would match, the other members, sorted."""
+    by_elector: dict[str, list[tuple[K, str]]] = {}
+    for claim, member, elector_id in claims:
+        by_elector.setdefault(elector_id, []).append((claim, member))
+    contested: dict[K, list[str]] = {}
+    for claimants in by_elector.values():
+        if len(claimants) > 1:
+            for index, (claim, _) in enumerate(claimants):
+                contested[claim] = sorted(m for i, (_, m) in enumerate(claimants) if i != index)
+    return contested
+
+
+def one_member_per_elector(decisions: list[Decision]) -> list[Decision]:
+    """Matches that claim the same elector all become reviews naming each other."""
+    contested = contested_claims(
+        (n, d.membership_number, d.elector_id)
+        for n, d in enumerate(decisions)
+        if d.decision == MATCH and d.elector_id
+    )
+    out = list(decisions)
+    for n, rivals in contested.items():
+        d = decisions[n]
+        out[n] = Decision(
+            d.membership_number, REVIEW, d.elector_id, d.score,
+            contested_reasons(rivals, d.reasons), d.evidence, (dict(d.evidence),), d.ward,
+        )  # fmt: skip
+    return out
+
+
+def match_members(
+    members: Sequence[Member],
+    source: CandidateSource,
+    taken: Collection[str] = frozenset(),
+    model: Model | None = None,
+) -> list[Decision]:
+    """Shorthand for ``Matcher(source, model).match(members, taken)``."""
+    return Matcher(source, model).match(members, taken)

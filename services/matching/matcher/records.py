@@ -1,0 +1,235 @@
+"""The two kinds of record the matcher compares, and the blocking keys that pair them.
+
+A ``Member`` comes from a membership-extract row, an ``Elector`` from an
+electoral-register row (both formats are in docs/matching.md). Both are frozen
+and built by ``from_row`` from a plain mapping of column to text, so they can be
+made from a CSV reader, a database row or a test.
+
+Guarantees:
+
+- ``from_row`` never raises on missing or odd columns; an absent column is empty.
+- Blocking keys are plain strings, identical for the in-memory index and the
+  ``register_electors`` key columns: every key an elector can be found under is in
+  ``elector_keys``, and ``member_keys`` is the set a member looks up, which
+  includes the keys it would have with first and last names swapped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from services.matching.matcher.addresses import RECENT, Address, outward, parse_address
+from services.matching.matcher.names import PersonName, parse_name, sound
+
+
+def _text(row: Mapping[str, str | None], key: str) -> str:
+    return (row.get(key) or "").strip()
+
+
+@lru_cache(maxsize=100_000)
+def _ward(text: str) -> str:
+    """Ward names repeat on every row: keep one copy of each."""
+    return text.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A party member as the party holds them."""
+
+    membership_number: str
+    name: PersonName
+    address: Address
+    title: str = ""
+    association: str = ""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, str | None]) -> Member:
+        lines = tuple(_text(row, f"address_{i}") for i in (1, 2, 3))
+        return cls(
+            membership_number=_text(row, "membership_number"),
+            name=parse_name(_text(row, "first_name"), _text(row, "last_name")),
+            address=parse_address(lines, _text(row, "postcode")),
+            title=_text(row, "title"),
+            association=_text(row, "association"),
+        )
+
+
+@dataclass(slots=True, unsafe_hash=True)  # not frozen, for speed: see PersonName
+class Elector:
+    """An elector on one version of a register."""
+
+    elector_id: str
+    name: PersonName
+    address: Address
+    ward: str
+    register_version: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, str | None], register_version: str) -> Elector:
+        get = row.get
+        lines = (
+            get("address_1") or "", get("address_2") or "", get("address_3") or "",
+            get("address_4") or "", get("address_5") or "",
+        )  # fmt: skip
+        return cls(
+            elector_id=(get("elector_id") or "").strip(),
+            name=parse_name(get("forenames") or "", get("surname") or ""),
+            address=parse_address(lines, get("postcode") or ""),
+            ward=_ward(get("ward") or ""),
+            register_version=register_version,
+        )
+
+    def __reduce__(self) -> tuple[type[Elector], tuple[object, ...]]:
+        # Pickled by position, as ``Address`` is.
+        return Elector, (
+            self.elector_id, self.name, self.address, self.ward, self.register_version,
+        )  # fmt: skip
+
+    def summary(self) -> dict[str, str]:
+        """What an officer needs to recognise this elector."""
+        return {
+            "elector_id": self.elector_id,
+            "name": self.name.display,
+            "address": self.address.display,
+            "ward": self.ward,
+            "register_version": self.register_version,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ElectorKeys:
+    """The blocking keys of one elector, one per ``register_electors`` key column."""
+
+    premise_postcode: tuple[str, ...]
+    premise_street: tuple[str, ...]
+    flat_postcode: str | None
+    flat_street: str | None
+    surname_postcode: str | None
+    surname_street: str | None
+    postcode: str | None
+
+    def columns(self) -> tuple[str | None, ...]:
+        """Values for ``register_models.KEY_COLUMNS``, in order."""
+        pp = (*self.premise_postcode, None, None)
+        ps = (*self.premise_street, None, None)
+        return (pp[0], pp[1], ps[0], ps[1], self.flat_postcode, self.flat_street,
+                self.surname_postcode, self.surname_street, self.postcode)  # fmt: skip
+
+    def all(self) -> tuple[str, ...]:
+        return tuple(k for k in self.columns() if k)
+
+
+def _premise_keys(address: Address) -> tuple[list[str], list[str]]:
+    pc, street = address.postcode, address.street
+    by_pc = [f"pn|{pc}|{p}" for p in address.premises] if pc else []
+    by_street = [f"sn|{street}|{p}" for p in address.premises] if street else []
+    return by_pc, by_street
+
+
+def _flat_keys(address: Address) -> list[str]:
+    """A flat in a named building, found without fetching the whole building."""
+    if not (address.building and address.sub):
+        return []
+    building = address.building.replace(" ", "")
+    return [
+        f"pf|{where}|{building}|{address.sub}"
+        for where in (address.postcode, address.street)
+        if where
+    ]
+
+
+@lru_cache(maxsize=RECENT)
+def _address_keys(
+    address: Address,
+) -> tuple[tuple[str, ...], tuple[str, ...], str | None, str | None]:
+    pc, street = address.postcode, address.street
+    by_pc, by_street = _premise_keys(address)
+    flat = _flat_keys(address)
+    return (
+        tuple(by_pc),
+        tuple(by_street),
+        next((k for k in flat if pc and k.startswith(f"pf|{pc}|")), None),
+        next((k for k in flat if street and k.startswith(f"pf|{street}|")), None),
+    )
+
+
+def elector_keys(name: PersonName, address: Address) -> ElectorKeys:
+    """Keys: premise in postcode, premise in street, flat in a named building (by
+    postcode and by street), surname sound in postcode and in street, and the
+    postcode alone (for members whose premise could not be read)."""
+    pc, street, snd = address.postcode, address.street, name.surname_sound
+    by_pc, by_street, flat_pc, flat_street = _address_keys(address)
+    return ElectorKeys(
+        premise_postcode=by_pc,
+        premise_street=by_street,
+        flat_postcode=flat_pc,
+        flat_street=flat_street,
+        surname_postcode=f"ps|{pc}|{snd}" if pc and snd else None,
+        surname_street=f"ss|{street}|{snd}" if street and snd else None,
+        postcode=f"p|{pc}" if pc else None,
+    )
+
+
+#: Keys looked up by street: unspecific across a city ("10 HIGH STREET"), so a member
+#: with a postcode looks them up within its postcode district, written ``key@E8``.
+STREET_PREFIXES = ("sn|", "ss|")
+
+
+def street_key_in_district(key: str, postcode: str | None) -> str:
+    """``sn|HIGH STREET|10`` -> ``sn|HIGH STREET|10@E8`` for a postcode in E8."""
+    return f"{key}@{outward(postcode)}" if postcode and key.startswith(STREET_PREFIXES) else key
+
+
+def key_list(name: PersonName, address: Address) -> list[str]:
+    """The in-memory index keys of an elector: ``elector_keys(...).all()`` plus each
+    street key within the elector's postcode district (it runs once per row)."""
+    by_pc, by_street, flat_pc, flat_street = _address_keys(address)
+    keys = [*by_pc, *by_street]
+    if flat_pc:
+        keys.append(flat_pc)
+    if flat_street:
+        keys.append(flat_street)
+    pc, street, snd = address.postcode, address.street, name.surname_sound
+    if pc:
+        keys.append(f"p|{pc}")
+        if snd:
+            keys.append(f"ps|{pc}|{snd}")
+    if street and snd:
+        keys.append(f"ss|{street}|{snd}")
+    if pc:
+        district = outward(pc)
+        keys += [f"{k}@{district}" for k in keys if k.startswith(STREET_PREFIXES)]
+    return keys
+
+
+def member_keys(member: Member) -> frozenset[str]:
+    """Every key under which a candidate elector for ``member`` may be indexed.
+
+    A member in a named building with a flat number looks up that flat, not the
+    whole building (a block can hold hundreds of electors), and the house number
+    if any; anyone else looks up the whole premise. A member with a postcode
+    looks street keys up within its postcode district only: a typing slip in a
+    postcode is nearly always in its second half, and "10 High Street" anywhere
+    in London is too many candidates.
+    """
+    address, name = member.address, member.name
+    pc, street = address.postcode, address.street
+    by_pc, by_street = _premise_keys(address)
+    flat = _flat_keys(address)
+    if flat:
+        building = (address.building or "").replace(" ", "")
+        keys = set(flat) | {k for k in by_pc + by_street if not k.endswith(f"|{building}")}
+    else:
+        keys = set(by_pc + by_street)
+    sounds = {name.surname_sound, sound(name.first.replace("-", ""))}
+    sounds.update(sound(part) for part in name.surname_parts)
+    for snd in filter(None, sounds):
+        if pc:
+            keys.add(f"ps|{pc}|{snd}")
+        if street:
+            keys.add(f"ss|{street}|{snd}")
+    if pc and not address.premises:
+        keys.add(f"p|{pc}")
+    return frozenset(street_key_in_district(k, pc) for k in keys)

@@ -1,0 +1,423 @@
+"""Fellegi–Sunter scoring of one member against the candidate electors found for them.
+
+The hypotheses are "the member is elector *i*" for each candidate, and "the member
+is not on the register" (they live somewhere, perhaps with registered people). The
+odds of *i* against the last are::
+
+    prior odds  x  P(record | elector i)  /  P(record | someone not on the register)
+
+``P(record | elector i)`` multiplies one likelihood per field: how probable the
+party's address text is if the person lives at *i*'s address (``premise_m`` x
+``postcode_m``), and how probable the recorded forename and surname are given
+*i*'s names (``forename_m``, ``surname_m``: exact, short form, typing slip...).
+
+``P(record | not on the register)`` is one number shared by every candidate: the
+record written for an unregistered person living at any candidate's address, who
+shares the household's surname with probability ``household_surname`` (and now
+and then a forename), or at an address nobody on the register lives at. It is
+what makes "same surname at the same address" weak evidence, and a block of two
+hundred flats weaker evidence than a house of two.
+
+Reported per field (in bits, all summing to the total log-odds) are the classic
+log2(m/u) weights with term-frequency u for names; ``crowding`` is minus log2 of
+how many "other people" could have produced the record.
+
+Guarantees: pure; the same inputs give the same weights; ``score_member`` returns
+candidates sorted best first with posteriors that, with "none of them", sum to 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from services.matching.matcher import addresses as addr
+from services.matching.matcher.addresses import AddressLevel, compare_addresses
+from services.matching.matcher.names import (
+    NameLevel,
+    PersonName,
+    compare_forenames,
+    compare_middle,
+    compare_surnames,
+    parse_name,
+    sound,
+)
+from services.matching.matcher.records import Elector, Member
+
+#: The least frequency a name seen on the register is given (caps a rare name's weight).
+F_MIN = 2e-5
+#: The frequency of a string never seen on the register as a name (often a typing slip).
+F_UNSEEN = 2e-6
+
+
+class NameFrequencies:
+    """How common each forename and surname key is on the register (term frequencies).
+
+    A name never seen counts as rare (``F_MIN``); a seen name on a small register
+    is blended with a default, since a few hundred rows say little about frequency.
+    """
+
+    def __init__(
+        self,
+        forenames: Mapping[str, int] | None = None,
+        surnames: Mapping[str, int] | None = None,
+        total: int = 0,
+    ) -> None:
+        self.forenames = dict(forenames or {})
+        self.surnames = dict(surnames or {})
+        self.total = total
+        self._w = total / (total + 20_000)
+
+    def _f(self, count: int, default: float) -> float:
+        if count <= 0 or not self.total:
+            return F_UNSEEN
+        return self._w * max(count / self.total, F_MIN) + (1 - self._w) * default
+
+    def forename(self, value: str) -> float:
+        return self._f(self.forenames.get(value, 0), 0.01)
+
+    def surname(self, key: str) -> float:
+        return self._f(self.surnames.get(key, 0), 0.005)
+
+
+@dataclass(frozen=True)
+class Model:
+    """Probabilities and thresholds; docs/matching.md gives the reason for each."""
+
+    on_register: float = 0.9
+    #: P(address level | the person lives at the elector's address), per elector.
+    premise_m: Mapping[str, float] = field(default_factory=lambda: {
+        addr.FLAT_SAME: 0.85, addr.FLAT_UNKNOWN: 0.85, addr.FLAT_DIFFERENT: 0.02,
+        addr.STREET: 0.03, addr.POSTCODE: 0.03, addr.AREA: 0.01, addr.NONE: 0.002,
+    })  # fmt: skip
+    #: Among how many wrong values a wrong level's chance is spread (per elector).
+    premise_spread: Mapping[str, float] = field(default_factory=lambda: {
+        addr.FLAT_DIFFERENT: 6, addr.STREET: 30, addr.POSTCODE: 20, addr.AREA: 2000,
+        addr.NONE: 100_000,
+    })  # fmt: skip
+    postcode_m: Mapping[str, float] = field(default_factory=lambda: {
+        "exact": 0.93, "near": 0.04 / 20, "missing": 0.04, "district": 0.015 / 50,
+        "different": 0.01 / 10_000,
+    })  # fmt: skip
+    #: P(recorded forename | true forename) by level; "different" is x population.
+    forename_m: Mapping[str, float] = field(default_factory=lambda: {
+        "exact": 0.86, "nickname": 0.04 * 0.3, "typo1": 0.03 * 0.02, "typo2": 0.03 * 0.005,
+        "sounds": 0.01 * 0.2, "middle": 0.05, "initial": 0.03, "different": 0.005,
+    })  # fmt: skip
+    surname_m: Mapping[str, float] = field(default_factory=lambda: {
+        "exact": 0.89, "punctuation": 0.89, "part": 0.02 * 0.5, "typo1": 0.03 * 0.02,
+        "typo2": 0.03 * 0.005, "sounds": 0.01 * 0.2, "different": 0.03,
+    })  # fmt: skip
+    #: Share of names starting with a given letter, roughly.
+    initial_share: float = 0.08
+    household_surname: float = 0.55
+    household_forename: float = 0.02
+    #: P(an unregistered relative's forename is this elector's middle name): families
+    #: reuse names, so "known by a middle name" at home is weaker than it looks.
+    household_middle: float = 0.03
+    middle_factor: Mapping[str, float] = field(default_factory=lambda: {
+        "agree": 8.0, "initial": 4.0, "conflict": 0.1, "member_only": 0.5, "absent": 1.0,
+    })  # fmt: skip
+    swapped_m: float = 0.01
+    #: docs/matching.md gives the calibration sweep this was chosen from.
+    match_at: float = 0.93
+    review_at: float = 0.1
+
+    @property
+    def best_address(self) -> float:
+        return self.premise_m[addr.FLAT_SAME] * self.postcode_m["exact"]
+
+
+# Not frozen, like AddressLevel and NameLevel: a frozen dataclass sets each field
+# through object.__setattr__, and these are made millions of times in a London run
+# (8% of its CPU). Treat them as values all the same: nothing changes one once made.
+@dataclass(slots=True, eq=False)
+class Comparison:
+    """One member against one elector: levels, weights in bits and the posterior."""
+
+    elector: Elector
+    address: AddressLevel
+    forename: NameLevel
+    surname: NameLevel
+    middle: NameLevel
+    swapped: bool
+    weights: dict[str, float]
+    total: float
+    probability: float = 0.0
+
+    def evidence(self) -> dict[str, object]:
+        return {
+            **self.elector.summary(),
+            "probability": round(self.probability, 6),
+            "match_weight": round(self.total, 3),
+            "weights": {name: round(w, 3) for name, w in self.weights.items()},
+            "levels": {
+                "address": self.address.premise,
+                "postcode": self.address.postcode,
+                "forename": self.forename.level,
+                "surname": self.surname.level,
+                "middle_name": self.middle.level,
+                "swapped_names": self.swapped,
+            },
+        }
+
+
+def _level_key(level: NameLevel) -> str:
+    return f"typo{level.slips}" if level.level == "typo" else level.level
+
+
+@dataclass(slots=True, eq=False)
+class _NameHit:
+    forename: NameLevel
+    forename_p: float
+    surname: NameLevel
+    surname_p: float
+    middle: NameLevel
+    middle_factor: float
+
+    @property
+    def may_be_swapped(self) -> bool:
+        return self.forename.level not in ("exact", "nickname") or self.surname.level not in (
+            "exact", "punctuation",
+        )  # fmt: skip
+
+
+class _Names:
+    """Name likelihoods of one member (in one orientation) against many electors.
+
+    ``pop_f`` and ``pop_s`` are the probabilities that a random person's record
+    shows the member's forename and surname: the term frequency of the value
+    itself plus every candidate name it could be a variant of.
+    """
+
+    def __init__(self, member: PersonName, model: Model, freqs: NameFrequencies) -> None:
+        self.member, self.model, self.freqs = member, model, freqs
+        first = member.first
+        if not first:
+            self.pop_f = 1.0
+        elif len(first) == 1:
+            self.pop_f = model.initial_share * model.forename_m["initial"]
+        else:
+            self.pop_f = freqs.forename(first) * model.forename_m["exact"]
+        key = member.surname_key
+        self.pop_s = freqs.surname(key) * model.surname_m["exact"] if key else 1.0
+        self._base_f = self.pop_f
+        self._cache: dict[tuple[str, ...], _NameHit] = {}
+        self._variants_f: set[str] = set()
+        self._variants_s: set[str] = set()
+
+    def _forename_p(self, level: NameLevel) -> float:
+        lv, m = level.level, self.model.forename_m
+        if lv == "missing":
+            return 1.0
+        if lv == "different":
+            return 0.0
+        if lv == "initial" and len(self.member.first) > 1:
+            return self._base_f / self.model.initial_share
+        return m[_level_key(level)]
+
+    def _surname_p(self, level: NameLevel) -> float:
+        if level.level == "missing":
+            return 1.0
+        if level.level == "different":
+            return 0.0
+        return self.model.surname_m[_level_key(level)]
+
+    def compare(self, elector: PersonName) -> _NameHit:
+        """Levels and likelihoods; "different" gets its likelihood in ``likelihood``."""
+        key = (*elector.forenames, "|", elector.surname)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        fore = compare_forenames(self.member.forenames, elector.forenames)
+        sur = compare_surnames(self.member, elector)
+        middle = compare_middle(self.member.forenames, elector.forenames, fore.level)
+        pf, ps = self._forename_p(fore), self._surname_p(sur)
+        if (
+            fore.level not in ("exact", "different", "missing")
+            and elector.first not in self._variants_f
+        ):
+            self._variants_f.add(elector.first)
+            self.pop_f += self.freqs.forename(elector.first) * pf
+        variant_s = sur.level not in ("exact", "punctuation", "different", "missing")
+        if variant_s and elector.surname_key not in self._variants_s:
+            self._variants_s.add(elector.surname_key)
+            self.pop_s += self.freqs.surname(elector.surname_key) * ps
+        factor = self.model.middle_factor[middle.level]
+        hit = self._cache[key] = _NameHit(fore, pf, sur, ps, middle, factor)
+        return hit
+
+    def likelihood(self, hit: _NameHit) -> tuple[float, float]:
+        """P(recorded forename | elector), P(recorded surname | elector)."""
+        pf, ps = hit.forename_p, hit.surname_p
+        if hit.forename.level == "different":
+            pf = self.model.forename_m["different"] * self.pop_f
+        if hit.surname.level == "different":
+            ps = self.model.surname_m["different"] * self.pop_s
+        return pf, ps
+
+    def household(self, hit: _NameHit) -> float:
+        """P(record's names | an unregistered person in this elector's household)."""
+        pf, ps = self.likelihood(hit)
+        hf, hs = self.model.household_forename, self.model.household_surname
+        relative = hf * pf
+        if hit.forename.level == "middle":
+            relative = max(relative, self.model.household_middle)
+        return (relative + (1 - hf) * self.pop_f) * (hs * ps + (1 - hs) * self.pop_s)
+
+
+class _Plausible:
+    """A cheap test that two names share something: a surname sound, a forename or
+    both initials (or the same with first and last names swapped)."""
+
+    def __init__(self, member: PersonName) -> None:
+        self.sound = member.surname_sound
+        self.first = member.first
+        self.initials = (member.first[:1], member.surname_key[:1])
+        self.first_sound = sound(member.first)
+        self.surname_first = member.surname.split(" ")[0] if member.surname else ""
+
+    def __call__(self, elector: PersonName) -> bool:
+        return (
+            elector.surname_sound == self.sound
+            or elector.first == self.first
+            or (elector.first[:1], elector.surname_key[:1]) == self.initials
+            or self.swapped(elector)
+        )
+
+    def swapped(self, elector: PersonName) -> bool:
+        return bool(self.first_sound) and (
+            elector.surname_sound == self.first_sound or elector.first == self.surname_first
+        )
+
+
+def _address_p(level: AddressLevel, model: Model) -> float:
+    spread = model.premise_spread.get(level.premise, 1)
+    return model.premise_m[level.premise] / spread * model.postcode_m[level.postcode]
+
+
+def score_member(
+    member: Member, electors: Sequence[Elector], freqs: NameFrequencies, model: Model
+) -> list[Comparison]:
+    """Every candidate scored, best first, each with its posterior probability."""
+    return score_best(member, electors, freqs, model)[0]
+
+
+def score_best(
+    member: Member,
+    electors: Sequence[Elector],
+    freqs: NameFrequencies,
+    model: Model,
+    keep: int | None = None,
+) -> tuple[list[Comparison], int]:
+    """The ``keep`` best candidates (all if None), best first, with posteriors over
+    every candidate; and how many candidates were scored. Building a ``Comparison``
+    with its weights is most of the cost for a candidate that cannot win, so the
+    matcher keeps only those it shows."""
+    if not electors:
+        return [], 0
+    memo: dict[int, AddressLevel] = {}
+    kept: list[Elector] = []
+    levels: list[AddressLevel] = []
+    home_rank = addr.PREMISE_RANK[addr.FLAT_UNKNOWN]
+    plausible = _Plausible(member.name)
+    for elector in electors:
+        level = memo.get(id(elector.address))
+        if level is None:
+            level = memo[id(elector.address)] = compare_addresses(member.address, elector.address)
+        # Away from the member's own home, a candidate whose names share nothing cannot
+        # win and adds nothing to the crowding: skip it.
+        if level.rank[0] >= home_rank or plausible(elector.name):
+            kept.append(elector)
+            levels.append(level)
+    if not kept:
+        return [], 0
+    electors = kept
+    normal = _Names(member.name, model, freqs)
+    swapped = _Names(parse_name(member.name.raw_surname, member.name.raw_forenames), model, freqs)
+    hits = [normal.compare(e.name) for e in electors]
+    swap_hits = [
+        swapped.compare(e.name) if h.may_be_swapped and plausible.swapped(e.name) else None
+        for e, h in zip(electors, hits, strict=True)
+    ]
+    pc = "exact" if member.address.postcode else "missing"
+    a_best = model.premise_m[addr.FLAT_SAME] * model.postcode_m[pc]
+    pop = normal.pop_f * normal.pop_s
+    at_home = any(lv.rank[0] >= addr.PREMISE_RANK[addr.FLAT_UNKNOWN] for lv in levels)
+    # With nobody registered at the recorded address, someone unregistered lives there.
+    crowd = 0.0 if at_home else 1.0
+    rows = []
+    for elector, level, hit, swap_hit in zip(electors, levels, hits, swap_hits, strict=True):
+        a = _address_p(level, model)
+        household = normal.household(hit)
+        pf, ps = normal.likelihood(hit)
+        mid, fore, sur, middle, is_swapped = (
+            hit.middle_factor,
+            hit.forename,
+            hit.surname,
+            hit.middle,
+            False,
+        )
+        if swap_hit is not None:
+            spf, sps = swapped.likelihood(swap_hit)
+            if model.swapped_m * spf * sps > pf * ps * mid:
+                household = max(household, model.swapped_m * swapped.household(swap_hit))
+                pf, ps, mid, is_swapped = model.swapped_m * spf, sps, 1.0, True
+                fore, sur, middle = swap_hit.forename, swap_hit.surname, NameLevel("absent")
+        crowd += (a / a_best) * household / pop
+        rows.append((elector, level, fore, sur, middle, is_swapped, a, pf, ps, mid))
+    prior = math.log2(model.on_register / (1 - model.on_register))
+    crowding = -math.log2(crowd)
+    swapped_bits = math.log2(model.swapped_m)
+    pop_f, pop_s = normal.pop_f, normal.pop_s
+    totals = []
+    for _, _, _, _, _, is_swapped, a, pf, ps, mid in rows:
+        # The same sum, in the same order, as the weights ``_comparison`` reports.
+        total = prior + _log2(a / a_best)
+        total += _log2(pf / (model.swapped_m if is_swapped else 1.0) / pop_f)
+        total += _log2(ps / pop_s)
+        if mid != 1.0:
+            total += math.log2(mid)
+        if is_swapped:
+            total += swapped_bits
+        totals.append(total + crowding)
+    top = max(totals)
+    # Odds against "none of them" (weight 0), scaled by 2**-top to avoid overflow.
+    scaled = [2.0 ** (t - top) for t in totals]
+    denominator = 2.0 ** min(-top, 1000) + sum(scaled)
+    order = sorted(range(len(rows)), key=lambda i: (-totals[i], rows[i][0].elector_id))
+    best = order if keep is None else order[:keep]
+    weights = (prior, a_best, pop_f, pop_s, crowding)
+    ranked = [
+        _comparison(rows[i], weights, model, totals[i], scaled[i] / denominator) for i in best
+    ]
+    return ranked, len(rows)
+
+
+def _comparison(
+    row: tuple[Elector, AddressLevel, NameLevel, NameLevel, NameLevel, bool, float, float,
+               float, float],
+    common: tuple[float, float, float, float, float],
+    model: Model,
+    total: float,
+    probability: float,
+) -> Comparison:  # fmt: skip
+    elector, level, fore, sur, middle, is_swapped, a, pf, ps, mid = row
+    prior, a_best, pop_f, pop_s, crowding = common
+    weights = {
+        "prior": prior,
+        "address": _log2(a / a_best),
+        "forename": _log2(pf / (model.swapped_m if is_swapped else 1.0) / pop_f),
+        "surname": _log2(ps / pop_s),
+    }
+    if mid != 1.0:
+        weights["middle_name"] = math.log2(mid)
+    if is_swapped:
+        weights["swapped_names"] = math.log2(model.swapped_m)
+    weights["crowding"] = crowding
+    return Comparison(elector, level, fore, sur, middle, is_swapped, weights, total, probability)
+
+
+def _log2(x: float) -> float:
+    return math.log2(x) if x > 0 else -1074.0
