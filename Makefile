@@ -30,7 +30,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy rollcall/config.py rollcall/db.py rollcall/audit.py rollcall/sealing.py \
 	  rollcall/messaging/contracts.py rollcall/messaging/topology.py \
-	  services/codes/issuing.py services/registration/rows.py services/registration/ledger.py \
+	  services/codes/codeformat.py services/registration/rows.py services/registration/ledger.py \
 	  services/registration/eligibility.py services/tally/counting services/tally/ballotfiles.py \
 	  services/tally/bulletin.py services/tally/certificate.py
 

@@ -43,7 +43,7 @@ from gateway.web import (
     read_json,
     route,
 )
-from rollcall.auditing import AuditedService
+from rollcall.audit import AuditedService
 
 OPENAPI = Path(__file__).parent / "openapi.yaml"
 

@@ -25,6 +25,7 @@ Guarantees:
   comparing against a head published earlier (``expect_head``).
 - Personal data goes in as ``personal(value, key)``, a keyed hash, so the log
   can prove that an address changed without holding the address.
+- ``AuditedService``, mixed into every service, answers ``get_audit_head`` over RPC.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from nameko.rpc import rpc
 from sqlalchemy import (
     Column,
     Index,
@@ -393,3 +395,19 @@ def verify(rows: Iterable[Any], *, expect_head: str | None = None) -> VerifyRepo
 def read_chain(session: Session) -> list[Entry]:
     """Every entry of the log, in seq order."""
     return [as_entry(r) for r in session.execute(select(_TABLE).order_by(_TABLE.c.seq))]
+
+
+class AuditedService:
+    """Mixed into every service: answers ``get_audit_head`` over RPC.
+
+    The gateway hands the head to scrutineers at each phase and the tally writes it
+    into each bulletin board, so a later rewrite of a whole chain is caught.
+    """
+
+    store: Any
+
+    @rpc
+    def get_audit_head(self) -> dict[str, Any]:
+        with self.store.transaction() as session:
+            seq, digest = head(session)
+        return {"seq": seq, "hash": digest}

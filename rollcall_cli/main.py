@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("rollcall_cli.operations:db", "Migrate service databases."),
     "parked": ("rollcall_cli.operations:parked", "List parked messages."),
     "replay": ("rollcall_cli.operations:replay", "Replay parked messages."),
-    "user": ("rollcall_cli.ops:user", "Gateway users and their tokens."),
+    "user": ("rollcall_cli.users:user", "Gateway users and their tokens."),
     "complaint": ("rollcall_cli.cases:complaint", "Complaint cases about a ballot."),
     "change": ("rollcall_cli.cases:change", "Contact changes waiting for a second person."),
     "pause": ("rollcall_cli.cases:pause", "Pause a ballot."),

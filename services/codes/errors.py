@@ -2,27 +2,27 @@
 
 
 class CodesError(Exception):
-    code = "codes_error"
+    pass
 
 
 class MalformedCode(CodesError):
-    code = "malformed_code"
+    pass
 
 
 class InvalidCode(CodesError):
-    code = "invalid_code"
+    pass
 
 
 class LockedOut(CodesError):
-    code = "locked_out"
+    pass
 
 
 class BallotNotOpen(CodesError):
-    code = "ballot_not_open"
+    pass
 
 
 class VoterNotFound(CodesError):
-    code = "voter_not_found"
+    pass
 
 
 EXPECTED = (MalformedCode, InvalidCode, LockedOut, BallotNotOpen, VoterNotFound)

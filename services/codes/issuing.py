@@ -1,75 +1,223 @@
-"""Access codes: generation, check symbol, normalisation, keyed hash. Pure.
+"""Issuing, checking, redeeming and revoking access codes, in the caller's transaction.
 
-A code is 18 symbols from a 29-symbol alphabet with no look-alikes (no 0, O,
-1, I, L, U or Z): 17 symbols drawn with ``secrets`` (17 x log2(29) = 82.6
-bits) and one check symbol making a position-weighted sum 0 modulo 29 (a
-prime), which catches every single-symbol error and every swap of two
-adjacent symbols. It is shown as three groups of six.
+Guarantees:
 
-Only ``code_hash(key, ballot_id, code)`` — HMAC-SHA256 under a secret key that
-has no default — is ever stored, so a copy of the database reveals no code.
+- One live code per voter per ballot (a unique key): an ``voters.enrolled``
+  event seen again, or naming a voter who already has a code, makes no
+  second code and sends no second letter.
+- A code is sealed for the mailer (``rollcall.sealing``) in the
+  ``codes.issued`` event and exists in clear nowhere else.
+- ``check`` records every failure before it answers, and after
+  ``MAX_FAILURES`` failures from one client in ``WINDOW`` it refuses even a
+  good code (lockout), so guessing is hopeless: 83 bits against ten tries.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXY"
-RANDOM_SYMBOLS = 17
-LENGTH = RANDOM_SYMBOLS + 1
-_INDEX = {c: i for i, c in enumerate(ALPHABET)}
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from rollcall import metrics, sealing
+from rollcall.messaging.outbox import emit
+from services.codes import codeformat
+from services.codes.errors import BallotNotOpen, InvalidCode, LockedOut, MalformedCode
+from services.codes.models import AccessCode, BallotPhase, FailedAttempt
 
-class MalformedCodeError(ValueError):
-    """Not something we could have issued: wrong length, symbols or check symbol."""
-
-
-def check_symbol(body: str) -> str:
-    """The symbol that makes the weighted sum of the whole code 0 modulo 29.
-
-    Position ``i`` (from 1) weighs ``i``; 29 is prime and the weights 1..18 are
-    distinct and non-zero modulo 29, so a wrong symbol anywhere changes the sum,
-    and so does swapping two adjacent different symbols (their weights differ
-    by one). Luhn mod N, tried first, misses some swaps; a property test found one.
-    """
-    n = len(ALPHABET)
-    total = sum((i + 1) * _INDEX[ch] for i, ch in enumerate(body))
-    weight = len(body) + 1
-    return ALPHABET[(-total * pow(weight, -1, n)) % n]
+MAX_FAILURES = 10
+WINDOW = timedelta(minutes=15)
 
 
-def generate(choice: Callable[[str], str] = secrets.choice) -> str:
-    """A new code, unformatted (18 symbols)."""
-    body = "".join(choice(ALPHABET) for _ in range(RANDOM_SYMBOLS))
-    return body + check_symbol(body)
-
-
-def formatted(code: str) -> str:
-    return "-".join(code[i : i + 6] for i in range(0, len(code), 6))
-
-
-def normalise(raw: str) -> str:
-    """What the voter typed, as a bare code; ``MalformedCodeError`` if it cannot be one.
-
-    Spaces, hyphens and case are ignored. Symbols outside the alphabet (O, 0,
-    I, 1, L, U) make the code malformed: guessing what was meant would turn a
-    typing mistake into somebody else's valid code.
-    """
-    code = "".join(ch for ch in raw.upper() if ch not in " -\t")
-    if len(code) != LENGTH:
-        raise MalformedCodeError(
-            f"an access code has {LENGTH} letters and digits; this has {len(code)}"
+def record_phase(
+    session: Session, ballot_id: int, phase: str, cooling_off_hours: int | None = None
+) -> None:
+    row = session.get(BallotPhase, ballot_id)
+    if row is None:
+        row = BallotPhase(
+            ballot_id=ballot_id, phase=phase, cooling_off_hours=cooling_off_hours or 0
         )
-    bad = sorted({ch for ch in code if ch not in _INDEX})
-    if bad:
-        raise MalformedCodeError(f"an access code never contains {', '.join(bad)}")
-    if check_symbol(code[:-1]) != code[-1]:
-        raise MalformedCodeError("this access code has a typing mistake in it")
-    return code
+        session.add(row)
+    elif phase != "draft" or row.phase == "draft":
+        row.phase = phase
+    if cooling_off_hours is not None:
+        row.cooling_off_hours = cooling_off_hours
 
 
-def code_hash(key: bytes, ballot_id: int, code: str) -> str:
-    return hmac.new(key, f"{ballot_id}:{code}".encode(), hashlib.sha256).hexdigest()
+def issue(
+    session: Session,
+    *,
+    key: bytes,
+    seal_key: bytes,
+    ballot_id: int,
+    voters: list[dict[str, Any]],
+    now: datetime,
+    generate: Callable[[], str] = codeformat.generate,
+) -> int:
+    """Issue a code to each voter that has none; emit one ``codes.issued``; return how many."""
+    numbers = [v["membership_number"] for v in voters]
+    have = set(
+        session.scalars(
+            select(AccessCode.membership_number).where(
+                AccessCode.ballot_id == ballot_id, AccessCode.membership_number.in_(numbers)
+            )
+        )
+    )
+    issued = []
+    for voter in voters:
+        if voter["membership_number"] in have:
+            continue
+        code = generate()
+        session.add(
+            AccessCode(
+                ballot_id=ballot_id,
+                membership_number=voter["membership_number"],
+                code_hash=codeformat.code_hash(key, ballot_id, code),
+                status="issued",
+                generation=1,
+                issued_at=now,
+                valid_from=now,
+            )
+        )
+        have.add(voter["membership_number"])
+        issued.append(
+            {
+                **voter,
+                "sealed_code": sealing.seal(seal_key, codeformat.formatted(code)),
+                "kind": "initial",
+            }
+        )
+    if issued:
+        emit(
+            session,
+            "codes.issued",
+            {"ballot_id": ballot_id, "codes": issued},
+            correlation_id=ballot_id,
+        )
+    metrics.CODES_ISSUED.inc(len(issued))
+    return len(issued)
+
+
+def _failures(session: Session, client: str, now: datetime) -> FailedAttempt:
+    window = now.replace(second=0, microsecond=0) - timedelta(minutes=now.minute % 15)
+    row = session.get(FailedAttempt, (client, window), with_for_update=True)
+    if row is None:
+        row = FailedAttempt(client=client, window_start=window, count=0)
+        session.add(row)
+    return row
+
+
+def check(
+    session: Session, *, key: bytes, ballot_id: int, raw: str, client: str, now: datetime
+) -> str | Exception:
+    """The voter a code belongs to, or the exception to raise (after this transaction commits)."""
+    phase = session.get(BallotPhase, ballot_id)
+    if phase is None or phase.phase != "open":
+        return BallotNotOpen(f"ballot {ballot_id} is not open for voting")
+    failures = _failures(session, client, now)
+    if failures.count >= MAX_FAILURES:
+        metrics.CODES_FAILED.inc()
+        return LockedOut("too many wrong access codes from here; try again in 15 minutes")
+    try:
+        code = codeformat.normalise(raw)
+    except codeformat.MalformedCodeError as exc:
+        failures.count += 1
+        metrics.CODES_FAILED.inc()
+        return MalformedCode(str(exc))
+    row = session.scalar(
+        select(AccessCode).where(AccessCode.code_hash == codeformat.code_hash(key, ballot_id, code))
+    )
+    if row is None or row.ballot_id != ballot_id or row.status == "revoked":
+        failures.count += 1
+        metrics.CODES_FAILED.inc()
+        return InvalidCode("this access code is not valid for this ballot")
+    if row.valid_from > now:
+        return InvalidCode(
+            f"this access code can be used from {row.valid_from.isoformat(timespec='minutes')}"
+        )
+    return row.membership_number
+
+
+def reissue(
+    session: Session,
+    *,
+    key: bytes,
+    seal_key: bytes,
+    ballot_id: int,
+    voter: dict[str, Any],
+    now: datetime,
+    generate: Callable[[], str] = codeformat.generate,
+) -> bool:
+    """Replace a voter's code after their contact changed; the new one works only after the cooling-off.
+
+    The old code stops working at once (its hash is replaced); the new one is
+    sealed for the mailer with ``not_before``, so the member has the whole
+    cooling-off period to object before a code exists at the new contact.
+    """
+    row = session.scalar(
+        select(AccessCode)
+        .where(
+            AccessCode.ballot_id == ballot_id,
+            AccessCode.membership_number == voter["membership_number"],
+        )
+        .with_for_update()
+    )
+    if row is None or row.status != "issued":
+        return False
+    phase = session.get(BallotPhase, ballot_id)
+    hours = phase.cooling_off_hours if phase else 0
+    valid_from = now + timedelta(hours=hours)
+    code = generate()
+    row.code_hash = codeformat.code_hash(key, ballot_id, code)
+    row.generation += 1
+    row.issued_at, row.valid_from = now, valid_from
+    emit(
+        session,
+        "codes.issued",
+        {
+            "ballot_id": ballot_id,
+            "codes": [
+                {
+                    **voter,
+                    "sealed_code": sealing.seal(seal_key, codeformat.formatted(code)),
+                    "kind": f"reissue-{row.generation}",
+                    "not_before": valid_from.isoformat() if hours else None,
+                }
+            ],
+        },
+        correlation_id=ballot_id,
+    )
+    metrics.CODES_ISSUED.inc()
+    return True
+
+
+def redeem(session: Session, ballot_id: int, membership_number: str, now: datetime) -> bool:
+    row = session.scalar(
+        select(AccessCode)
+        .where(AccessCode.ballot_id == ballot_id, AccessCode.membership_number == membership_number)
+        .with_for_update()
+    )
+    if row is None or row.status == "redeemed":
+        return False
+    row.status, row.redeemed_at = "redeemed", now
+    metrics.CODES_REDEEMED.inc()
+    return True
+
+
+def revoke(session: Session, ballot_id: int, numbers: list[str]) -> int:
+    rows = session.scalars(
+        select(AccessCode).where(
+            AccessCode.ballot_id == ballot_id,
+            AccessCode.membership_number.in_(numbers),
+            AccessCode.status == "issued",
+        )
+    ).all()
+    for row in rows:
+        row.status = "revoked"
+    return len(rows)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

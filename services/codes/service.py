@@ -6,11 +6,11 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from rollcall.auditing import AuditedService
+from rollcall.audit import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store, settings_of
-from services.codes import codebook
+from services.codes import issuing
 from services.codes.errors import EXPECTED
 
 
@@ -29,13 +29,13 @@ class CodesService(AuditedService):
     def verify_code(self, ballot_id: int, code: str, client: str = "") -> dict[str, Any]:
         key, _ = self._keys()
         with self.store.transaction() as session:
-            result = codebook.check(
+            result = issuing.check(
                 session,
                 key=key,
                 ballot_id=ballot_id,
                 raw=code,
                 client=client or "-",
-                now=codebook.utcnow(),
+                now=issuing.utcnow(),
             )
         if isinstance(result, Exception):
             raise result
@@ -50,13 +50,13 @@ class CodesService(AuditedService):
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
         hours = int(payload["eligibility"].get("cooling_off_hours", 0))
         return self._on(
-            meta, lambda s: codebook.record_phase(s, payload["ballot_id"], payload["phase"], hours)
+            meta, lambda s: issuing.record_phase(s, payload["ballot_id"], payload["phase"], hours)
         )
 
     @subscribe("ballot.phase_changed")
     def handle_ballot_phase_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
-            meta, lambda s: codebook.record_phase(s, payload["ballot_id"], payload["phase"])
+            meta, lambda s: issuing.record_phase(s, payload["ballot_id"], payload["phase"])
         )
 
     @subscribe("voters.enrolled")
@@ -64,20 +64,20 @@ class CodesService(AuditedService):
         key, seal_key = self._keys()
         return self._on(
             meta,
-            lambda s: codebook.issue(
+            lambda s: issuing.issue(
                 s,
                 key=key,
                 seal_key=seal_key,
                 ballot_id=payload["ballot_id"],
                 voters=payload["voters"],
-                now=codebook.utcnow(),
+                now=issuing.utcnow(),
             ),
         )
 
     @subscribe("voters.withdrawn")
     def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
-            meta, lambda s: codebook.revoke(s, payload["ballot_id"], payload["membership_numbers"])
+            meta, lambda s: issuing.revoke(s, payload["ballot_id"], payload["membership_numbers"])
         )
 
     @subscribe("voters.contact_changed")
@@ -87,13 +87,13 @@ class CodesService(AuditedService):
         key, seal_key = self._keys()
         return self._on(
             meta,
-            lambda s: codebook.reissue(
+            lambda s: issuing.reissue(
                 s,
                 key=key,
                 seal_key=seal_key,
                 ballot_id=payload["ballot_id"],
                 voter=payload["voter"],
-                now=codebook.utcnow(),
+                now=issuing.utcnow(),
             ),
         )
 
@@ -101,7 +101,7 @@ class CodesService(AuditedService):
     def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
             meta,
-            lambda s: codebook.redeem(
-                s, payload["ballot_id"], payload["membership_number"], codebook.utcnow()
+            lambda s: issuing.redeem(
+                s, payload["ballot_id"], payload["membership_number"], issuing.utcnow()
             ),
         )

@@ -2,23 +2,23 @@
 
 
 class MatchingError(Exception):
-    code = "matching_error"
+    pass
 
 
 class ReviewNotFound(MatchingError):
-    code = "review_not_found"
+    pass
 
 
 class ReviewClosed(MatchingError):
-    code = "review_closed"
+    pass
 
 
 class UnknownCandidate(MatchingError):
-    code = "unknown_candidate"
+    pass
 
 
 class NoRegister(MatchingError):
-    code = "no_register"
+    pass
 
 
 EXPECTED = (ReviewNotFound, ReviewClosed, UnknownCandidate, NoRegister)

@@ -6,7 +6,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from rollcall.auditing import AuditedService
+from rollcall.audit import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store

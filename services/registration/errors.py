@@ -2,52 +2,52 @@
 
 
 class RegistrationError(Exception):
-    code = "registration_error"
+    pass
 
 
 class BallotNotFound(RegistrationError):
-    code = "ballot_not_found"
+    pass
 
 
 class BallotInvalid(RegistrationError):
-    code = "ballot_invalid"
+    pass
 
 
 class ExtractNotFound(RegistrationError):
-    code = "extract_not_found"
+    pass
 
 
 class ExtractRefused(RegistrationError):
-    code = "extract_refused"
+    pass
 
 
 class PhaseError(RegistrationError):
-    code = "phase_error"
+    pass
 
 
 EXPECTED = (BallotNotFound, BallotInvalid, ExtractNotFound, ExtractRefused, PhaseError)
 
 
 class ChangeNotFound(RegistrationError):
-    code = "change_not_found"
+    pass
 
 
 class SamePerson(RegistrationError):
-    code = "same_person"
+    pass
 
 
 EXPECTED = (*EXPECTED, ChangeNotFound, SamePerson)
 
 
 class CaseError(RegistrationError):
-    code = "case_error"
+    pass
 
 
 EXPECTED = (*EXPECTED, CaseError)
 
 
 class MemberNotFound(RegistrationError):
-    code = "member_not_found"
+    pass
 
 
 EXPECTED = (*EXPECTED, MemberNotFound)

@@ -2,35 +2,35 @@
 
 
 class TallyError(Exception):
-    code = "tally_error"
+    pass
 
 
 class BallotNotFound(TallyError):
-    code = "ballot_not_found"
+    pass
 
 
 class BallotNotOpen(TallyError):
-    code = "ballot_not_open"
+    pass
 
 
 class BallotNotClosed(TallyError):
-    code = "ballot_not_closed"
+    pass
 
 
 class AlreadyVoted(TallyError):
-    code = "already_voted"
+    pass
 
 
 class NotOnRoll(TallyError):
-    code = "not_on_roll"
+    pass
 
 
 class InvalidChoices(TallyError):
-    code = "invalid_choices"
+    pass
 
 
 class ResultNotReady(TallyError):
-    code = "result_not_ready"
+    pass
 
 
 EXPECTED = (

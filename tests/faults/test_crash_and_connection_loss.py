@@ -16,7 +16,8 @@ from rollcall.messaging.topology import Topology
 from services.codes.service import CodesService
 from services.registration import ballots
 from services.registration.service import RegistrationService
-from tests import builders, support
+from tests import support
+from tests.builders import ballots as builders
 
 
 def test_event_committed_before_a_crash_is_published_when_the_service_restarts(make_settings):

@@ -15,7 +15,7 @@ from prometheus_client import REGISTRY
 from rollcall.messaging import parking
 from rollcall.messaging.publisher import ConfirmingPublisher
 from rollcall.messaging.topology import ATTEMPT_HEADER, QUEUE_HEADER, REASON_HEADER, Topology
-from services.codes import codebook
+from services.codes import issuing
 from services.codes.service import CodesService
 from tests import support
 
@@ -101,7 +101,7 @@ def test_a_second_enrolment_of_the_same_voters_makes_no_second_code(make_setting
 
 def test_handler_failing_twice_is_retried_with_backoff_then_succeeds(make_settings, monkeypatch):
     settings = make_settings("codes", retry_delays=(0.3, 0.6, 5.0))
-    real = codebook.issue
+    real = issuing.issue
     calls: list[float] = []
 
     def flaky(*args, **kwargs):
@@ -110,7 +110,7 @@ def test_handler_failing_twice_is_retried_with_backoff_then_succeeds(make_settin
             raise ConnectionError("database went away (injected)")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(codebook, "issue", flaky)
+    monkeypatch.setattr(issuing, "issue", flaky)
     with support.running(settings, CodesService):
         support.publish_event(settings, "voters.enrolled", _enrolled())
         support.wait_for(lambda: _codes(settings) == 2, timeout=20, what="codes after retries")
@@ -122,7 +122,7 @@ def test_handler_failing_twice_is_retried_with_backoff_then_succeeds(make_settin
 def test_handler_failing_always_is_parked_counted_and_replayable(make_settings, monkeypatch):
     settings = make_settings("codes", retry_delays=(0.1, 0.2))
     topology = Topology(settings.namespace, settings.retry_delays)
-    real = codebook.issue
+    real = issuing.issue
     broken = {"on": True}
 
     def failing(*args, **kwargs):
@@ -130,7 +130,7 @@ def test_handler_failing_always_is_parked_counted_and_replayable(make_settings, 
             raise RuntimeError("bug in issuing (injected)")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(codebook, "issue", failing)
+    monkeypatch.setattr(issuing, "issue", failing)
     queue = topology.queue("codes", "voters.enrolled")
     parked_before = _metric("rollcall_messages_parked_total", service="codes", queue=queue)
     with support.running(settings, CodesService):
@@ -183,7 +183,7 @@ def test_retry_copies_carry_their_attempt_number(make_settings, monkeypatch):
     def failing(*args, **kwargs):
         raise RuntimeError("injected")
 
-    monkeypatch.setattr(codebook, "issue", failing)
+    monkeypatch.setattr(issuing, "issue", failing)
     with support.running(settings, CodesService):
         support.publish_event(settings, "voters.enrolled", _enrolled())
         waiting = support.wait_for(

@@ -16,7 +16,8 @@ from rollcall_cli.ballots import import_extract
 from rollcall_tools import synth
 from services.matching.batch.loading import load_register
 from services.registration.service import RegistrationService
-from tests import builders, support
+from tests import support
+from tests.builders import ballots as builders
 
 
 def _start_matching(settings, log):

@@ -16,7 +16,7 @@ from requests.adapters import HTTPAdapter
 
 from rollcall.config import Settings
 from rollcall.runtime import nameko_config
-from tests import builders
+from tests.builders import ballots as builders
 
 
 def free_port() -> int:

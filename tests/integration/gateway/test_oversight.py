@@ -13,7 +13,7 @@ import pytest
 
 from rollcall import audit
 from services.registration.service import RegistrationService
-from tests import builders
+from tests.builders import ballots as builders
 from tests.integration.gateway import standins
 from tests.integration.gateway.harness import Gateway, error_of
 

@@ -19,7 +19,7 @@ import pytest
 
 from gateway.service import GatewayService
 from services.registration.service import RegistrationService
-from tests import builders
+from tests.builders import ballots as builders
 from tests.integration.gateway.harness import (
     Gateway,
     error_of,

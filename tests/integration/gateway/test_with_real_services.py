@@ -6,7 +6,8 @@ from services.codes.service import CodesService
 from services.matching.service import MatchingService
 from services.registration.service import RegistrationService
 from services.tally.service import TallyService
-from tests import builders, support
+from tests import support
+from tests.builders import ballots as builders
 from tests.integration.gateway.harness import error_of
 
 

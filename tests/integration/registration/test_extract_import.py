@@ -7,7 +7,8 @@ import json
 from rollcall.messaging.publisher import ConfirmingPublisher
 from rollcall.messaging.topology import Topology
 from services.registration.service import RegistrationService
-from tests import builders, support
+from tests import support
+from tests.builders import ballots as builders
 
 
 def _drain(settings, queue: str) -> list[dict]:

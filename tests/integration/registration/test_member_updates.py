@@ -11,7 +11,8 @@ from nameko.exceptions import RemoteError
 
 from rollcall.messaging.topology import REASON_HEADER, Topology
 from services.registration.service import RegistrationService
-from tests import builders, support
+from tests import support
+from tests.builders import ballots as builders
 
 PAST = (datetime.now(UTC) - timedelta(days=1)).isoformat()
 FUTURE = (datetime.now(UTC) + timedelta(days=30)).isoformat()

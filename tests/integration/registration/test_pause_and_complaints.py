@@ -8,7 +8,8 @@ from nameko.exceptions import RemoteError
 
 from services.codes.service import CodesService
 from services.registration.service import RegistrationService
-from tests import builders, support
+from tests import support
+from tests.builders import ballots as builders
 
 
 def _codes_phase(settings, ballot_id: int):

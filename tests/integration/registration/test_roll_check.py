@@ -6,7 +6,8 @@ import eventlet
 
 from services.mailer.service import MailerService
 from services.registration.service import RegistrationService
-from tests import builders, support
+from tests import support
+from tests.builders import ballots as builders
 
 
 def test_the_answer_goes_to_the_party_held_email_and_the_reply_reveals_nothing(

@@ -12,7 +12,8 @@ from nameko.exceptions import RemoteError
 
 from services.tally import bulletin, certificate
 from services.tally.service import TallyService
-from tests import builders, support
+from tests import support
+from tests.builders import ballots as builders
 
 
 def _open_ballot(settings, ballot_id=1, **overrides):

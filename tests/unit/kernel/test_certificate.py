@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from services.tally import bulletin, certificate
-from tests import builders
+from tests.builders import ballots as builders
 
 
 def _board():

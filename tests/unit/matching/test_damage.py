@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.matching.builders import elector, member, one
+from tests.builders.registers import elector, member, one
 
 REGISTER = [
     elector("E1", "Robert James", "Smith", "Flat 2", "10 High Street", "Hackney"),

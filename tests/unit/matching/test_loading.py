@@ -30,7 +30,7 @@ from services.matching.models.registers import (
     partition_name,
     stored_keys,
 )
-from tests.unit.matching.builders import elector, member, write_register
+from tests.builders.registers import elector, member, write_register
 
 TABLES = [
     t.__table__ for t in (RegisterVersion, RegisterElector, RegisterRefusal, RegisterNameFrequency)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.unit.matching.builders import decide, elector, member, one
+from tests.builders.registers import decide, elector, member, one
 
 HOUSEHOLDS = [
     # A father and son with one name, no middle names to tell them apart.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.registration import ledger, rows
-from tests import builders
+from tests.builders import ballots as builders
 
 
 def test_a_good_row_is_accepted_with_its_postcode_normalised():

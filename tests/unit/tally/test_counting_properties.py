@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.tally.counting import count_ballots
+from tests.builders.counting import marked_elections, ranked_elections, seeds
 from tests.unit.tally import naive
-from tests.unit.tally.builders import marked_elections, ranked_elections, seeds
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

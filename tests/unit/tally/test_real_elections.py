@@ -13,7 +13,7 @@ import pytest
 
 from services.tally.ballotfiles import ElectionFile, read_election
 from services.tally.counting import CountResult, count_ballots
-from tests.unit.tally.builders import elections_dir
+from tests.builders.counting import elections_dir
 
 ROOT = elections_dir()
 EXPECTED_FILE = ROOT / "expected.json"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 NAMES = ["Ann", "Bob", "Cy", "Dee", "Éva", "Finn", "Gus", "Hal"]
 
 
