@@ -25,7 +25,7 @@ from rollcall import metrics, sealing
 from rollcall.messaging.outbox import emit
 from services.codes import codeformat
 from services.codes.errors import BallotNotOpen, InvalidCode, LockedOut, MalformedCode
-from services.codes.models import AccessCode, BallotPhase, FailedAttempt
+from services.codes.models import AccessCode, Ballot, FailedAttempt
 
 MAX_FAILURES = 10
 WINDOW = timedelta(minutes=15)
@@ -34,11 +34,9 @@ WINDOW = timedelta(minutes=15)
 def record_phase(
     session: Session, ballot_id: int, phase: str, cooling_off_hours: int | None = None
 ) -> None:
-    row = session.get(BallotPhase, ballot_id)
+    row = session.get(Ballot, ballot_id)
     if row is None:
-        row = BallotPhase(
-            ballot_id=ballot_id, phase=phase, cooling_off_hours=cooling_off_hours or 0
-        )
+        row = Ballot(ballot_id=ballot_id, phase=phase, cooling_off_hours=cooling_off_hours or 0)
         session.add(row)
     elif phase != "draft" or row.phase == "draft":
         row.phase = phase
@@ -113,8 +111,8 @@ def check(
     session: Session, *, key: bytes, ballot_id: int, raw: str, client: str, now: datetime
 ) -> str | Exception:
     """The voter a code belongs to, or the exception to raise (after this transaction commits)."""
-    phase = session.get(BallotPhase, ballot_id)
-    if phase is None or phase.phase != "open":
+    ballot = session.get(Ballot, ballot_id)
+    if ballot is None or ballot.phase != "open":
         return BallotNotOpen(f"ballot {ballot_id} is not open for voting")
     failures = _failures(session, client, now)
     if failures.count >= MAX_FAILURES:
@@ -166,8 +164,8 @@ def reissue(
     )
     if row is None or row.status != "issued":
         return False
-    phase = session.get(BallotPhase, ballot_id)
-    hours = phase.cooling_off_hours if phase else 0
+    ballot = session.get(Ballot, ballot_id)
+    hours = ballot.cooling_off_hours if ballot else 0
     valid_from = now + timedelta(hours=hours)
     code = generate()
     row.code_hash = codeformat.code_hash(key, ballot_id, code)

@@ -16,7 +16,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
-class BallotPhase(Base):
+class Ballot(Base):
     """Read model of each ballot's phase, fed by ballot events."""
 
     __tablename__ = "ballots"

@@ -42,7 +42,7 @@ class Delivery(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class BallotState(Base):
+class Ballot(Base):
     """Read model of each ballot: its title for the letters, its phase."""
 
     __tablename__ = "ballots"

@@ -38,7 +38,7 @@ from rollcall import metrics, sealing
 from rollcall.messaging.outbox import emit
 from rollcall.runtime import BackgroundLoop, Database
 from services.mailer import letters
-from services.mailer.models import BallotState, Delivery
+from services.mailer.models import Ballot, Delivery
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -134,11 +134,9 @@ def accept_roll_check(
 def record_ballot(
     session: Session, ballot_id: int, *, phase: str, title: str | None = None
 ) -> None:
-    row = session.get(BallotState, ballot_id)
+    row = session.get(Ballot, ballot_id)
     if row is None:
-        session.add(
-            BallotState(ballot_id=ballot_id, phase=phase, title=title or f"ballot {ballot_id}")
-        )
+        session.add(Ballot(ballot_id=ballot_id, phase=phase, title=title or f"ballot {ballot_id}"))
         return
     if phase != "draft":
         row.phase = phase
@@ -188,7 +186,7 @@ class Dispatcher(BackgroundLoop):
     def _flush(self, batch: int) -> int:
         now = datetime.now(UTC)
         with self.database.transaction() as session:
-            held = select(BallotState.ballot_id).where(BallotState.phase.in_(["paused"]))
+            held = select(Ballot.ballot_id).where(Ballot.phase.in_(["paused"]))
             pending = session.scalars(
                 select(Delivery)
                 .where(Delivery.status == "pending")
@@ -205,9 +203,7 @@ class Dispatcher(BackgroundLoop):
         posts = [d for d in pending if d.channel == "post"]
         if emails:
             with self.database.transaction() as session:
-                titles = dict(
-                    session.execute(select(BallotState.ballot_id, BallotState.title)).all()
-                )
+                titles = dict(session.execute(select(Ballot.ballot_id, Ballot.title)).all())
             outcomes.update(self._send_emails(emails, seal_key, titles))
         postal_rows, postal_ids = [], []
         for d in posts:

@@ -14,7 +14,7 @@ import hashlib
 import json
 from typing import Any
 
-from services.tally.counting import count_ballots
+from services.tally.counting import CountResult, count_ballots
 
 FORMAT = "rollcall-bulletin/1"
 UNSIGNED = ("sha256", "certificate")
@@ -30,23 +30,25 @@ def digest(board: dict[str, Any]) -> str:
     ).hexdigest()
 
 
-def count(definition: dict[str, Any], papers: list[dict[str, Any]]) -> dict[str, Any]:
-    result = count_ballots(
+def count(definition: dict[str, Any], papers: list[dict[str, Any]]) -> CountResult:
+    """The papers counted under the ballot's definition (method, seats, seed)."""
+    return count_ballots(
         definition["method"],
         definition["candidates"],
         ((p["choices"], 1) for p in papers),
         seats=definition["seats"],
         seed=definition["seed"],
     )
-    return result.to_dict()
 
 
 def build(
     definition: dict[str, Any],
     papers: list[dict[str, Any]],
     turnout: dict[str, int],
+    counted: CountResult,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The board of ``papers``, whose count (``count``) is ``counted``, with its checksum."""
     papers = sorted(
         ({"receipt": p["receipt"], "choices": list(p["choices"])} for p in papers),
         key=lambda p: p["receipt"],
@@ -56,7 +58,7 @@ def build(
         "ballot": definition,
         "ballots": papers,
         "turnout": turnout,
-        "counts": count(definition, papers),
+        "counts": counted.to_dict(),
         **(extra or {}),
     }
     board["sha256"] = digest(board)
@@ -85,7 +87,7 @@ def check(board: dict[str, Any]) -> list[str]:
             f"the turnout says {cast} papers were cast but the board holds {len(board['ballots'])}"
         )
     try:
-        recount = count(board["ballot"], board["ballots"])
+        recount = count(board["ballot"], board["ballots"]).to_dict()
     except ValueError as exc:
         problems.append(f"the papers cannot be recounted: {exc}")
         return problems

@@ -23,7 +23,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
-class TallyBallot(Base):
+class Ballot(Base):
     """Read model of the ballot definition, plus the box's own phase."""
 
     __tablename__ = "ballots"
@@ -42,10 +42,10 @@ class SigningKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class Elector(Base):
-    """Who may vote in a ballot (from ``voters.enrolled``)."""
+class Voter(Base):
+    """A member enrolled to vote in a ballot (from ``voters.enrolled``)."""
 
-    __tablename__ = "electorate"
+    __tablename__ = "voters"
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), primary_key=True)
     membership_number: Mapped[str] = mapped_column(String(64), primary_key=True)
     is_withdrawn: Mapped[bool] = mapped_column(default=False)

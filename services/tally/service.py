@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from rollcall.audit import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store, settings_of
-from services.tally import casting
+from services.tally import ballots, casting, queries, voters
 from services.tally.errors import EXPECTED
 
 
@@ -56,12 +57,12 @@ class TallyService(AuditedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_receipt(self, ballot_id: int, receipt: str) -> dict[str, Any]:
-        return self._read(lambda s: casting.receipt(s, ballot_id, receipt))
+        return self._read(lambda s: queries.receipt(s, ballot_id, receipt))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_result(self, ballot_id: int) -> dict[str, Any]:
         def read(s):  # type: ignore[no-untyped-def]
-            row = casting.result(s, ballot_id)
+            row = queries.result(s, ballot_id)
             board = row.result
             return {
                 "ballot": board["ballot"],
@@ -76,10 +77,9 @@ class TallyService(AuditedService):
     @rpc(expected_exceptions=EXPECTED)
     def get_result_files(self, ballot_id: int) -> dict[str, str]:
         """The stage table (text) and the chart (PNG, base64) of a counted ballot."""
-        import base64
 
         def read(s):  # type: ignore[no-untyped-def]
-            stem = Path(casting.result(s, ballot_id).bulletin_path).with_suffix("")
+            stem = Path(queries.result(s, ballot_id).bulletin_path).with_suffix("")
             return {
                 "table": stem.with_suffix(".txt").read_text(),
                 "chart_png_base64": base64.b64encode(
@@ -91,20 +91,20 @@ class TallyService(AuditedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_bulletin(self, ballot_id: int) -> dict[str, Any]:
-        return self._read(lambda s: casting.result(s, ballot_id).result)
+        return self._read(lambda s: queries.result(s, ballot_id).result)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_marked_register(self, ballot_id: int) -> list[dict[str, str]]:
-        return self._read(lambda s: casting.marked_register(s, ballot_id))
+        return self._read(lambda s: queries.marked_register(s, ballot_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_key(self, ballot_id: int) -> dict[str, str]:
         """The ballot's signing key and fingerprint, published before the count."""
-        return self._read(lambda s: casting.signing_key(s, ballot_id))
+        return self._read(lambda s: queries.signing_key(s, ballot_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_turnout(self, ballot_id: int) -> dict[str, int]:
-        return self._read(lambda s: casting.turnout(s, ballot_id))
+        return self._read(lambda s: queries.turnout(s, ballot_id))
 
     def _on(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
         outcome = once(self.store, meta, apply)
@@ -113,13 +113,13 @@ class TallyService(AuditedService):
 
     @subscribe("ballot.created")
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: casting.record_ballot(s, payload, self._passphrase()))
+        return self._on(meta, lambda s: ballots.record_ballot(s, payload, self._passphrase()))
 
     @subscribe("ballot.phase_changed")
     def handle_ballot_phase_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
             meta,
-            lambda s: casting.record_phase(
+            lambda s: ballots.record_phase(
                 s,
                 payload["ballot_id"],
                 payload["phase"],
@@ -132,10 +132,10 @@ class TallyService(AuditedService):
     @subscribe("voters.enrolled")
     def handle_voters_enrolled(self, payload: dict[str, Any], meta: EventMeta) -> str:
         numbers = [v["membership_number"] for v in payload["voters"]]
-        return self._on(meta, lambda s: casting.enrol(s, payload["ballot_id"], numbers))
+        return self._on(meta, lambda s: voters.enrol(s, payload["ballot_id"], numbers))
 
     @subscribe("voters.withdrawn")
     def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
-            meta, lambda s: casting.withdraw(s, payload["ballot_id"], payload["membership_numbers"])
+            meta, lambda s: voters.withdraw(s, payload["ballot_id"], payload["membership_numbers"])
         )

@@ -158,7 +158,7 @@ def test_bulletin_check_fails_on_an_altered_added_or_removed_paper():
         {"receipt": f"r{i}", "choices": [c]}
         for i, c in enumerate(["Ada Lovelace"] * 3 + ["Mary Seacole"] * 2)
     ]
-    board = bulletin.build(definition, papers, {"cast": 5})
+    board = bulletin.build(definition, papers, {"cast": 5}, bulletin.count(definition, papers))
     assert bulletin.check(board) == []
     altered = json.loads(json.dumps(board))
     altered["ballots"][0]["choices"] = ["Mary Seacole"]

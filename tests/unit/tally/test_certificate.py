@@ -19,6 +19,7 @@ def _board():
         definition,
         papers,
         {"cast": 4, "online": 4, "postal": 0, "electorate": 9},
+        bulletin.count(definition, papers),
         {"key": certificate.key_section(public)},
     )
     board["certificate"] = certificate.sign(board, pem, b"pass")
@@ -36,7 +37,7 @@ def test_a_board_resigned_with_another_key_fails_against_the_published_fingerpri
     published = board["key"]["fingerprint"]
     forged = json.loads(json.dumps(board))
     forged["ballots"][0]["choices"] = ["Mary Seacole"]
-    forged["counts"] = bulletin.count(forged["ballot"], forged["ballots"])
+    forged["counts"] = bulletin.count(forged["ballot"], forged["ballots"]).to_dict()
     forged["sha256"] = bulletin.digest(forged)
     public, pem = certificate.new_key(b"x")
     forged["key"] = certificate.key_section(public)
