@@ -117,7 +117,7 @@ def loadavg() -> str:
 
 def live_matching(engine: Any, members_path: Path, samples: int, seed: int) -> dict[str, Any]:
     """Single members (p50, p95) and one chunk of 250 through ``DatabaseSource``."""
-    from services.matching.batch.files import read_members
+    from services.matching.batch.reading import read_members
     from services.matching.batch.source import DatabaseSource
     from services.matching.matcher.deciding import match_members
 

@@ -211,8 +211,8 @@ def live_latency(directory: Path, samples: int, seed: int) -> dict[str, Any]:
     import psycopg2
 
     from rollcall.db import make_engine, upgrade
-    from services.matching.batch.files import read_members
     from services.matching.batch.loading import load_register
+    from services.matching.batch.reading import read_members
     from services.matching.batch.source import DatabaseSource
     from services.matching.matcher.deciding import match_members
 

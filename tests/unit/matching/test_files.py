@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from rollcall.formats import REGISTER_COLUMNS
 from rollcall_cli.main import main
-from services.matching.batch.files import Districts, match_files
+from services.matching.batch.districts import Districts
+from services.matching.batch.files import match_files
 
 MEMBER_HEADER = (
     "membership_number,title,first_name,last_name,address_1,address_2,address_3,town,"
@@ -142,18 +143,18 @@ def test_blank_and_short_extract_lines_are_read_as_the_csv_module_reads_them(
     assert run.members == 2 and rows[0]["decision"] == "match"
 
 
-@pytest.mark.parametrize("where", ["from_rows", "_own_members"])
+@pytest.mark.parametrize("where", ["from_rows", "own_members"])
 def test_a_failing_worker_fails_the_run_with_its_traceback_and_writes_nothing(
     synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    from services.matching.batch import files
+    from services.matching.batch import worker
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise MemoryError("no room for the index")
 
     # Forked workers inherit the patch: one fails building its index, the other
     # before it has sent its shared keys.
-    monkeypatch.setattr(files.MemoryIndex if where == "from_rows" else files, where, broken)
+    monkeypatch.setattr(worker.MemoryIndex if where == "from_rows" else worker, where, broken)
     with pytest.raises(RuntimeError, match="matching worker [01] failed") as failure:
         match_files(synth / "register.csv", synth / "members.csv", tmp_path / "d.csv", workers=2)
     assert "no room for the index" in str(failure.value)

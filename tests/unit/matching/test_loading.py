@@ -14,8 +14,8 @@ from sqlalchemy import Engine, func, select, text, update
 from rollcall.db import make_engine
 from rollcall.formats import REGISTER_COLUMNS
 from rollcall_tools.synth import generate
-from services.matching.batch.files import read_members
 from services.matching.batch.loading import RegisterFileInvalid, list_versions, load_register
+from services.matching.batch.reading import read_members
 from services.matching.batch.source import DatabaseSource
 from services.matching.matcher.deciding import MemoryIndex, match_members
 from services.matching.matcher.records import Elector

@@ -19,7 +19,7 @@ from sqlalchemy.schema import CreateIndex
 from rollcall.db import make_engine, upgrade
 from rollcall.formats import REGISTER_COLUMNS
 from rollcall_tools.synth import generate
-from services.matching.batch.files import read_members
+from services.matching.batch.reading import read_members
 from services.matching.batch.source import DatabaseSource
 from services.matching.matcher.deciding import MemoryIndex, match_members
 from services.matching.matcher.records import Elector, elector_keys
