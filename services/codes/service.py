@@ -59,18 +59,17 @@ class CodesService(AuditedService):
             meta, lambda s: issuing.record_phase(s, payload["ballot_id"], payload["phase"])
         )
 
+    def _issuing(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
+        """Run ``apply(session, key=, seal_key=, now=)``, which issues codes, exactly once."""
+        key, seal_key = self._keys()
+        return self._on(meta, lambda s: apply(s, key=key, seal_key=seal_key, now=issuing.utcnow()))
+
     @subscribe("voters.enrolled")
     def handle_voters_enrolled(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        key, seal_key = self._keys()
-        return self._on(
+        return self._issuing(
             meta,
-            lambda s: issuing.issue(
-                s,
-                key=key,
-                seal_key=seal_key,
-                ballot_id=payload["ballot_id"],
-                voters=payload["voters"],
-                now=issuing.utcnow(),
+            lambda s, **keys: issuing.issue(
+                s, ballot_id=payload["ballot_id"], voters=payload["voters"], **keys
             ),
         )
 
@@ -84,16 +83,10 @@ class CodesService(AuditedService):
     def handle_voters_contact_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
         if not payload["reissue"] or not payload["voter"]:
             return once(self.store, meta, lambda s: None)
-        key, seal_key = self._keys()
-        return self._on(
+        return self._issuing(
             meta,
-            lambda s: issuing.reissue(
-                s,
-                key=key,
-                seal_key=seal_key,
-                ballot_id=payload["ballot_id"],
-                voter=payload["voter"],
-                now=issuing.utcnow(),
+            lambda s, **keys: issuing.reissue(
+                s, ballot_id=payload["ballot_id"], voter=payload["voter"], **keys
             ),
         )
 

@@ -22,7 +22,27 @@ POSTAL_COLUMNS = (
 
 
 def message_id(ballot_id: int, membership_number: str, kind: str, domain: str) -> str:
+    """The same for the same (ballot, voter, kind, domain), and different otherwise."""
     return f"<ballot-{ballot_id}.{membership_number}.{kind}@{domain}>"
+
+
+def _message(
+    ballot_id: int, contact: dict[str, Any], kind: str, sender: str, subject: str, body: str
+) -> EmailMessage:
+    """An email to the contact, with the Message-ID of (ballot, voter, kind)."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = contact["email"]
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id(
+        ballot_id, contact["membership_number"], kind, sender.split("@")[-1]
+    )
+    msg.set_content(body)
+    return msg
+
+
+def _changed_fields(contact: dict[str, Any]) -> str:
+    return ", ".join(f.replace("_", " ") for f in contact.get("fields_changed", []))
 
 
 def email(
@@ -35,15 +55,9 @@ def email(
     sender: str,
     vote_url: str,
 ) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = contact["email"]
+    """The access code email; a reissued code (any kind but ``initial``) says it is new."""
     subject = "Your access code" if kind == "initial" else "Your new access code"
-    msg["Subject"] = f"{subject}: {title}"
-    msg["Message-ID"] = message_id(
-        ballot_id, contact["membership_number"], kind, sender.split("@")[-1]
-    )
-    msg.set_content(
+    body = (
         f"Dear {contact['name']},\n\n"
         f"You can vote in: {title}.\n\n"
         f"Your access code is: {code}\n\n"
@@ -52,57 +66,44 @@ def email(
         "If you did not expect this email, or your contact details were changed without\n"
         "your knowledge, tell your party office at once.\n"
     )
-    return msg
+    return _message(ballot_id, contact, kind, sender, f"{subject}: {title}", body)
 
 
 def notice(
     *, ballot_id: int, title: str, contact: dict[str, Any], kind: str, sender: str
 ) -> EmailMessage:
     """The message that a member's contact details changed, to the old and the new contact."""
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = contact["email"]
-    msg["Subject"] = f"Your contact details were changed: {title}"
-    msg["Message-ID"] = message_id(
-        ballot_id, contact["membership_number"], kind, sender.split("@")[-1]
-    )
-    changed = ", ".join(f.replace("_", " ") for f in contact.get("fields_changed", []))
-    msg.set_content(
+    body = (
         f"Dear {contact['name']},\n\n"
-        f"The contact details the party holds for you for {title} were changed ({changed}).\n"
+        f"The contact details the party holds for you for {title} were changed"
+        f" ({_changed_fields(contact)}).\n"
         "If you asked for this, you need do nothing: any new access code will reach you at the\n"
         "new details after a short waiting period.\n\n"
         "If you did NOT ask for this, tell your party office now: the change can be reversed\n"
         "before a new code is usable.\n"
     )
-    return msg
+    return _message(
+        ballot_id, contact, kind, sender, f"Your contact details were changed: {title}", body
+    )
 
 
 def roll_answer(
     *, ballot_id: int, title: str, contact: dict[str, Any], kind: str, sender: str
 ) -> EmailMessage:
     """The answer to "am I on the roll?", sent only to the contact the party holds."""
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = contact["email"]
-    msg["Subject"] = f"Are you on the roll? {title}"
-    msg["Message-ID"] = message_id(
-        ballot_id, contact["membership_number"], kind, sender.split("@")[-1]
-    )
-    msg.set_content(
+    body = (
         f"Dear {contact['name']},\n\nYou asked whether you are on the roll for {title}.\n\n"
         f"{contact['answer']}\n\nIf you did not ask, you can ignore this message.\n"
     )
-    return msg
+    return _message(ballot_id, contact, kind, sender, f"Are you on the roll? {title}", body)
 
 
 def notice_text(kind: str, contact: dict[str, Any]) -> str:
     """The words of a notice letter (roll-check answer or contact change)."""
     if kind.startswith("notice-roll"):
         return str(contact.get("answer", ""))
-    changed = ", ".join(f.replace("_", " ") for f in contact.get("fields_changed", []))
     return (
-        f"The contact details the party holds for you were changed ({changed}). "
+        f"The contact details the party holds for you were changed ({_changed_fields(contact)}). "
         "If you did not ask for this, tell your party office now."
     )
 
@@ -110,6 +111,7 @@ def notice_text(kind: str, contact: dict[str, Any]) -> str:
 def postal_row(
     *, ballot_id: int, contact: dict[str, Any], code: str, vote_url: str, message: str = ""
 ) -> dict[str, str]:
+    """One row of a postal print batch, keyed by ``POSTAL_COLUMNS``; ``vote_at`` only with a code."""
     return {
         "membership_number": contact["membership_number"],
         "name": contact["name"],

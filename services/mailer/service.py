@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from rollcall.audit import AuditedService
@@ -38,38 +39,26 @@ class MailerService(AuditedService):
             lambda s: sending.record_ballot(s, payload["ballot_id"], phase=payload["phase"]),
         )
 
-    @subscribe("voters.contact_changed")
-    def handle_voters_contact_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        outcome = once(
-            self.store,
-            meta,
-            lambda s: sending.accept_notice(
-                s, payload, meta.message_id, sending.datetime.now(sending.UTC)
-            ),
-        )
+    def _accept(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
+        """Record what to send in one transaction with the inbox row, then wake the dispatcher."""
+        outcome = once(self.store, meta, lambda s: apply(s, datetime.now(UTC)))
         self.dispatcher.kick()
         return outcome
+
+    @subscribe("voters.contact_changed")
+    def handle_voters_contact_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self._accept(
+            meta, lambda s, now: sending.accept_notice(s, payload, meta.message_id, now)
+        )
 
     @subscribe("roll.check_answered")
     def handle_roll_check_answered(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        outcome = once(
-            self.store,
-            meta,
-            lambda s: sending.accept_roll_check(
-                s, payload, meta.message_id, sending.datetime.now(sending.UTC)
-            ),
+        return self._accept(
+            meta, lambda s, now: sending.accept_roll_check(s, payload, meta.message_id, now)
         )
-        self.dispatcher.kick()
-        return outcome
 
     @subscribe("codes.issued")
     def handle_codes_issued(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        outcome = once(
-            self.store,
-            meta,
-            lambda s: sending.accept(
-                s, payload["ballot_id"], payload["codes"], sending.datetime.now(sending.UTC)
-            ),
+        return self._accept(
+            meta, lambda s, now: sending.accept(s, payload["ballot_id"], payload["codes"], now)
         )
-        self.dispatcher.kick()
-        return outcome
