@@ -193,13 +193,15 @@ def party_address(d: Dwelling, rng: random.Random, kinds: list[str]) -> dict[str
     elif locality and rng.random() < 0.06:
         kinds.append("town_is_locality")
         town, locality = locality, ""
-    if d.flat and flat and rng.random() < 0.55:
-        if flat.startswith(f"{d.number}") and not flat.startswith(f"{d.number}/"):
-            lines = [f"{flat} {street}"]  # "14A Acacia Road"
-        elif flat.startswith(f"{d.number}/"):
-            lines = [f"{flat} {street}"]  # Edinburgh "14/5 Montgomery Street"
-        else:
-            lines = [f"{flat}, {number} {street}"]
+    embeds_number = bool(flat) and (
+        (d.flat_style == "edinburgh" and flat.startswith(f"{d.number}/"))
+        or (d.flat_style == "converted" and flat in {f"{d.number}{x}" for x in "ABC"})
+        or (d.flat_style == "converted" and flat in {f"{x}/{d.number}" for x in "123"})
+    )
+    if embeds_number:
+        lines = [f"{flat} {street}"]  # "14A Acacia Road", "14/5 Montgomery Street", "1/14 ..."
+    elif d.flat and flat and rng.random() < 0.55:
+        lines = [f"{flat}, {number} {street}"]
     else:
         lines = [flat] if flat else []
         if house_name:
