@@ -2,27 +2,27 @@
 
 
 class CodesError(Exception):
-    pass
+    """Any condition the codes service reports to its caller."""
 
 
 class MalformedCode(CodesError):
-    pass
+    """The text given is not an access code at all (wrong length, letters or check)."""
 
 
 class InvalidCode(CodesError):
-    pass
+    """The access code is well formed but not valid for this ballot (unknown, used or revoked)."""
 
 
 class LockedOut(CodesError):
-    pass
+    """Too many wrong access codes have come from this client; it must wait."""
 
 
 class BallotNotOpen(CodesError):
-    pass
+    """The ballot is not open for voting, so no code can be verified for it."""
 
 
 class VoterNotFound(CodesError):
-    pass
+    """The voter is not on this ballot's roll of code holders."""
 
 
 EXPECTED = (MalformedCode, InvalidCode, LockedOut, BallotNotOpen, VoterNotFound)

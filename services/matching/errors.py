@@ -2,23 +2,23 @@
 
 
 class MatchingError(Exception):
-    pass
+    """Any condition the matching service reports to its caller."""
 
 
 class ReviewNotFound(MatchingError):
-    pass
+    """There is no match review with this id."""
 
 
 class ReviewClosed(MatchingError):
-    pass
+    """The match review has already been decided."""
 
 
 class UnknownCandidate(MatchingError):
-    pass
+    """The elector chosen is not one of the review's candidates, or is matched already."""
 
 
 class NoRegister(MatchingError):
-    pass
+    """No electoral register is loaded for the member's area."""
 
 
 EXPECTED = (ReviewNotFound, ReviewClosed, UnknownCandidate, NoRegister)

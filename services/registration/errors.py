@@ -2,52 +2,52 @@
 
 
 class RegistrationError(Exception):
-    pass
+    """Any condition registration reports to its caller."""
 
 
 class BallotNotFound(RegistrationError):
-    pass
+    """There is no ballot with this id."""
 
 
 class BallotInvalid(RegistrationError):
-    pass
+    """A ballot definition, or a correction to a member, is not valid."""
 
 
 class ExtractNotFound(RegistrationError):
-    pass
+    """There is no membership extract with this id."""
 
 
 class ExtractRefused(RegistrationError):
-    pass
+    """The extract was refused, or is not receiving rows."""
 
 
 class PhaseError(RegistrationError):
-    pass
+    """The ballot is not in the phase this step needs."""
 
 
 EXPECTED = (BallotNotFound, BallotInvalid, ExtractNotFound, ExtractRefused, PhaseError)
 
 
 class ChangeNotFound(RegistrationError):
-    pass
+    """There is no pending contact change with this id."""
 
 
 class SamePerson(RegistrationError):
-    pass
+    """The person approving a change or a resume is the one who asked for it."""
 
 
 EXPECTED = (*EXPECTED, ChangeNotFound, SamePerson)
 
 
 class CaseError(RegistrationError):
-    pass
+    """The complaint does not exist or is not in the state this step needs."""
 
 
 EXPECTED = (*EXPECTED, CaseError)
 
 
 class MemberNotFound(RegistrationError):
-    pass
+    """The member is not on this ballot."""
 
 
 EXPECTED = (*EXPECTED, MemberNotFound)

@@ -2,35 +2,35 @@
 
 
 class TallyError(Exception):
-    pass
+    """Any condition the tally reports to its caller."""
 
 
 class BallotNotFound(TallyError):
-    pass
+    """The tally holds no ballot with this id, or no signing key for it yet."""
 
 
 class BallotNotOpen(TallyError):
-    pass
+    """The ballot is not open, so no vote can be cast in it."""
 
 
 class BallotNotClosed(TallyError):
-    pass
+    """What was asked for is available only once the ballot has closed."""
 
 
 class AlreadyVoted(TallyError):
-    pass
+    """A vote has already been recorded for this voter in this ballot."""
 
 
 class NotOnRoll(TallyError):
-    pass
+    """The voter is not on the roll of this ballot."""
 
 
 class InvalidChoices(TallyError):
-    pass
+    """The choices are not a valid paper for this ballot's counting method."""
 
 
 class ResultNotReady(TallyError):
-    pass
+    """The ballot has not been counted yet."""
 
 
 EXPECTED = (
