@@ -1,11 +1,13 @@
-"""Every error the gateway can answer with, in one table.
+"""Every error the gateway can answer with, in one table keyed by the exception's dotted path.
 
-``TABLE`` maps the name of an exception class to the HTTP status, the stable
-error code and the words a volunteer reads. The same table serves the
-gateway's own exceptions (raised here) and the expected exceptions of the
-services it calls, which arrive as ``nameko.exceptions.RemoteError`` carrying
-the remote class name in ``exc_type``. A name not in the table is a bug
-somewhere: it becomes a 500 ``internal_error`` that reveals nothing.
+``TABLE`` maps the dotted path of an exception class to the HTTP status, the
+stable error code and the words a volunteer reads. A service's exception is
+keyed by its path below ``services`` (``registration.errors.BallotNotFound``,
+``tally.errors.BallotNotFound``), so two services' classes of the same name
+never share an entry; the gateway's own by theirs (``gateway.errors.Forbidden``).
+A service's exception arrives as a ``ServiceError`` (``gateway.remote`` keeps
+the path nameko sends and its ``RemoteError`` drops). A path not in the table
+is a bug somewhere: it becomes a 500 ``internal_error`` that reveals nothing.
 
 Every response body has the shape
 ``{"error": {"code": "<stable_code>", "message": "<words>"}}``, with
@@ -23,6 +25,9 @@ from typing import Any
 
 from nameko.exceptions import RemoteError, UnknownService
 
+#: Where the services' packages live; a service's exception is keyed by its path below it.
+SERVICES = "services."
+
 
 @dataclass(frozen=True, slots=True)
 class Mapping:
@@ -35,7 +40,7 @@ class Mapping:
 
 
 class GatewayError(Exception):
-    """A condition the gateway itself reports; its class name keys ``TABLE``."""
+    """A condition the gateway itself reports; its dotted path keys ``TABLE``."""
 
     def __init__(self, message: str = "", *, fields: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -47,52 +52,62 @@ class GatewayError(Exception):
         return {}
 
 
+class ServiceError(RemoteError):
+    """An exception another service raised, with the dotted path of its class."""
+
+    def __init__(self, exc_type: str | None, value: str, exc_path: str) -> None:
+        super().__init__(exc_type, value)
+        self.exc_path = exc_path
+
+
 # -- the gateway's own conditions -----------------------------------------
 class MalformedJson(GatewayError):
-    pass
+    """The request body is not JSON."""
 
 
 class InvalidRequest(GatewayError):
-    pass
+    """The request failed validation; ``fields`` says where."""
 
 
 class Unauthenticated(GatewayError):
-    pass
+    """A privileged route was asked without a bearer token."""
 
 
 class InvalidToken(GatewayError):
-    pass
+    """The bearer token is no user's."""
 
 
 class TokenRevoked(GatewayError):
-    pass
+    """The bearer token's user has been revoked."""
 
 
 class Forbidden(GatewayError):
-    pass
+    """The caller may not do this; the message says why."""
 
 
 class NotFound(GatewayError):
-    pass
+    """No route has this address."""
 
 
 class MethodNotAllowed(GatewayError):
-    pass
+    """The address does not accept this method."""
 
 
 class PayloadTooLarge(GatewayError):
-    pass
+    """The request body is over the limit."""
 
 
 class ServiceUnavailable(GatewayError):
-    pass
+    """A service, the broker or the gateway's database did not answer."""
 
 
 class InternalError(GatewayError):
-    pass
+    """Something failed that no caller could have caused."""
 
 
 class RateLimited(GatewayError):
+    """Too many requests under one key; ``retry_after`` says when to come back."""
+
     def __init__(self, message: str = "", *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
@@ -104,11 +119,11 @@ class RateLimited(GatewayError):
 
 # -- the gateway's RPC contract ---------------------------------------------
 class InvalidUser(GatewayError):
-    pass
+    """A user with these details may not be created."""
 
 
 class UserNotFound(GatewayError):
-    pass
+    """There is no user with this id."""
 
 
 RPC_EXPECTED = (InvalidUser, UserNotFound)
@@ -116,91 +131,124 @@ RPC_EXPECTED = (InvalidUser, UserNotFound)
 _UNAVAILABLE = (
     "Part of the ballot system is not answering just now. Please try again in a few minutes."
 )
+_INVALID = "Some of the request is missing or wrong."
+_BALLOT_NOT_FOUND = Mapping(404, "ballot_not_found", "There is no such ballot.")
+_BALLOT_NOT_OPEN = Mapping(409, "ballot_not_open", "This ballot is not open for voting.")
 
 TABLE: dict[str, Mapping] = {
     # the gateway
-    "MalformedJson": Mapping(400, "malformed_json", "The request body is not valid JSON."),
-    "InvalidRequest": Mapping(400, "invalid_request", "Some of the request is missing or wrong."),
-    "Unauthenticated": Mapping(
+    "gateway.errors.MalformedJson": Mapping(
+        400, "malformed_json", "The request body is not valid JSON."
+    ),
+    "gateway.errors.InvalidRequest": Mapping(400, "invalid_request", _INVALID),
+    "gateway.errors.Unauthenticated": Mapping(
         401, "unauthenticated", "This needs a token: send 'Authorization: Bearer <token>'."
     ),
-    "InvalidToken": Mapping(401, "invalid_token", "That token is not recognised.", False),
-    "TokenRevoked": Mapping(
+    "gateway.errors.InvalidToken": Mapping(
+        401, "invalid_token", "That token is not recognised.", False
+    ),
+    "gateway.errors.TokenRevoked": Mapping(
         401, "token_revoked", "That token has been revoked; ask an operator for a new one.", False
     ),
-    "Forbidden": Mapping(403, "forbidden", "You may not do that."),
-    "NotFound": Mapping(404, "not_found", "There is nothing at this address."),
-    "MethodNotAllowed": Mapping(405, "method_not_allowed", "This address does not accept that."),
-    "PayloadTooLarge": Mapping(413, "payload_too_large", "The request is too large."),
-    "RateLimited": Mapping(
+    "gateway.errors.Forbidden": Mapping(403, "forbidden", "You may not do that."),
+    "gateway.errors.NotFound": Mapping(404, "not_found", "There is nothing at this address."),
+    "gateway.errors.MethodNotAllowed": Mapping(
+        405, "method_not_allowed", "This address does not accept that."
+    ),
+    "gateway.errors.PayloadTooLarge": Mapping(
+        413, "payload_too_large", "The request is too large."
+    ),
+    "gateway.errors.RateLimited": Mapping(
         429,
         "rate_limited",
         "Too many requests like this one have been made. Please try again later.",
     ),
-    "ServiceUnavailable": Mapping(503, "service_unavailable", _UNAVAILABLE, False),
-    "UnknownService": Mapping(503, "service_unavailable", _UNAVAILABLE, False),
-    "InternalError": Mapping(
+    "gateway.errors.ServiceUnavailable": Mapping(503, "service_unavailable", _UNAVAILABLE, False),
+    "nameko.exceptions.UnknownService": Mapping(503, "service_unavailable", _UNAVAILABLE, False),
+    "gateway.errors.InternalError": Mapping(
         500,
         "internal_error",
         "Something went wrong on our side. It has been logged; please try again later.",
         False,
     ),
-    "InvalidUser": Mapping(400, "invalid_user", "Those user details are not valid."),
-    "UserNotFound": Mapping(404, "user_not_found", "There is no such user."),
+    "gateway.errors.InvalidUser": Mapping(400, "invalid_user", "Those user details are not valid."),
+    "gateway.errors.UserNotFound": Mapping(404, "user_not_found", "There is no such user."),
     # codes
-    "MalformedCode": Mapping(
+    "codes.errors.MalformedCode": Mapping(
         400, "malformed_code", "That is not an access code: check it against your letter or email."
     ),
-    "InvalidCode": Mapping(403, "invalid_code", "That access code is not valid for this ballot."),
-    "LockedOut": Mapping(
+    "codes.errors.InvalidCode": Mapping(
+        403, "invalid_code", "That access code is not valid for this ballot."
+    ),
+    "codes.errors.LockedOut": Mapping(
         429,
         "locked_out",
         "Too many wrong access codes have been tried. Wait 15 minutes and try again.",
     ),
-    "VoterNotFound": Mapping(
+    "codes.errors.VoterNotFound": Mapping(
         404, "voter_not_found", "That voter is not on the roll of this ballot."
     ),
-    # tally (and codes, which shares the name)
-    "BallotNotOpen": Mapping(409, "ballot_not_open", "This ballot is not open for voting."),
-    "AlreadyVoted": Mapping(
+    "codes.errors.BallotNotOpen": _BALLOT_NOT_OPEN,
+    # tally
+    "tally.errors.BallotNotFound": _BALLOT_NOT_FOUND,
+    "tally.errors.BallotNotOpen": _BALLOT_NOT_OPEN,
+    "tally.errors.AlreadyVoted": Mapping(
         409, "already_voted", "A vote has already been recorded for this voter."
     ),
-    "NotOnRoll": Mapping(403, "not_on_roll", "This voter is not on the roll of this ballot."),
-    "InvalidChoices": Mapping(
+    "tally.errors.NotOnRoll": Mapping(
+        403, "not_on_roll", "This voter is not on the roll of this ballot."
+    ),
+    "tally.errors.InvalidChoices": Mapping(
         400, "invalid_choices", "Those choices are not valid on this ballot."
     ),
-    "ResultNotReady": Mapping(409, "result_not_ready", "The result is not published yet."),
-    "BallotNotClosed": Mapping(
+    "tally.errors.ResultNotReady": Mapping(
+        409, "result_not_ready", "The result is not published yet."
+    ),
+    "tally.errors.BallotNotClosed": Mapping(
         409, "ballot_not_closed", "This is only available once the ballot has closed."
     ),
-    # registration (and tally, which shares the name)
-    "BallotNotFound": Mapping(404, "ballot_not_found", "There is no such ballot."),
-    "BallotInvalid": Mapping(400, "ballot_invalid", "That ballot definition is not valid."),
-    "PhaseError": Mapping(409, "phase_error", "The ballot is not at the right stage for that."),
-    "ExtractNotFound": Mapping(404, "extract_not_found", "There is no such extract."),
-    "ExtractRefused": Mapping(400, "extract_refused", "That extract was refused."),
-    "MemberNotFound": Mapping(404, "member_not_found", "That member is not on this ballot."),
-    "ChangeNotFound": Mapping(
+    # registration
+    "registration.errors.BallotNotFound": _BALLOT_NOT_FOUND,
+    "registration.errors.BallotInvalid": Mapping(
+        400, "ballot_invalid", "That ballot definition is not valid."
+    ),
+    "registration.errors.PhaseError": Mapping(
+        409, "phase_error", "The ballot is not at the right stage for that."
+    ),
+    "registration.errors.ExtractNotFound": Mapping(
+        404, "extract_not_found", "There is no such extract."
+    ),
+    "registration.errors.ExtractRefused": Mapping(
+        400, "extract_refused", "That extract was refused."
+    ),
+    "registration.errors.MemberNotFound": Mapping(
+        404, "member_not_found", "That member is not on this ballot."
+    ),
+    "registration.errors.ChangeNotFound": Mapping(
         404, "change_not_found", "There is no such change waiting for approval."
     ),
-    "SamePerson": Mapping(409, "same_person", "A second, different person must approve this."),
-    "CaseError": Mapping(409, "case_error", "The complaint is not at the right stage for that."),
+    "registration.errors.SamePerson": Mapping(
+        409, "same_person", "A second, different person must approve this."
+    ),
+    "registration.errors.CaseError": Mapping(
+        409, "case_error", "The complaint is not at the right stage for that."
+    ),
     # matching
-    "ReviewNotFound": Mapping(404, "review_not_found", "There is no such review."),
-    "ReviewClosed": Mapping(409, "review_closed", "This review has already been decided."),
-    "UnknownCandidate": Mapping(
+    "matching.errors.ReviewNotFound": Mapping(404, "review_not_found", "There is no such review."),
+    "matching.errors.ReviewClosed": Mapping(
+        409, "review_closed", "This review has already been decided."
+    ),
+    "matching.errors.UnknownCandidate": Mapping(
         400, "unknown_candidate", "That elector is not one of this review's candidates."
     ),
-    "NoRegister": Mapping(
+    "matching.errors.NoRegister": Mapping(
         409, "no_register", "No electoral register is loaded for this member's area yet."
     ),
     # a remote service validating its own input
-    "ValidationError": Mapping(
-        400, "invalid_request", "Some of the request is missing or wrong.", False
-    ),
+    "marshmallow.exceptions.ValidationError": Mapping(400, "invalid_request", _INVALID, False),
 }
 
-INTERNAL = TABLE["InternalError"]
+INTERNAL = TABLE["gateway.errors.InternalError"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,14 +269,26 @@ def body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[
     return {"error": error}
 
 
-def _name_and_words(exc: BaseException) -> tuple[str, str]:
+def path_of(exc_type: type[BaseException]) -> str:
+    """The dotted path of a class: its module, then its name."""
+    return f"{exc_type.__module__}.{exc_type.__qualname__}"
+
+
+def key(exc: BaseException) -> str:
+    """The ``TABLE`` key of ``exc``; a service's class is keyed by its path below ``services``."""
+    if isinstance(exc, ServiceError):
+        return exc.exc_path.removeprefix(SERVICES)
+    if isinstance(exc, GatewayError | UnknownService):
+        return path_of(type(exc))
+    return ""
+
+
+def _words(exc: BaseException) -> str:
     if isinstance(exc, RemoteError):
-        return str(exc.exc_type or ""), str(exc.value or "")
-    if isinstance(exc, UnknownService):
-        return "UnknownService", ""
+        return str(exc.value or "")
     if isinstance(exc, GatewayError):
-        return type(exc).__name__, str(exc)
-    return "", ""
+        return str(exc)
+    return ""
 
 
 def _sentence(words: str) -> str:
@@ -238,11 +298,11 @@ def _sentence(words: str) -> str:
 
 
 def answer(exc: BaseException) -> Answer:
-    """The response for ``exc``, looked up in ``TABLE`` by class name."""
-    name, words = _name_and_words(exc)
-    mapping = TABLE.get(name)
+    """The response for ``exc``, looked up in ``TABLE`` by its dotted path."""
+    mapping = TABLE.get(key(exc))
     if mapping is None:
         return Answer(INTERNAL.status, body(INTERNAL.code, INTERNAL.message), unexpected=True)
+    words = _words(exc)
     message = _sentence(words) if mapping.detail and words.strip() else mapping.message
     if isinstance(exc, GatewayError):
         return Answer(mapping.status, body(mapping.code, message, exc.fields), headers=exc.headers)

@@ -1,7 +1,7 @@
 """Routes that hold a ballot to account: audit heads, complaints, pausing.
 
-Entry points only; who may do what is ``gateway.auth``'s, what is accepted
-``gateway.schemas``'s.
+Entry points only; who may do what is ``gateway.permissions``'s (applied by
+``gateway.access``), what is accepted ``gateway.schemas``'s.
 
 Guarantees:
 
@@ -28,7 +28,7 @@ import eventlet
 from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Request, Response
 
-from gateway.auth import Principal
+from gateway.access import Access, guarded
 from gateway.base import BALLOT, GatewayBase
 from gateway.errors import ServiceUnavailable
 from gateway.schemas import (
@@ -51,8 +51,8 @@ COMPLAINT = "/api/complaints/<int:complaint_id>"
 class OversightRoutes(GatewayBase):
     # -- audit heads ---------------------------------------------------------------------
     @route("GET", "/api/audit/heads")
-    def get_audit_heads(self, request: Request) -> Response:
-        principal = self._principal(request, "read_audit_heads", "audit")
+    @guarded("read_audit_heads", "audit_heads.read", subject="audit")
+    def get_audit_heads(self, request: Request, access: Access) -> Response:
         pile: eventlet.GreenPile = eventlet.GreenPile(len(AUDITED))
         for service in AUDITED:
             pile.spawn(self._audit_head, service)
@@ -60,7 +60,7 @@ class OversightRoutes(GatewayBase):
         with self.store.transaction() as session:
             seq, digest = audit.head(session)
         heads["gateway"] = {"seq": seq, "hash": digest}
-        self._record(request, principal, "audit_heads.read", "audit", {"heads": heads})
+        access.details["heads"] = heads
         return json_response(200, heads)
 
     def _audit_head(self, service: str) -> dict[str, Any]:
@@ -75,82 +75,64 @@ class OversightRoutes(GatewayBase):
 
     # -- complaints ----------------------------------------------------------------------
     @route("GET", f"{BALLOT}/complaints")
-    def list_complaints(self, request: Request, ballot_id: int) -> Response:
-        subject = f"ballot:{ballot_id}"
-        principal = self._principal(request, "read_complaints", subject)
+    @guarded("read_complaints", "complaints.listed")
+    def list_complaints(self, request: Request, access: Access, ballot_id: int) -> Response:
         self.remote.registration.get_ballot(ballot_id)
         complaints = self.remote.registration.list_complaints(ballot_id)
-        self._record(
-            request, principal, "complaints.listed", subject, {"complaints": len(complaints)}
-        )
+        access.details["complaints"] = len(complaints)
         return json_response(200, complaints)
 
     @route("GET", COMPLAINT)
-    def get_complaint(self, request: Request, complaint_id: int) -> Response:
-        subject = f"complaint:{complaint_id}"
-        principal = self._principal(request, "read_complaints", subject)
-        complaint = self.remote.registration.get_complaint(complaint_id)
-        self._record(request, principal, "complaint.read", subject)
-        return json_response(200, complaint)
+    @guarded("read_complaints", "complaint.read")
+    def get_complaint(self, request: Request, access: Access, complaint_id: int) -> Response:
+        return json_response(200, self.remote.registration.get_complaint(complaint_id))
 
     @route("POST", f"{BALLOT}/complaints")
-    def open_complaint(self, request: Request, ballot_id: int) -> Response:
-        subject = f"ballot:{ballot_id}"
-        principal = self._principal(request, "manage_complaints", subject)
+    @guarded("manage_complaints", "complaint.opened")
+    def open_complaint(self, request: Request, access: Access, ballot_id: int) -> Response:
         complaint = load(ComplaintSchema(), read_json(request))
         opened = self.remote.registration.open_complaint(
-            ballot_id, complaint["subject"], principal.actor, complaint["days"]
+            ballot_id, complaint["subject"], access.actor, complaint["days"]
         )
-        details = {"complaint_id": opened.get("complaint_id"), "days": complaint["days"]}
-        self._record(request, principal, "complaint.opened", subject, details)
+        access.details.update(complaint_id=opened.get("complaint_id"), days=complaint["days"])
         return json_response(201, opened)
 
     @route("POST", f"{COMPLAINT}/evidence")
-    def add_evidence(self, request: Request, complaint_id: int) -> Response:
-        subject = f"complaint:{complaint_id}"
-        principal = self._principal(request, "manage_complaints", subject)
+    @guarded("manage_complaints", "complaint.evidence_added")
+    def add_evidence(self, request: Request, access: Access, complaint_id: int) -> Response:
         evidence = load(EvidenceSchema(), read_json(request))
         complaint = self.remote.registration.add_evidence(
-            complaint_id, evidence["text"], principal.actor
+            complaint_id, evidence["text"], access.actor
         )
-        self._record(request, principal, "complaint.evidence_added", subject)
         return json_response(201, complaint)
 
     @route("POST", f"{COMPLAINT}/status")
-    def move_complaint(self, request: Request, complaint_id: int) -> Response:
-        subject = f"complaint:{complaint_id}"
-        principal = self._principal(request, "manage_complaints", subject)
+    @guarded("manage_complaints", "complaint.moved")
+    def move_complaint(self, request: Request, access: Access, complaint_id: int) -> Response:
         move = load(ComplaintStatusSchema(), read_json(request))
         complaint = self.remote.registration.move_complaint(
-            complaint_id, move["status"], principal.actor, move["outcome"]
+            complaint_id, move["status"], access.actor, move["outcome"]
         )
-        self._record(request, principal, "complaint.moved", subject, {"status": move["status"]})
+        access.details["status"] = move["status"]
         return json_response(200, complaint)
 
-    # -- pausing -------------------------------------------------------------------------
+    # -- pausing: registration compares who asks to resume with who approves --------------
     @route("POST", f"{BALLOT}/pause")
-    def pause_ballot(self, request: Request, ballot_id: int) -> Response:
-        reason, principal = self._pausing(request, ballot_id)
-        ballot = self.remote.registration.pause_ballot(ballot_id, principal.actor, reason)
-        self._record(request, principal, "ballot.paused", f"ballot:{ballot_id}", reason=reason)
-        return json_response(200, ballot)
+    @guarded("pause_ballot", "ballot.paused")
+    def pause_ballot(self, request: Request, access: Access, ballot_id: int) -> Response:
+        return json_response(200, self._pausing(request, access, "pause_ballot", ballot_id))
 
     @route("POST", f"{BALLOT}/resume")
-    def request_resume(self, request: Request, ballot_id: int) -> Response:
-        reason, principal = self._pausing(request, ballot_id)
-        asked = self.remote.registration.request_resume(ballot_id, principal.actor, reason)
-        subject = f"ballot:{ballot_id}"
-        self._record(request, principal, "ballot.resume_requested", subject, reason=reason)
-        return json_response(202, asked)
+    @guarded("pause_ballot", "ballot.resume_requested")
+    def request_resume(self, request: Request, access: Access, ballot_id: int) -> Response:
+        return json_response(202, self._pausing(request, access, "request_resume", ballot_id))
 
     @route("POST", f"{BALLOT}/resume/approve")
-    def approve_resume(self, request: Request, ballot_id: int) -> Response:
-        reason, principal = self._pausing(request, ballot_id)
-        ballot = self.remote.registration.approve_resume(ballot_id, principal.actor, reason)
-        subject = f"ballot:{ballot_id}"
-        self._record(request, principal, "ballot.resume_approved", subject, reason=reason)
-        return json_response(200, ballot)
+    @guarded("pause_ballot", "ballot.resume_approved")
+    def approve_resume(self, request: Request, access: Access, ballot_id: int) -> Response:
+        return json_response(200, self._pausing(request, access, "approve_resume", ballot_id))
 
-    def _pausing(self, request: Request, ballot_id: int) -> tuple[str, Principal]:
-        principal = self._principal(request, "pause_ballot", f"ballot:{ballot_id}")
-        return load(ReasonSchema(), read_json(request))["reason"], principal
+    def _pausing(self, request: Request, access: Access, method: str, ballot_id: int) -> Any:
+        """Ask registration to ``method`` the ballot, with the reason the request gives."""
+        access.reason = load(ReasonSchema(), read_json(request))["reason"]
+        return self.remote.call("registration", method, ballot_id, access.actor, access.reason)

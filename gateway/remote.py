@@ -11,7 +11,9 @@
 - a service with no queue at all (``UnknownService``) and a broker that
   cannot be reached are ``ServiceUnavailable`` too.
 
-Remote exceptions pass through as ``RemoteError`` for ``gateway.errors`` to map.
+An exception the service raised arrives as ``gateway.errors.ServiceError``
+(a ``RemoteError`` that keeps the dotted path of the remote class, which
+``gateway.errors`` maps by).
 """
 
 from __future__ import annotations
@@ -21,16 +23,25 @@ from typing import Any
 
 import eventlet
 from kombu.exceptions import OperationalError
-from nameko.exceptions import UnknownService
+from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.rpc import MethodProxy, ReplyListener
+from nameko.rpc import MethodProxy, ReplyListener, RpcReply
 
-from gateway.errors import ServiceUnavailable
+from gateway.errors import ServiceError, ServiceUnavailable
 
 TIMEOUT_KEY = "GATEWAY_RPC_TIMEOUT"
 DEFAULT_TIMEOUT = 15.0
 
 log = logging.getLogger(__name__)
+
+
+def _result(reply: RpcReply) -> Any:
+    """The reply's result; a remote exception as ``ServiceError``, with its class's path."""
+    try:
+        return reply.result()
+    except RemoteError as exc:
+        path = str(reply.resp_body["error"].get("exc_path") or "")
+        raise ServiceError(exc.exc_type, exc.value, path) from None
 
 
 class _Method:
@@ -69,7 +80,7 @@ class RemoteServices:
             proxy = MethodProxy(
                 self.worker_ctx, service, method, self.listener, expiration=self.timeout
             )
-            return proxy.call_async(*args, **kwargs).result()
+            return _result(proxy.call_async(*args, **kwargs))
         except eventlet.Timeout as exc:
             if exc is not deadline:
                 raise

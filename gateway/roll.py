@@ -1,7 +1,8 @@
 """Routes about the members of a ballot: the list, corrections, contact changes, the roll check.
 
-Entry points only; the rules live in ``gateway.auth`` (who may), ``gateway.schemas``
-(what is accepted), ``gateway.limits`` (how often) and ``gateway.exports`` (the CSV).
+Entry points only; the rules live in ``gateway.permissions`` (who may, applied
+by ``gateway.access``), ``gateway.schemas`` (what is accepted),
+``gateway.limits`` (how often) and ``gateway.exports`` (the CSV).
 
 Guarantees:
 
@@ -21,11 +22,13 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any
 
 from nameko.timer import timer
 from werkzeug.wrappers import Request, Response
 
-from gateway import auth, exports, limits
+from gateway import exports, limits
+from gateway.access import Access, guarded
 from gateway.base import BALLOT, GatewayBase, now
 from gateway.errors import InvalidRequest, RateLimited
 from gateway.schemas import (
@@ -36,7 +39,7 @@ from gateway.schemas import (
     RollCheckSchema,
     load,
 )
-from gateway.web import SECURITY_HEADERS, json_response, read_json, route
+from gateway.web import file_response, json_response, read_json, route
 
 log = logging.getLogger(__name__)
 
@@ -67,84 +70,75 @@ def _minutes(seconds: int) -> str:
 class RollRoutes(GatewayBase):
     # -- the member list -------------------------------------------------------------
     @route("GET", f"{BALLOT}/members")
-    def list_members(self, request: Request, ballot_id: int) -> Response:
-        return self._members(request, ballot_id, as_csv=False)
+    @guarded("list_members", "members.listed", query=MembersQuery)
+    def list_members(self, request: Request, access: Access, ballot_id: int) -> Response:
+        if access.query["format"] == "csv":
+            return self._export(access, ballot_id)
+        return json_response(200, self._members(access, ballot_id))
 
     @route("GET", f"{BALLOT}/members.csv")
-    def export_members(self, request: Request, ballot_id: int) -> Response:
-        return self._members(request, ballot_id, as_csv=True)
+    @guarded("list_members", "members.exported", query=MembersQuery)
+    def export_members(self, request: Request, access: Access, ballot_id: int) -> Response:
+        return self._export(access, ballot_id)
 
-    def _members(self, request: Request, ballot_id: int, *, as_csv: bool) -> Response:
-        subject = f"ballot:{ballot_id}"
-        principal, association, query = self._scoped(
-            request, "list_members", subject, MembersQuery()
-        )
-        as_csv = as_csv or query["format"] == "csv"
+    def _export(self, access: Access, ballot_id: int) -> Response:
+        access.audit = "members.exported"
+        members = self._members(access, ballot_id)
+        filename = exports.members_filename(ballot_id, access.association)
+        return file_response(exports.members_csv(members), "text/csv", filename, "attachment")
+
+    def _members(self, access: Access, ballot_id: int) -> list[dict[str, Any]]:
+        """The ballot's members the caller may see: an officer's list is filtered here again."""
         self.remote.registration.get_ballot(ballot_id)  # an unknown ballot is a 404, not []
+        association = access.association
         members = [
             m
             for m in self.remote.registration.list_members(ballot_id, association)
             if association is None or m.get("association") == association
         ]
-        action = "members.exported" if as_csv else "members.listed"
-        details = {"association": association, "members": len(members)}
-        self._record(request, principal, action, subject, details)
-        if not as_csv:
-            return json_response(200, members)
-        response = Response(exports.members_csv(members), status=200, mimetype="text/csv")
-        response.headers.update(SECURITY_HEADERS)
-        filename = exports.members_filename(ballot_id, association)
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        access.details["members"] = len(members)
+        return members
 
     # -- corrections -------------------------------------------------------------------
     @route("POST", f"{BALLOT}/members/<membership_number>/corrections")
-    def correct_member(self, request: Request, ballot_id: int, membership_number: str) -> Response:
-        subject = f"ballot:{ballot_id}/member:{membership_number[:MAX_MEMBERSHIP_NUMBER]}"
-        principal = self._principal(request, "correct_member", subject)
+    @guarded("correct_member", "member.corrected")
+    def correct_member(
+        self, request: Request, access: Access, ballot_id: int, membership_number: str
+    ) -> Response:
         number = _membership_number(membership_number)
         correction = load(CorrectionSchema(), read_json(request))
         member = self.remote.registration.get_member(ballot_id, number)
-        association = member.get("association")
-        reasons = auth.member_refusals(principal, association)
-        self._refuse_if(request, principal, "correct_member", subject, reasons)
-        changes, reason = correction["changes"], correction["reason"]
+        access.check_owner(member.get("association"))
+        changes, access.reason = correction["changes"], correction["reason"]
         result = self.remote.registration.correct_member(
-            ballot_id, number, changes, principal.actor, reason
+            ballot_id, number, changes, access.actor, access.reason
         )
-        details = {
-            "association": association,
-            "fields": sorted(changes),
-            "status": result.get("status"),
-            "change_id": result.get("change_id"),
-        }
-        self._record(request, principal, "member.corrected", subject, details, reason)
+        access.details.update(
+            fields=sorted(changes), status=result.get("status"), change_id=result.get("change_id")
+        )
         return json_response(202 if result.get("status") == "pending_approval" else 200, result)
 
     # -- contact changes waiting for a second person ------------------------------------
     @route("GET", f"{BALLOT}/changes")
-    def list_changes(self, request: Request, ballot_id: int) -> Response:
-        subject = f"ballot:{ballot_id}"
-        principal = self._principal(request, "list_changes", subject)
-        status = load(ChangesQuery(), request.args.to_dict())["status"]
+    @guarded("list_changes", "changes.listed", query=ChangesQuery)
+    def list_changes(self, request: Request, access: Access, ballot_id: int) -> Response:
+        status = access.query["status"]
         self.remote.registration.get_ballot(ballot_id)
         changes = self.remote.registration.list_changes(ballot_id, status)
-        details = {"status": status, "changes": len(changes)}
-        self._record(request, principal, "changes.listed", subject, details)
+        access.details.update(status=status, changes=len(changes))
         return json_response(200, changes)
 
     @route("POST", "/api/changes/<int:change_id>/decision")
-    def decide_change(self, request: Request, change_id: int) -> Response:
-        subject = f"change:{change_id}"
-        principal = self._principal(request, "decide_change", subject)
+    @guarded("decide_change", "change.decided")
+    def decide_change(self, request: Request, access: Access, change_id: int) -> Response:
         decision = load(ChangeDecisionSchema(), read_json(request))
+        access.reason = decision["reason"]
         # The same identity that asked for a change (``actor``) approves it, so
         # registration can tell when both are one person.
         result = self.remote.registration.decide_change(
-            change_id, principal.actor, decision["approve"], decision["reason"]
+            change_id, access.actor, decision["approve"], access.reason
         )
-        details = {"approve": decision["approve"], "status": result.get("status")}
-        self._record(request, principal, "change.decided", subject, details, decision["reason"])
+        access.details.update(approve=decision["approve"], status=result.get("status"))
         return json_response(200, result)
 
     # -- a member's own roll check ------------------------------------------------------

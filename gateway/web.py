@@ -5,7 +5,8 @@ raise: ``gateway.errors`` turns the exception into the response. Whatever
 happens, the client gets a clear answer, never a stack trace:
 
 - an exception in ``gateway.errors.TABLE`` (the gateway's own, a remote
-  service's, a service that is down) gets its status and stable code;
+  service's, a service that is down), found by its dotted path, gets its
+  status and stable code;
 - anything else is logged here, with its traceback when the fault is the
   gateway's own and with only the remote class name when it is another
   service's (whose message could hold what a voter typed), and answered
@@ -69,6 +70,16 @@ def json_response(status: int, payload: Any, headers: dict[str, str] | None = No
     response.headers.update(SECURITY_HEADERS)
     if headers:
         response.headers.update(headers)
+    return response
+
+
+def file_response(
+    body: str | bytes, mimetype: str, filename: str, disposition: str = "inline"
+) -> Response:
+    """A file to show (``inline``) or to save (``attachment``) as ``filename``."""
+    response = Response(body, status=200, mimetype=mimetype)
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
 
 

@@ -1,8 +1,8 @@
 """Small stand-ins for the services the gateway calls, with the same RPC signatures.
 
 They run on the real broker, in this process, named "codes", "tally",
-"registration" and "matching". Their exceptions carry the real services'
-class names, since that is all the gateway sees of a remote error. What they
+"registration" and "matching". They raise the real services' exceptions,
+since the gateway maps a remote error by the dotted path of its class. What they
 are asked is recorded in ``CALLS`` (reset by the ``standins`` fixture), so a
 test can assert that a refused request reached no service.
 """
@@ -14,6 +14,18 @@ from typing import Any
 
 import eventlet
 from nameko.rpc import rpc
+
+from services.codes.errors import BallotNotOpen, InvalidCode, LockedOut, MalformedCode
+from services.matching.errors import ReviewNotFound
+from services.registration import errors as registration
+from services.tally.errors import (
+    AlreadyVoted,
+    BallotNotClosed,
+    BallotNotFound,
+    InvalidChoices,
+    NotOnRoll,
+    ResultNotReady,
+)
 
 OPEN, CLOSED, NOT_OPEN, MISSING, RANKED, HOSTILE = 1, 2, 3, 99, 4, 5
 CANDIDATES = ["Ada Lovelace", "Mary Seacole", "Sylvia Pankhurst"]
@@ -44,50 +56,6 @@ def reset() -> None:
     CALLS.clear()
     STATE.clear()
     STATE.update(votes={}, batches=set(), decided={})
-
-
-class MalformedCode(Exception):
-    pass
-
-
-class InvalidCode(Exception):
-    pass
-
-
-class LockedOut(Exception):
-    pass
-
-
-class BallotNotOpen(Exception):
-    pass
-
-
-class AlreadyVoted(Exception):
-    pass
-
-
-class NotOnRoll(Exception):
-    pass
-
-
-class InvalidChoices(Exception):
-    pass
-
-
-class BallotNotFound(Exception):
-    pass
-
-
-class ResultNotReady(Exception):
-    pass
-
-
-class BallotNotClosed(Exception):
-    pass
-
-
-class ReviewNotFound(Exception):
-    pass
 
 
 class CodesStandIn:
@@ -237,18 +205,18 @@ def ballot_definition(ballot_id: int) -> dict[str, Any]:
 class RegistrationStandIn:
     name = "registration"
 
-    @rpc(expected_exceptions=(BallotNotFound,))
+    @rpc(expected_exceptions=(registration.BallotNotFound,))
     def reconcile(self, ballot_id: int, association: str | None = None) -> dict[str, Any]:
         CALLS.append(("registration.reconcile", ballot_id, association))
         if ballot_id == MISSING:
-            raise BallotNotFound(f"ballot {ballot_id} does not exist")
+            raise registration.BallotNotFound(f"ballot {ballot_id} does not exist")
         return {"ballot_id": ballot_id, "association": association, "unaccounted": 0}
 
-    @rpc(expected_exceptions=(BallotNotFound,))
+    @rpc(expected_exceptions=(registration.BallotNotFound,))
     def get_ballot(self, ballot_id: int) -> dict[str, Any]:
         CALLS.append(("registration.get_ballot", ballot_id))
         if ballot_id == MISSING:
-            raise BallotNotFound(f"ballot {ballot_id} does not exist")
+            raise registration.BallotNotFound(f"ballot {ballot_id} does not exist")
         return ballot_definition(ballot_id)
 
 

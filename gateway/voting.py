@@ -1,0 +1,86 @@
+"""Routes a voter uses: casting a vote (JSON or the HTML page) and checking a receipt.
+
+Entry points only; the page is ``gateway.pages``'s, what is accepted
+``gateway.schemas``'s.
+
+Voters hold no token: the access code is the credential, checked by the
+codes service before the tally casts the vote. Nothing here logs or stores a
+code or a vote. On the HTML page every error is the page again, saying in
+plain words what went wrong, with the choices the voter made kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.exceptions import RemoteError
+from werkzeug.wrappers import Request, Response
+
+from gateway import pages
+from gateway.base import BALLOT, GatewayBase
+from gateway.errors import GatewayError, InvalidRequest
+from gateway.schemas import VoteSchema, load
+from gateway.web import MAX_FORM, answer_for, json_response, limit_body, read_json, route
+
+
+def _ballot_number(raw: str) -> int:
+    if not raw.isdigit():
+        raise InvalidRequest("A ballot number is made of digits only.")
+    return int(raw)
+
+
+class VotingRoutes(GatewayBase):
+    def _vote(self, ballot_id: int, vote: dict[str, Any], client: str) -> str:
+        voter = self.remote.codes.verify_code(ballot_id, vote["code"], client)
+        cast = self.remote.tally.cast_ballot(
+            ballot_id, voter["membership_number"], vote["choices"], "online"
+        )
+        return str(cast["receipt"])
+
+    @route("POST", f"{BALLOT}/votes")
+    def cast_vote(self, request: Request, ballot_id: int) -> Response:
+        vote = load(VoteSchema(), read_json(request))
+        receipt = self._vote(ballot_id, vote, request.remote_addr or "")
+        return json_response(201, {"receipt": receipt})
+
+    @route("GET", f"{BALLOT}/receipts/<receipt>")
+    def get_receipt(self, request: Request, ballot_id: int, receipt: str) -> Response:
+        return json_response(200, self.remote.tally.get_receipt(ballot_id, receipt))
+
+    # -- the HTML voting page -----------------------------------------------------
+    @route("GET", "/", render=pages.html_error)
+    def index(self, request: Request) -> Response:
+        return self.vote_page(request)
+
+    @route("GET", "/vote", render=pages.html_error)
+    def vote_page(self, request: Request) -> Response:
+        raw = request.args.get("ballot", "").strip()
+        if not raw:
+            return pages.html_response(200, pages.ballot_picker())
+        ballot = self.remote.registration.get_ballot(_ballot_number(raw))
+        return pages.html_response(200, pages.vote_form(ballot))
+
+    @route("POST", "/vote", render=pages.html_error)
+    def vote_form(self, request: Request) -> Response:
+        limit_body(request, MAX_FORM)
+        ballot_id = _ballot_number(request.form.get("ballot_id", "").strip())
+        choices = [c for c in request.form.getlist("choice") if c]
+        try:
+            vote = load(VoteSchema(), {"code": request.form.get("code", ""), "choices": choices})
+            receipt = self._vote(ballot_id, vote, request.remote_addr or "")
+        except (GatewayError, RemoteError) as exc:
+            return self._form_again(request, ballot_id, exc, choices)
+        # No remote call after the vote is cast: nothing may stand between it and its receipt.
+        return pages.html_response(201, pages.receipt_page(ballot_id, receipt))
+
+    def _form_again(
+        self, request: Request, ballot_id: int, exc: Exception, choices: list[str]
+    ) -> Response:
+        """The voting form again, saying in plain words what went wrong."""
+        answer = answer_for(exc, request, "/vote")
+        message = answer.body["error"]["message"]
+        try:
+            ballot = self.remote.registration.get_ballot(ballot_id)
+        except (GatewayError, RemoteError):
+            return pages.html_response(answer.status, pages.ballot_picker(message, str(ballot_id)))
+        return pages.html_response(answer.status, pages.vote_form(ballot, message, choices))
