@@ -1,18 +1,16 @@
 """Loading an electoral register CSV into the matching database as a new version.
 
-``load_register(engine, path, authority, label)`` checks each row of the file,
-computes its blocking keys (``register_models.stored_keys``) and stores it, with
-the name frequencies the matcher's term-frequency weights need.
+``load_register(engine, path, authority, label)`` takes or refuses each row of
+the file (``checking``) and stores the rows it takes with their blocking keys,
+the refused rows with their reasons, and the name frequencies the matcher's
+term-frequency weights need; ``list_versions`` lists what was loaded.
 
 On PostgreSQL the version gets a partition of its own (``partitions``), loaded
-the way PostgreSQL loads fastest. Parsing a row is the slow part, so ``workers``
-processes (two by default) each read the whole file, check every row (cheap, so
-each knows which elector numbers earlier lines loaded) and parse their own
-blocks of lines, COPYing them into the unindexed partition on their own
-connection as they go. The parent then builds the indexes, as many at a time as
-there are workers, and attaches the partition in the transaction that marks the
-version complete. Elsewhere (SQLite) one process inserts the rows in batches
-into the one table.
+the way PostgreSQL loads fastest: ``workers`` processes (two by default) parse
+and COPY the rows into the unindexed partition (``copying``); the parent then
+builds the indexes, as many at a time as there are workers, and attaches the
+partition in the transaction that marks the version complete. Elsewhere
+(SQLite) this process inserts the rows in batches into the one table.
 
 Guarantees:
 
@@ -34,16 +32,11 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import io
 import itertools
-import multiprocessing
-import operator
 import time
-import traceback
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,46 +44,26 @@ from typing import Any
 
 import psycopg2
 import psycopg2.extensions
-from sqlalchemy import Connection, Engine, String, insert, select, text, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from rollcall.db import is_postgres
-from rollcall.formats import REGISTER_COLUMNS
 from services.matching.batch import partitions
-from services.matching.matcher.addresses import parse_address
-from services.matching.matcher.names import parse_name
+from services.matching.batch.checking import (
+    ELECTOR_COLUMNS,
+    RegisterFileInvalid,
+    Share,
+    check_header,
+    checked_rows,
+    merge_shares,
+)
+from services.matching.batch.copying import copy_in_workers
 from services.matching.models.registers import (
-    KEY_COLUMNS,
     RegisterElector,
     RegisterNameFrequency,
     RegisterRefusal,
     RegisterVersion,
-    stored_keys,
 )
-
-REQUIRED = ("elector_id", "surname", "forenames", "address_1", "postcode")
-ELECTOR_COLUMNS = ("version_id", "line_number", *REGISTER_COLUMNS, *KEY_COLUMNS)
-#: Rows a worker hands to COPY at a time (about 100 kB).
-_ROWS_PER_READ = 500
-#: Lines dealt to one worker at a time.
-_BLOCK = 5000
-#: Seconds between progress reports while the workers copy.
-_PROGRESS_EVERY = 20
-#: Where the name and the address are in a row of ``REGISTER_COLUMNS`` values.
-_FORENAMES, _SURNAME, _POSTCODE = (
-    REGISTER_COLUMNS.index(c) for c in ("forenames", "surname", "postcode")
-)
-_LINES = operator.itemgetter(*(REGISTER_COLUMNS.index(f"address_{i}") for i in range(1, 6)))
-#: Register columns the table holds in a limited number of characters.
-_LIMITS: dict[str, int] = {
-    c.name: c.type.length
-    for c in RegisterElector.__table__.columns
-    if c.name in REGISTER_COLUMNS and isinstance(c.type, String) and c.type.length
-}
-
-
-class RegisterFileInvalid(ValueError):
-    """The file cannot be read as a register at all (missing file, bad header)."""
 
 
 @dataclass
@@ -117,220 +90,12 @@ class LoadSummary:
         }  # fmt: skip
 
 
-@dataclass
-class _Share:
-    """What one reader found: the rows it read (all of the file's), and of its own
-    share of them how many it loaded, what it refused and the names it counted."""
-
-    rows_read: int = 0
-    loaded: int = 0
-    refused: list[tuple[int, str, str]] = field(default_factory=list)
-    forenames: Counter[str] = field(default_factory=Counter)
-    surnames: Counter[str] = field(default_factory=Counter)
-
-
-def _merge(shares: Sequence[_Share]) -> _Share:
-    total = _Share(rows_read=shares[0].rows_read)
-    for share in shares:
-        if share.rows_read != total.rows_read:
-            raise RuntimeError(f"workers read {share.rows_read} and {total.rows_read} rows")
-        total.loaded += share.loaded
-        total.refused += share.refused
-        total.forenames.update(share.forenames)
-        total.surnames.update(share.surnames)
-    total.refused.sort()
-    if total.loaded + len(total.refused) != total.rows_read:
-        raise RuntimeError(
-            f"{total.rows_read} rows read but {total.loaded} loaded and "
-            f"{len(total.refused)} refused"
-        )
-    return total
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _text_of(row: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(row)
-    return buffer.getvalue().rstrip("\r\n")
-
-
-def _check_header(path: Path) -> None:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        header = [h.strip() for h in next(csv.reader(handle), [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise RegisterFileInvalid(f"{path}: the header lacks {', '.join(missing)}")
-
-
-def _checked_rows(
-    path: Path, version_id: int, share: _Share, part: int = 0, parts: int = 1
-) -> Iterator[tuple[object, ...]]:
-    """``ELECTOR_COLUMNS`` values of this part's loadable rows; its refusals into ``share``.
-
-    The rows are dealt to the parts in blocks of ``_BLOCK`` lines (a household's
-    lines are neighbours, so its address is parsed once). Every part checks every
-    row, which needs no parsing, so each knows which elector numbers earlier lines
-    loaded, whichever part they went to; it parses and yields only its own rows.
-    """
-    seen: set[str] = set()
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = [h.strip() for h in next(reader, [])]
-        width = len(header)
-        where = {column: i for i, column in enumerate(header)}  # the last of a repeated column
-        # A register column the file lacks reads the empty field appended to each row.
-        values_of = operator.itemgetter(*(where.get(c, width) for c in REGISTER_COLUMNS))
-        limited = [(where[c], c, n) for c, n in _LIMITS.items() if c in where]
-        lengths_of = operator.itemgetter(*(i for i, _, _ in limited))  # elector_id, postcode...
-        limits = [n for _, _, n in limited]
-        at_id, at_surname, at_forenames, at_address, at_postcode = (
-            where[c] for c in ("elector_id", "surname", "forenames", "address_1", "postcode")
-        )
-        for line, row in enumerate(reader, start=2):
-            share.rows_read += 1
-            reason = None
-            if len(row) != width:
-                reason = f"has {len(row)} fields where the header has {width}"
-            elif not (elector_id := row[at_id].strip()):
-                reason = "has no elector number"
-            elif not (row[at_surname].strip() or row[at_forenames].strip()):
-                reason = "has no name"
-            elif not (row[at_address].strip() or row[at_postcode].strip()):
-                reason = "has no address"
-            elif any(map(operator.gt, map(len, lengths_of(row)), limits)) and (
-                too_long := next((c for i, c, n in limited if len(row[i].strip()) > n), None)
-            ):
-                reason = f"has a {too_long} longer than {_LIMITS[too_long]} characters"
-            elif elector_id in seen:
-                reason = f"repeats elector number {elector_id} from an earlier line"
-            else:
-                seen.add(elector_id)
-            if (line // _BLOCK) % parts != part:
-                continue
-            if reason:
-                share.refused.append((line, reason, _text_of(row)))
-                continue
-            row.append("")
-            values = tuple(map(str.strip, values_of(row)))
-            # As ``Elector.from_row`` reads a register row, without building the elector.
-            name = parse_name(values[_FORENAMES], values[_SURNAME])
-            address = parse_address(_LINES(values), values[_POSTCODE])
-            share.forenames[name.first] += 1
-            share.surnames[name.surname_key] += 1
-            share.loaded += 1
-            yield (version_id, line, *values, *stored_keys(name, address))
-
-
-class _CsvStream:
-    """A file-like object whose ``read`` parses the next rows and returns them as CSV,
-    so COPY takes rows while they are parsed (PostgreSQL works in parallel)."""
-
-    def __init__(self, rows: Iterator[tuple[object, ...]]) -> None:
-        self._rows = rows
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, lineterminator="\n")
-
-    def read(self, _size: int = -1) -> str:
-        self._writer.writerows(itertools.islice(self._rows, _ROWS_PER_READ))
-        chunk = self._buffer.getvalue()
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        return chunk
-
-
-def _copy_part(connection_string: str, path: str, version_id: int, part: int, parts: int) -> _Share:
-    """Parse this part's rows and COPY them into the version's partition."""
-    share = _Share()
-    rows = _checked_rows(Path(path), version_id, share, part, parts)
-    # In CSV an empty unquoted field is NULL: only key columns may be NULL.
-    statement = (
-        f"COPY {partitions.partition_name(version_id)} ({', '.join(ELECTOR_COLUMNS)}) "
-        f"FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(REGISTER_COLUMNS)}))"
-    )
-    connection = psycopg2.connect(connection_string)
-    try:
-        connection.set_client_encoding("UTF8")
-        with connection, connection.cursor() as cursor:  # commits when COPY succeeds
-            cursor.copy_expert(statement, _CsvStream(rows))
-    finally:
-        connection.close()
-    return share
-
-
-def _worker(sender: Any, *args: Any) -> None:
-    """A worker process: its share of the file, or why it failed, goes to the parent."""
-    try:
-        result: tuple[str, Any] = ("done", _copy_part(*args))
-    except BaseException:  # noqa: BLE001 - not hidden: the parent raises it
-        result = ("failed", traceback.format_exc())
-    sender.send(result)
-    sender.close()
-
-
-def _copied(engine: Engine, version_id: int) -> int:
-    """Rows the COPYs into the version's partition have taken so far."""
-    with engine.connect() as connection:
-        return connection.execute(
-            text(
-                "SELECT coalesce(sum(tuples_processed), 0) FROM pg_stat_progress_copy "
-                "WHERE relid = to_regclass(:name)"
-            ),
-            {"name": partitions.partition_name(version_id)},
-        ).scalar_one()
-
-
-def _copy_in_workers(
-    engine: Engine,
-    source: Path,
-    version_id: int,
-    workers: int,
-    progress: Callable[[str], None] | None,
-) -> _Share:
-    """Run ``workers`` processes over the file; merge what they found."""
-    say = progress or (lambda _message: None)
-    context = multiprocessing.get_context("spawn")  # nothing of the parent's state is shared
-    connection_string = partitions.dsn(engine)
-    running = []
-    for part in range(workers):
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(
-            target=_worker,
-            args=(sender, connection_string, str(source), version_id, part, workers),
-            name=f"register-load-{part}",
-            daemon=True,
-        )
-        process.start()
-        sender.close()
-        running.append((process, receiver))
-    say(f"reading {source.name} in {workers} worker processes")
-    shares: list[_Share] = []
-    try:
-        for process, receiver in running:
-            while progress and not receiver.poll(_PROGRESS_EVERY):
-                say(f"{_copied(engine, version_id)} electors copied")
-            try:
-                status, result = receiver.recv()
-            except EOFError:
-                process.join()
-                status, result = "failed", f"exited with code {process.exitcode}"
-            if status != "done":
-                raise RuntimeError(f"register load worker {process.name} failed: {result}")
-            shares.append(result)
-            say(f"{process.name}: {result.loaded} electors copied")
-    finally:
-        for process, receiver in running:
-            if len(shares) < workers and process.is_alive():
-                process.terminate()
-            process.join()
-            receiver.close()
-    return _merge(shares)
 
 
 def _copy_value(value: object) -> str:
@@ -380,13 +145,13 @@ def _write(
 
 def _insert_in_batches(
     engine: Engine, source: Path, version_id: int, batch: int, say: Callable[[str], None]
-) -> _Share:
-    share = _Share()
-    rows = _checked_rows(source, version_id, share)
+) -> Share:
+    share = Share()
+    rows = checked_rows(source, version_id, share)
     while pending := list(itertools.islice(rows, batch)):
         _write(engine, RegisterElector, ELECTOR_COLUMNS, pending)
         say(f"loaded {share.loaded} electors")
-    return _merge([share])
+    return merge_shares([share])
 
 
 def _complete(connection: Connection, summary: LoadSummary) -> None:
@@ -418,7 +183,7 @@ def load_register(
     source = Path(path)
     if not source.is_file():
         raise RegisterFileInvalid(f"{source}: no such file")
-    _check_header(source)  # a bad file writes nothing
+    check_header(source)  # a bad file writes nothing
     label = label or source.stem
     postgres = is_postgres(engine)
     with engine.begin() as connection:
@@ -441,7 +206,7 @@ def load_register(
 
     try:
         if postgres:
-            found = _copy_in_workers(engine, source, version_id, max(1, workers), progress)
+            found = copy_in_workers(engine, source, version_id, max(1, workers), progress)
         else:
             found = _insert_in_batches(engine, source, version_id, batch, say)
         refusal_columns = ("version_id", "line_number", "reason", "text")
