@@ -9,8 +9,8 @@ from typing import Any
 
 from rollcall.formats import REGISTER_COLUMNS
 from services.matching.matcher.deciding import Decision, MemoryIndex, match_members
+from services.matching.matcher.probabilities import NameFrequencies
 from services.matching.matcher.records import Member
-from services.matching.matcher.scoring import NameFrequencies
 
 #: A plausible London register's name frequencies (per million electors).
 COMMON = {"JOHN": 9000, "MARY": 6000, "SARAH": 5000, "ROBERT": 6000, "JAMES": 9000,

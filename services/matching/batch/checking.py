@@ -39,8 +39,6 @@ REQUIRED = ("elector_id", "surname", "forenames", "address_1", "postcode")
 ELECTOR_COLUMNS = ("version_id", "line_number", *REGISTER_COLUMNS, *KEY_COLUMNS)
 #: Lines dealt to one worker at a time.
 _BLOCK = 5000
-#: Seconds between progress reports while the workers copy.
-_PROGRESS_EVERY = 20
 #: Where the name and the address are in a row of ``REGISTER_COLUMNS`` values.
 _FORENAMES, _SURNAME, _POSTCODE = (
     REGISTER_COLUMNS.index(c) for c in ("forenames", "surname", "postcode")

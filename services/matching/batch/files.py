@@ -47,7 +47,7 @@ from services.matching.batch.processes import run_workers
 from services.matching.batch.reading import register_header
 from services.matching.batch.worker import Plan
 from services.matching.matcher.deciding import MATCH, REVIEW
-from services.matching.matcher.scoring import Model
+from services.matching.matcher.probabilities import Model
 
 #: At most this many workers by default: beyond it the whole-file read each worker
 #: repeats costs more than its share of the parsing saves.

@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from services.matching.batch.worker import KEYS, Counts, PartResult, Plan, work
-from services.matching.matcher.scoring import NameFrequencies
+from services.matching.matcher.probabilities import NameFrequencies
 
 
 def run_workers(plan: Plan, say: Callable[[str], None]) -> list[PartResult]:

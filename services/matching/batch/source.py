@@ -29,8 +29,8 @@ from sqlalchemy import ColumnElement, Engine, and_, or_, select
 from rollcall.formats import REGISTER_COLUMNS
 from services.matching.matcher.deciding import CandidateBatch
 from services.matching.matcher.names import parse_name
+from services.matching.matcher.probabilities import NameFrequencies
 from services.matching.matcher.records import STREET_PREFIXES, Elector, Member, member_keys
-from services.matching.matcher.scoring import NameFrequencies
 from services.matching.models.registers import (
     KEY_COLUMNS,
     RegisterElector,

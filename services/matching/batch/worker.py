@@ -46,8 +46,8 @@ from services.matching.matcher.deciding import (
     Matcher,
     MemoryIndex,
 )
+from services.matching.matcher.probabilities import Model, NameFrequencies
 from services.matching.matcher.records import Elector, Member, member_keys
-from services.matching.matcher.scoring import Model, NameFrequencies
 
 #: Marks a worker's pickled shared keys, which the parent relays without unpickling
 #: (anything else on that turn is a worker's failure report).

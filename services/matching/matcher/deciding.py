@@ -43,8 +43,9 @@ from typing import Any, Protocol, TypeVar
 
 from services.matching.matcher import addresses as addr
 from services.matching.matcher.explaining import describe, who
+from services.matching.matcher.probabilities import Model, NameFrequencies
 from services.matching.matcher.records import Elector, Member, key_list, member_keys
-from services.matching.matcher.scoring import Comparison, Model, NameFrequencies, score_best
+from services.matching.matcher.scoring import Comparison, score_best
 
 K = TypeVar("K")
 MATCH, REVIEW, NO_MATCH = "match", "review", "no_match"
