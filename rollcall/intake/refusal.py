@@ -7,6 +7,10 @@ import re
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+def _escape(text: str) -> str:
+    return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
 class Refused(ValueError):
     """The whole file is refused: what is wrong, where (line, column or byte), what to do.
 
@@ -15,13 +19,13 @@ class Refused(ValueError):
     """
 
     def __init__(self, message: str) -> None:
-        super().__init__(_UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", message))
+        super().__init__(_escape(message))
 
 
 def shown(text: str, limit: int = 40) -> str:
     """``text`` quoted for a one-line message: escaped, and cut to ``limit`` characters."""
     cut = text if len(text) <= limit else text[: limit - 1] + "…"
-    return "'" + _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", cut) + "'"
+    return "'" + _escape(cut) + "'"
 
 
 def byte_at(offset: int, value: int) -> str:

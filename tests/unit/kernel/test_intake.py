@@ -173,7 +173,7 @@ def test_a_missing_column_refuses_the_file_in_one_line(tmp_path: Path) -> None:
     path = files.excel_csv_utf8(tmp_path / "members.csv", table(members(), columns))
     message = refusal(path, "line 1", "lacks column(s) email, status")
     assert "the header has 'membership_number'" in message
-    assert "'Notes\\x0d\\x0afor branch'" in message  # the file's text, escaped
+    assert "'Notes\\r\\nfor branch'" in message  # the file's text, escaped
 
 
 def test_a_header_on_line_3_after_blank_lines_names_line_3(tmp_path: Path) -> None:
@@ -488,6 +488,33 @@ def test_a_truncated_workbook_is_refused(tmp_path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     refusal(path, "members.xlsx")
+
+
+def test_a_workbook_damaged_past_its_first_rows_is_refused_when_opened(tmp_path: Path) -> None:
+    path = files.xlsx(tmp_path / "members.xlsx", {"Members": _sheet_rows()})
+    with zipfile.ZipFile(path) as book:
+        parts = {n: book.read(n) for n in book.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = sheet[: sheet.index(b'<row r="3"') + 40]
+    path.write_bytes(_zip(parts))
+    refusal(path, "cannot be read as a workbook", "open it in Excel and save it again")
+
+
+def test_a_workbook_that_understates_its_size_is_read_whole(tmp_path: Path) -> None:
+    """Some writers leave a stale <dimension>; openpyxl would trust it and drop rows."""
+    path = files.xlsx(tmp_path / "members.xlsx", {"Members": _sheet_rows()})
+    with zipfile.ZipFile(path) as book:
+        parts = {n: book.read(n) for n in book.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    start = sheet.index(b"<dimension ref=")
+    end = sheet.index(b"/>", start)
+    parts["xl/worksheets/sheet1.xml"] = sheet[:start] + b'<dimension ref="A1:C2"' + sheet[end:]
+    path.write_bytes(_zip(parts))
+    assert names(sound(extract(path))) == list(NAMES)
+
+
+def test_a_refusal_is_one_line_whatever_it_is_given() -> None:
+    assert str(Refused("line 1: 'a\r\nb'\u2028c")) == "line 1: 'a\\r\\nb'\\u2028c"
 
 
 # --- never another exception ------------------------------------------------------------
