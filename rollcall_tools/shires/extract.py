@@ -466,6 +466,10 @@ def make_members(world: World, n_members: int, rng: random.Random) -> list[Membe
             ]
             if d.pd == "-":
                 kinds.append("not_registered_empty_address")
+            elif any(_fit(p.forenames[p.known], people[j]) >= 2 for j in relatives):
+                # A registered relative has the same first name, a short form of it or
+                # (only) its initial: the record cannot tell them apart.
+                kinds.append("not_registered_namesake_at_address")
             elif relatives:
                 kinds.append("not_registered_relative_at_address")
             else:

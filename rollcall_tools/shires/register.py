@@ -29,6 +29,27 @@ ORIGIN_MIX: dict[str, dict[str, int]] = {
                  "chinese": 3, "accented": 3, "west_african": 3},
 }  # fmt: skip
 
+#: For naming further streets of a place from its first ones.
+ENGLISH_SUFFIXES = (
+    "Grove", "Mount", "Place", "Terrace", "View", "Avenue", "Street", "Road", "Walk",
+    "Gardens", "Crescent", "Close", "Row", "Drive", "Lane", "Court", "Square", "Way", "Rise",
+)  # fmt: skip
+SCOTTISH_SUFFIXES = (
+    "Street", "Road", "Terrace", "Gardens", "Place", "Drive", "Avenue", "Crescent", "Wynd",
+    "Brae", "Loan", "Close", "Court", "Lane", "Quadrant", "Row",
+)  # fmt: skip
+WELSH_STREET_HEADS = ("Heol", "Ffordd", "Lôn", "Stryd", "Maes", "Clos", "Cae", "Rhodfa", "Llys")
+WELSH_STREET_TAILS = (
+    "y Felin", "y Parc", "yr Eglwys", "Glyn", "Penrhiw", "Tŷ Gwyn", "Isaf", "Uchaf", "Newydd",
+    "y Nant", "y Cwm", "y Dderwen", "Tregof", "Penygraig", "Dewi", "Aneurin", "Glasfryn",
+    "Gwynfryn", "Pant", "Bryn Hyfryd", "Cynan", "Emrys", "Hendre", "Llwyn", "Brynteg",
+)  # fmt: skip
+STREET_STEMS = (
+    "Windsor", "Albert", "Victoria", "Beech", "Oak", "Elm", "Chapel", "Church", "Mill", "Park",
+    "Station", "School", "Queen's", "King's", "Orchard", "Meadow", "Grange", "Manor", "Cedar",
+    "Clarence", "Carlton", "Granville", "Belmont", "Hawthorn", "Rowan", "Wellington",
+)  # fmt: skip
+
 #: Share of the register per place (cities larger than villages).
 PLACE_WEIGHT = {"terrace": 10, "welsh_town": 9, "glasgow": 10, "edinburgh": 9, "rural": 3}
 
@@ -255,11 +276,15 @@ class _Maker:
         people_before = len(self.people)
         pd_count = first_pd
         round_no = 0
+        seen: set[str] = set(streets)
         while len(self.people) - people_before < quota:
             round_no += 1
-            for street in streets:
+            for base_street in streets:
                 if len(self.people) - people_before >= quota:
                     break
+                street = (
+                    base_street if round_no == 1 else self._new_street(base_street, country, seen)
+                )
                 w = rng.randrange(len(wards))
                 ward = wards[w]
                 pd = f"{str(spec['town'])[:2].upper()}{chr(65 + w % 26)}{pd_count % 10}"
@@ -271,6 +296,27 @@ class _Maker:
                     pd, round_no, used_postcodes,
                 )  # fmt: skip
         return pd_count
+
+    def _new_street(self, street: str, country: str, seen: set[str]) -> str:
+        """Another street of the place, named the way its streets are ('Brudenell Mount')."""
+        if not street:
+            return ""
+        rng = self.rng
+        for attempt in range(40):
+            if country == "wales" and rng.random() < 0.5:
+                name = f"{rng.choice(WELSH_STREET_HEADS)} {rng.choice(WELSH_STREET_TAILS)}"
+            else:
+                head = street.split(" ")[0] if attempt < 20 else rng.choice(STREET_STEMS)
+                suffixes = SCOTTISH_SUFFIXES if country == "scotland" else ENGLISH_SUFFIXES
+                name = f"{head} {rng.choice(suffixes)}"
+            if name not in seen:
+                seen.add(name)
+                return name
+        name = f"{rng.choice(('Upper', 'Lower', 'North', 'South', 'East', 'West'))} {street}"
+        while name in seen:
+            name = f"{name} {rng.choice(ENGLISH_SUFFIXES)}"
+        seen.add(name)
+        return name
 
     def _postcode(self, out: str, used: set[str]) -> str:
         rng = self.rng
@@ -303,7 +349,7 @@ class _Maker:
                                    postcode=postcode, **base)  # fmt: skip
                 self._fill(d, country)
             return
-        start = 1 + (round_no - 1) * 120
+        start = 1
         postcode = self._postcode(out, used)
         for n in range(start, start + rng.randint(20, 60)):
             if rng.random() < 0.08:

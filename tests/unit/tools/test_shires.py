@@ -81,6 +81,7 @@ def test_every_kind_is_present_at_a_modest_size(data):
         "party_address_stale", "not_registered", "not_registered_relative_at_address",
         "not_registered_empty_address", "flat_format", "flat_missing", "street_abbreviation",
         "postcode_typo", "postcode_missing", "postcode_unspaced", "locality_missing",
+        "not_registered_namesake_at_address",
         "welsh_address", "welsh_town_name", "scottish_tenement", "converted_flat",
         "rural_named_house", "county_added",
     }  # fmt: skip
