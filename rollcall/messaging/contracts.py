@@ -17,6 +17,8 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from rollcall.formats import MATCH_FIELDS, MEMBER_FIELDS, UPDATABLE_FIELDS
+
 
 class ContractViolation(ValueError):
     """A payload does not satisfy its event's contract."""
@@ -65,18 +67,23 @@ class PhaseChangedSchema(_Strict):
     audit_head = fields.Dict(load_default=None, allow_none=True)
 
 
-class MemberSchema(_Lenient):
-    membership_number = _membership_number
-    title = fields.String(load_default="")
-    first_name = fields.String(required=True)
-    last_name = fields.String(required=True)
-    address_1 = fields.String(load_default="")
-    address_2 = fields.String(load_default="")
-    address_3 = fields.String(load_default="")
-    town = fields.String(load_default="")
-    postcode = fields.String(load_default="")
-    date_of_birth = fields.String(load_default="")
-    association = fields.String(load_default="")
+def _member_schema(
+    base: type[Schema], name: str, names: tuple[str, ...], **special: fields.Field
+) -> type[Schema]:
+    """A schema of the member fields ``names``: text, empty unless sent, but for ``special``."""
+    declared = {n: special.get(n) or fields.String(load_default="") for n in names}
+    return base.from_dict(declared, name=name)
+
+
+#: A member as matching receives them.
+MemberSchema = _member_schema(
+    _Lenient,
+    "MemberSchema",
+    MATCH_FIELDS,
+    membership_number=_membership_number,
+    first_name=fields.String(required=True),
+    last_name=fields.String(required=True),
+)
 
 
 class MembersRegisteredSchema(_Strict):
@@ -162,44 +169,17 @@ class ResultPublishedSchema(_Strict):
     bulletin_sha256 = fields.String(required=True)
 
 
-#: Member fields other party systems may change through ``member.updated``.
-UPDATABLE_FIELDS = (
-    "title",
-    "first_name",
-    "last_name",
-    "address_1",
-    "address_2",
-    "address_3",
-    "town",
-    "postcode",
-    "email",
-    "phone",
-    "date_of_birth",
-    "association",
-    "dues_paid_to",
-    "payment_reference",
+#: A new member as the membership system sends them: every member field.
+InboundMemberSchema = _member_schema(
+    _Strict,
+    "InboundMemberSchema",
+    tuple(MEMBER_FIELDS),
+    membership_number=_membership_number,
+    first_name=fields.String(required=True, validate=validate.Length(min=1)),
+    last_name=fields.String(required=True, validate=validate.Length(min=1)),
+    association=fields.String(required=True, validate=validate.Length(min=1)),
+    status=fields.String(load_default="current"),
 )
-CONTACT_FIELDS = ("address_1", "address_2", "address_3", "town", "postcode", "email", "phone")
-
-
-class InboundMemberSchema(_Strict):
-    membership_number = _membership_number
-    title = fields.String(load_default="")
-    first_name = fields.String(required=True, validate=validate.Length(min=1))
-    last_name = fields.String(required=True, validate=validate.Length(min=1))
-    address_1 = fields.String(load_default="")
-    address_2 = fields.String(load_default="")
-    address_3 = fields.String(load_default="")
-    town = fields.String(load_default="")
-    postcode = fields.String(load_default="")
-    email = fields.String(load_default="")
-    phone = fields.String(load_default="")
-    date_of_birth = fields.String(load_default="")
-    joined_on = fields.String(load_default="")
-    association = fields.String(required=True, validate=validate.Length(min=1))
-    status = fields.String(load_default="current")
-    payment_reference = fields.String(load_default="")
-    dues_paid_to = fields.String(load_default="")
 
 
 class _Inbound(_Strict):

@@ -1,8 +1,9 @@
-"""Ballots: definition, and the phase changes draft -> open -> closed -> counted.
+"""Ballots: definition, the freeze, and the phase changes draft -> open -> closed -> counted.
 
 Each phase change is written to the audit log with its actor and announced
 (``ballot.phase_changed``) in the same transaction. ``phase_guard`` returns
-the reasons a change may not happen, never a bare boolean.
+the reasons a change may not happen, never a bare boolean. ``frozen`` is the
+one test of whether a ballot's roll is frozen.
 """
 
 from __future__ import annotations
@@ -88,6 +89,18 @@ def get(session: Session, ballot_id: int, *, lock: bool = False) -> Ballot:
     if ballot is None:
         raise BallotNotFound(f"ballot {ballot_id} does not exist")
     return ballot
+
+
+def freeze_at(ballot: Ballot) -> datetime | None:
+    """When the ballot's roll freezes, if its timetable says."""
+    freeze = ballot.timetable.get("freeze_at")
+    return datetime.fromisoformat(freeze) if freeze else None
+
+
+def frozen(ballot: Ballot, now: datetime) -> bool:
+    """Whether the ballot's roll is frozen at ``now``."""
+    freeze = freeze_at(ballot)
+    return freeze is not None and now >= freeze
 
 
 def phase_guard(ballot: Ballot, phase: str) -> list[str]:

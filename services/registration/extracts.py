@@ -7,8 +7,8 @@ Each function runs inside the caller's transaction. Guarantees:
   seen), so ``received = accepted + rejected + duplicates`` always holds.
 - A chunk is idempotent: sending chunk *n* of an extract twice changes nothing
   the second time.
-- Each chunk's accepted members get a ledger row (``awaiting_match``) and go
-  to matching as one ``members.registered`` event, in the same transaction.
+- Each chunk's accepted members are admitted (``admission``): each gets a
+  ledger state and those eligible go to matching, in the same transaction.
 - ``finish`` refuses to complete an extract whose declared row count differs
   from what arrived, or that misses chunks; the extract stays on record, with
   the refusal, for review.
@@ -16,40 +16,24 @@ Each function runs inside the caller's transaction. Guarantees:
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rollcall import metrics
-from rollcall.messaging.outbox import emit
-from services.registration import eligibility
+from rollcall.formats import EXTRACT_COLUMNS
+from services.registration import admission, ballots
 from services.registration import rows as rowrules
 from services.registration.errors import BallotNotFound, ExtractNotFound, ExtractRefused
-from services.registration.ledger import STATES
 from services.registration.models import (
     Ballot,
     DuplicateRow,
     Extract,
     ExtractChunk,
-    LedgerEntry,
     Member,
     RejectedRow,
-)
-
-MATCH_FIELDS = (
-    "membership_number",
-    "title",
-    "first_name",
-    "last_name",
-    "address_1",
-    "address_2",
-    "address_3",
-    "town",
-    "postcode",
-    "date_of_birth",
-    "association",
 )
 
 
@@ -161,64 +145,32 @@ def add_chunk(
                     extract_id=extract_id,
                     line_no=lines[member.membership_number],
                     membership_number=member.membership_number,
-                    record=[getattr(member, c) for c in rowrules.COLUMNS],
+                    record=[getattr(member, c) for c in EXTRACT_COLUMNS],
                     first_seen=seen_before[member.membership_number],
                 )
             )
             duplicates += 1
             continue
         fresh.append(member)
-    freeze = _freeze_date(ballot)
-    to_match = []
-    for member in fresh:
-        session.add(
-            Member(
-                ballot_id=ballot.id,
-                extract_id=extract_id,
-                line_no=lines[member.membership_number],
-                **member.as_dict(),
-            )
-        )
-        excluded = eligibility.reasons(member.as_dict(), ballot.eligibility, freeze)
-        session.add(
-            LedgerEntry(
-                ballot_id=ballot.id,
-                membership_number=member.membership_number,
-                association=member.association,
-                state="excluded" if excluded else "awaiting_match",
-                reason=f"excluded: {'; '.join(excluded)}" if excluded else STATES["awaiting_match"],
-                updated_at=now,
-            )
-        )
-        if not excluded:
-            to_match.append(member)
+    freeze = ballots.freeze_at(ballot)
+    admission.admit(
+        session,
+        ballot,
+        extract_id,
+        chunk,
+        [(lines[m.membership_number], m.as_dict()) for m in fresh],
+        freeze=freeze.date() if freeze else None,
+        now=now,
+    )
     session.add(ExtractChunk(extract_id=extract_id, chunk=chunk, rows=len(records)))
     extract.received_rows += len(records)
     extract.accepted += len(fresh)
     extract.rejected += rejected
     extract.duplicates += duplicates
-    if to_match:
-        emit(
-            session,
-            "members.registered",
-            {
-                "ballot_id": ballot.id,
-                "extract_id": extract_id,
-                "chunk": chunk,
-                "area": list(ballot.area),
-                "members": [{f: getattr(m, f) for f in MATCH_FIELDS} for m in to_match],
-            },
-            correlation_id=extract_id,
-        )
     metrics.EXTRACT_ROWS.labels("accepted").inc(len(fresh))
     metrics.EXTRACT_ROWS.labels("rejected").inc(rejected)
     metrics.EXTRACT_ROWS.labels("duplicate").inc(duplicates)
     return {"chunk": chunk, "duplicate_chunk": False, **summary(extract)}
-
-
-def _freeze_date(ballot: Ballot) -> date | None:
-    freeze = ballot.timetable.get("freeze_at")
-    return datetime.fromisoformat(freeze).date() if freeze else None
 
 
 def finish(session: Session, *, extract_id: str, chunks: int) -> dict[str, Any]:
@@ -252,6 +204,7 @@ def finish(session: Session, *, extract_id: str, chunks: int) -> dict[str, Any]:
 
 
 def summary(extract: Extract) -> dict[str, Any]:
+    """The extract's counts and whether its conservation equation holds."""
     return {
         "extract_id": extract.id,
         "ballot_id": extract.ballot_id,

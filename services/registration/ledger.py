@@ -1,13 +1,15 @@
-"""The ledger's states and the moves between them: pure rules.
+"""The ledger's states and the facts that move a member between them: pure rules.
 
-Every accepted member of a ballot is in exactly one state. ``move`` says what
-an incoming fact does to a member's state, or why it may not (a refusal is
-recorded, never ignored). States and their plain-words meaning are the
-vocabulary officers and scrutineers see.
+Every accepted member of a ballot is in exactly one state. ``initial`` gives a
+newly admitted member their first state and its reason; ``move`` says what a
+later fact does to a member's state, or why it may not (``MoveRefused``: the
+caller records the refusal, never ignores it). The states and their
+plain-words meanings are the vocabulary officers and scrutineers see.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 #: state -> what it means, in words an association officer understands.
@@ -23,42 +25,78 @@ STATES: dict[str, str] = {
 }
 #: States that change without anyone acting: a ballot at rest has none.
 IN_FLIGHT = ("awaiting_match", "awaiting_code")
-#: Facts that arrive from other services, and the states each may move from.
-MOVES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "matched": ("awaiting_code", ("awaiting_match", "in_review", "excluded")),
-    "review": ("in_review", ("awaiting_match", "in_review")),
-    "excluded": ("excluded", ("awaiting_match", "in_review", "awaiting_code")),
-    "code_emailed": ("code_emailed", ("awaiting_code", "mail_failed", "letter_queued")),
-    "letter_queued": ("letter_queued", ("awaiting_code", "mail_failed", "code_emailed")),
-    "mail_failed": ("mail_failed", ("awaiting_code", "code_emailed")),
-    "voted": (
+#: States in which a member holds an access code (or had one sent).
+HOLDS_CODE = ("code_emailed", "letter_queued", "mail_failed")
+#: States in which a member is enrolled with the codes and tally services.
+ENROLLED = ("awaiting_code", *HOLDS_CODE)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What a fact does: the state it moves a member to, and from which states."""
+
+    to: str
+    from_states: tuple[str, ...]
+    #: States the fact finds already settled: it leaves them as they are, and refuses nothing.
+    leaves: tuple[str, ...] = ()
+
+
+#: Every fact, from other services, officers and other party systems.
+MOVES: dict[str, Fact] = {
+    "matched": Fact("awaiting_code", ("awaiting_match", "in_review", "excluded")),
+    "review": Fact("in_review", ("awaiting_match", "in_review")),
+    "excluded": Fact("excluded", ("awaiting_match", "in_review", "awaiting_code")),
+    "code_emailed": Fact("code_emailed", ("awaiting_code", "mail_failed", "letter_queued")),
+    "letter_queued": Fact("letter_queued", ("awaiting_code", "mail_failed", "code_emailed")),
+    "mail_failed": Fact("mail_failed", ("awaiting_code", "code_emailed")),
+    "voted": Fact(
         "voted",
         ("awaiting_code", "code_emailed", "letter_queued", "mail_failed", "in_review", "excluded"),
     ),
-    "rematch": (
+    "rematch": Fact(
         "awaiting_match",
         ("in_review", "excluded", "awaiting_code", "code_emailed", "letter_queued", "mail_failed"),
+    ),
+    # A membership lapsed before the freeze: whoever has not voted is excluded,
+    # with or without a code; a vote already cast stands.
+    "lapsed": Fact(
+        "excluded",
+        ("awaiting_match", "in_review", *ENROLLED),
+        leaves=("excluded", "voted"),
     ),
 }
 
 
 @dataclass(frozen=True)
 class Move:
+    """A member's state after a fact, and its reason; ``changes`` is False if the fact leaves it."""
+
     state: str
     reason: str
+    changes: bool = True
 
 
 class MoveRefused(ValueError):
     """A fact cannot move a member from the state they are in."""
 
 
+def initial(exclusions: Sequence[str]) -> Move:
+    """A newly admitted member's first state: excluded with the reasons, or awaiting a match."""
+    if exclusions:
+        return Move("excluded", f"excluded: {'; '.join(exclusions)}")
+    return Move("awaiting_match", STATES["awaiting_match"])
+
+
 def move(current: str, fact: str, reason: str) -> Move:
-    """The member's new state after ``fact``; ``MoveRefused`` if it does not apply."""
-    target, allowed_from = MOVES[fact]
-    if current == target and fact not in ("review",):
-        return Move(target, reason)
-    if current not in allowed_from:
+    """The member's new state after ``fact``; ``MoveRefused`` if it does not apply.
+
+    A fact that finds the member already in its state records its newer reason.
+    """
+    rule = MOVES[fact]
+    if current in rule.leaves:
+        return Move(current, "", changes=False)
+    if current != rule.to and current not in rule.from_states:
         raise MoveRefused(
             f"cannot record {fact!r}: the member's state is {current} ({STATES.get(current, 'unknown')})"
         )
-    return Move(target, reason)
+    return Move(rule.to, reason)

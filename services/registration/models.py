@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from rollcall.db import UTCDateTime
 from rollcall.tables import add_kernel_tables
@@ -107,7 +108,17 @@ class DuplicateRow(Base):
     first_seen: Mapped[str] = mapped_column(Text)
 
 
+#: True only while ``services.registration.ledger_writer`` writes: the ledger's one writer.
+LEDGER_WRITER: ContextVar[bool] = ContextVar("ledger_writer", default=False)
+
+
+class LedgerWriteRefused(RuntimeError):
+    """Code outside the ledger module tried to set a member's ledger state."""
+
+
 class LedgerEntry(Base):
+    """A member's state in a ballot. Only ``services.registration.ledger_writer`` may create or change one."""
+
     __tablename__ = "ledger"
     __table_args__ = (Index("ix_ledger_ballot_state", "ballot_id", "state"),)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), primary_key=True)
@@ -116,6 +127,14 @@ class LedgerEntry(Base):
     state: Mapped[str] = mapped_column(String(24))
     reason: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @validates("state", "reason")
+    def _written_by_the_ledger(self, field: str, value: str) -> str:
+        if not LEDGER_WRITER.get():
+            raise LedgerWriteRefused(
+                f"a ledger {field} is set only through services.registration.ledger_writer"
+            )
+        return value
 
 
 class PendingChange(Base):

@@ -1,4 +1,9 @@
-"""The registration service: ballots, extracts, the ledger, reconciliation."""
+"""The registration service's nameko entrypoints: each translates, calls the domain, and commits.
+
+Ballots, extracts, the ledger and reconciliation live in the modules named
+beside each entrypoint; this shell only opens the transaction, passes the
+personal-data key, and kicks the outbox relay after a commit.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,19 @@ from rollcall.audit import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store, settings_of
-from services.registration import ballots, cases, extracts, roll, updates
+from services.registration import (
+    approvals,
+    ballots,
+    complaints,
+    corrections,
+    extracts,
+    facts,
+    feed,
+    pausing,
+    reconciling,
+    rollcheck,
+    views,
+)
 from services.registration.errors import EXPECTED
 
 
@@ -26,6 +43,13 @@ class RegistrationService(AuditedService):
         with self.store.transaction() as session:
             result = work(session)
         self.relay.kick()
+        return result
+
+    def _write_or_refuse(self, work):  # type: ignore[no-untyped-def]
+        """Commit, then raise a refusal the work returned (so the refusal's audit entry stays)."""
+        result = self._write(work)
+        if isinstance(result, Exception):
+            raise result
         return result
 
     def _key(self) -> bytes:
@@ -49,18 +73,17 @@ class RegistrationService(AuditedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def pause_ballot(self, ballot_id: int, actor: str, reason: str) -> dict[str, Any]:
-        return self._write(lambda s: cases.pause(s, ballot_id, actor, reason))
+        return self._write(lambda s: pausing.pause(s, ballot_id, actor, reason))
 
     @rpc(expected_exceptions=EXPECTED)
     def request_resume(self, ballot_id: int, actor: str, reason: str = "") -> dict[str, Any]:
-        return self._write(lambda s: cases.request_resume(s, ballot_id, actor, reason))
+        return self._write(lambda s: pausing.request_resume(s, ballot_id, actor, reason))
 
     @rpc(expected_exceptions=EXPECTED)
     def approve_resume(self, ballot_id: int, approver: str, reason: str = "") -> dict[str, Any]:
-        result = self._write(lambda s: cases.approve_resume(s, ballot_id, approver, reason))
-        if isinstance(result, Exception):
-            raise result
-        return result
+        return self._write_or_refuse(
+            lambda s: pausing.approve_resume(s, ballot_id, approver, reason)
+        )
 
     # -- complaints ------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
@@ -68,30 +91,34 @@ class RegistrationService(AuditedService):
         self, ballot_id: int, subject: str, actor: str, days: int = 14
     ) -> dict[str, Any]:
         return self._write(
-            lambda s: cases.open_complaint(s, ballot_id, subject, actor, days, self._key())
+            lambda s: complaints.open_complaint(s, ballot_id, subject, actor, days, self._key())
         )
 
     @rpc(expected_exceptions=EXPECTED)
     def add_evidence(self, complaint_id: int, text: str, actor: str) -> dict[str, Any]:
-        return self._write(lambda s: cases.add_evidence(s, complaint_id, text, actor, self._key()))
+        return self._write(
+            lambda s: complaints.add_evidence(s, complaint_id, text, actor, self._key())
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def move_complaint(
         self, complaint_id: int, status: str, actor: str, outcome: str = ""
     ) -> dict[str, Any]:
         return self._write(
-            lambda s: cases.move_complaint(s, complaint_id, status, actor, outcome, self._key())
+            lambda s: complaints.move_complaint(
+                s, complaint_id, status, actor, outcome, self._key()
+            )
         )
 
     @rpc(expected_exceptions=EXPECTED)
     def get_complaint(self, complaint_id: int) -> dict[str, Any]:
         with self.store.transaction() as session:
-            return cases.get_complaint(session, complaint_id)
+            return complaints.get_complaint(session, complaint_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_complaints(self, ballot_id: int) -> list[dict[str, Any]]:
         with self.store.transaction() as session:
-            return cases.list_complaints(session, ballot_id)
+            return complaints.list_complaints(session, ballot_id)
 
     # -- extracts --------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
@@ -118,23 +145,23 @@ class RegistrationService(AuditedService):
         """Keep the members-by-state and unaccounted gauges current for the alerts."""
         with self.store.transaction() as session:
             for ballot_id in ballots.live_ids(session):
-                roll.reconcile(session, ballot_id)
+                reconciling.reconcile(session, ballot_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def reconcile(self, ballot_id: int, association: str | None = None) -> dict[str, Any]:
         with self.store.transaction() as session:
-            return roll.reconcile(session, ballot_id, association)
+            return reconciling.reconcile(session, ballot_id, association)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_members(self, ballot_id: int, association: str | None = None) -> list[dict[str, Any]]:
         """Each member with their state and its reason in plain words (an officer's view)."""
         with self.store.transaction() as session:
-            return roll.members_view(session, ballot_id, association)
+            return views.members_view(session, ballot_id, association)
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("postcode",))
     def roll_check(self, ballot_id: int, membership_number: str, postcode: str) -> dict[str, str]:
         """The answer goes to the member's party-held contact; the reply says nothing either way."""
-        self._write(lambda s: roll.roll_check(s, ballot_id, membership_number, postcode))
+        self._write(lambda s: rollcheck.roll_check(s, ballot_id, membership_number, postcode))
         return {
             "status": "If these details match a member, the answer has been sent to the contact the party holds."
         }
@@ -143,7 +170,7 @@ class RegistrationService(AuditedService):
     def get_member(self, ballot_id: int, membership_number: str) -> dict[str, Any]:
         """One member's view (state, reason, association), for scope checks and officers."""
         with self.store.transaction() as session:
-            return roll.member_view(session, ballot_id, membership_number)
+            return views.member_view(session, ballot_id, membership_number)
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("changes",))
     def correct_member(
@@ -156,7 +183,7 @@ class RegistrationService(AuditedService):
     ) -> dict[str, Any]:
         """An officer's correction: audited, and the member goes back through matching."""
         return self._write(
-            lambda s: roll.correct(
+            lambda s: corrections.correct(
                 s, ballot_id, membership_number, changes, actor, reason, self._key()
             )
         )
@@ -164,30 +191,27 @@ class RegistrationService(AuditedService):
     @rpc(expected_exceptions=EXPECTED)
     def list_changes(self, ballot_id: int, status: str = "pending") -> list[dict[str, Any]]:
         with self.store.transaction() as session:
-            return updates.list_changes(session, ballot_id, status)
+            return approvals.list_changes(session, ballot_id, status)
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_change(
         self, change_id: int, approver: str, approve: bool = True, reason: str = ""
     ) -> dict[str, Any]:
-        result = self._write(
-            lambda s: updates.decide_change(s, change_id, approver, approve, self._key(), reason)
+        return self._write_or_refuse(
+            lambda s: approvals.decide_change(s, change_id, approver, approve, self._key(), reason)
         )
-        if isinstance(result, Exception):
-            raise result
-        return result
 
     @subscribe("member.joined")
     def handle_member_joined(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: updates.member_joined(s, payload, self._key()))
+        return self._on(meta, lambda s: feed.member_joined(s, payload, self._key()))
 
     @subscribe("member.updated")
     def handle_member_updated(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: updates.member_updated(s, payload, self._key()))
+        return self._on(meta, lambda s: feed.member_updated(s, payload, self._key()))
 
     @subscribe("member.lapsed")
     def handle_member_lapsed(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: updates.member_lapsed(s, payload, self._key()))
+        return self._on(meta, lambda s: feed.member_lapsed(s, payload, self._key()))
 
     def _on(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
         outcome = once(self.store, meta, apply)
@@ -197,38 +221,38 @@ class RegistrationService(AuditedService):
     @subscribe("members.matched")
     def handle_members_matched(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
-            meta, lambda s: roll.apply_decisions(s, payload["ballot_id"], payload["decisions"])
+            meta, lambda s: facts.apply_decisions(s, payload["ballot_id"], payload["decisions"])
         )
 
     @subscribe("members.review_needed")
     def handle_members_review_needed(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
-            meta, lambda s: roll.apply_decisions(s, payload["ballot_id"], payload["decisions"])
+            meta, lambda s: facts.apply_decisions(s, payload["ballot_id"], payload["decisions"])
         )
 
     @subscribe("members.unmatched")
     def handle_members_unmatched(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
-            meta, lambda s: roll.apply_decisions(s, payload["ballot_id"], payload["decisions"])
+            meta, lambda s: facts.apply_decisions(s, payload["ballot_id"], payload["decisions"])
         )
 
     @subscribe("mail.sent")
     def handle_mail_sent(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
-            meta, lambda s: roll.apply_deliveries(s, payload["ballot_id"], payload["deliveries"])
+            meta, lambda s: facts.apply_deliveries(s, payload["ballot_id"], payload["deliveries"])
         )
 
     @subscribe("mail.failed")
     def handle_mail_failed(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
-            meta, lambda s: roll.apply_deliveries(s, payload["ballot_id"], payload["deliveries"])
+            meta, lambda s: facts.apply_deliveries(s, payload["ballot_id"], payload["deliveries"])
         )
 
     @subscribe("ballots.marked")
     def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._on(
             meta,
-            lambda s: roll.apply_mark(
+            lambda s: facts.apply_mark(
                 s, payload["ballot_id"], payload["membership_number"], payload["channel"]
             ),
         )

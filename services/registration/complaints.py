@@ -1,14 +1,9 @@
-"""Pausing a ballot, and complaints: the two ways an election is held to account mid-flight.
+"""Complaints about a ballot: a case with a state, evidence and a deadline.
 
-Pausing: an operator pauses an open ballot (codes stop working, mail is held,
-the tally takes no papers). Resuming needs two people: one asks, a
-different one approves; a refused approval is audited. Every step is in the
-audit log and visible to scrutineers.
-
-Complaints: a case has an id, a state (open -> investigating -> upheld |
-dismissed), appended evidence and a deadline. Text that may name people is
-audited as a keyed hash; the case itself is shown to scrutineers and
-operators. ``overdue`` lists open cases past their deadline.
+A case moves open -> investigating -> upheld | dismissed (``MOVES``), gathers
+appended evidence, and has a deadline. Text that may name people is audited
+as a keyed hash; the case itself is shown to scrutineers and operators.
+``overdue`` lists open cases past their deadline.
 """
 
 from __future__ import annotations
@@ -21,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from rollcall import audit
 from services.registration import ballots
-from services.registration.errors import CaseError, PhaseError, SamePerson
+from services.registration.errors import CaseError
 from services.registration.models import Complaint, Evidence
 
 MOVES = {
@@ -30,55 +25,6 @@ MOVES = {
     "upheld": (),
     "dismissed": (),
 }
-
-
-def pause(session: Session, ballot_id: int, actor: str, reason: str) -> dict[str, Any]:
-    if not reason:
-        raise PhaseError("say why the ballot is paused")
-    return ballots.change_phase(session, ballot_id, "paused", actor, reason)
-
-
-def request_resume(session: Session, ballot_id: int, actor: str, reason: str) -> dict[str, Any]:
-    ballot = ballots.get(session, ballot_id, lock=True)
-    if ballot.phase != "paused":
-        raise PhaseError(f"ballot {ballot_id} is {ballot.phase}, not paused")
-    ballot.resume_requested_by = actor
-    audit.append(
-        session,
-        actor=actor,
-        source="registration",
-        action="ballot.resume_requested",
-        subject=f"ballot:{ballot_id}",
-        details={},
-        reason=reason,
-        at=datetime.now(UTC),
-    )
-    return {"ballot_id": ballot_id, "resume_requested_by": actor}
-
-
-def approve_resume(
-    session: Session, ballot_id: int, approver: str, reason: str
-) -> dict[str, Any] | SamePerson:
-    ballot = ballots.get(session, ballot_id, lock=True)
-    if ballot.phase != "paused" or not ballot.resume_requested_by:
-        raise PhaseError(f"ballot {ballot_id} has no resume waiting for approval")
-    if approver == ballot.resume_requested_by:
-        audit.append(
-            session,
-            actor=approver,
-            source="registration",
-            action="ballot.resume_refused",
-            subject=f"ballot:{ballot_id}",
-            details={},
-            reason="the person who asked to resume cannot approve it",
-            at=datetime.now(UTC),
-        )
-        return SamePerson("a second, different person must approve resuming the ballot")
-    requester = ballot.resume_requested_by
-    ballot.resume_requested_by = None
-    return ballots.change_phase(
-        session, ballot_id, "open", requester, reason, second_person=approver
-    )
 
 
 def _view(c: Complaint, evidence: list[Evidence] | None = None) -> dict[str, Any]:
@@ -105,7 +51,6 @@ def _audit(
     actor: str,
     action: str,
     details: dict[str, Any],
-    key: bytes,
     now: datetime,
 ) -> None:
     audit.append(
@@ -148,7 +93,6 @@ def open_complaint(
         actor,
         "complaint.opened",
         {"subject": audit.personal(subject, key), "deadline": c.deadline.isoformat()},
-        key,
         now,
     )
     return _view(c, [])
@@ -163,9 +107,7 @@ def add_evidence(
         raise CaseError(f"complaint {complaint_id} is {c.status}; no more evidence can be added")
     session.add(Evidence(complaint_id=c.id, added_by=actor, text=text, added_at=now))
     c.updated_at = now
-    _audit(
-        session, c, actor, "complaint.evidence_added", {"text": audit.personal(text, key)}, key, now
-    )
+    _audit(session, c, actor, "complaint.evidence_added", {"text": audit.personal(text, key)}, now)
     return get_complaint(session, complaint_id)
 
 
@@ -184,7 +126,6 @@ def move_complaint(
         actor,
         "complaint.moved",
         {"from": before, "to": status, "outcome": audit.personal(outcome, key) if outcome else ""},
-        key,
         now,
     )
     return get_complaint(session, complaint_id)

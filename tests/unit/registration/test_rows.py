@@ -1,10 +1,13 @@
-"""Extract rows and ledger moves: pure rules."""
+"""Extract rows: validation, pure rules."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from services.registration import ledger, rows
+from rollcall.formats import EXTRACT_COLUMNS, EXTRACT_OPTIONAL_COLUMNS
+from services.registration import rows
 from tests.builders import ballots as builders
 
 
@@ -43,17 +46,6 @@ def test_a_header_missing_or_repeating_columns_makes_the_file_unreadable():
     assert rows.check_header(builders.HEADER) == []
 
 
-def test_ledger_moves_follow_the_flow_and_refuse_what_cannot_happen():
-    assert ledger.move("awaiting_match", "matched", "ok").state == "awaiting_code"
-    assert ledger.move("awaiting_code", "code_emailed", "sent").state == "code_emailed"
-    assert ledger.move("code_emailed", "voted", "online").state == "voted"
-    with pytest.raises(ledger.MoveRefused, match="has voted"):
-        ledger.move("voted", "matched", "late decision")
-    with pytest.raises(ledger.MoveRefused):
-        ledger.move("awaiting_match", "code_emailed", "too early")
-
-
-def test_every_state_has_words_and_in_flight_states_are_states():
-    assert set(ledger.IN_FLIGHT) <= set(ledger.STATES)
-    for target, sources in ledger.MOVES.values():
-        assert target in ledger.STATES and set(sources) <= set(ledger.STATES)
+def test_a_member_row_holds_exactly_the_extract_columns():
+    names = [f.name for f in dataclasses.fields(rows.MemberRow)]
+    assert names == list(EXTRACT_COLUMNS + EXTRACT_OPTIONAL_COLUMNS)

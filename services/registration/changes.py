@@ -1,0 +1,105 @@
+"""Changing a member's data: audited, and the member told when their contact moves.
+
+Guarantees, inside the caller's transaction:
+
+- ``audit_change`` appends a change to the audit log with who, what, when,
+  why and from which system; personal values (names, contact details, date
+  of birth, payment reference) are keyed hashes, never in clear.
+- ``apply`` makes a change and audits it. A change to contact details emits
+  ``voters.contact_changed`` with the old and the new contact, so the member
+  is told at both, and asks for a new code if the member holds one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from rollcall import audit, metrics
+from rollcall.formats import CONTACT_FIELDS, PERSONAL_FIELDS
+from rollcall.messaging.outbox import emit
+from services.registration import contacts
+from services.registration.ledger import HOLDS_CODE
+from services.registration.models import LedgerEntry, Member
+
+
+def _shown(field: str, value: str, key: bytes) -> str:
+    return audit.personal(value, key) if field in PERSONAL_FIELDS and value else value
+
+
+def audit_change(
+    session: Session,
+    member: Member,
+    action: str,
+    changes: dict[str, str],
+    *,
+    actor: str,
+    source: str,
+    reason: str,
+    key: bytes,
+    now: datetime,
+) -> None:
+    """Append ``action`` for ``changes`` to ``member`` (old and new values) to the audit log."""
+    audit.append(
+        session,
+        actor=actor,
+        source=source,
+        action=action,
+        subject=f"ballot:{member.ballot_id}/member:{member.membership_number}",
+        details={
+            f: {"old": _shown(f, getattr(member, f), key), "new": _shown(f, v, key)}
+            for f, v in sorted(changes.items())
+        },
+        reason=reason,
+        at=now,
+    )
+
+
+def apply(
+    session: Session,
+    member: Member,
+    changes: dict[str, str],
+    *,
+    actor: str,
+    source: str,
+    reason: str,
+    key: bytes,
+    now: datetime,
+) -> None:
+    """Make the change, audit it, and tell the member if their contact moved."""
+    entry = session.get(LedgerEntry, (member.ballot_id, member.membership_number))
+    old = contacts.contact(member)
+    audit_change(
+        session,
+        member,
+        "member.updated",
+        changes,
+        actor=actor,
+        source=source,
+        reason=reason,
+        key=key,
+        now=now,
+    )
+    for field, value in changes.items():
+        setattr(member, field, value)
+    touched = sorted(f for f in changes if f in CONTACT_FIELDS)
+    if not touched:
+        return
+    metrics.CONTACT_CHANGES.labels(member.association, actor).inc()
+    holds_code = entry is not None and entry.state in HOLDS_CODE
+    emit(
+        session,
+        "voters.contact_changed",
+        {
+            "ballot_id": member.ballot_id,
+            "membership_number": member.membership_number,
+            "name": contacts.name(member),
+            "old": old,
+            "new": contacts.contact(member),
+            "fields_changed": touched,
+            "reissue": holds_code,
+            "voter": contacts.voter(member) if holds_code else None,
+        },
+        correlation_id=member.ballot_id,
+    )

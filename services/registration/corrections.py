@@ -1,0 +1,66 @@
+"""An officer's correction of a member's details, which sends the member back through matching.
+
+Guarantees, inside the caller's transaction: only ``CORRECTABLE_FIELDS``
+change; the change is audited (``changes``); after the freeze a contact
+change waits for a second person (``approvals``); otherwise ``ledger_writer``
+records ``rematch`` and, if the member's state allows it, the corrected
+member goes to matching again. A state that does not allow it (say, voted)
+keeps the correction and says so.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rollcall.formats import CONTACT_FIELDS, CORRECTABLE_FIELDS, MATCH_FIELDS
+from services.registration import admission, approvals, ballots, changes, ledger_writer
+from services.registration.errors import BallotInvalid, BallotNotFound
+from services.registration.ledger import STATES
+from services.registration.models import Member
+
+
+def correct(
+    session: Session,
+    ballot_id: int,
+    number: str,
+    fields: dict[str, str],
+    actor: str,
+    reason: str,
+    key: bytes,
+) -> dict[str, Any]:
+    """Apply an officer's correction (audited) and send the member back through matching."""
+    member = session.scalar(
+        select(Member)
+        .where(Member.ballot_id == ballot_id, Member.membership_number == number)
+        .with_for_update()
+    )
+    if member is None:
+        raise BallotNotFound(f"member {number} is not on ballot {ballot_id}")
+    ballot = ballots.get(session, ballot_id)
+    now = datetime.now(UTC)
+    unknown = [f for f in fields if f not in CORRECTABLE_FIELDS]
+    if unknown:
+        raise BallotInvalid(f"these fields cannot be corrected here: {', '.join(unknown)}")
+    who = {"source": "gateway", "reason": reason, "key": key, "now": now}
+    if ballots.frozen(ballot, now) and any(f in CONTACT_FIELDS for f in fields):
+        change = approvals.request_change(session, member, fields, requested_by=actor, **who)
+        return {"status": "pending_approval", "change_id": change.id}
+    changes.apply(session, member, fields, actor=actor, **who)
+    recorded = ledger_writer.record(
+        session, ballot_id, [(number, "rematch", STATES["awaiting_match"])], source=actor
+    )
+    if not recorded.moved:
+        return {"status": "corrected", "note": "the member's state does not allow matching again"}
+    admission.send_to_matching(
+        session,
+        ballot,
+        member.extract_id,
+        0,
+        [{f: getattr(member, f) for f in MATCH_FIELDS}],
+        correlation_id=ballot_id,
+    )
+    return {"status": "sent_to_matching"}

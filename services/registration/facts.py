@@ -1,0 +1,82 @@
+"""Facts from other services, turned into ledger facts: match decisions, deliveries, marks.
+
+Each function runs inside the handler's transaction and records its facts
+through the ledger's one writer (``ledger_writer.record``): a fact that cannot apply
+is recorded as refused and never fails the chunk it came in. Members a match
+makes eligible are enrolled with codes and tally (``voters.enrolled``) in
+the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rollcall.messaging.outbox import emit
+from services.registration import contacts, ledger_writer
+from services.registration.ledger import STATES
+from services.registration.models import Member
+
+
+def apply_decisions(
+    session: Session, ballot_id: int, decisions: list[dict[str, Any]]
+) -> dict[str, int]:
+    """Move members by match decisions; enrol the eligible (``voters.enrolled``)."""
+    facts = []
+    electors = {}
+    for d in decisions:
+        number = d["membership_number"]
+        if d["decision"] == "review":
+            facts.append((number, "review", f"{STATES['in_review']}: {d['reasons']}"))
+        elif d["decision"] == "match" and d["eligible"]:
+            facts.append((number, "matched", f"{STATES['awaiting_code']}: {d['reasons']}"))
+            electors[number] = d.get("elector_id")
+        else:
+            why = d.get("exclusion") or "not found on the electoral register at this address"
+            facts.append((number, "excluded", f"excluded: {why}"))
+    recorded = ledger_writer.record(session, ballot_id, facts, source="matching")
+    enrolled = [n for n in recorded.moved if n in electors]
+    if enrolled:
+        members = session.scalars(
+            select(Member).where(
+                Member.ballot_id == ballot_id, Member.membership_number.in_(enrolled)
+            )
+        ).all()
+        for member in members:
+            member.elector_id = electors[member.membership_number]
+        emit(
+            session,
+            "voters.enrolled",
+            {"ballot_id": ballot_id, "voters": [contacts.voter(m) for m in members]},
+            correlation_id=ballot_id,
+        )
+    return {"moved": len(recorded.moved), "refused": recorded.refused, "enrolled": len(enrolled)}
+
+
+def apply_deliveries(
+    session: Session, ballot_id: int, deliveries: list[dict[str, Any]]
+) -> dict[str, int]:
+    facts = []
+    for d in deliveries:
+        number = d["membership_number"]
+        if d["outcome"] == "sent":
+            facts.append((number, "code_emailed", STATES["code_emailed"]))
+        elif d["outcome"] == "queued":
+            why = STATES["letter_queued"]
+            if d.get("reason"):
+                why = f"{why} ({d['reason']})"
+            facts.append((number, "letter_queued", why))
+        else:
+            facts.append((number, "mail_failed", f"{STATES['mail_failed']}: {d.get('reason', '')}"))
+    recorded = ledger_writer.record(session, ballot_id, facts, source="mailer")
+    return {"moved": len(recorded.moved), "refused": recorded.refused}
+
+
+def apply_mark(session: Session, ballot_id: int, number: str, channel: str) -> dict[str, int]:
+    how = "online" if channel == "online" else "by post"
+    recorded = ledger_writer.record(
+        session, ballot_id, [(number, "voted", f"voted {how}")], source="tally"
+    )
+    return {"moved": len(recorded.moved), "refused": recorded.refused}
