@@ -37,6 +37,7 @@ from gateway.base import GatewayBase, now
 from gateway.errors import Forbidden
 from gateway.permissions import Scope
 from gateway.schemas import AssociationQuery, load
+from rollcall import audit
 from rollcall.runtime import Store
 
 #: The path values that name a subject, in the order a subject names them.
@@ -73,17 +74,17 @@ def record(
     details: Mapping[str, Any] | None = None,
     reason: str = "",
 ) -> None:
-    """Append ``action`` by ``principal`` to the gateway's audit log, in its own transaction."""
+    """Append ``action`` by ``principal`` (or its refusal) to the gateway's audit log."""
     with store.transaction() as session:
-        users.record(
+        audit.append(
             session,
-            principal,
+            actor=principal.actor,
+            source=source(request),
             action=action,
             subject=subject,
-            source=source(request),
-            details=details,
+            details={"user_id": principal.user_id, **(details or {})},
             reason=reason,
-            now=now(),
+            at=now(),
         )
 
 

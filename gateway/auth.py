@@ -66,6 +66,7 @@ def bearer_token(header: str | None) -> str | None:
 
 
 def article(role: str) -> str:
+    """The article before ``role`` in a sentence: "an operator", "a teller"."""
     return "an" if role[0] in "aeiou" else "a"
 
 

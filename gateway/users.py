@@ -9,12 +9,10 @@ Guarantees:
   the change does.
 - ``authenticate`` tells a missing token, an unknown one and a revoked one
   apart (all 401s); it never compares tokens in clear.
-- ``record`` appends any other privileged action (or refusal) to the log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -125,27 +123,3 @@ def authenticate(session: Session, token: str | None) -> auth.Principal:
     if user.revoked_at is not None:
         raise TokenRevoked()
     return auth.Principal(user.id, user.name, user.role, user.association, user.ballot_id)
-
-
-def record(
-    session: Session,
-    principal: auth.Principal,
-    *,
-    action: str,
-    subject: str,
-    source: str,
-    now: datetime,
-    details: Mapping[str, Any] | None = None,
-    reason: str = "",
-) -> None:
-    """Append a privileged action (or its refusal) by ``principal`` to the audit log."""
-    audit.append(
-        session,
-        actor=principal.actor,
-        source=source,
-        action=action,
-        subject=subject,
-        details={"user_id": principal.user_id, **(details or {})},
-        reason=reason,
-        at=now,
-    )
