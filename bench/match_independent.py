@@ -143,6 +143,7 @@ def score(
         value = figures[name]
         met = value >= target if op == ">=" else value <= target
         goals[name] = {"value": round(value, 5), "goal": f"{op} {target}", "met": met}
+    with_part: Counter[str] = Counter(p for t in truth.values() for p in _parts(t["kind"]))
     breakdown: dict[str, Any] = {}
     for failure, numbers in failures.items():
         by_kind: dict[str, list[str]] = defaultdict(list)
@@ -159,7 +160,7 @@ def score(
                 for k, v in sorted(by_kind.items(), key=lambda kv: (-len(kv[1]), kv[0]))
             },
             "by_part": {
-                k: {"count": len(v), "examples": v[:EXAMPLES]}
+                k: {"count": len(v), "of_members_with_part": with_part[k], "examples": v[:EXAMPLES]}
                 for k, v in sorted(by_part.items(), key=lambda kv: (-len(kv[1]), kv[0]))
             },
         }

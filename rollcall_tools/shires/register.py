@@ -303,7 +303,8 @@ class _Maker:
             return ""
         rng = self.rng
         for attempt in range(40):
-            if country == "wales" and rng.random() < 0.5:
+            welsh_head = street.split(" ")[0] in WELSH_STREET_HEADS
+            if country == "wales" and (welsh_head or rng.random() < 0.4):
                 name = f"{rng.choice(WELSH_STREET_HEADS)} {rng.choice(WELSH_STREET_TAILS)}"
             else:
                 head = street.split(" ")[0] if attempt < 20 else rng.choice(STREET_STEMS)
