@@ -2,11 +2,11 @@
 
 ``generate(n_electors, n_members, seed, wards=None) -> SynthData``:
 
-- ``.register_rows``: dicts with the register CSV columns (``records.REGISTER_COLUMNS``);
-- ``.member_rows``: dicts with every extract column (``records.EXTRACT_COLUMNS``);
+- ``.register_rows``: dicts with the register CSV columns (``rollcall.formats.REGISTER_COLUMNS``);
+- ``.member_rows``: dicts with every extract column (``rollcall.formats.EXTRACT_COLUMNS``);
   about one member in seven has no email (they get a letter);
 - ``.truth``: membership_number -> (elector_id or None, kind), where kind is
-  ``clean``, a damage name from ``synth_damage.DAMAGES`` (or two joined by ``+``),
+  ``clean``, a damage name from ``damage.DAMAGES`` (or two joined by ``+``),
   ``middle_name``, ``married_name``, ``moved`` or a trap (``TRAPS``);
 - ``.write_csv(directory)`` streams register.csv, members.csv and truth.csv.
 

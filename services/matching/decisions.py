@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 from rollcall import audit, metrics
 from rollcall.messaging.outbox import emit
 from services.matching.errors import ReviewClosed, ReviewNotFound, UnknownCandidate
+from services.matching.matcher.candidates import CandidateSource
 from services.matching.matcher.deciding import (
     MATCH,
     NO_MATCH,
     REVIEW,
-    CandidateSource,
     Decision,
     match_members,
 )

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from rollcall.formats import REGISTER_COLUMNS
-from services.matching.matcher.deciding import Decision, MemoryIndex, match_members
+from services.matching.matcher.candidates import MemoryIndex
+from services.matching.matcher.deciding import Decision, match_members
 from services.matching.matcher.probabilities import NameFrequencies
 from services.matching.matcher.records import Member
 

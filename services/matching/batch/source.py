@@ -7,7 +7,7 @@ newest complete version of each authority's register, with two indexed queries
 register.
 
 Street keys are stored within the elector's postcode district where it has one
-(``register_models.stored_keys``), as a member with a postcode looks them up, so
+(``models.registers.stored_keys``), as a member with a postcode looks them up, so
 "10 High Street" is fetched from one district, not from all of London. A member
 without a postcode looks a street key up city-wide: the stored key itself or any
 district's (``LIKE 'sn|HIGH STREET|10@%'``, an index range scan).
@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, and_, or_, select
 
 from rollcall.formats import REGISTER_COLUMNS
-from services.matching.matcher.deciding import CandidateBatch
+from services.matching.matcher.candidates import CandidateBatch
 from services.matching.matcher.names import parse_name
 from services.matching.matcher.probabilities import NameFrequencies
 from services.matching.matcher.records import STREET_PREFIXES, Elector, Member, member_keys

@@ -38,14 +38,8 @@ from rollcall.formats import DECISION_COLUMNS
 from services.matching.batch.districts import Districts
 from services.matching.batch.reading import cell, column, register_rows
 from services.matching.matcher.addresses import outward
-from services.matching.matcher.deciding import (
-    MATCH,
-    REVIEW,
-    CandidateBatch,
-    Decision,
-    Matcher,
-    MemoryIndex,
-)
+from services.matching.matcher.candidates import CandidateBatch, MemoryIndex
+from services.matching.matcher.deciding import MATCH, REVIEW, Decision, Matcher
 from services.matching.matcher.probabilities import Model, NameFrequencies
 from services.matching.matcher.records import Elector, Member, member_keys
 

@@ -1,19 +1,9 @@
 """The roll matcher: for each member, one decision against the electoral register.
 
-Stable API (the matching service and the CLI call only this):
-
-``Member.from_row(row)``
-    A member from an extract row (``records.EXTRACT_COLUMNS``).
-``MemoryIndex.from_rows(rows, version="label", keep_for=members)``
-    An in-memory candidate source over register rows (files, tests). With
-    ``keep_for`` it keeps only electors that could be a candidate for those members,
-    so a 5.5M-elector register fits in memory.
-``DatabaseSource(engine)`` (``services.matching.batch.source``)
-    Candidates from the newest complete register version of each authority, one
-    query per chunk of members.
-``Matcher(source, model=Model()).match(members, taken=frozenset())``
-``match_members(members, source, taken=frozenset(), model=None)``
-    -> ``list[Decision]``, one per member, in the members' order.
+``Matcher(source, model).match(members, taken)`` (or ``match_members``) fetches each
+chunk's candidates from a candidate source (``candidates``), scores every one
+(``scoring``), decides by the model's thresholds (``probabilities.Model``) and
+explains the decision (``explaining``).
 
 A ``Decision`` says ``match``, ``review`` or ``no_match``; ``score`` is the estimated
 probability that the best-fitting elector is this member; ``reasons`` explains it in
@@ -36,35 +26,21 @@ Guarantees:
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from services.matching.matcher import addresses as addr
+from services.matching.matcher.candidates import CandidateSource
 from services.matching.matcher.explaining import describe, who
-from services.matching.matcher.probabilities import Model, NameFrequencies
-from services.matching.matcher.records import Elector, Member, key_list, member_keys
+from services.matching.matcher.probabilities import Model
+from services.matching.matcher.records import Member
 from services.matching.matcher.scoring import Comparison, score_best
 
 K = TypeVar("K")
 MATCH, REVIEW, NO_MATCH = "match", "review", "no_match"
 #: How many candidates a review shows the officer.
 REVIEW_CANDIDATES = 3
-
-
-@dataclass(frozen=True)
-class CandidateBatch:
-    """What a source returns for a chunk: candidates per member and name frequencies."""
-
-    candidates: Mapping[str, Sequence[Elector]]
-    frequencies: NameFrequencies
-
-
-class CandidateSource(Protocol):
-    """Anything that finds the blocking candidates of a chunk of members."""
-
-    def fetch(self, members: Sequence[Member]) -> CandidateBatch: ...
 
 
 @dataclass(frozen=True)
@@ -89,76 +65,6 @@ class Decision:
             "score": f"{self.score:.4f}",
             "reasons": self.reasons,
         }
-
-
-class MemoryIndex:
-    """Register electors held in memory, indexed by blocking key."""
-
-    def __init__(
-        self, electors: Iterable[Elector] = (), frequencies: NameFrequencies | None = None
-    ) -> None:
-        self.electors: list[Elector] = []
-        self.frequencies = frequencies or NameFrequencies()
-        self._index: dict[str, list[int]] = {}
-        for elector in electors:
-            self._add(elector, key_list(elector.name, elector.address))
-
-    def _add(self, elector: Elector, keys: Iterable[str]) -> None:
-        number = len(self.electors)
-        self.electors.append(elector)
-        index = self._index
-        for key in keys:
-            found = index.get(key)
-            if found is None:
-                index[key] = [number]
-            else:
-                found.append(number)
-
-    @classmethod
-    def from_rows(
-        cls,
-        rows: Iterable[Mapping[str, str | None]],
-        version: str = "file",
-        keep_for: Iterable[Member] | None = None,
-        wanted: Collection[str] | None = None,
-    ) -> MemoryIndex:
-        """Index register rows. Name frequencies count every row; with ``keep_for``
-        (or a ready set of ``wanted`` keys) only electors sharing a blocking key with
-        one of those members are kept, under those keys only."""
-        if keep_for is not None:
-            wanted = set(wanted or ())
-            for member in keep_for:
-                wanted.update(member_keys(member))
-        forenames: Counter[str] = Counter()
-        surnames: Counter[str] = Counter()
-        built = cls()
-        total = 0
-        for row in rows:
-            elector = Elector.from_row(row, version)
-            total += 1
-            forenames[elector.name.first] += 1
-            surnames[elector.name.surname_key] += 1
-            keys = key_list(elector.name, elector.address)
-            if wanted is not None:
-                keys = [k for k in keys if k in wanted]
-                if not keys:
-                    continue
-            built._add(elector, keys)
-        built.frequencies = NameFrequencies(forenames, surnames, total)
-        return built
-
-    def lookup(self, key: str) -> list[Elector]:
-        """The electors indexed under one key, in register order."""
-        return [self.electors[n] for n in self._index.get(key, ())]
-
-    def fetch(self, members: Sequence[Member]) -> CandidateBatch:
-        found: dict[str, list[Elector]] = {}
-        for member in members:
-            numbers: set[int] = set()
-            for key in member_keys(member):
-                numbers.update(self._index.get(key, ()))
-            found[member.membership_number] = [self.electors[n] for n in sorted(numbers)]
-        return CandidateBatch(found, self.frequencies)
 
 
 class Matcher:

@@ -111,7 +111,7 @@ class ElectorKeys:
     postcode: str | None
 
     def columns(self) -> tuple[str | None, ...]:
-        """Values for ``register_models.KEY_COLUMNS``, in order."""
+        """Values for ``models.registers.KEY_COLUMNS``, in order."""
         pp = (*self.premise_postcode, None, None)
         ps = (*self.premise_street, None, None)
         return (pp[0], pp[1], ps[0], ps[1], self.flat_postcode, self.flat_street,

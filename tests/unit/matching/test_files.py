@@ -148,13 +148,14 @@ def test_a_failing_worker_fails_the_run_with_its_traceback_and_writes_nothing(
     synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     from services.matching.batch import worker
+    from services.matching.matcher.candidates import MemoryIndex
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise MemoryError("no room for the index")
 
     # Forked workers inherit the patch: one fails building its index, the other
     # before it has sent its shared keys.
-    monkeypatch.setattr(worker.MemoryIndex if where == "from_rows" else worker, where, broken)
+    monkeypatch.setattr(MemoryIndex if where == "from_rows" else worker, where, broken)
     with pytest.raises(RuntimeError, match="matching worker [01] failed") as failure:
         match_files(synth / "register.csv", synth / "members.csv", tmp_path / "d.csv", workers=2)
     assert "no room for the index" in str(failure.value)

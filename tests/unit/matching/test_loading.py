@@ -17,7 +17,8 @@ from rollcall_tools.synth import generate
 from services.matching.batch.loading import RegisterFileInvalid, list_versions, load_register
 from services.matching.batch.reading import read_members
 from services.matching.batch.source import DatabaseSource
-from services.matching.matcher.deciding import MemoryIndex, match_members
+from services.matching.matcher.candidates import MemoryIndex
+from services.matching.matcher.deciding import match_members
 from services.matching.matcher.records import Elector
 from services.matching.models import Base
 from services.matching.models.registers import (
