@@ -13,6 +13,7 @@ from __future__ import annotations
 from services.tally.counting.ballots import RankedBallots
 from services.tally.counting.model import CountResult, Stage
 from services.tally.counting.piles import Piles
+from services.tally.counting.stages import add_transfer, finish, lowest
 from services.tally.counting.ties import TieBreaker
 
 EXCLUDE_PURPOSE = "exclusion"
@@ -25,7 +26,6 @@ def count_irv(ballots: RankedBallots, seed: str) -> CountResult:
     piles = Piles(ballots, 1)
     totals = piles.totals()
     ties = TieBreaker(seed)
-    index = {name: i for i, name in enumerate(names)}
     continuing = list(range(n))
     stages: list[Stage] = []
     exhausted = totals[n]
@@ -57,32 +57,14 @@ def count_irv(ballots: RankedBallots, seed: str) -> CountResult:
         )
         if winner is not None:
             break
-        low = min(totals[c] for c in continuing)
-        tied = [names[c] for c in continuing if totals[c] == low]
-        source = index[ties.pick(tied, EXCLUDE_PURPOSE, lowest=True)]
+        source, low = lowest(ties, names, continuing, totals, EXCLUDE_PURPOSE)
         continuing.remove(source)
         piles.withdraw(source)
         gained = piles.move(piles.papers_of(source))
         totals[source] = 0
-        for c in range(n):
-            totals[c] += gained[c]
-        moved_out = gained[n]
+        moved_out, transfers = add_transfer(totals, gained, names)
         exhausted += moved_out
         action, subject = "exclusion", names[source]
-        transfers = {names[c]: gained[c] for c in range(n) if gained[c]}
         transfers[subject] = -low
 
-    return CountResult(
-        method="irv",
-        seats=1,
-        candidates=names,
-        valid=ballots.valid,
-        invalid=sum(ballots.invalid.values()),
-        invalid_reasons=ballots.invalid,
-        quota=None,
-        decimals=0,
-        winners=[winner],
-        rounds=tuple(stages),
-        ties=tuple(ties.ties),
-        seed=seed,
-    )
+    return finish("irv", ballots, 1, seed, ties, stages, [winner])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from services.tally.counting.ballots import MarkedBallots
 from services.tally.counting.model import CountResult, Stage
+from services.tally.counting.stages import finish
 from services.tally.counting.ties import TieBreaker
 
 ORDER_PURPOSE = "order of election"
@@ -34,17 +35,4 @@ def count_marks(method: str, ballots: MarkedBallots, seats: int, seed: str) -> C
         if len(winners) >= seats:
             break
     stage = Stage(number=1, action="count", totals=totals, elected=tuple(winners))
-    return CountResult(
-        method=method,
-        seats=seats,
-        candidates=names,
-        valid=ballots.valid,
-        invalid=sum(ballots.invalid.values()),
-        invalid_reasons=ballots.invalid,
-        quota=None,
-        decimals=0,
-        winners=winners,
-        rounds=(stage,),
-        ties=tuple(ties.ties),
-        seed=seed,
-    )
+    return finish(method, ballots, seats, seed, ties, [stage], winners)

@@ -32,6 +32,7 @@ import numpy as np
 from services.tally.counting.ballots import RankedBallots
 from services.tally.counting.model import CountResult, InvalidCount, Stage
 from services.tally.counting.piles import INT64_SAFE
+from services.tally.counting.stages import fill_last_vacancies, finish, lowest
 from services.tally.counting.ties import TieBreaker
 
 DECIMALS = 9
@@ -89,12 +90,7 @@ def count_meek(ballots: RankedBallots, seats: int, seed: str) -> CountResult:
         for name in newly:
             elected.append(index[name])
             hopeful.remove(index[name])
-        last: list[str] = []
-        vacancies = seats - len(elected)
-        if vacancies > 0 and len(hopeful) <= vacancies:
-            last = ties.order([names[c] for c in hopeful], snapshot, ORDER_PURPOSE)
-            elected.extend(index[name] for name in last)
-            hopeful.clear()
+        last = fill_last_vacancies(ties, names, hopeful, elected, seats, snapshot, ORDER_PURPOSE)
         stages.append(
             Stage(
                 number=ties.stage,
@@ -138,9 +134,7 @@ def count_meek(ballots: RankedBallots, seats: int, seed: str) -> CountResult:
                 note = f"{iterations} reading(s) of the ballots"
                 continue
 
-        low = min(votes[c] for c in hopeful)
-        tied = [names[c] for c in hopeful if votes[c] == low]
-        excluded = index[ties.pick(tied, EXCLUDE_PURPOSE, lowest=True)]
+        excluded, low = lowest(ties, names, hopeful, votes, EXCLUDE_PURPOSE)
         hopeful.remove(excluded)
         keep[excluded] = 0
         votes, excess, quota = read()
@@ -148,17 +142,7 @@ def count_meek(ballots: RankedBallots, seats: int, seed: str) -> CountResult:
         # Excluding a candidate with no votes moves nothing, so what had settled stays settled.
         settled = settled and low == 0
 
-    return CountResult(
-        method="meek",
-        seats=seats,
-        candidates=names,
-        valid=ballots.valid,
-        invalid=sum(ballots.invalid.values()),
-        invalid_reasons=ballots.invalid,
-        quota=quota,
-        decimals=DECIMALS,
-        winners=[names[c] for c in elected],
-        rounds=tuple(stages),
-        ties=tuple(ties.ties),
-        seed=seed,
+    winners = [names[c] for c in elected]
+    return finish(
+        "meek", ballots, seats, seed, ties, stages, winners, quota=quota, decimals=DECIMALS
     )

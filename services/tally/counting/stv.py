@@ -30,6 +30,7 @@ import numpy as np
 from services.tally.counting.ballots import RankedBallots
 from services.tally.counting.model import CountResult, Stage
 from services.tally.counting.piles import Piles
+from services.tally.counting.stages import add_transfer, fill_last_vacancies, finish, lowest
 from services.tally.counting.ties import TieBreaker
 
 DECIMALS = 5
@@ -78,12 +79,7 @@ def count_stv(ballots: RankedBallots, seats: int, seed: str) -> CountResult:
             piles.withdraw(c)
             if totals[c] > quota:
                 pending.append(c)
-        last: list[str] = []
-        vacancies = seats - len(elected)
-        if vacancies > 0 and len(continuing) <= vacancies:
-            last = ties.order([names[c] for c in continuing], snapshot, LAST_PURPOSE)
-            elected.extend(index[name] for name in last)
-            continuing.clear()
+        last = fill_last_vacancies(ties, names, continuing, elected, seats, snapshot, LAST_PURPOSE)
         stages.append(
             Stage(
                 number=ties.stage,
@@ -116,9 +112,7 @@ def count_stv(ballots: RankedBallots, seats: int, seed: str) -> CountResult:
             lost += surplus - sum(gained)
             action = "surplus transfer"
         else:
-            low = min(totals[c] for c in continuing)
-            tied = [names[c] for c in continuing if totals[c] == low]
-            source = index[ties.pick(tied, EXCLUDE_PURPOSE, lowest=True)]
+            source, _ = lowest(ties, names, continuing, totals, EXCLUDE_PURPOSE)
             continuing.remove(source)
             piles.withdraw(source)
             gained = piles.move(piles.papers_of(source))
@@ -126,24 +120,11 @@ def count_stv(ballots: RankedBallots, seats: int, seed: str) -> CountResult:
             totals[source] = 0
             action = "exclusion"
         subject = names[source]
-        for c in range(n):
-            totals[c] += gained[c]
-        moved_out = gained[n]
+        moved_out, transfers = add_transfer(totals, gained, names)
         exhausted += moved_out
-        transfers = {names[c]: gained[c] for c in range(n) if gained[c]}
         transfers[subject] = -(surplus if surplus is not None else sum(gained))
 
-    return CountResult(
-        method="stv",
-        seats=seats,
-        candidates=names,
-        valid=ballots.valid,
-        invalid=sum(ballots.invalid.values()),
-        invalid_reasons=ballots.invalid,
-        quota=quota,
-        decimals=DECIMALS,
-        winners=[names[c] for c in elected],
-        rounds=tuple(stages),
-        ties=tuple(ties.ties),
-        seed=seed,
+    winners = [names[c] for c in elected]
+    return finish(
+        "stv", ballots, seats, seed, ties, stages, winners, quota=quota, decimals=DECIMALS
     )
