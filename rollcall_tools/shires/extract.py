@@ -110,7 +110,7 @@ def _postcode_typo(postcode: str, rng: random.Random) -> str:
 def _abbreviate(street: str, rng: random.Random) -> str:
     words = street.split(" ")
     for i, w in enumerate(words):
-        if w in STREET_ABBREV and (i == len(words) - 1 or w in ("Heol", "Ffordd", "Great")):
+        if w in STREET_ABBREV and (i == len(words) - 1 or w == "Great"):
             words[i] = rng.choice(STREET_ABBREV[w])
             return " ".join(words)
     return street

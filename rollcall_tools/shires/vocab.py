@@ -1273,8 +1273,6 @@ STREET_ABBREV: dict[str, tuple[str, ...]] = {
     "Place": ("Pl",),
     "Gardens": ("Gdns",),
     "Close": ("Cl",),
-    "Heol": ("Hl",),
-    "Ffordd": ("Ff",),
     "Mount": ("Mt",),
     "East": ("E",),
     "Great": ("Gt",),
