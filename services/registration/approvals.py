@@ -12,6 +12,7 @@ Guarantees, inside the caller's transaction:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,40 +59,26 @@ def second_person_refusal(
 
 
 def request_change(
-    session: Session,
-    member: Member,
-    fields: dict[str, str],
-    *,
-    requested_by: str,
-    source: str,
-    reason: str,
-    key: bytes,
-    now: datetime,
+    session: Session, member: Member, fields: dict[str, str], by: changes.Author
 ) -> PendingChange:
+    """Keep ``fields`` waiting for a second person's approval; the old values stand meanwhile."""
     change = PendingChange(
         ballot_id=member.ballot_id,
         membership_number=member.membership_number,
         changes=fields,
-        requested_by=requested_by,
-        source=source,
-        reason=reason,
+        requested_by=by.actor,
+        source=by.source,
+        reason=by.reason,
         status="pending",
-        requested_at=now,
+        requested_at=by.now,
     )
     session.add(change)
     session.flush()
+    waiting = f"change {change.id} waits for a second person: {by.reason}"
     changes.audit_change(
-        session,
-        member,
-        "member.change_requested",
-        fields,
-        actor=requested_by,
-        source=source,
-        reason=f"change {change.id} waits for a second person: {reason}",
-        key=key,
-        now=now,
+        session, member, "member.change_requested", fields, replace(by, reason=waiting)
     )
-    metrics.CONTACT_CHANGES.labels(member.association, requested_by).inc()
+    metrics.CONTACT_CHANGES.labels(member.association, by.actor).inc()
     return change
 
 
@@ -135,16 +122,14 @@ def decide_change(
     change.status = "approved" if approve else "refused"
     change.decided_by, change.decided_at = approver, now
     if approve:
-        changes.apply(
-            session,
-            member,
-            dict(change.changes),
+        approved = changes.Author(
             actor=f"{change.requested_by}+{approver}",
             source=change.source,
             reason=f"change {change_id} approved by {approver}: {reason or change.reason}",
             key=key,
             now=now,
         )
+        changes.apply(session, member, dict(change.changes), approved)
     else:
         audit.append(
             session,

@@ -12,6 +12,7 @@ Guarantees, inside the caller's transaction:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -24,6 +25,17 @@ from services.registration.ledger import HOLDS_CODE
 from services.registration.models import LedgerEntry, Member
 
 
+@dataclass(frozen=True)
+class Author:
+    """Who makes a change, from which system and why; when; and the key that hashes personal values."""
+
+    actor: str
+    source: str
+    reason: str
+    key: bytes
+    now: datetime
+
+
 def _shown(field: str, value: str, key: bytes) -> str:
     return audit.personal(value, key) if field in PERSONAL_FIELDS and value else value
 
@@ -33,60 +45,35 @@ def audit_change(
     member: Member,
     action: str,
     changes: dict[str, str],
-    *,
-    actor: str,
-    source: str,
-    reason: str,
-    key: bytes,
-    now: datetime,
+    by: Author,
 ) -> None:
     """Append ``action`` for ``changes`` to ``member`` (old and new values) to the audit log."""
     audit.append(
         session,
-        actor=actor,
-        source=source,
+        actor=by.actor,
+        source=by.source,
         action=action,
         subject=f"ballot:{member.ballot_id}/member:{member.membership_number}",
         details={
-            f: {"old": _shown(f, getattr(member, f), key), "new": _shown(f, v, key)}
+            f: {"old": _shown(f, getattr(member, f), by.key), "new": _shown(f, v, by.key)}
             for f, v in sorted(changes.items())
         },
-        reason=reason,
-        at=now,
+        reason=by.reason,
+        at=by.now,
     )
 
 
-def apply(
-    session: Session,
-    member: Member,
-    changes: dict[str, str],
-    *,
-    actor: str,
-    source: str,
-    reason: str,
-    key: bytes,
-    now: datetime,
-) -> None:
+def apply(session: Session, member: Member, changes: dict[str, str], by: Author) -> None:
     """Make the change, audit it, and tell the member if their contact moved."""
     entry = session.get(LedgerEntry, (member.ballot_id, member.membership_number))
     old = contacts.contact(member)
-    audit_change(
-        session,
-        member,
-        "member.updated",
-        changes,
-        actor=actor,
-        source=source,
-        reason=reason,
-        key=key,
-        now=now,
-    )
+    audit_change(session, member, "member.updated", changes, by)
     for field, value in changes.items():
         setattr(member, field, value)
     touched = sorted(f for f in changes if f in CONTACT_FIELDS)
     if not touched:
         return
-    metrics.CONTACT_CHANGES.labels(member.association, actor).inc()
+    metrics.CONTACT_CHANGES.labels(member.association, by.actor).inc()
     holds_code = entry is not None and entry.state in HOLDS_CODE
     emit(
         session,

@@ -45,11 +45,11 @@ def correct(
     unknown = [f for f in fields if f not in CORRECTABLE_FIELDS]
     if unknown:
         raise BallotInvalid(f"these fields cannot be corrected here: {', '.join(unknown)}")
-    who = {"source": "gateway", "reason": reason, "key": key, "now": now}
+    by = changes.Author(actor=actor, source="gateway", reason=reason, key=key, now=now)
     if ballots.frozen(ballot, now) and any(f in CONTACT_FIELDS for f in fields):
-        change = approvals.request_change(session, member, fields, requested_by=actor, **who)
+        change = approvals.request_change(session, member, fields, by)
         return {"status": "pending_approval", "change_id": change.id}
-    changes.apply(session, member, fields, actor=actor, **who)
+    changes.apply(session, member, fields, by)
     recorded = ledger_writer.record(
         session, ballot_id, [(number, "rematch", STATES["awaiting_match"])], source=actor
     )

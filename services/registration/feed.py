@@ -20,6 +20,7 @@ Guarantees, inside the handler's transaction:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,11 +35,33 @@ from services.registration.ledger import ENROLLED
 from services.registration.models import Ballot, Extract, Member
 
 
+def _note(
+    session: Session,
+    by: changes.Author,
+    action: str,
+    ballot_id: int,
+    number: str,
+    details: dict[str, Any],
+    reason: str,
+) -> None:
+    """Audit what an event did (or did not do) to one member of one ballot."""
+    audit.append(
+        session,
+        actor=by.actor,
+        source=by.source,
+        action=action,
+        subject=f"ballot:{ballot_id}/member:{number}",
+        details=details,
+        reason=reason,
+        at=by.now,
+    )
+
+
 def _each_current_member(
     session: Session,
     payload: dict[str, Any],
     event: str,
-    now: datetime,
+    by: changes.Author,
     apply: Callable[[Member, Ballot], None],
 ) -> int:
     """Call ``apply`` for the member in each ballot unless the event is older than what we hold.
@@ -56,19 +79,19 @@ def _each_current_member(
         if seen is not None and seen.tzinfo is None:
             seen = seen.replace(tzinfo=UTC)
         if seen is not None and payload["changed_at"] < seen:
-            audit.append(
+            details = {
+                "event": event,
+                "changed_at": payload["changed_at"].isoformat(),
+                "newer_seen": seen.isoformat(),
+            }
+            _note(
                 session,
-                actor=payload["actor"],
-                source=payload["source"],
-                action="member.update_ignored",
-                subject=f"ballot:{member.ballot_id}/member:{member.membership_number}",
-                details={
-                    "event": event,
-                    "changed_at": payload["changed_at"].isoformat(),
-                    "newer_seen": seen.isoformat(),
-                },
-                reason="an older update never overwrites a newer one",
-                at=now,
+                by,
+                "member.update_ignored",
+                member.ballot_id,
+                member.membership_number,
+                details,
+                "an older update never overwrites a newer one",
             )
             stale += 1
             continue
@@ -79,79 +102,76 @@ def _each_current_member(
     return stale
 
 
+def _author(payload: dict[str, Any], key: bytes, now: datetime | None) -> changes.Author:
+    return changes.Author(
+        actor=payload["actor"],
+        source=payload["source"],
+        reason=payload["reason"],
+        key=key,
+        now=now or datetime.now(UTC),
+    )
+
+
 def member_updated(
     session: Session, payload: dict[str, Any], key: bytes, now: datetime | None = None
 ) -> dict[str, int]:
-    now = now or datetime.now(UTC)
+    by = _author(payload, key, now)
     counts = {"applied": 0, "pending": 0}
-    who = {"source": payload["source"], "reason": payload["reason"], "key": key, "now": now}
 
     def apply(member: Member, ballot: Ballot) -> None:
         changed = {f: v for f, v in payload["changes"].items() if getattr(member, f) != v}
-        held = (
-            {f: v for f, v in changed.items() if f in CONTACT_FIELDS}
-            if ballots.frozen(ballot, now)
-            else {}
-        )
+        frozen = ballots.frozen(ballot, by.now)
+        held = {f: v for f, v in changed.items() if frozen and f in CONTACT_FIELDS}
         free = {f: v for f, v in changed.items() if f not in held}
         if free:
-            changes.apply(session, member, free, actor=payload["actor"], **who)
+            changes.apply(session, member, free, by)
             counts["applied"] += 1
         if held:
-            approvals.request_change(session, member, held, requested_by=payload["actor"], **who)
+            approvals.request_change(session, member, held, by)
             counts["pending"] += 1
 
-    stale = _each_current_member(session, payload, "member.updated", now, apply)
+    stale = _each_current_member(session, payload, "member.updated", by, apply)
     return {**counts, "stale": stale}
 
 
 def member_lapsed(
     session: Session, payload: dict[str, Any], key: bytes, now: datetime | None = None
 ) -> dict[str, int]:
-    now = now or datetime.now(UTC)
+    by = _author(payload, key, now)
     lapsed_on = payload["lapsed_on"].isoformat()
     withdrawn: dict[int, list[str]] = {}
     excluded = 0
 
     def apply(member: Member, ballot: Ballot) -> None:
         nonlocal excluded
-        if ballots.frozen(ballot, now):
-            audit.append(
+        number = member.membership_number
+        if ballots.frozen(ballot, by.now):
+            _note(
                 session,
-                actor=payload["actor"],
-                source=payload["source"],
-                action="member.lapse_after_freeze",
-                subject=f"ballot:{member.ballot_id}/member:{member.membership_number}",
-                details={"lapsed_on": lapsed_on},
-                reason="the roll is frozen; the vote stands",
-                at=now,
+                by,
+                "member.lapse_after_freeze",
+                ballot.id,
+                number,
+                {"lapsed_on": lapsed_on},
+                "the roll is frozen; the vote stands",
             )
             return
-        changes.audit_change(
-            session,
-            member,
-            "member.updated",
-            {"status": "lapsed"},
-            actor=payload["actor"],
-            source=payload["source"],
-            reason=payload["reason"] or "membership lapsed",
-            key=key,
-            now=now,
-        )
+        lapse = replace(by, reason=by.reason or "membership lapsed")
+        changes.audit_change(session, member, "member.updated", {"status": "lapsed"}, lapse)
         member.status = "lapsed"
         recorded = ledger_writer.record(
             session,
-            member.ballot_id,
-            [(member.membership_number, "lapsed", f"excluded: membership lapsed on {lapsed_on}")],
-            source=payload["source"],
-            actor=payload["actor"],
-            now=now,
+            ballot.id,
+            [(number, "lapsed", f"excluded: membership lapsed on {lapsed_on}")],
+            source=by.source,
+            actor=by.actor,
+            now=by.now,
         )
-        if recorded.moved_from.get(member.membership_number) in ENROLLED:
-            withdrawn.setdefault(member.ballot_id, []).append(member.membership_number)
+        if recorded.moved_from.get(number) in ENROLLED:
+            withdrawn.setdefault(ballot.id, []).append(number)
         excluded += len(recorded.moved)
 
-    _each_current_member(session, payload, "member.lapsed", now, apply)
+    _each_current_member(session, payload, "member.lapsed", by, apply)
     for ballot_id, numbers in withdrawn.items():
         emit(
             session,
@@ -166,32 +186,31 @@ def member_joined(
     session: Session, payload: dict[str, Any], key: bytes, now: datetime | None = None
 ) -> dict[str, int]:
     """Add the new member to every ballot whose roll is not yet frozen."""
-    now = now or datetime.now(UTC)
+    by = _author(payload, key, now)
     fields = {**payload["member"], "membership_number": payload["membership_number"]}
+    number = fields["membership_number"]
     added = 0
     for ballot in session.scalars(
         select(Ballot).where(Ballot.phase.in_(["draft", "open"])).with_for_update()
     ):
-        if ballots.frozen(ballot, now) or session.scalar(
+        if ballots.frozen(ballot, by.now) or session.scalar(
             select(Member.id).where(
-                Member.ballot_id == ballot.id,
-                Member.membership_number == fields["membership_number"],
+                Member.ballot_id == ballot.id, Member.membership_number == number
             )
         ):
             continue
-        extract = _events_extract(session, ballot, now)
+        extract = _events_extract(session, ballot, by.now)
         extract.received_rows += 1
         extract.declared_rows = (extract.declared_rows or 0) + 1
         extract.accepted += 1
-        audit.append(
+        _note(
             session,
-            actor=payload["actor"],
-            source=payload["source"],
-            action="member.joined",
-            subject=f"ballot:{ballot.id}/member:{fields['membership_number']}",
-            details={"association": fields["association"]},
-            reason=payload["reason"],
-            at=now,
+            by,
+            "member.joined",
+            ballot.id,
+            number,
+            {"association": fields["association"]},
+            by.reason,
         )
         admission.admit(
             session,
@@ -200,7 +219,7 @@ def member_joined(
             extract.received_rows,
             [(extract.received_rows, fields)],
             freeze=None,
-            now=now,
+            now=by.now,
             changed_at=payload["changed_at"],
         )
         added += 1

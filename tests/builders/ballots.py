@@ -45,3 +45,16 @@ def member_record(number: str = "M0001", **overrides: str) -> list[str]:
 
 
 HEADER = list(EXTRACT_COLUMNS)
+
+
+def extract_opening(ballot_id: int, extract_id: str, declared_rows: int = 1) -> dict[str, Any]:
+    """The arguments that open an extract (``begin_extract``) of a well-formed file."""
+    return {
+        "ballot_id": ballot_id,
+        "extract_id": extract_id,
+        "source": "test",
+        "file_name": "m.csv",
+        "header": HEADER,
+        "declared_rows": declared_rows,
+        "sha256": "0" * 64,
+    }

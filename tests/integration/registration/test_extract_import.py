@@ -28,15 +28,7 @@ def test_extract_rows_are_each_accepted_rejected_or_duplicate_and_chunks_reach_m
     topology = Topology(settings.namespace, settings.retry_delays)
     with support.running(settings, RegistrationService), support.rpc_proxy(settings) as rpc:
         ballot = rpc.registration.create_ballot(builders.ballot_definition())
-        rpc.registration.begin_extract(
-            ballot_id=ballot["ballot_id"],
-            extract_id="x1",
-            source="test",
-            file_name="m.csv",
-            header=builders.HEADER,
-            declared_rows=5,
-            sha256="0" * 64,
-        )
+        rpc.registration.begin_extract(**builders.extract_opening(ballot["ballot_id"], "x1", 5))
         records = [
             builders.member_record("M1"),
             builders.member_record("M2"),

@@ -6,13 +6,13 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 from nameko.exceptions import RemoteError
 
 from rollcall.messaging.topology import REASON_HEADER, Topology
 from services.registration.service import RegistrationService
 from tests import support
 from tests.builders import ballots as builders
+from tests.integration.registration.queries import rows
 
 PAST = (datetime.now(UTC) - timedelta(days=1)).isoformat()
 FUTURE = (datetime.now(UTC) + timedelta(days=30)).isoformat()
@@ -23,36 +23,21 @@ def _ballot_with_member(rpc, freeze_at: str) -> int:
         builders.ballot_definition(timetable={"freeze_at": freeze_at})
     )
     bid = ballot["ballot_id"]
-    rpc.registration.begin_extract(
-        ballot_id=bid,
-        extract_id=f"x{bid}",
-        source="t",
-        file_name="m.csv",
-        header=builders.HEADER,
-        declared_rows=1,
-        sha256="0" * 64,
-    )
+    rpc.registration.begin_extract(**builders.extract_opening(bid, f"x{bid}"))
     rpc.registration.add_extract_rows(f"x{bid}", 0, 2, [builders.member_record("M1")])
     rpc.registration.finish_extract(f"x{bid}", 1)
     return bid
 
 
 def _email(settings, bid: int) -> str:
-    engine = sa.create_engine(settings.database_url("registration"))
-    with engine.connect() as c:
-        value = c.execute(
-            sa.text("select email from members where ballot_id = :b"), {"b": bid}
-        ).scalar_one()
-    engine.dispose()
-    return value
+    ((email,),) = rows(
+        settings, "registration", "select email from members where ballot_id = :b", b=bid
+    )
+    return email
 
 
-def _audit_actions(settings) -> list[str]:
-    engine = sa.create_engine(settings.database_url("registration"))
-    with engine.connect() as c:
-        rows = c.execute(sa.text("select action, details from audit_log order by seq")).all()
-    engine.dispose()
-    return rows
+def _audit_actions(settings) -> list:
+    return rows(settings, "registration", "select action, details from audit_log order by seq")
 
 
 def _update(number: str, changed_at: str, **changes: str) -> dict:

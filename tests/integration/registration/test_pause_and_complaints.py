@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from nameko.exceptions import RemoteError
 
 from services.codes.service import CodesService
 from services.registration.service import RegistrationService
 from tests import support
 from tests.builders import ballots as builders
+from tests.integration.registration.queries import rows
 
 
 def _codes_phase(settings, ballot_id: int):
-    engine = sa.create_engine(settings.database_url("codes"))
-    with engine.connect() as c:
-        phase = c.execute(
-            sa.text("select phase from ballots where ballot_id = :b"), {"b": ballot_id}
-        ).scalar()
-    engine.dispose()
-    return phase
+    found = rows(settings, "codes", "select phase from ballots where ballot_id = :b", b=ballot_id)
+    return found[0][0] if found else None
 
 
 def test_a_paused_ballot_stops_codes_and_resumes_only_with_a_second_person(make_settings):
@@ -53,10 +48,9 @@ def test_a_paused_ballot_stops_codes_and_resumes_only_with_a_second_person(make_
         support.wait_for(
             lambda: _codes_phase(settings, bid) == "open", what="codes to see the resume"
         )
-    engine = sa.create_engine(settings.database_url("registration"))
-    with engine.connect() as c:
-        actions = [a for (a,) in c.execute(sa.text("select action from audit_log order by seq"))]
-    engine.dispose()
+    actions = [
+        a for (a,) in rows(settings, "registration", "select action from audit_log order by seq")
+    ]
     assert actions[-4:] == [
         "ballot.paused",
         "ballot.resume_requested",
@@ -85,8 +79,7 @@ def test_a_complaint_is_a_case_with_evidence_a_state_and_a_deadline(make_setting
         listed = rpc.registration.list_complaints(bid)
     assert done["status"] == "upheld" and done["evidence"][0]["text"].startswith("Email from")
     assert [c["complaint_id"] for c in listed] == [case["complaint_id"]]
-    engine = sa.create_engine(settings.database_url("registration"))
-    with engine.connect() as c:
-        details = " ".join(d for (d,) in c.execute(sa.text("select details from audit_log")))
-    engine.dispose()
+    details = " ".join(
+        d for (d,) in rows(settings, "registration", "select details from audit_log")
+    )
     assert "Smith" not in details, "text that may name people is audited as a hash"

@@ -21,15 +21,7 @@ def test_the_answer_goes_to_the_party_held_email_and_the_reply_reveals_nothing(
             support.rpc_proxy(settings) as rpc,
         ):
             bid = rpc.registration.create_ballot(builders.ballot_definition())["ballot_id"]
-            rpc.registration.begin_extract(
-                ballot_id=bid,
-                extract_id="x",
-                source="t",
-                file_name="m.csv",
-                header=builders.HEADER,
-                declared_rows=1,
-                sha256="0" * 64,
-            )
+            rpc.registration.begin_extract(**builders.extract_opening(bid, "x"))
             rpc.registration.add_extract_rows(
                 "x", 0, 2, [builders.member_record("M1", status="lapsed")]
             )
