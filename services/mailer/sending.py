@@ -1,17 +1,11 @@
-"""Delivering access codes: record pending deliveries, then send them.
+"""Sending what ``deliveries`` recorded: email over SMTP, or a row in a postal batch.
 
-Two steps, so a crash never loses a code:
+``Dispatcher`` (one per mailer process, one flush at a time) sends pending
+deliveries: email over SMTP, or a row in a postal batch file for voters
+without email; then, in one transaction, marks them and emits
+``mail.sent`` / ``mail.failed``.
 
-1. ``accept(session, ...)`` (in the handler's transaction, with the inbox
-   row) records one pending delivery per voter, ballot and kind; a delivery
-   already recorded is not recorded again, so one voter gets one mail
-   however often ``codes.issued`` arrives.
-2. ``Dispatcher`` (one per mailer process, one flush at a time) sends pending
-   deliveries: email over SMTP, or a row in a postal batch file for voters
-   without email; then, in one transaction, marks them and emits
-   ``mail.sent`` / ``mail.failed``.
-
-A crash after sending and before step 2 commits sends those mails again on
+A crash after sending and before that transaction commits sends those mails again on
 restart, with the same Message-ID: at-least-once at the SMTP boundary, which
 no mailer can do better. A refused address (5xx) falls back to a letter when
 there is a postal address; a temporary failure is retried up to
@@ -32,7 +26,6 @@ from typing import Any
 
 import eventlet
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from rollcall import metrics, sealing
 from rollcall.messaging.outbox import emit
@@ -42,106 +35,6 @@ from services.mailer.models import Ballot, Delivery
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-
-
-def _pending(
-    ballot_id: int,
-    number: str,
-    kind: str,
-    contact: dict[str, Any],
-    now: datetime,
-    *,
-    sealed_code: str | None = None,
-    not_before: datetime | None = None,
-) -> Delivery:
-    """A delivery waiting for the dispatcher: by email if there is an address, else by post."""
-    return Delivery(
-        ballot_id=ballot_id,
-        membership_number=number,
-        kind=kind,
-        channel="email" if contact.get("email") else "post",
-        status="pending",
-        contact={"membership_number": number, **contact},
-        sealed_code=sealed_code,
-        not_before=not_before,
-        attempts=0,
-        last_error="",
-        created_at=now,
-    )
-
-
-def accept(session: Session, ballot_id: int, codes: list[dict[str, Any]], now: datetime) -> int:
-    """Record a pending delivery per code; one per voter, ballot and kind, whichever message brings it."""
-    existing = set(
-        session.execute(
-            select(Delivery.membership_number, Delivery.kind).where(
-                Delivery.ballot_id == ballot_id,
-                Delivery.membership_number.in_([c["membership_number"] for c in codes]),
-            )
-        ).all()
-    )
-    added = 0
-    for c in codes:
-        if (c["membership_number"], c["kind"]) in existing:
-            continue
-        contact = {k: c.get(k) for k in ("name", "email", "address", "postcode")}
-        not_before = datetime.fromisoformat(c["not_before"]) if c.get("not_before") else None
-        session.add(
-            _pending(
-                ballot_id,
-                c["membership_number"],
-                c["kind"],
-                contact,
-                now,
-                sealed_code=c["sealed_code"],
-                not_before=not_before,
-            )
-        )
-        existing.add((c["membership_number"], c["kind"]))
-        added += 1
-    return added
-
-
-def accept_notice(session: Session, payload: dict[str, Any], message_id: str, now: datetime) -> int:
-    """Tell the member at the old and at the new contact that their details changed.
-
-    The kind carries the message id, and the inbox runs this once per message.
-    """
-    added = 0
-    for side in ("old", "new"):
-        contact = payload[side]
-        if not (contact.get("email") or contact.get("address")):
-            continue
-        details = {"name": payload["name"], "fields_changed": payload["fields_changed"], **contact}
-        kind = f"notice-{side}-{message_id[:12]}"
-        session.add(
-            _pending(payload["ballot_id"], payload["membership_number"], kind, details, now)
-        )
-        added += 1
-    return added
-
-
-def accept_roll_check(
-    session: Session, payload: dict[str, Any], message_id: str, now: datetime
-) -> int:
-    """Queue the answer to a roll check for the member's party-held contact."""
-    contact = {k: payload.get(k) for k in ("name", "email", "address", "postcode", "answer")}
-    kind = f"notice-roll-{message_id[:12]}"
-    session.add(_pending(payload["ballot_id"], payload["membership_number"], kind, contact, now))
-    return 1
-
-
-def record_ballot(
-    session: Session, ballot_id: int, *, phase: str, title: str | None = None
-) -> None:
-    row = session.get(Ballot, ballot_id)
-    if row is None:
-        session.add(Ballot(ballot_id=ballot_id, phase=phase, title=title or f"ballot {ballot_id}"))
-        return
-    if phase != "draft":
-        row.phase = phase
-    if title:
-        row.title = title
 
 
 def _write_postal_batch(

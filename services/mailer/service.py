@@ -9,7 +9,7 @@ from rollcall.audit import AuditedService
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store
-from services.mailer import sending
+from services.mailer import deliveries
 from services.mailer.sending import Dispatcher
 
 
@@ -26,7 +26,7 @@ class MailerService(AuditedService):
         return once(
             self.store,
             meta,
-            lambda s: sending.record_ballot(
+            lambda s: deliveries.record_ballot(
                 s, payload["ballot_id"], phase=payload["phase"], title=payload["title"]
             ),
         )
@@ -36,7 +36,7 @@ class MailerService(AuditedService):
         return once(
             self.store,
             meta,
-            lambda s: sending.record_ballot(s, payload["ballot_id"], phase=payload["phase"]),
+            lambda s: deliveries.record_ballot(s, payload["ballot_id"], phase=payload["phase"]),
         )
 
     def _accept(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
@@ -48,17 +48,17 @@ class MailerService(AuditedService):
     @subscribe("voters.contact_changed")
     def handle_voters_contact_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._accept(
-            meta, lambda s, now: sending.accept_notice(s, payload, meta.message_id, now)
+            meta, lambda s, now: deliveries.accept_notice(s, payload, meta.message_id, now)
         )
 
     @subscribe("roll.check_answered")
     def handle_roll_check_answered(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._accept(
-            meta, lambda s, now: sending.accept_roll_check(s, payload, meta.message_id, now)
+            meta, lambda s, now: deliveries.accept_roll_check(s, payload, meta.message_id, now)
         )
 
     @subscribe("codes.issued")
     def handle_codes_issued(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self._accept(
-            meta, lambda s, now: sending.accept(s, payload["ballot_id"], payload["codes"], now)
+            meta, lambda s, now: deliveries.accept(s, payload["ballot_id"], payload["codes"], now)
         )
