@@ -1,17 +1,30 @@
-"""Builders of registers, members and indexes for the matcher's tests, in one place."""
+"""Builders of registers, members, indexes and register tables for the matching tests,
+in one place."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, text
+
+from rollcall.db import make_engine
 from rollcall.formats import REGISTER_COLUMNS
 from services.matching.matcher.candidates import MemoryIndex
 from services.matching.matcher.deciding import Decision, match_members
 from services.matching.matcher.probabilities import NameFrequencies
 from services.matching.matcher.records import Member
+from services.matching.models import (
+    Base,
+    RegisterElector,
+    RegisterNameFrequency,
+    RegisterRefusal,
+    RegisterVersion,
+)
+from services.matching.models.registers import PARTITION_PREFIX
 
 #: A plausible London register's name frequencies (per million electors).
 COMMON = {"JOHN": 9000, "MARY": 6000, "SARAH": 5000, "ROBERT": 6000, "JAMES": 9000,
@@ -76,6 +89,12 @@ def one(rows: Sequence[dict[str, str]], m: Member) -> Decision:
     return decide(rows, m)[0]
 
 
+def write_lines(path: Path, header: Sequence[str], lines: Sequence[str]) -> Path:
+    """A CSV file of ``header`` and ``lines`` written as they are, broken ones too."""
+    path.write_text("\n".join([",".join(header), *lines]) + "\n", encoding="utf-8")
+    return path
+
+
 def write_register(path: Path, rows: Sequence[dict[str, str]]) -> Path:
     """A register CSV of ``rows`` (see ``elector``), as an authority would send it."""
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -83,3 +102,40 @@ def write_register(path: Path, rows: Sequence[dict[str, str]]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+#: The tables a register load writes, for tests that build them without the migrations.
+REGISTER_TABLES = [
+    t.__table__ for t in (RegisterVersion, RegisterElector, RegisterRefusal, RegisterNameFrequency)
+]
+
+
+@contextlib.contextmanager
+def register_tables(url: str) -> Iterator[Engine]:
+    """An engine on ``url`` with fresh register tables, dropped afterwards."""
+    built = make_engine(url)
+    Base.metadata.drop_all(built, tables=REGISTER_TABLES)
+    Base.metadata.create_all(built, tables=REGISTER_TABLES)
+    try:
+        yield built
+    finally:
+        Base.metadata.drop_all(built, tables=REGISTER_TABLES)
+        if built.dialect.name == "postgresql":  # and any partition a failed load left
+            for name in partition_tables(built):
+                with built.begin() as connection:
+                    connection.execute(text(f"DROP TABLE {name}"))
+        built.dispose()
+
+
+def partition_tables(engine: Engine) -> dict[str, bool]:
+    """Tables named as version partitions -> whether each is attached to register_electors."""
+    with engine.connect() as connection:
+        found = connection.execute(
+            text(
+                "SELECT c.relname, i.inhparent IS NOT NULL FROM pg_class c "
+                "LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
+                "WHERE c.relkind = 'r' AND c.relname LIKE :prefix"
+            ),
+            {"prefix": f"{PARTITION_PREFIX}%"},
+        ).all()
+    return {name: attached for name, attached in found}

@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from rollcall.db import make_engine
 from rollcall.formats import DECISION_COLUMNS
 from rollcall_cli.main import main
 from rollcall_tools.synth import read_truth
+from services.matching.models import Base
+from tests.builders.registers import REGISTER_TABLES
 
 
 @pytest.fixture
@@ -59,13 +62,7 @@ def test_register_import_then_list(
     monkeypatch.setenv("ROLLCALL_DATABASE_URL_MATCHING", url)
 
     def create_register_tables(service: str, url: str, revision: str = "head") -> None:
-        from rollcall.db import make_engine
-        from services.matching.models import registers as register_models
-
-        register_models.Base.metadata.create_all(make_engine(url), tables=[
-            t.__table__ for t in (register_models.RegisterVersion, register_models.RegisterElector,
-                                  register_models.RegisterRefusal, register_models.RegisterNameFrequency)
-        ])  # fmt: skip
+        Base.metadata.create_all(make_engine(url), tables=REGISTER_TABLES)
 
     monkeypatch.setattr("rollcall.db.upgrade", create_register_tables)
     runner = CliRunner()

@@ -1,4 +1,4 @@
-"""Names and addresses are parsed and compared as the matcher needs."""
+"""Postcodes and address lines are parsed and compared as the matcher needs."""
 
 from __future__ import annotations
 
@@ -9,14 +9,6 @@ from services.matching.matcher.addresses import (
     normalise_postcode,
     normalise_street,
     parse_address,
-)
-from services.matching.matcher.names import (
-    NicknameTable,
-    compare_forenames,
-    compare_surnames,
-    forename_tokens,
-    nicknames,
-    parse_name,
 )
 
 
@@ -82,35 +74,3 @@ def test_another_house_number_is_only_the_same_street() -> None:
     ten = parse_address(("10 High Street",), "E8 1AB")
     twelve = parse_address(("12 High Street",), "E8 1AB")
     assert compare_addresses(ten, twelve).premise == "street"
-
-
-@pytest.mark.parametrize(
-    ("member", "elector", "level"),
-    [("Robert", "Robert", "exact"), ("Bob", "Robert", "nickname"), ("Liz", "Elizabeth", "nickname"),
-     ("Rboert", "Robert", "typo"), ("James", "Robert James", "middle"), ("R", "Robert", "initial"),
-     ("Thomas", "Robert", "different"), ("", "Robert", "missing")],
-)  # fmt: skip
-def test_forename_levels(member: str, elector: str, level: str) -> None:
-    assert compare_forenames(forename_tokens(member), forename_tokens(elector)).level == level
-
-
-@pytest.mark.parametrize(
-    ("member", "elector", "level"),
-    [("Smith", "SMITH", "exact"), ("OBrien", "O'Brien", "punctuation"),
-     ("Smith Jones", "Smith-Jones", "punctuation"), ("Jones", "Smith-Jones", "part"),
-     ("Smtih", "Smith", "typo"), ("Taylor", "Smith", "different")],
-)  # fmt: skip
-def test_surname_levels(member: str, elector: str, level: str) -> None:
-    assert compare_surnames(parse_name("", member), parse_name("", elector)).level == level
-
-
-def test_titles_and_dots_are_dropped_from_forenames() -> None:
-    assert forename_tokens("Mr J. M.") == ("J", "M")
-    assert forename_tokens("Dr") == ("DR",)
-
-
-def test_the_nickname_table_is_the_packaged_data_file() -> None:
-    table = nicknames()
-    assert table.equivalent("BOB", "ROBERT") and table.equivalent("LIZ", "ELIZABETH")
-    assert not table.equivalent("JOHN", "JONATHAN")
-    assert not NicknameTable.from_csv_text("name,also_known_as\nA,B\n").equivalent("A", "C")

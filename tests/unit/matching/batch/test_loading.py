@@ -1,101 +1,29 @@
-"""Loading a register as a new version (PostgreSQL with COPY, SQLite with inserts), and
-matching through the database-backed source."""
+"""Loading a register as a new version (PostgreSQL with COPY, SQLite with inserts): every
+row loaded or refused, versions side by side, partitions, interruptions."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, func, select, text
 
-from rollcall.db import make_engine
 from rollcall.formats import REGISTER_COLUMNS
-from rollcall_tools.synth import generate
 from services.matching.batch.loading import RegisterFileInvalid, list_versions, load_register
 from services.matching.batch.reading import read_members
 from services.matching.batch.source import DatabaseSource
-from services.matching.matcher.candidates import MemoryIndex
 from services.matching.matcher.deciding import match_members
 from services.matching.matcher.records import Elector
-from services.matching.models import Base
 from services.matching.models.registers import (
     KEY_COLUMNS,
-    PARTITION_PREFIX,
     RegisterElector,
     RegisterNameFrequency,
     RegisterRefusal,
-    RegisterVersion,
     partition_name,
     stored_keys,
 )
-from tests.builders.registers import elector, member, write_register
-
-TABLES = [
-    t.__table__ for t in (RegisterVersion, RegisterElector, RegisterRefusal, RegisterNameFrequency)
-]
-
-
-@contextlib.contextmanager
-def register_tables(url: str) -> Iterator[Engine]:
-    """An engine on ``url`` with fresh register tables, dropped afterwards."""
-    built = make_engine(url)
-    Base.metadata.drop_all(built, tables=TABLES)
-    Base.metadata.create_all(built, tables=TABLES)
-    try:
-        yield built
-    finally:
-        Base.metadata.drop_all(built, tables=TABLES)
-        if built.dialect.name == "postgresql":  # and any partition a failed load left
-            for name in partition_tables(built):
-                with built.begin() as connection:
-                    connection.execute(text(f"DROP TABLE {name}"))
-        built.dispose()
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_server")
-    else:
-        url = f"sqlite:///{tmp_path / 'matching.sqlite'}"
-    with register_tables(url) as built:
-        yield built
-
-
-@pytest.fixture
-def postgres_engine(postgres_server: str) -> Iterator[Engine]:
-    """For what only PostgreSQL has: partitions (SQLite keeps one plain table)."""
-    with register_tables(postgres_server) as built:
-        yield built
-
-
-def partition_tables(engine: Engine) -> dict[str, bool]:
-    """Tables named as version partitions -> whether each is attached to register_electors."""
-    with engine.connect() as connection:
-        found = connection.execute(
-            text(
-                "SELECT c.relname, i.inhparent IS NOT NULL FROM pg_class c "
-                "LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
-                "WHERE c.relkind = 'r' AND c.relname LIKE :prefix"
-            ),
-            {"prefix": f"{PARTITION_PREFIX}%"},
-        ).all()
-    return {name: attached for name, attached in found}
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    paths = generate(3000, 300, seed=5).write_csv(tmp_path_factory.mktemp("synth"))
-    damaged = paths["register"].with_name("damaged.csv")
-    lines = paths["register"].read_text(encoding="utf-8").splitlines()
-    lines[5] = lines[5] + ",an extra field"  # line 6: wrong number of fields
-    lines[7] = "," + lines[7].split(",", 1)[1]  # line 8: no elector number
-    lines.append(lines[10])  # last line repeats line 11's elector number
-    damaged.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return {**paths, "damaged": damaged}
+from tests.builders.registers import elector, partition_tables, write_register
 
 
 def count(engine: Engine, table: type, version_id: int) -> int:
@@ -140,37 +68,6 @@ def test_a_new_version_loads_beside_the_old_and_becomes_the_newest(
     decisions = match_members(members, DatabaseSource(engine))
     versions = {d.evidence.get("register_version") for d in decisions if d.elector_id}
     assert versions == {f"hackney/2026-11#{new.version_id}"}
-
-
-def test_an_incomplete_version_is_never_used(engine: Engine, data: dict[str, Path]) -> None:
-    summary = load_register(engine, data["register"], "hackney", "2026-11")
-    members = read_members(data["members"])[:30]
-    assert any(d.decision == "match" for d in match_members(members, DatabaseSource(engine)))
-    with engine.begin() as connection:  # as if the load had been interrupted
-        connection.execute(
-            update(RegisterVersion)
-            .where(RegisterVersion.id == summary.version_id)
-            .values(is_complete=False)
-        )
-    assert all(d.decision == "no_match" for d in match_members(members, DatabaseSource(engine)))
-
-
-def test_database_source_decides_exactly_as_the_in_memory_index(
-    engine: Engine, data: dict[str, Path]
-) -> None:
-    load_register(engine, data["register"], "hackney", "2026-11")
-    members = read_members(data["members"])
-    with data["register"].open(encoding="utf-8") as handle:
-        memory = MemoryIndex.from_rows(csv.DictReader(handle), "same")
-    from_memory = match_members(members, memory)
-    from_database = match_members(members, DatabaseSource(engine))
-    simple = [
-        (d.membership_number, d.decision, d.elector_id, round(d.score, 6)) for d in from_memory
-    ]
-    assert simple == [
-        (d.membership_number, d.decision, d.elector_id, round(d.score, 6)) for d in from_database
-    ]
-    assert sum(d.decision == "match" for d in from_database) > len(members) / 2
 
 
 def test_each_row_is_stored_as_written_with_the_keys_of_the_elector_the_matcher_reads(
@@ -318,34 +215,3 @@ def test_an_interrupted_load_leaves_no_partition_and_the_older_version_in_use(
     decisions = match_members(members, DatabaseSource(engine))
     versions = {d.evidence.get("register_version") for d in decisions if d.elector_id}
     assert versions == {f"hackney/2026-10#{old.version_id}"}
-
-
-def test_street_keys_are_stored_in_the_district_and_found_with_or_without_a_postcode(
-    engine: Engine, tmp_path: Path
-) -> None:
-    rows = [
-        elector("E1", "Ada", "Lovelace", "10 High Street", postcode="E8 1AB"),
-        elector("E2", "Ada", "Lovelace", "10 High Street", postcode="N1 9GU"),
-        elector("E3", "Ada", "Lovelace", "10 High Street", postcode=""),
-        elector("E4", "Bob", "Okonkwo", "12 High Street", postcode="E8 1AB"),
-    ]
-    load_register(engine, write_register(tmp_path / "r.csv", rows), "hackney")
-    with engine.connect() as connection:
-        stored = dict(
-            connection.execute(
-                select(RegisterElector.elector_id, RegisterElector.key_premise_street)
-            ).all()
-        )
-    assert stored["E1"] == "sn|HIGH STREET|10@E8" and stored["E2"] == "sn|HIGH STREET|10@N1"
-    assert stored["E3"] == "sn|HIGH STREET|10"
-    members = [
-        member("M1", "Ada", "Lovelace", "10 High Street", postcode="E8 1AB"),
-        member("M2", "Ada", "Lovelace", "10 High Street", postcode=""),
-        member("M3", "Ada", "Lovelace", "10 High St", postcode="E8 1AX"),
-    ]
-    from_database = DatabaseSource(engine).fetch(members).candidates
-    from_memory = MemoryIndex.from_rows(rows).fetch(members).candidates
-    found = {n: sorted(e.elector_id for e in found) for n, found in from_database.items()}
-    assert found == {n: sorted(e.elector_id for e in f) for n, f in from_memory.items()}
-    assert found["M1"] == found["M3"] == ["E1"]  # by street within E8, or by postcode
-    assert found["M2"] == ["E1", "E2", "E3"]

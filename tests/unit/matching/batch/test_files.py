@@ -4,21 +4,15 @@ over the whole file, and nothing dropped on the way."""
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from rollcall.formats import REGISTER_COLUMNS
+from rollcall.formats import EXTRACT_COLUMNS, REGISTER_COLUMNS
 from rollcall_cli.main import main
-from services.matching.batch.districts import Districts
 from services.matching.batch.files import match_files
-
-MEMBER_HEADER = (
-    "membership_number,title,first_name,last_name,address_1,address_2,address_3,town,"
-    "postcode,email,phone,date_of_birth,joined_on,association,status"
-)
+from tests.builders.registers import write_lines
 
 
 @pytest.fixture(scope="module")
@@ -56,21 +50,16 @@ def test_several_workers_decide_exactly_as_one(
     assert many.electors_kept == one.electors_kept  # type: ignore[attr-defined]
 
 
-def _write(path: Path, header: str, rows: list[str]) -> Path:
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    return path
-
-
 @pytest.mark.parametrize("workers", [1, 2])
 def test_two_members_fitting_one_elector_both_go_to_review_whatever_the_chunks(
     tmp_path: Path, workers: int
 ) -> None:
-    register = _write(tmp_path / "r.csv", ",".join(REGISTER_COLUMNS), [
+    register = write_lines(tmp_path / "r.csv", REGISTER_COLUMNS, [
         "E1,Okonkwo,Adaeze,12 Mare Street,,,,,E8 1AB,Hackney Central,Hackney,,",
         "E2,Smith,John,14 Mare Street,,,,,E8 1AB,Hackney Central,Hackney,,",
     ])  # fmt: skip
     member = ",Ms,Adaeze,Okonkwo,12 Mare Street,,,London,E8 1AB,,,,,HACK,current"
-    members = _write(tmp_path / "m.csv", MEMBER_HEADER, [f"M1{member}", f"M2{member}"])
+    members = write_lines(tmp_path / "m.csv", EXTRACT_COLUMNS, [f"M1{member}", f"M2{member}"])
     run = match_files(register, members, tmp_path / "d.csv", chunk=1, workers=workers)
     with (tmp_path / "d.csv").open(encoding="utf-8") as handle:
         rows = {r["membership_number"]: r for r in csv.DictReader(handle)}
@@ -84,55 +73,30 @@ def test_two_members_fitting_one_elector_both_go_to_review_whatever_the_chunks(
 def test_a_broken_register_row_is_counted_once_and_a_bad_header_fails_first(
     tmp_path: Path, workers: int
 ) -> None:
-    register = _write(tmp_path / "r.csv", ",".join(REGISTER_COLUMNS), [
+    register = write_lines(tmp_path / "r.csv", REGISTER_COLUMNS, [
         "E1,Okonkwo,Adaeze,12 Mare Street,,,,,E8 1AB,Hackney Central,Hackney,,",
         "E2,Smith,John,14 Mare Street",
         "E3,Patel,Ravi,3 Amhurst Road,,,,,N16 7UB,Stoke Newington,Hackney,,",
     ])  # fmt: skip
-    members = _write(tmp_path / "m.csv", MEMBER_HEADER, [
+    members = write_lines(tmp_path / "m.csv", EXTRACT_COLUMNS, [
         "M1,Ms,Adaeze,Okonkwo,12 Mare Street,,,London,E8 1AB,,,,,HACK,current",
     ])  # fmt: skip
     run = match_files(register, members, tmp_path / "d.csv", workers=workers)
     assert run.register_refused == [(3, "wrong number of fields")]
     assert run.electors == 2
-    bad = _write(tmp_path / "bad.csv", "elector_id,surname", ["E1,Okonkwo"])
+    bad = write_lines(tmp_path / "bad.csv", ["elector_id", "surname"], ["E1,Okonkwo"])
     with pytest.raises(ValueError, match="register header lacks forenames, postcode"):
         match_files(bad, members, tmp_path / "d2.csv", workers=workers)
-
-
-@pytest.mark.parametrize(
-    "text", ["E8 1AB", "e81ab", " SW1A 2AA ", "N1-9GU", "W1A 0AX", "EC1A 1BB", "E8 IAB", "B1 1AA"]
-)
-def test_a_rows_postcode_text_goes_to_the_worker_of_its_normalised_district(text: str) -> None:
-    from services.matching.matcher.addresses import normalise_postcode
-
-    postcode = normalise_postcode(text)
-    assert postcode is not None
-    for workers in (2, 3, 4):
-        for owner in ({}, {"E8": workers - 1, "N1": 1, "SW1A": 0, "EC1A": 1}):
-            districts = Districts(workers, owner)
-            assert districts.of_text(text) == districts.of_postcode(postcode)
-
-
-def test_districts_are_shared_out_so_workers_get_about_as_many_members(tmp_path: Path) -> None:
-    rows = [f"M{i},,A,B,1 High St,,,,E{i % 7 + 1} {i % 9}AB,,,,,X,current" for i in range(700)]
-    rows += [f"N{i},,A,B,1 High St,,,,SW{i % 3 + 1} 1AB,,,,,X,current" for i in range(300)]
-    members = _write(tmp_path / "m.csv", MEMBER_HEADER, rows)
-    districts = Districts.balanced(members, 3)
-    assert len(districts.owner) == 10
-    loads = Counter(districts.owner[d] for d in [f"E{i % 7 + 1}" for i in range(700)])
-    loads.update(districts.owner[d] for d in [f"SW{i % 3 + 1}" for i in range(300)])
-    assert max(loads.values()) - min(loads.values()) <= 100  # one district of 100 at most
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_blank_and_short_extract_lines_are_read_as_the_csv_module_reads_them(
     tmp_path: Path, workers: int
 ) -> None:
-    register = _write(tmp_path / "r.csv", ",".join(REGISTER_COLUMNS), [
+    register = write_lines(tmp_path / "r.csv", REGISTER_COLUMNS, [
         "E1,Okonkwo,Adaeze,12 Mare Street,,,,,E8 1AB,Hackney Central,Hackney,,",
     ])  # fmt: skip
-    members = _write(tmp_path / "m.csv", MEMBER_HEADER, [
+    members = write_lines(tmp_path / "m.csv", EXTRACT_COLUMNS, [
         "M1,Ms,Adaeze,Okonkwo,12 Mare Street,,,London,E8 1AB,,,,,HACK,current", "",
         "M2,Mr,Tunde,Okonkwo,12 Mare Street,,,London,E8 1AB",
     ])  # fmt: skip

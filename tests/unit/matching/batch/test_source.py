@@ -1,0 +1,79 @@
+"""Candidates from the database (``DatabaseSource``): the same as the in-memory index
+over the same file, from complete versions only."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sqlalchemy import Engine, select, update
+
+from services.matching.batch.loading import load_register
+from services.matching.batch.reading import read_members
+from services.matching.batch.source import DatabaseSource
+from services.matching.matcher.candidates import MemoryIndex
+from services.matching.matcher.deciding import match_members
+from services.matching.models.registers import RegisterElector, RegisterVersion
+from tests.builders.registers import elector, member, write_register
+
+
+def test_an_incomplete_version_is_never_used(engine: Engine, data: dict[str, Path]) -> None:
+    summary = load_register(engine, data["register"], "hackney", "2026-11")
+    members = read_members(data["members"])[:30]
+    assert any(d.decision == "match" for d in match_members(members, DatabaseSource(engine)))
+    with engine.begin() as connection:  # as if the load had been interrupted
+        connection.execute(
+            update(RegisterVersion)
+            .where(RegisterVersion.id == summary.version_id)
+            .values(is_complete=False)
+        )
+    assert all(d.decision == "no_match" for d in match_members(members, DatabaseSource(engine)))
+
+
+def test_database_source_decides_exactly_as_the_in_memory_index(
+    engine: Engine, data: dict[str, Path]
+) -> None:
+    load_register(engine, data["register"], "hackney", "2026-11")
+    members = read_members(data["members"])
+    with data["register"].open(encoding="utf-8") as handle:
+        memory = MemoryIndex.from_rows(csv.DictReader(handle), "same")
+    from_memory = match_members(members, memory)
+    from_database = match_members(members, DatabaseSource(engine))
+    simple = [
+        (d.membership_number, d.decision, d.elector_id, round(d.score, 6)) for d in from_memory
+    ]
+    assert simple == [
+        (d.membership_number, d.decision, d.elector_id, round(d.score, 6)) for d in from_database
+    ]
+    assert sum(d.decision == "match" for d in from_database) > len(members) / 2
+
+
+def test_street_keys_are_stored_in_the_district_and_found_with_or_without_a_postcode(
+    engine: Engine, tmp_path: Path
+) -> None:
+    rows = [
+        elector("E1", "Ada", "Lovelace", "10 High Street", postcode="E8 1AB"),
+        elector("E2", "Ada", "Lovelace", "10 High Street", postcode="N1 9GU"),
+        elector("E3", "Ada", "Lovelace", "10 High Street", postcode=""),
+        elector("E4", "Bob", "Okonkwo", "12 High Street", postcode="E8 1AB"),
+    ]
+    load_register(engine, write_register(tmp_path / "r.csv", rows), "hackney")
+    with engine.connect() as connection:
+        stored = dict(
+            connection.execute(
+                select(RegisterElector.elector_id, RegisterElector.key_premise_street)
+            ).all()
+        )
+    assert stored["E1"] == "sn|HIGH STREET|10@E8" and stored["E2"] == "sn|HIGH STREET|10@N1"
+    assert stored["E3"] == "sn|HIGH STREET|10"
+    members = [
+        member("M1", "Ada", "Lovelace", "10 High Street", postcode="E8 1AB"),
+        member("M2", "Ada", "Lovelace", "10 High Street", postcode=""),
+        member("M3", "Ada", "Lovelace", "10 High St", postcode="E8 1AX"),
+    ]
+    from_database = DatabaseSource(engine).fetch(members).candidates
+    from_memory = MemoryIndex.from_rows(rows).fetch(members).candidates
+    found = {n: sorted(e.elector_id for e in found) for n, found in from_database.items()}
+    assert found == {n: sorted(e.elector_id for e in f) for n, f in from_memory.items()}
+    assert found["M1"] == found["M3"] == ["E1"]  # by street within E8, or by postcode
+    assert found["M2"] == ["E1", "E2", "E3"]
