@@ -25,7 +25,6 @@ import argparse
 import csv
 import json
 import os
-import random
 import re
 import subprocess
 import sys
@@ -207,14 +206,12 @@ def read_decisions(path: Path) -> dict[str, tuple[str, str | None]]:
 
 def live_latency(directory: Path, samples: int, seed: int) -> dict[str, Any]:
     """Load the register into a scratch PostgreSQL database (migrated; two loading workers);
-    time single live matches and one chunk of 250 (``bench/load.py`` does this alone)."""
+    time single live matches and one chunk of 250 as ``bench/load.py`` does."""
     import psycopg2
 
+    from bench.load import live_matching
     from rollcall.db import make_engine, upgrade
     from services.matching.batch.loading import load_register
-    from services.matching.batch.reading import read_members
-    from services.matching.batch.source import DatabaseSource
-    from services.matching.matcher.deciding import match_members
 
     server = os.environ.get("ROLLCALL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
     name = f"rollcall_bench_{uuid.uuid4().hex[:8]}"
@@ -229,29 +226,11 @@ def live_latency(directory: Path, samples: int, seed: int) -> dict[str, Any]:
         summary = load_register(
             engine, directory / "register.csv", "london", "bench", batch=100_000, progress=say
         )
-        members = read_members(directory / "members.csv")
-        picked = random.Random(seed).sample(members, min(samples, len(members)))
-        source = DatabaseSource(engine)
-        match_members(picked[:5], source)  # warm the connection pool
-        timings = []
-        for member in picked:
-            started = time.perf_counter()
-            match_members([member], source)
-            timings.append((time.perf_counter() - started) * 1000)
-        chunk = members[:250]
-        started = time.perf_counter()
-        match_members(chunk, source)
-        chunk_seconds = time.perf_counter() - started
-        timings.sort()
         return {
             "load_seconds": round(summary.seconds, 1),
             "load_electors_per_second": round(summary.loaded / summary.seconds),
             "load_phases_seconds": {k: round(v, 1) for k, v in summary.phases.items()},
-            "single_member_ms_p50": round(timings[len(timings) // 2], 1),
-            "single_member_ms_p95": round(timings[int(len(timings) * 0.95) - 1], 1),
-            "single_member_samples": len(timings),
-            "chunk_of_250_seconds": round(chunk_seconds, 2),
-            "goal_p95_ms_met": timings[int(len(timings) * 0.95) - 1] <= 300,
+            **live_matching(engine, directory / "members.csv", samples, seed),
         }
     finally:
         engine.dispose()

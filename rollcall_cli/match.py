@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,21 +18,16 @@ def _progress(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _input_file(flag: str, text: str) -> Any:
+    """A required option naming a file that must exist."""
+    return click.option(
+        flag, required=True, type=click.Path(exists=True, dir_okay=False), help=help
+    )
+
+
 @click.command()
-@click.option(
-    "--register",
-    "register",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Electoral register CSV.",
-)
-@click.option(
-    "--members",
-    "members",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Membership extract CSV.",
-)
+@_input_file("--register", "Electoral register CSV.")
+@_input_file("--members", "Membership extract CSV.")
 @click.option(
     "--out",
     "out",
