@@ -21,7 +21,7 @@ def _progress(message: str) -> None:
 def _input_file(flag: str, text: str) -> Any:
     """A required option naming a file that must exist."""
     return click.option(
-        flag, required=True, type=click.Path(exists=True, dir_okay=False), help=help
+        flag, required=True, type=click.Path(exists=True, dir_okay=False), help=text
     )
 
 
