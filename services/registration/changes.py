@@ -4,7 +4,8 @@ Guarantees, inside the caller's transaction:
 
 - ``audit_change`` appends a change to the audit log with who, what, when,
   why and from which system; personal values (names, contact details, date
-  of birth, payment reference) are keyed hashes, never in clear.
+  of birth, payment reference) are keyed hashes, never in clear. ``note``
+  audits anything else done (or not done) to a member, the same way.
 - ``apply`` makes a change and audits it. A change to contact details emits
   ``voters.contact_changed`` with the old and the new contact, so the member
   is told at both, and asks for a new code if the member holds one.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -40,6 +42,28 @@ def _shown(field: str, value: str, key: bytes) -> str:
     return audit.personal(value, key) if field in PERSONAL_FIELDS and value else value
 
 
+def note(
+    session: Session,
+    by: Author,
+    action: str,
+    ballot_id: int,
+    number: str,
+    details: dict[str, Any],
+    reason: str,
+) -> None:
+    """Append ``action`` about one member of one ballot to the audit log."""
+    audit.append(
+        session,
+        actor=by.actor,
+        source=by.source,
+        action=action,
+        subject=f"ballot:{ballot_id}/member:{number}",
+        details=details,
+        reason=reason,
+        at=by.now,
+    )
+
+
 def audit_change(
     session: Session,
     member: Member,
@@ -48,19 +72,11 @@ def audit_change(
     by: Author,
 ) -> None:
     """Append ``action`` for ``changes`` to ``member`` (old and new values) to the audit log."""
-    audit.append(
-        session,
-        actor=by.actor,
-        source=by.source,
-        action=action,
-        subject=f"ballot:{member.ballot_id}/member:{member.membership_number}",
-        details={
-            f: {"old": _shown(f, getattr(member, f), by.key), "new": _shown(f, v, by.key)}
-            for f, v in sorted(changes.items())
-        },
-        reason=by.reason,
-        at=by.now,
-    )
+    details = {
+        f: {"old": _shown(f, getattr(member, f), by.key), "new": _shown(f, v, by.key)}
+        for f, v in sorted(changes.items())
+    }
+    note(session, by, action, member.ballot_id, member.membership_number, details, by.reason)
 
 
 def apply(session: Session, member: Member, changes: dict[str, str], by: Author) -> None:

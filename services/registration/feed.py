@@ -27,34 +27,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rollcall import audit
 from rollcall.formats import CONTACT_FIELDS
 from rollcall.messaging.outbox import emit
 from services.registration import admission, approvals, ballots, changes, ledger_writer
 from services.registration.ledger import ENROLLED
 from services.registration.models import Ballot, Extract, Member
-
-
-def _note(
-    session: Session,
-    by: changes.Author,
-    action: str,
-    ballot_id: int,
-    number: str,
-    details: dict[str, Any],
-    reason: str,
-) -> None:
-    """Audit what an event did (or did not do) to one member of one ballot."""
-    audit.append(
-        session,
-        actor=by.actor,
-        source=by.source,
-        action=action,
-        subject=f"ballot:{ballot_id}/member:{number}",
-        details=details,
-        reason=reason,
-        at=by.now,
-    )
 
 
 def _each_current_member(
@@ -84,7 +61,7 @@ def _each_current_member(
                 "changed_at": payload["changed_at"].isoformat(),
                 "newer_seen": seen.isoformat(),
             }
-            _note(
+            changes.note(
                 session,
                 by,
                 "member.update_ignored",
@@ -146,7 +123,7 @@ def member_lapsed(
         nonlocal excluded
         number = member.membership_number
         if ballots.frozen(ballot, by.now):
-            _note(
+            changes.note(
                 session,
                 by,
                 "member.lapse_after_freeze",
@@ -203,7 +180,7 @@ def member_joined(
         extract.received_rows += 1
         extract.declared_rows = (extract.declared_rows or 0) + 1
         extract.accepted += 1
-        _note(
+        changes.note(
             session,
             by,
             "member.joined",

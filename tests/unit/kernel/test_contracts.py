@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from rollcall.formats import MATCH_FIELDS, MEMBER_FIELDS, UPDATABLE_FIELDS
 from rollcall.messaging import contracts
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "events.md"
@@ -20,99 +21,48 @@ def _schemas() -> dict[str, dict]:
     return {name: json.loads(body) for name, body in blocks}
 
 
+def _inbound(**fields) -> dict:
+    """An inbound event from the membership system, with ``fields`` (None drops one)."""
+    base = {"membership_number": "M1", "changed_at": NOW, "source": "crm", "actor": "sync"}
+    return {k: v for k, v in {**base, **fields}.items() if v is not None}
+
+
+ADA = {"membership_number": "M1", "first_name": "Ada", "last_name": "Byron", "association": "HACK"}
+
 EXAMPLES = {
     "member.joined": (
+        [_inbound(member=ADA)],
         [
-            {
-                "membership_number": "M1",
-                "changed_at": NOW,
-                "source": "crm",
-                "actor": "sync",
-                "member": {
-                    "membership_number": "M1",
-                    "first_name": "Ada",
-                    "last_name": "Byron",
-                    "association": "HACK",
-                },
-            },
-        ],
-        [
-            {
-                "membership_number": "M1",
-                "changed_at": NOW,
-                "source": "crm",
-                "actor": "sync",
-                "member": {"first_name": "Ada"},
-            },
-            {
-                "membership_number": "M1",
-                "changed_at": "2026-12-04T10:00:00",
-                "source": "crm",
-                "actor": "sync",
-                "member": {
-                    "membership_number": "M1",
-                    "first_name": "Ada",
-                    "last_name": "Byron",
-                    "association": "HACK",
-                },
-            },
+            _inbound(member={"first_name": "Ada"}),
+            _inbound(changed_at="2026-12-04T10:00:00", member=ADA),
         ],
     ),
     "member.updated": (
+        [_inbound(changes={"email": "a@b.org"})],
         [
-            {
-                "membership_number": "M1",
-                "changed_at": NOW,
-                "source": "crm",
-                "actor": "sync",
-                "changes": {"email": "a@b.org"},
-            }
-        ],
-        [
-            {
-                "membership_number": "M1",
-                "changed_at": NOW,
-                "source": "crm",
-                "actor": "sync",
-                "changes": {"salary": "1"},
-            },
-            {
-                "membership_number": "M1",
-                "changed_at": NOW,
-                "source": "crm",
-                "actor": "sync",
-                "changes": {},
-            },
-            {
-                "membership_number": "M1",
-                "changed_at": NOW,
-                "source": "crm",
-                "changes": {"email": "a@b.org"},
-            },
+            _inbound(changes={"salary": "1"}),
+            _inbound(changes={}),
+            _inbound(actor=None, changes={"email": "a@b.org"}),
         ],
     ),
     "member.lapsed": (
-        [
-            {
-                "membership_number": "M1",
-                "changed_at": NOW,
-                "source": "crm",
-                "actor": "sync",
-                "lapsed_on": "2026-11-30",
-            }
-        ],
-        [
-            {"membership_number": "M1", "changed_at": NOW, "source": "crm", "actor": "sync"},
-            {
-                "membership_number": "M1",
-                "changed_at": NOW,
-                "source": "crm",
-                "actor": "sync",
-                "lapsed_on": "30/11/2026",
-            },
-        ],
+        [_inbound(lapsed_on="2026-11-30")],
+        [_inbound(), _inbound(lapsed_on="30/11/2026")],
     ),
 }
+
+
+def test_the_documented_member_fields_are_the_declared_ones():
+    schemas = _schemas()
+    joined = schemas["member.joined"]["properties"]["member"]["properties"]
+    updatable = schemas["member.updated"]["properties"]["changes"]["propertyNames"]["enum"]
+    assert list(joined) == list(MEMBER_FIELDS)
+    assert updatable == list(UPDATABLE_FIELDS)
+
+
+def test_the_member_contracts_carry_the_declared_fields():
+    assert list(contracts.MemberSchema().fields) == list(MATCH_FIELDS)
+    assert list(contracts.InboundMemberSchema().fields) == list(MEMBER_FIELDS)
 
 
 def test_every_inbound_event_has_a_documented_json_schema():
