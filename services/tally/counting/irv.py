@@ -13,7 +13,7 @@ from __future__ import annotations
 from services.tally.counting.ballots import RankedBallots
 from services.tally.counting.model import CountResult, Stage
 from services.tally.counting.piles import Piles
-from services.tally.counting.stages import add_transfer, finish, lowest
+from services.tally.counting.stages import add_transfer, end_of_stage, finish, lowest
 from services.tally.counting.ties import TieBreaker
 
 EXCLUDE_PURPOSE = "exclusion"
@@ -35,8 +35,7 @@ def count_irv(ballots: RankedBallots, seed: str) -> CountResult:
     winner: str | None = None
 
     while True:
-        snapshot = {name: totals[i] for i, name in enumerate(names)}
-        ties.add_stage(snapshot)
+        snapshot = end_of_stage(ties, names, totals)
         active = sum(totals[c] for c in continuing)
         leader = max(continuing, key=lambda c: totals[c])
         if 2 * totals[leader] > active or len(continuing) == 1:

@@ -32,7 +32,13 @@ import numpy as np
 from services.tally.counting.ballots import RankedBallots
 from services.tally.counting.model import CountResult, InvalidCount, Stage
 from services.tally.counting.piles import INT64_SAFE
-from services.tally.counting.stages import fill_last_vacancies, finish, lowest
+from services.tally.counting.stages import (
+    end_of_stage,
+    fill_last_vacancies,
+    finish,
+    lowest,
+    reaching_quota,
+)
 from services.tally.counting.ties import TieBreaker
 
 DECIMALS = 9
@@ -83,10 +89,8 @@ def count_meek(ballots: RankedBallots, seats: int, seed: str) -> CountResult:
     action, subject, note = "first preferences", None, "1 reading of the ballots"
     settled = False
     while True:
-        snapshot = {name: votes[i] for i, name in enumerate(names)}
-        ties.add_stage(snapshot)
-        reached = [names[c] for c in hopeful if votes[c] >= quota]
-        newly = ties.order(reached, snapshot, ORDER_PURPOSE)
+        snapshot = end_of_stage(ties, names, votes)
+        newly = reaching_quota(ties, names, hopeful, snapshot, quota, ORDER_PURPOSE)
         for name in newly:
             elected.append(index[name])
             hopeful.remove(index[name])

@@ -1,7 +1,8 @@
 """Steps the counts share: who is excluded next, who fills the last seats, what a
 transfer moved, the finished result.
 
-Pure. ``fill_last_vacancies`` is rule 52 of Scottish STV and Meek's last step.
+Pure. ``end_of_stage`` records a stage's totals for look-back tie-breaks;
+``reaching_quota`` orders those elected at a stage; ``fill_last_vacancies`` is rule 52 of Scottish STV and Meek's last step.
 ``lowest`` breaks a tie for fewest votes with the count's ``TieBreaker``
 (looking back, then by lot), so IRV, Scottish STV and Meek exclude by one rule.
 ``add_transfer`` adds what a parcel of papers gave each candidate to the running
@@ -39,6 +40,26 @@ def lowest(
     low = min(totals[c] for c in continuing)
     tied = [names[c] for c in continuing if totals[c] == low]
     return names.index(ties.pick(tied, purpose, lowest=True)), low
+
+
+def end_of_stage(ties: TieBreaker, names: Sequence[str], totals: Sequence[int]) -> dict[str, int]:
+    """Each candidate's total at the end of a stage, kept by ``ties`` for looking back."""
+    snapshot = {name: totals[i] for i, name in enumerate(names)}
+    ties.add_stage(snapshot)
+    return snapshot
+
+
+def reaching_quota(
+    ties: TieBreaker,
+    names: Sequence[str],
+    continuing: Sequence[int],
+    totals: Mapping[str, int],
+    quota: int,
+    purpose: str,
+) -> list[str]:
+    """Continuing candidates at or over the quota, in the order they are declared elected."""
+    reached = [names[c] for c in continuing if totals[names[c]] >= quota]
+    return ties.order(reached, totals, purpose)
 
 
 def fill_last_vacancies(

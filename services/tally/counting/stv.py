@@ -30,7 +30,14 @@ import numpy as np
 from services.tally.counting.ballots import RankedBallots
 from services.tally.counting.model import CountResult, Stage
 from services.tally.counting.piles import Piles
-from services.tally.counting.stages import add_transfer, fill_last_vacancies, finish, lowest
+from services.tally.counting.stages import (
+    add_transfer,
+    end_of_stage,
+    fill_last_vacancies,
+    finish,
+    lowest,
+    reaching_quota,
+)
 from services.tally.counting.ties import TieBreaker
 
 DECIMALS = 5
@@ -68,10 +75,8 @@ def count_stv(ballots: RankedBallots, seats: int, seed: str) -> CountResult:
     moved_out = 0
 
     while True:
-        snapshot = {name: totals[i] for i, name in enumerate(names)}
-        ties.add_stage(snapshot)
-        reached = [names[c] for c in continuing if totals[c] >= quota]
-        newly = ties.order(reached, snapshot, ORDER_PURPOSE)
+        snapshot = end_of_stage(ties, names, totals)
+        newly = reaching_quota(ties, names, continuing, snapshot, quota, ORDER_PURPOSE)
         for name in newly:
             c = index[name]
             elected.append(c)
