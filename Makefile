@@ -29,9 +29,12 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy rollcall/config.py rollcall/db.py rollcall/audit.py rollcall/sealing.py \
-	  rollcall/messaging/contracts.py rollcall/messaging/topology.py \
-	  services/codes/codeformat.py services/registration/rows.py services/registration/ledger.py \
-	  services/registration/eligibility.py services/tally/counting services/tally/ballotfiles.py \
+	  rollcall/formats.py rollcall/intake rollcall/messaging rollcall/runtime.py \
+	  services/codes/codeformat.py services/codes/issuing.py \
+	  services/registration/rows.py services/registration/ledger.py \
+	  services/registration/ledger_writer.py services/registration/contacts.py \
+	  services/registration/eligibility.py services/mailer/letters.py \
+	  services/tally/counting services/tally/ballotfiles.py \
 	  services/tally/bulletin.py services/tally/certificate.py
 
 test: lint typecheck

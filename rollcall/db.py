@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, TypeDecorator, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -40,8 +40,8 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def is_postgres(engine_or_url: Engine | str) -> bool:
-    url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
+def is_postgres(engine_or_url: Engine | Connection | str) -> bool:
+    url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.engine.url)
     return url.startswith("postgresql")
 
 

@@ -69,7 +69,7 @@ def once(database: Database, meta: EventMeta, effect: Callable[[Session], Any]) 
 class SafeQueueConsumer(QueueConsumer):
     """nameko's queue consumer, but a body that cannot be decoded is parked, not fatal."""
 
-    def get_consumers(self, consumer_cls, channel):  # type: ignore[no-untyped-def]
+    def get_consumers(self, consumer_cls, channel):
         consumers = super().get_consumers(consumer_cls, channel)
         for provider, consumer in self._consumers.items():
             consumer.on_decode_error = partial(provider.handle_undecodable)
@@ -131,7 +131,7 @@ class Subscription(Consumer):
         except Exception:  # noqa: BLE001 - container being killed: give it back
             self.queue_consumer.requeue_message(message)
 
-    def handle_result(self, message, meta, started, worker_ctx, result=None, exc_info=None):  # type: ignore[no-untyped-def]
+    def handle_result(self, message, meta, started, worker_ctx, result=None, exc_info=None):
         service = self.container.service_name
         metrics.HANDLER_SECONDS.labels(service, self.event_type).observe(time.monotonic() - started)
         if exc_info is None:

@@ -11,8 +11,9 @@ duplicate blocks on the primary key until the first commits, then sees it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table
+from sqlalchemy import Column, CursorResult, DateTime, MetaData, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -46,4 +47,4 @@ def accept(session: Session, message_id: str, handler: str) -> bool:
         .values(message_id=message_id, handler=handler, processed_at=datetime.now(UTC))
         .on_conflict_do_nothing()
     )
-    return bool(result.rowcount)
+    return bool(cast("CursorResult[Any]", result).rowcount)

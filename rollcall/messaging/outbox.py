@@ -113,7 +113,7 @@ def backlog(session: Session) -> int:
     )
 
 
-def relay_once(factory, publisher, exchange: str, producer: str, batch: int) -> int:  # type: ignore[no-untyped-def]
+def relay_once(factory, publisher, exchange: str, producer: str, batch: int) -> int:
     """Publish up to ``batch`` unsent events; return how many were confirmed and marked."""
     with factory() as session, session.begin():
         query = (
