@@ -52,6 +52,11 @@ CONTACT_CHANGES = Counter(
     "Changes to a member's email, address or phone.",
     ["association", "actor"],
 )
+EXCLUSION_NOTICES = Counter(
+    "rollcall_registration_exclusion_notices_total",
+    "Notices requested for members excluded for a reason they can fix, by reason.",
+    ["reason"],
+)
 MATCH_DECISIONS = Counter(
     "rollcall_matching_decisions_total", "Match decisions by kind.", ["decision"]
 )

@@ -229,6 +229,20 @@ class RollCheckSchema(_Strict):
     answer = fields.String(required=True)
 
 
+class ExclusionNoticeSchema(VoterSchema):
+    #: A stable code (``not_on_register``, ``address_differs``, ``not_in_area``).
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=24))
+    why = fields.String(required=True, validate=validate.Length(min=1))
+    fix = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class ExclusionNoticesSchema(_Strict):
+    ballot_id = _id
+    #: When the roll freezes, if the timetable says: a fix after it is too late.
+    fix_by = fields.String(allow_none=True, load_default=None)
+    notices = fields.List(fields.Nested(ExclusionNoticeSchema), required=True)
+
+
 @dataclass(frozen=True)
 class Contract:
     event_type: str
@@ -343,6 +357,14 @@ CONTRACTS: dict[str, Contract] = {
             RollCheckSchema,
             ("mailer",),
             "A member asked whether they are on the roll; the answer goes to their party-held contact.",
+        ),
+        Contract(
+            "members.exclusion_notice_requested",
+            1,
+            ExclusionNoticesSchema,
+            ("mailer",),
+            "Members excluded for a reason they can fix, before the freeze: tell each why and "
+            "how, at the contact the party holds.",
         ),
         Contract(
             "result.published",

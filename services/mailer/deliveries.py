@@ -3,7 +3,8 @@
 Recorded in the event handler's transaction, with its inbox row, so a crash
 never loses a code and ``sending.Dispatcher`` sends from this record alone.
 A delivery already recorded is not recorded again, so one voter gets one mail
-however often ``codes.issued`` arrives. A delivery goes by email when the
+however often ``codes.issued`` arrives, and a member excluded for a reason
+they can fix gets one notice per reason. A delivery goes by email when the
 contact has an address, else by post. The read model of each ballot (its phase
 and the title the letters name) is kept here too.
 """
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.mailer import letters
 from services.mailer.models import Ballot, Delivery
 
 
@@ -45,16 +47,20 @@ def _pending(
     )
 
 
-def accept(session: Session, ballot_id: int, codes: list[dict[str, Any]], now: datetime) -> int:
-    """Record a pending delivery per code; one per voter, ballot and kind, whichever message brings it."""
-    existing = set(
+def _recorded(session: Session, ballot_id: int, numbers: list[str]) -> set[tuple[str, str]]:
+    """(membership number, kind) of every delivery already recorded for ``numbers``."""
+    return set(
         session.execute(
             select(Delivery.membership_number, Delivery.kind).where(
-                Delivery.ballot_id == ballot_id,
-                Delivery.membership_number.in_([c["membership_number"] for c in codes]),
+                Delivery.ballot_id == ballot_id, Delivery.membership_number.in_(numbers)
             )
         ).all()
     )
+
+
+def accept(session: Session, ballot_id: int, codes: list[dict[str, Any]], now: datetime) -> int:
+    """Record a pending delivery per code; one per voter, ballot and kind, whichever message brings it."""
+    existing = _recorded(session, ballot_id, [c["membership_number"] for c in codes])
     added = 0
     for c in codes:
         if (c["membership_number"], c["kind"]) in existing:
@@ -104,6 +110,26 @@ def accept_roll_check(
     kind = f"notice-roll-{message_id[:12]}"
     session.add(_pending(payload["ballot_id"], payload["membership_number"], kind, contact, now))
     return 1
+
+
+def accept_exclusions(session: Session, payload: dict[str, Any], now: datetime) -> int:
+    """Record a notice per excluded member: one per member, ballot and reason, however often asked.
+
+    Only the contact in the payload (the one the party holds) is written to.
+    """
+    ballot_id, notices = payload["ballot_id"], payload["notices"]
+    existing = _recorded(session, ballot_id, [n["membership_number"] for n in notices])
+    added = 0
+    for n in notices:
+        kind = letters.exclusion_kind(n["reason"])
+        if (n["membership_number"], kind) in existing:
+            continue
+        contact = {k: n.get(k) for k in ("name", "email", "address", "postcode", "why", "fix")}
+        contact["fix_by"] = payload.get("fix_by")
+        session.add(_pending(ballot_id, n["membership_number"], kind, contact, now))
+        existing.add((n["membership_number"], kind))
+        added += 1
+    return added
 
 
 def record_ballot(

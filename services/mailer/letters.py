@@ -21,6 +21,10 @@ POSTAL_COLUMNS = (
 )
 
 
+#: The kind of every exclusion notice starts so: ``notice-excluded-<reason>``.
+EXCLUDED = "notice-excluded-"
+
+
 def message_id(ballot_id: int, membership_number: str, kind: str, domain: str) -> str:
     """The same for the same (ballot, voter, kind, domain), and different otherwise."""
     return f"<ballot-{ballot_id}.{membership_number}.{kind}@{domain}>"
@@ -98,10 +102,47 @@ def roll_answer(
     return _message(ballot_id, contact, kind, sender, f"Are you on the roll? {title}", body)
 
 
-def notice_text(kind: str, contact: dict[str, Any]) -> str:
-    """The words of a notice letter (roll-check answer or contact change)."""
+def exclusion_kind(reason: str) -> str:
+    """The delivery kind of an exclusion notice: one per member, ballot and reason."""
+    return f"{EXCLUDED}{reason}"
+
+
+def _exclusion_words(contact: dict[str, Any], roll_check_url: str) -> str:
+    """Why the member is not on the roll, how to fix it, by when, and how to check again."""
+    by = ""
+    if contact.get("fix_by"):
+        by = f" Please do this before {contact['fix_by'][:10]}, when the roll is frozen."
+    return (
+        f"You are not on the roll for this ballot: {contact['why']}.\n\n"
+        f"How to fix it: {contact['fix']}{by}\n\n"
+        "Once it is fixed, you can check whether you are on the roll with the roll check "
+        f"(your membership number and postcode): {roll_check_url}\n"
+    )
+
+
+def exclusion(
+    *,
+    ballot_id: int,
+    title: str,
+    contact: dict[str, Any],
+    kind: str,
+    sender: str,
+    roll_check_url: str,
+) -> EmailMessage:
+    """Why a member is excluded and how they can fix it, to the contact the party holds."""
+    body = (
+        f"Dear {contact['name']},\n\nYou are a member who could vote in {title}, but:\n\n"
+        f"{_exclusion_words(contact, roll_check_url)}"
+    )
+    return _message(ballot_id, contact, kind, sender, f"You are not on the roll yet: {title}", body)
+
+
+def notice_text(kind: str, contact: dict[str, Any], roll_check_url: str = "") -> str:
+    """The words of a notice letter (roll-check answer, exclusion or contact change)."""
     if kind.startswith("notice-roll"):
         return str(contact.get("answer", ""))
+    if kind.startswith(EXCLUDED):
+        return _exclusion_words(contact, roll_check_url).replace("\n\n", " ").strip()
     return (
         f"The contact details the party holds for you were changed ({_changed_fields(contact)}). "
         "If you did not ask for this, tell your party office now."

@@ -102,7 +102,7 @@ class Dispatcher(BackgroundLoop):
         for d in posts:
             code, message = "", ""
             if d.kind.startswith("notice"):
-                message = letters.notice_text(d.kind, d.contact)
+                message = letters.notice_text(d.kind, d.contact, self._roll_check_url(d.ballot_id))
             else:
                 try:
                     code = sealing.unseal(seal_key, d.sealed_code or "")
@@ -136,12 +136,24 @@ class Dispatcher(BackgroundLoop):
     def _vote_url(self) -> str:
         return f"{self.settings.public_url}/vote"
 
+    def _roll_check_url(self, ballot_id: int) -> str:
+        return f"{self.settings.public_url}/api/ballots/{ballot_id}/roll-check"
+
     def _compose(self, d: Delivery, seal_key: bytes, title: str) -> EmailMessage | None:
         """The email for a delivery; None if its sealed code cannot be opened."""
         sender = self.settings.mail_from
         if d.kind.startswith("notice-roll"):
             return letters.roll_answer(
                 ballot_id=d.ballot_id, title=title, contact=d.contact, kind=d.kind, sender=sender
+            )
+        if d.kind.startswith(letters.EXCLUDED):
+            return letters.exclusion(
+                ballot_id=d.ballot_id,
+                title=title,
+                contact=d.contact,
+                kind=d.kind,
+                sender=sender,
+                roll_check_url=self._roll_check_url(d.ballot_id),
             )
         if d.kind.startswith("notice"):
             return letters.notice(

@@ -1,4 +1,4 @@
-"""The mailer: one access code mail (or letter) per voter, ballot and kind."""
+"""The mailer: one access code mail (or letter) per voter, ballot and kind; notices to members."""
 
 from __future__ import annotations
 
@@ -56,6 +56,12 @@ class MailerService(AuditedService):
         return self._accept(
             meta, lambda s, now: deliveries.accept_roll_check(s, payload, meta.message_id, now)
         )
+
+    @subscribe("members.exclusion_notice_requested")
+    def handle_members_exclusion_notice_requested(
+        self, payload: dict[str, Any], meta: EventMeta
+    ) -> str:
+        return self._accept(meta, lambda s, now: deliveries.accept_exclusions(s, payload, now))
 
     @subscribe("codes.issued")
     def handle_codes_issued(self, payload: dict[str, Any], meta: EventMeta) -> str:

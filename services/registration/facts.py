@@ -3,7 +3,8 @@
 Each function runs inside the handler's transaction and records its facts
 through the ledger's one writer (``ledger_writer.record``): a fact that cannot apply
 is recorded as refused and never fails the chunk it came in. Members a match
-makes eligible are enrolled with codes and tally (``voters.enrolled``) in
+makes eligible are enrolled with codes and tally (``voters.enrolled``), and
+those it excludes are sent a notice of why and how to fix it (``notices``), in
 the same transaction.
 """
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rollcall.messaging.outbox import emit
-from services.registration import contacts, ledger_writer
+from services.registration import contacts, ledger_writer, notices
 from services.registration.ledger import STATES
 from services.registration.models import Member
 
@@ -23,9 +24,10 @@ from services.registration.models import Member
 def apply_decisions(
     session: Session, ballot_id: int, decisions: list[dict[str, Any]]
 ) -> dict[str, int]:
-    """Move members by match decisions; enrol the eligible (``voters.enrolled``)."""
+    """Move members by match decisions; enrol the eligible (``voters.enrolled``), tell the excluded."""
     facts = []
     electors = {}
+    excluded = {}
     for d in decisions:
         number = d["membership_number"]
         if d["decision"] == "review":
@@ -33,10 +35,13 @@ def apply_decisions(
         elif d["decision"] == "match" and d["eligible"]:
             facts.append((number, "matched", f"{STATES['awaiting_code']}: {d['reasons']}"))
             electors[number] = d.get("elector_id")
-        else:
-            why = d.get("exclusion") or "not found on the electoral register at this address"
-            facts.append((number, "excluded", f"excluded: {why}"))
+        elif exclusion := notices.exclusion(d):
+            facts.append((number, "excluded", f"excluded: {exclusion.why}"))
+            excluded[number] = exclusion
     recorded = ledger_writer.record(session, ballot_id, facts, source="matching")
+    # Only those this batch excluded: one excluded already (say, lapsed) is not told to fix this.
+    newly = [n for n in recorded.moved if n in excluded and recorded.moved_from[n] != "excluded"]
+    notices.request(session, ballot_id, {n: excluded[n] for n in newly}, source="matching")
     enrolled = [n for n in recorded.moved if n in electors]
     if enrolled:
         members = session.scalars(

@@ -90,3 +90,42 @@ def test_a_postal_row_fills_every_print_column_and_points_to_the_vote_only_with_
         ballot_id=3, contact=CONTACT, code="", vote_url="https://vote.example/", message="hello"
     )
     assert notice["vote_at"] == "" and notice["message"] == "hello"
+
+
+EXCLUDED = {
+    **CONTACT,
+    "why": "not found on the electoral register at this address",
+    "fix": "Register to vote at https://www.gov.uk/register-to-vote.",
+    "fix_by": "2026-12-20T00:00:00+00:00",
+}
+ROLL_CHECK = "https://vote.example/api/ballots/3/roll-check"
+
+
+def test_an_exclusion_notice_says_why_how_to_fix_it_by_when_and_where_to_check():
+    kind = letters.exclusion_kind("not_on_register")
+    msg = letters.exclusion(
+        ballot_id=3,
+        title="T",
+        contact=EXCLUDED,
+        kind=kind,
+        sender=SENDER,
+        roll_check_url=ROLL_CHECK,
+    )
+    body = msg.get_content()
+    assert msg["To"] == "ada@example.org" and msg["Subject"] == "You are not on the roll yet: T"
+    assert msg["Message-ID"] == "<ballot-3.M7.notice-excluded-not_on_register@party.example>"
+    assert "not on the roll for this ballot: not found on the electoral register" in body
+    assert "How to fix it: Register to vote at https://www.gov.uk/register-to-vote." in body
+    assert "before 2026-12-20" in body and ROLL_CHECK in body
+
+
+def test_an_exclusion_letter_says_the_same_on_one_line_and_without_a_freeze_names_no_date():
+    kind = letters.exclusion_kind("address_differs")
+    text = letters.notice_text(kind, {**EXCLUDED, "fix_by": None}, ROLL_CHECK)
+    assert "\n" not in text and "How to fix it: Register to vote" in text
+    assert "before" not in text and text.endswith(ROLL_CHECK)
+
+
+def test_each_reason_is_its_own_notice_kind():
+    kinds = {letters.exclusion_kind(r) for r in ("not_on_register", "address_differs")}
+    assert len(kinds) == 2 and all(k.startswith(letters.EXCLUDED) for k in kinds)
