@@ -68,6 +68,7 @@ def test_each_member_gets_one_notice_per_reason_by_email_or_post_and_no_code_out
                 for event in ("mail.sent", "mail.failed")
                 for m in support.queue_messages(settings, topology.queue("registration", event))
             ]
+            parked = support.queue_messages(settings, topology.parked)
     bodies = sorted(m.get_body(preferencelist=("plain",)).get_content() for m in received)
     assert len(bodies) == 2 and all(str(m["To"]) == "m1@example.org" for m in received)
     assert "the reason address_differs" in bodies[0] and "the reason not_on_register" in bodies[1]
@@ -76,3 +77,4 @@ def test_each_member_gets_one_notice_per_reason_by_email_or_post_and_no_code_out
     assert [(r["membership_number"], r["code"]) for r in rows] == [("M2", "")]
     assert "the fix for not_in_area" in rows[0]["message"]
     assert outcomes == [], "a notice is not an access code: registration hears nothing of it"
+    assert parked == [], "a repeated request is recorded once, never refused"

@@ -134,13 +134,14 @@ def test_before_a_set_freeze_the_notice_says_by_when(session):
     assert sent["notices"][0]["why"] == OUTSIDE
 
 
-def test_a_member_without_email_is_told_by_post_and_one_without_any_contact_is_not(session):
+def test_a_member_without_email_is_told_by_post_and_one_with_only_a_postcode_is_not(session):
     bid = _ballot(
         session,
         builders.member_record("M1", email=""),
-        builders.member_record("M2", email="", address_1="", address_2="", town="", postcode=""),
+        builders.member_record("M2", email="", address_1="", address_2="", town=""),
     )
     facts.apply_decisions(session, bid, [_decision("M1", "no_match"), _decision("M2", "no_match")])
+    assert session.get(LedgerEntry, (bid, "M2")).state == "excluded"
     (sent,) = events(session, EVENT)
     assert [(n["membership_number"], n["address"]) for n in sent["notices"]] == [
         ("M1", ["Flat 2", "10 High Street", "London"])
