@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import sys
@@ -13,7 +12,12 @@ from typing import Any
 import click
 import yaml
 
+from rollcall.formats import EXTRACT_COLUMNS, EXTRACT_OPTIONAL_COLUMNS
+from rollcall.intake import Export, Record, Refused, open_export
 from rollcall_cli.common import cluster, echo_json
+from rollcall_cli.dropped import extract_correct, extract_rejected, extract_resolve
+
+EXTRACT_FIELDS = EXTRACT_COLUMNS + EXTRACT_OPTIONAL_COLUMNS
 
 
 @click.group()
@@ -75,39 +79,61 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_records(
-    path: Path, chunk_size: int
-) -> tuple[list[str], Iterator[tuple[int, list[list[str]]]]]:
-    """The header, and chunks of (first line number, records)."""
-    f = path.open(newline="", encoding="utf-8-sig")
-    reader = csv.reader(f)
+def _extract_id(name: str, ballot_id: int) -> str:
+    """The extract's id: the file's (or its manifest's) name, in this ballot (64 characters at most)."""
+    suffix = f"-b{ballot_id}"
+    return name[: 64 - len(suffix)] + suffix
+
+
+def _manifest(path: Path, sha: str, rows: int) -> tuple[str | None, str | None, int | None, str]:
+    """The manifest beside ``path``: (extract name, source, declared rows, refusal), Nones if absent."""
+    manifest_path = path.with_name(path.name + ".manifest.json")
+    if not manifest_path.exists():
+        return None, None, None, ""
     try:
-        header = next(reader)
-    except StopIteration:
-        f.close()
-        raise click.ClickException(f"{path} is empty: not even a header row") from None
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8-sig"))
+        declared = int(manifest["row_count"])
+        name = str(manifest.get("extract_id") or "") or None
+        source = str(manifest.get("source") or "") or None
+    except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        return None, None, None, f"the manifest {manifest_path.name} cannot be read: {exc!r}"
+    if manifest.get("sha256") and str(manifest["sha256"]).lower() != sha:
+        return (
+            name,
+            source,
+            declared,
+            (f"the file's SHA-256 {sha} differs from the manifest's {manifest['sha256']}"),
+        )
+    if declared != rows:
+        return (
+            name,
+            source,
+            declared,
+            f"the manifest declares {declared} rows but the file holds {rows}",
+        )
+    return name, source, declared, ""
 
-    def chunks() -> Iterator[tuple[int, list[list[str]]]]:
-        with f:
-            batch: list[list[str]] = []
-            first = start = reader.line_num + 1
-            for record in reader:
-                if not batch:
-                    first = start
-                batch.append(record)
-                start = reader.line_num + 1
-                if len(batch) >= chunk_size:
-                    yield first, batch
-                    batch = []
-            if batch:
-                yield first, batch
 
-    return header, chunks()
+def _wire(record: Record) -> dict[str, Any]:
+    """What registration receives of one record (``add_extract_rows``)."""
+    return {
+        "line": record.line,
+        "values": [record.values.get(c, "") for c in EXTRACT_FIELDS],
+        "extra": record.extra,
+        "raw": record.raw,
+        "problems": record.problems,
+    }
 
 
-def count_records(path: Path) -> int:
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        return max(sum(1 for _ in csv.reader(f)) - 1, 0)
+def _chunks(export: Export, size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for record in export.records():
+        batch.append(_wire(record))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def import_extract(
@@ -117,47 +143,63 @@ def import_extract(
     *,
     source: str = "membership-system",
     chunk_size: int = 250,
+    sheet: str | None = None,
     progress: Callable[[int], None] = lambda n: None,
+    described: Callable[[str], None] = lambda line: None,
 ) -> dict[str, Any]:
-    """Send an extract file to registration in chunks; return its summary."""
-    sha = file_sha256(path)
-    rows = count_records(path)
-    manifest_path = path.with_name(path.name + ".manifest.json")
-    refusal, declared, extract_id = "", None, f"{path.stem}-{sha[:12]}"
-    if manifest_path.exists():
-        try:
-            manifest = json.loads(manifest_path.read_text())
-            extract_id = str(manifest.get("extract_id") or extract_id)
-            source = str(manifest.get("source") or source)
-            declared = int(manifest["row_count"])
-            if manifest.get("sha256") and manifest["sha256"].lower() != sha:
-                refusal = (
-                    f"the file's SHA-256 {sha} differs from the manifest's {manifest['sha256']}"
-                )
-            elif declared != rows:
-                refusal = f"the manifest declares {declared} rows but the file holds {rows}"
-        except (ValueError, KeyError, TypeError) as exc:
-            refusal = f"the manifest {manifest_path.name} cannot be read: {exc!r}"
-    header, chunks = read_records(path, chunk_size)
+    """Send an extract file to registration in chunks; return its summary.
+
+    A file intake refuses is recorded as a refused extract (its summary says
+    why in one line); ``described`` is told how the file was read.
+    """
+    try:
+        export = open_export(
+            path, required=EXTRACT_COLUMNS, optional=EXTRACT_OPTIONAL_COLUMNS, sheet=sheet
+        )
+    except Refused as exc:
+        sha = file_sha256(path)
+        return rpc.registration.begin_extract(
+            ballot_id=ballot_id,
+            extract_id=_extract_id(f"{path.stem}-{sha[:12]}", ballot_id),
+            source=source,
+            file_name=path.name,
+            header=[],
+            declared_rows=None,
+            sha256=sha,
+            refusal=str(exc),
+        )
+    described(export.describe())
+    rows = export.count()
+    name, given_source, declared, refusal = _manifest(path, export.sha256, rows)
+    extract_id = _extract_id(name or f"{path.stem}-{export.sha256[:12]}", ballot_id)
     summary = rpc.registration.begin_extract(
         ballot_id=ballot_id,
         extract_id=extract_id,
-        source=source,
+        source=given_source or source,
         file_name=path.name,
-        header=header,
+        header=list(export.header),
         declared_rows=declared if declared is not None else rows,
-        sha256=sha,
+        sha256=export.sha256,
         refusal=refusal,
+        read_as={**export.summary(), "described": export.describe()},
     )
     if summary["status"] != "receiving":
         return summary
-    n = 0
-    sent = 0
-    for n, (first_line, records) in enumerate(chunks):
-        rpc.registration.add_extract_rows(extract_id, n, first_line, records)
+    chunks = sent = 0
+    for chunks, records in enumerate(_chunks(export, chunk_size), start=1):
+        rpc.registration.add_extract_rows(extract_id, chunks - 1, records[0]["line"], records)
         sent += len(records)
         progress(sent)
-    return rpc.registration.finish_extract(extract_id, n + 1 if sent else 0)
+    return rpc.registration.finish_extract(extract_id, chunks)
+
+
+def _import_failure(exc: Exception) -> click.ClickException:
+    """One line for a failure no check foresaw: never a traceback from the import command."""
+    what = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    return click.ClickException(
+        f"the import stopped unexpectedly ({what}); nothing more was sent: "
+        "report this to the operations team with the file"
+    )
 
 
 @extract.command("import")
@@ -165,26 +207,53 @@ def import_extract(
 @click.option("--ballot", "ballot_id", type=int, required=True)
 @click.option("--source", default="membership-system", show_default=True)
 @click.option("--chunk-size", default=250, show_default=True)
-def extract_import(file: Path, ballot_id: int, source: str, chunk_size: int) -> None:
+@click.option(
+    "--sheet", default=None, help="The worksheet of an .xlsx workbook (default: the first)."
+)
+def extract_import(
+    file: Path, ballot_id: int, source: str, chunk_size: int, sheet: str | None
+) -> None:
     """Import a membership extract FILE (with FILE.manifest.json if present) into a ballot.
 
+    CSV (UTF-8, Windows-1252; comma, semicolon or tab separated) or .xlsx.
     Every row ends up accepted, rejected (kept with its reasons) or a
-    duplicate (kept, with where it was first seen). Exits non-zero if the
-    extract was refused or does not balance.
+    duplicate (kept, with where it was first seen). Importing the same file
+    into the same ballot again shows what it did the first time. Exits
+    non-zero if the extract was refused or does not balance.
     """
-    with cluster(timeout=120) as rpc:
-        summary = import_extract(
-            rpc,
-            file,
-            ballot_id,
-            source=source,
-            chunk_size=chunk_size,
-            progress=lambda n: click.echo(f"\r{n} rows sent", nl=False, err=True),
-        )
+    try:
+        with cluster(timeout=120) as rpc:
+            summary = import_extract(
+                rpc,
+                file,
+                ballot_id,
+                source=source,
+                chunk_size=chunk_size,
+                sheet=sheet,
+                progress=lambda n: click.echo(f"\r{n} rows sent", nl=False, err=True),
+                described=lambda line: click.echo(f"{file.name}: {line}", err=True),
+            )
+    except click.ClickException:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the command's promise: one line, never a traceback
+        raise _import_failure(exc) from None
     click.echo("", err=True)
+    if summary.get("already_imported"):
+        click.echo(
+            f"{file.name} was already imported into ballot {ballot_id} as extract "
+            f"{summary['extract_id']}: nothing imported again; its summary follows",
+            err=True,
+        )
+    if summary["status"] == "refused":
+        raise click.ClickException(f"{file.name} was refused: {summary['refusal']}")
     echo_json(summary)
     if summary["status"] != "complete" or not summary["balanced"]:
         sys.exit(1)
+
+
+def _since_corrected(extract: dict[str, Any]) -> str:
+    corrected = extract.get("corrected") or 0
+    return f" ({corrected} since corrected)" if corrected else ""
 
 
 def print_reconciliation(report: dict[str, Any]) -> None:
@@ -193,7 +262,7 @@ def print_reconciliation(report: dict[str, Any]) -> None:
         mark = "balances" if e["balanced"] else "DOES NOT BALANCE"
         click.echo(
             f"  extract {e['extract_id']} [{e['status']}]: declared {e['declared']} = accepted {e['accepted']}"
-            f" + rejected {e['rejected']} + duplicates {e['duplicates']}  ({mark})"
+            f" + rejected {e['rejected']}{_since_corrected(e)} + duplicates {e['duplicates']}  ({mark})"
         )
         if e["refusal"]:
             click.echo(f"    refused: {e['refusal']}")
@@ -222,3 +291,8 @@ def reconcile(ballot_id: int, association: str | None, as_json: bool) -> None:
         print_reconciliation(report)
     if report["unaccounted"] or not report["balanced"]:
         sys.exit(1)
+
+
+extract.add_command(extract_rejected)
+extract.add_command(extract_correct)
+extract.add_command(extract_resolve)

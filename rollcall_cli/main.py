@@ -14,7 +14,14 @@ import click
 #: command name -> ("module:attribute" of a click command or group, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "ballot": ("rollcall_cli.ballots:ballot", "Create, open, close and show ballots."),
-    "extract": ("rollcall_cli.ballots:extract", "Import membership extracts."),
+    "extract": (
+        "rollcall_cli.ballots:extract",
+        "Import membership extracts; list, correct and resolve their dropped rows.",
+    ),
+    "association": (
+        "rollcall_cli.associations:association",
+        "The party's associations: add, list, load from a file.",
+    ),
     "reconcile": ("rollcall_cli.ballots:reconcile", "Account for every member of a ballot."),
     "register": ("rollcall_cli.registers:register", "Import and list electoral registers."),
     "match": ("rollcall_cli.match:match", "Match a members file to a register file."),

@@ -20,7 +20,7 @@ from rollcall.formats import CONTACT_FIELDS, CORRECTABLE_FIELDS, MATCH_FIELDS
 from services.registration import admission, approvals, ballots, changes, ledger_writer
 from services.registration.errors import BallotInvalid, BallotNotFound
 from services.registration.ledger import STATES
-from services.registration.models import Member
+from services.registration.models import Ballot, Member
 
 
 def correct(
@@ -50,17 +50,25 @@ def correct(
         change = approvals.request_change(session, member, fields, by)
         return {"status": "pending_approval", "change_id": change.id}
     changes.apply(session, member, fields, by)
+    if not rematch(session, ballot, member, actor):
+        return {"status": "corrected", "note": "the member's state does not allow matching again"}
+    return {"status": "sent_to_matching"}
+
+
+def rematch(session: Session, ballot: Ballot, member: Member, actor: str) -> bool:
+    """Send a changed member back through matching if their state allows it (whether it did)."""
+    number = member.membership_number
     recorded = ledger_writer.record(
-        session, ballot_id, [(number, "rematch", STATES["awaiting_match"])], source=actor
+        session, ballot.id, [(number, "rematch", STATES["awaiting_match"])], source=actor
     )
     if not recorded.moved:
-        return {"status": "corrected", "note": "the member's state does not allow matching again"}
+        return False
     admission.send_to_matching(
         session,
         ballot,
         member.extract_id,
         0,
         [{f: getattr(member, f) for f in MATCH_FIELDS}],
-        correlation_id=ballot_id,
+        correlation_id=ballot.id,
     )
-    return {"status": "sent_to_matching"}
+    return True

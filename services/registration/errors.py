@@ -25,9 +25,6 @@ class PhaseError(RegistrationError):
     """The ballot is not in the phase this step needs."""
 
 
-EXPECTED = (BallotNotFound, BallotInvalid, ExtractNotFound, ExtractRefused, PhaseError)
-
-
 class ChangeNotFound(RegistrationError):
     """There is no pending contact change with this id."""
 
@@ -36,18 +33,33 @@ class SamePerson(RegistrationError):
     """The person approving a change or a resume is the one who asked for it."""
 
 
-EXPECTED = (*EXPECTED, ChangeNotFound, SamePerson)
-
-
 class CaseError(RegistrationError):
     """The complaint does not exist or is not in the state this step needs."""
-
-
-EXPECTED = (*EXPECTED, CaseError)
 
 
 class MemberNotFound(RegistrationError):
     """The member is not on this ballot."""
 
 
-EXPECTED = (*EXPECTED, MemberNotFound)
+class DroppedRowNotFound(RegistrationError):
+    """There is no dropped extract row with this id in this ballot."""
+
+
+class RowNotCorrectable(RegistrationError):
+    """The dropped row is not open, or not of the kind this step acts on."""
+
+
+#: What a caller can cause: declared as ``expected_exceptions`` on every entrypoint.
+EXPECTED: tuple[type[RegistrationError], ...] = (
+    BallotNotFound,
+    BallotInvalid,
+    ExtractNotFound,
+    ExtractRefused,
+    PhaseError,
+    ChangeNotFound,
+    SamePerson,
+    CaseError,
+    MemberNotFound,
+    DroppedRowNotFound,
+    RowNotCorrectable,
+)

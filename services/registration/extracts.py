@@ -2,9 +2,15 @@
 
 Each function runs inside the caller's transaction. Guarantees:
 
-- Every record received is stored exactly once as an accepted member, a
-  rejected row (with its reasons) or a duplicate (with where it was first
-  seen), so ``received = accepted + rejected + duplicates`` always holds.
+- An extract belongs to one ballot: the same id in another ballot is refused,
+  and beginning an extract already received by this ballot returns its
+  summary (``already_imported``) and stores nothing again.
+- Every record received is stored exactly once as an accepted member or a
+  dropped row (``DroppedRow``): rejected (with its reasons, intake's problems
+  first), a duplicate (with where it was first seen) or a conflict (a
+  duplicate whose data differs, with the differing fields), so
+  ``received = accepted + rejected + duplicates`` always holds. Each dropped
+  row keeps its values as received, its extra columns and its raw text.
 - A chunk is idempotent: sending chunk *n* of an extract twice changes nothing
   the second time.
 - Each chunk's accepted members are admitted (``admission``): each gets a
@@ -16,6 +22,8 @@ Each function runs inside the caller's transaction. Guarantees:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,18 +31,38 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rollcall import metrics
-from rollcall.formats import EXTRACT_COLUMNS
-from services.registration import admission, ballots
+from services.registration import admission, associations, ballots
 from services.registration import rows as rowrules
 from services.registration.errors import BallotNotFound, ExtractNotFound, ExtractRefused
-from services.registration.models import (
-    Ballot,
-    DuplicateRow,
-    Extract,
-    ExtractChunk,
-    Member,
-    RejectedRow,
-)
+from services.registration.models import Ballot, DroppedRow, Extract, ExtractChunk, Member
+
+
+@dataclass(frozen=True)
+class Received:
+    """One record as the reader sent it."""
+
+    line: int
+    values: dict[str, str]
+    extra: dict[str, str]
+    raw: str
+    problems: list[str]
+
+
+def received(
+    header: Sequence[str], record: Sequence[str] | Mapping[str, Any], line: int
+) -> Received:
+    """A record in either wire form: a dict from intake (line, values in the format's order,
+    extra, raw, problems), or a plain list of values in ``header``'s order."""
+    if isinstance(record, Mapping):
+        return Received(
+            line=int(record["line"]),
+            values=dict(zip(rowrules.FIELDS, record["values"], strict=False)),
+            extra=dict(record.get("extra") or {}),
+            raw=str(record.get("raw") or ""),
+            problems=list(record.get("problems") or []),
+        )
+    values, problems = rowrules.from_list(header, record)
+    return Received(line, values, {}, ",".join(record), problems)
 
 
 def begin(
@@ -48,36 +76,57 @@ def begin(
     declared_rows: int | None,
     sha256: str,
     refusal: str = "",
+    read_as: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Open an extract for rows, or record it as refused with ``refusal``."""
     if session.get(Ballot, ballot_id) is None:
         raise BallotNotFound(f"ballot {ballot_id} does not exist")
     existing = session.get(Extract, extract_id)
     if existing is not None:
+        if existing.ballot_id != ballot_id:
+            raise ExtractRefused(
+                f"extract {extract_id} belongs to ballot {existing.ballot_id}: "
+                f"give it another id to import it into ballot {ballot_id}"
+            )
         if existing.status == "refused":
             raise ExtractRefused(f"extract {extract_id} was refused: {existing.refusal}")
-        return summary(existing)
-    problems = rowrules.check_header(header)
-    if refusal:
-        problems.insert(0, refusal)
+        return {**summary(existing), "already_imported": True}
     extract = Extract(
         id=extract_id,
         ballot_id=ballot_id,
         source=source,
         file_name=file_name,
-        header=[h.strip().lower() for h in header],
+        header=list(header),
         declared_rows=declared_rows,
         sha256=sha256,
-        status="refused" if problems else "receiving",
-        refusal="; ".join(problems),
+        status="refused" if refusal else "receiving",
+        refusal=refusal,
         received_rows=0,
         accepted=0,
         rejected=0,
         duplicates=0,
+        corrected=0,
+        read_as=dict(read_as or {}),
         created_at=datetime.now(UTC),
     )
     session.add(extract)
     return summary(extract)
+
+
+def _dropped(extract: Extract, row: Received, kind: str, **fields: Any) -> DroppedRow:
+    return DroppedRow(
+        ballot_id=extract.ballot_id,
+        extract_id=extract.id,
+        line_no=row.line,
+        kind=kind,
+        status="open",
+        membership_number=row.values.get("membership_number", "").strip(),
+        association_as_given=row.values.get("association", ""),
+        row=row.values,
+        extra=row.extra,
+        raw=row.raw,
+        **{"reasons": [], "differs": [], "first_seen": None, **fields},
+    )
 
 
 def add_chunk(
@@ -86,8 +135,7 @@ def add_chunk(
     extract_id: str,
     chunk: int,
     first_line: int,
-    records: list[list[str]],
-    chunk_size_hint: int = 0,
+    records: Sequence[Sequence[str] | Mapping[str, Any]],
 ) -> dict[str, Any]:
     """Store one chunk of records; a chunk already stored is not stored again."""
     extract = session.get(Extract, extract_id, with_for_update=True)
@@ -99,68 +147,52 @@ def add_chunk(
         return {"chunk": chunk, "duplicate_chunk": True, **summary(extract)}
     ballot = session.get(Ballot, extract.ballot_id)
     assert ballot is not None
-    numbers = set()
-    accepted: list[rowrules.MemberRow] = []
-    lines: dict[str, int] = {}
+    known = associations.directory(session)
+    firsts: dict[str, tuple[int, dict[str, str]]] = {}
+    accepted: list[tuple[Received, rowrules.MemberRow]] = []
     now = datetime.now(UTC)
     rejected = duplicates = 0
     for offset, record in enumerate(records):
-        line_no = first_line + offset
-        result = rowrules.validate_row(extract.header, record)
+        row = received(extract.header, record, first_line + offset)
+        result = rowrules.validate_row(row.values, row.problems, known)
         if isinstance(result, list):
-            session.add(
-                RejectedRow(extract_id=extract_id, line_no=line_no, record=record, reasons=result)
-            )
+            code = known.resolve(row.values.get("association", "")).code
+            session.add(_dropped(extract, row, "rejected", reasons=result, association=code))
             rejected += 1
             continue
-        if result.membership_number in numbers:
-            session.add(
-                DuplicateRow(
-                    extract_id=extract_id,
-                    line_no=line_no,
-                    membership_number=result.membership_number,
-                    record=record,
-                    first_seen=f"{extract_id} line {lines[result.membership_number]}",
-                )
-            )
+        number = result.membership_number
+        if number in firsts:
+            line, first = firsts[number]
+            session.add(_duplicate(extract, row, result, f"{extract_id} line {line}", first))
             duplicates += 1
             continue
-        numbers.add(result.membership_number)
-        lines[result.membership_number] = line_no
-        accepted.append(result)
-    if numbers:
-        earlier = session.execute(
-            select(Member.membership_number, Member.extract_id, Member.line_no).where(
-                Member.ballot_id == ballot.id, Member.membership_number.in_(numbers)
+        firsts[number] = (row.line, result.as_dict())
+        accepted.append((row, result))
+    earlier = (
+        {
+            m.membership_number: m
+            for m in session.scalars(
+                select(Member).where(
+                    Member.ballot_id == ballot.id, Member.membership_number.in_(firsts)
+                )
             )
-        ).all()
-        seen_before = {n: f"{e} line {ln}" for n, e, ln in earlier}
-    else:
-        seen_before = {}
+        }
+        if firsts
+        else {}
+    )
     fresh = []
-    for member in accepted:
-        if member.membership_number in seen_before:
-            session.add(
-                DuplicateRow(
-                    extract_id=extract_id,
-                    line_no=lines[member.membership_number],
-                    membership_number=member.membership_number,
-                    record=[getattr(member, c) for c in EXTRACT_COLUMNS],
-                    first_seen=seen_before[member.membership_number],
-                )
-            )
+    for row, member in accepted:
+        before = earlier.get(member.membership_number)
+        if before is not None:
+            where = f"{before.extract_id} line {before.line_no}"
+            first = {c: getattr(before, c) for c in rowrules.FIELDS}
+            session.add(_duplicate(extract, row, member, where, first))
             duplicates += 1
             continue
-        fresh.append(member)
+        fresh.append((row.line, member.as_dict()))
     freeze = ballots.freeze_at(ballot)
     admission.admit(
-        session,
-        ballot,
-        extract_id,
-        chunk,
-        [(lines[m.membership_number], m.as_dict()) for m in fresh],
-        freeze=freeze.date() if freeze else None,
-        now=now,
+        session, ballot, extract_id, chunk, fresh, freeze=freeze.date() if freeze else None, now=now
     )
     session.add(ExtractChunk(extract_id=extract_id, chunk=chunk, rows=len(records)))
     extract.received_rows += len(records)
@@ -171,6 +203,25 @@ def add_chunk(
     metrics.EXTRACT_ROWS.labels("rejected").inc(rejected)
     metrics.EXTRACT_ROWS.labels("duplicate").inc(duplicates)
     return {"chunk": chunk, "duplicate_chunk": False, **summary(extract)}
+
+
+def _duplicate(
+    extract: Extract,
+    row: Received,
+    member: rowrules.MemberRow,
+    first_seen: str,
+    first: Mapping[str, str],
+) -> DroppedRow:
+    """A duplicate of a member seen first at ``first_seen``: a conflict if their data differ."""
+    differs = rowrules.differing(first, member.as_dict())
+    return _dropped(
+        extract,
+        row,
+        "conflict" if differs else "duplicate",
+        association=member.association,
+        first_seen=first_seen,
+        differs=differs,
+    )
 
 
 def finish(session: Session, *, extract_id: str, chunks: int) -> dict[str, Any]:
@@ -215,6 +266,9 @@ def summary(extract: Extract) -> dict[str, Any]:
         "accepted": extract.accepted,
         "rejected": extract.rejected,
         "duplicates": extract.duplicates,
+        "corrected": extract.corrected,
+        "file_name": extract.file_name,
+        "read_as": dict(extract.read_as or {}),
         "balanced": extract.declared_rows is not None
         and extract.declared_rows == extract.accepted + extract.rejected + extract.duplicates,
     }

@@ -49,6 +49,10 @@ class Extract(Base):
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    #: Of the rejected rows, how many an officer corrected and admitted since.
+    corrected: Mapped[int] = mapped_column(Integer, default=0)
+    #: How the file was read (intake's summary: kind, encoding, delimiter, sheet, extra columns).
+    read_as: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -89,23 +93,45 @@ class Member(Base):
     source_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class RejectedRow(Base):
-    __tablename__ = "rejected_rows"
+class DroppedRow(Base):
+    """A row of an extract that did not become a member: rejected, a duplicate, or a conflict.
+
+    ``kind`` is ``rejected`` (``reasons`` say why), ``duplicate`` (the same
+    member seen before, at ``first_seen``) or ``conflict`` (a duplicate whose
+    ``differs`` fields disagree with the first copy). ``status`` is ``open``
+    until an officer corrects a rejected row or resolves a conflict.
+    """
+
+    __tablename__ = "dropped_rows"
+    __table_args__ = (Index("ix_dropped_rows_ballot_association", "ballot_id", "association"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"))
     extract_id: Mapped[str] = mapped_column(ForeignKey("extracts.id"), index=True)
     line_no: Mapped[int] = mapped_column(Integer)
-    record: Mapped[list[Any]]
+    kind: Mapped[str] = mapped_column(String(12))  # rejected | duplicate | conflict
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | corrected | resolved
+    membership_number: Mapped[str] = mapped_column(String(64), default="")
+    association: Mapped[str] = mapped_column(String(32), default="")  # resolved code, or ''
+    association_as_given: Mapped[str] = mapped_column(Text, default="")
+    row: Mapped[dict[str, Any]]  # format column -> value as received
+    extra: Mapped[dict[str, Any]]  # the file's extra columns -> value
+    raw: Mapped[str] = mapped_column(Text, default="")
     reasons: Mapped[list[Any]]
+    first_seen: Mapped[str | None] = mapped_column(Text, nullable=True)
+    differs: Mapped[list[Any]]
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class DuplicateRow(Base):
-    __tablename__ = "duplicate_rows"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    extract_id: Mapped[str] = mapped_column(ForeignKey("extracts.id"), index=True)
-    line_no: Mapped[int] = mapped_column(Integer)
-    membership_number: Mapped[str] = mapped_column(String(64))
-    record: Mapped[list[Any]]
-    first_seen: Mapped[str] = mapped_column(Text)
+class Association(Base):
+    """An association of the party: its code, its name and the other names it goes by."""
+
+    __tablename__ = "associations"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[Any]]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 #: True only while ``services.registration.ledger_writer`` writes: the ledger's one writer.

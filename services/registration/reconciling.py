@@ -31,6 +31,7 @@ EXTRACT_FIELDS = (
     "accepted",
     "rejected",
     "duplicates",
+    "corrected",
     "balanced",
 )
 

@@ -1,26 +1,34 @@
 """Validation of membership extract rows: pure, no I/O.
 
-``check_header`` says whether a file can be read at all (every column of the
-format present, none twice). ``validate_row`` turns one record into either a
-``MemberRow`` or the list of reasons it was rejected, in words an officer can
-act on. Rejected rows are never discarded: the caller stores them with these
-reasons, and they count in the extract's conservation equation.
+The file's header is intake's business (``rollcall.intake``: columns in any
+order, extra columns kept). ``validate_row`` turns one record's values into
+either a ``MemberRow`` or the list of reasons it was rejected, in words an
+officer can act on: the problems intake found reading the row come first, and
+any of them rejects it. The association is resolved against the party's list
+(``associations``). ``differing`` names the fields in which two copies of a
+member disagree (a conflict). Rejected rows are never discarded: the caller
+stores them with these reasons, and they count in the extract's conservation
+equation.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
 from rollcall.formats import EXTRACT_COLUMNS, EXTRACT_OPTIONAL_COLUMNS
+from rollcall.intake.layout import compact
+from services.registration.associations import Directory
 
 STATUSES = ("current", "lapsed", "suspended", "expelled", "supporter")
 
 _MEMBERSHIP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_-]{0,31}$")
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_ASSOCIATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+FIELDS = EXTRACT_COLUMNS + EXTRACT_OPTIONAL_COLUMNS
+_COLUMNS = {compact(c): c for c in FIELDS}
 
 
 @dataclass(frozen=True)
@@ -47,20 +55,19 @@ class MemberRow:
         return asdict(self)
 
 
-def check_header(header: list[str]) -> list[str]:
-    """Reasons the header makes the file unreadable; empty if it is fine."""
-    names = [h.strip().lower() for h in header]
-    problems = []
-    missing = [c for c in EXTRACT_COLUMNS if c not in names]
-    if missing:
-        problems.append(f"the header lacks column(s): {', '.join(missing)}")
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        problems.append(f"the header repeats column(s): {', '.join(repeated)}")
-    unknown = [n for n in names if n not in EXTRACT_COLUMNS and n not in EXTRACT_OPTIONAL_COLUMNS]
-    if unknown:
-        problems.append(f"the header has unknown column(s): {', '.join(unknown)}")
-    return problems
+def from_list(header: Sequence[str], record: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """A record sent as a list in ``header``'s order: its values by column, and its problems."""
+    names = [compact_column(h) for h in header]
+    if len(record) != len(names):
+        return dict(zip(names, record, strict=False)), [
+            f"the row has {len(record)} fields but the header has {len(names)}"
+        ]
+    return dict(zip(names, record, strict=True)), []
+
+
+def compact_column(name: str) -> str:
+    """The format column a header cell names ('Membership Number' -> membership_number)."""
+    return _COLUMNS.get(compact(name), name.strip().lower())
 
 
 def _iso_date(value: str) -> bool:
@@ -79,13 +86,14 @@ def normalise_postcode(raw: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
-def validate_row(header: list[str], record: list[str]) -> MemberRow | list[str]:
-    """The member in ``record``, or the reasons it is rejected."""
-    names = [h.strip().lower() for h in header]
-    if len(record) != len(names):
-        return [f"the row has {len(record)} fields but the header has {len(names)}"]
-    row = {name: value.strip() for name, value in zip(names, record, strict=True)}
-    reasons = []
+def validate_row(
+    values: Mapping[str, str],
+    problems: Sequence[str] = (),
+    associations: Directory | None = None,
+) -> MemberRow | list[str]:
+    """The member in ``values``, or the reasons it is rejected (``problems`` first, as read)."""
+    row = {c: str(values.get(c) or "").strip() for c in FIELDS}
+    reasons = list(problems)
     if not row["membership_number"]:
         reasons.append("the membership number is empty")
     elif not _MEMBERSHIP.match(row["membership_number"]):
@@ -109,16 +117,26 @@ def validate_row(header: list[str], record: list[str]) -> MemberRow | list[str]:
             reasons.append(f"{column.replace('_', ' ')} {row[column]!r} is not a date (YYYY-MM-DD)")
     if row.get("dues_paid_to") and not _iso_date(row["dues_paid_to"]):
         reasons.append(f"dues paid to {row['dues_paid_to']!r} is not a date (YYYY-MM-DD)")
-    if not row["association"]:
-        reasons.append("the association is empty")
-    elif not _ASSOCIATION.match(row["association"]):
-        reasons.append(f"the association code {row['association']!r} is not valid")
+    association = (associations or Directory()).resolve(row["association"])
+    if association.reason:
+        reasons.append(association.reason)
     status = row["status"].lower()
     if status not in STATUSES:
         reasons.append(f"the status {row['status']!r} is not one of {', '.join(STATUSES)}")
     if reasons:
         return reasons
-    values = {c: row.get(c, "") for c in EXTRACT_COLUMNS + EXTRACT_OPTIONAL_COLUMNS}
-    values["postcode"] = postcode
-    values["status"] = status
-    return MemberRow(**values)
+    return MemberRow(
+        **{**row, "postcode": postcode, "status": status, "association": association.code}
+    )
+
+
+def differing(first: Mapping[str, str], second: Mapping[str, str]) -> list[str]:
+    """The member fields (beyond the membership number) in which two copies of a member disagree.
+
+    Both are compared as validated (postcode spacing and status case do not count).
+    """
+    return [
+        c
+        for c in FIELDS
+        if c != "membership_number" and (first.get(c) or "") != (second.get(c) or "")
+    ]

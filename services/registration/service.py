@@ -18,14 +18,17 @@ from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Metrics, Store, settings_of
 from services.registration import (
     approvals,
+    associations,
     ballots,
     complaints,
     corrections,
+    dropped,
     extracts,
     facts,
     feed,
     pausing,
     reconciling,
+    resubmission,
     rollcheck,
     views,
 )
@@ -125,10 +128,11 @@ class RegistrationService(AuditedService):
     def begin_extract(self, **kwargs: Any) -> dict[str, Any]:
         return self._write(lambda s: extracts.begin(s, **kwargs))
 
-    @rpc(expected_exceptions=EXPECTED)
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("records",))
     def add_extract_rows(
-        self, extract_id: str, chunk: int, first_line: int, records: list[list[str]]
+        self, extract_id: str, chunk: int, first_line: int, records: list[Any]
     ) -> dict[str, Any]:
+        """``records``: intake's {line, values, extra, raw, problems}, or lists in the header's order."""
         return self._write(
             lambda s: extracts.add_chunk(
                 s, extract_id=extract_id, chunk=chunk, first_line=first_line, records=records
@@ -138,6 +142,66 @@ class RegistrationService(AuditedService):
     @rpc(expected_exceptions=EXPECTED)
     def finish_extract(self, extract_id: str, chunks: int) -> dict[str, Any]:
         return self._write(lambda s: extracts.finish(s, extract_id=extract_id, chunks=chunks))
+
+    # -- dropped rows: rejected, duplicates, conflicts ---------------------
+    @rpc(expected_exceptions=EXPECTED)
+    def list_dropped_rows(
+        self,
+        ballot_id: int,
+        association: str | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        with self.store.transaction() as session:
+            return dropped.list_rows(session, ballot_id, association, kind, status)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_dropped_row(self, ballot_id: int, row_id: int) -> dict[str, Any]:
+        with self.store.transaction() as session:
+            return dropped.get_row(session, ballot_id, row_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def count_dropped_rows(self, ballot_id: int) -> dict[str, Any]:
+        with self.store.transaction() as session:
+            return dropped.count_rows(session, ballot_id)
+
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("values",))
+    def correct_dropped_row(
+        self, ballot_id: int, row_id: int, values: dict[str, str], actor: str, reason: str = ""
+    ) -> dict[str, Any]:
+        return self._write(
+            lambda s: resubmission.correct_row(
+                s, ballot_id, row_id, values, actor, reason, self._key()
+            )
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def resolve_conflict(
+        self, ballot_id: int, row_id: int, keep: str, actor: str, reason: str = ""
+    ) -> dict[str, Any]:
+        return self._write(
+            lambda s: resubmission.resolve_conflict(
+                s, ballot_id, row_id, keep, actor, reason, self._key()
+            )
+        )
+
+    # -- associations ----------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED)
+    def add_association(
+        self, code: str, name: str, aliases: list[str] | None = None, actor: str = "cli"
+    ) -> dict[str, Any]:
+        return self._write(lambda s: associations.add(s, code, name, aliases or [], actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def load_associations(
+        self, rows: list[dict[str, Any]], actor: str = "cli"
+    ) -> list[dict[str, Any]]:
+        return self._write(lambda s: associations.load(s, rows, actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_associations(self) -> list[dict[str, Any]]:
+        with self.store.transaction() as session:
+            return associations.listing(session)
 
     # -- the ledger ------------------------------------------------------
     @timer(interval=30)

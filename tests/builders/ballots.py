@@ -22,6 +22,11 @@ def ballot_definition(**overrides: Any) -> dict[str, Any]:
     return base
 
 
+def member_values(number: str = "M0001", **overrides: str) -> dict[str, str]:
+    """A well-formed member's extract values by column (``overrides`` replace some)."""
+    return dict(zip(EXTRACT_COLUMNS, member_record(number, **overrides), strict=True))
+
+
 def member_record(number: str = "M0001", **overrides: str) -> list[str]:
     row = {
         "membership_number": number,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rollcall.formats import MATCH_FIELDS
 from services.registration import ballots, extracts
-from services.registration.models import DuplicateRow, LedgerEntry
+from services.registration.errors import ExtractRefused
+from services.registration.models import DroppedRow, LedgerEntry
 from tests.builders import ballots as builders
 from tests.unit.registration.recorded import events
 
@@ -42,6 +45,56 @@ def test_a_member_already_brought_by_an_earlier_extract_is_a_duplicate_not_a_cra
         session, bid, "x2", [builders.member_record("M1"), builders.member_record("M2")]
     )
     assert (summary["accepted"], summary["duplicates"], summary["balanced"]) == (1, 1, True)
-    (duplicate,) = session.query(DuplicateRow).filter_by(extract_id="x2").all()
-    assert duplicate.first_seen == "x1 line 2"
-    assert duplicate.record == builders.member_record("M1")
+    (duplicate,) = session.query(DroppedRow).filter_by(extract_id="x2").all()
+    assert (duplicate.kind, duplicate.first_seen) == ("duplicate", "x1 line 2")
+    assert duplicate.row == builders.member_values("M1") and duplicate.differs == []
+
+
+def test_a_duplicate_whose_data_differs_is_a_conflict_naming_the_fields(session):
+    bid = ballots.create(session, builders.ballot_definition(), "test")["ballot_id"]
+    _extract(session, bid, "x1", [builders.member_record("M1")])
+    moved = builders.member_record("M1", address_2="12 Mare Street", email="new@example.org")
+    summary = _extract(
+        session, bid, "x2", [builders.member_record("M2"), moved, builders.member_record("M2")]
+    )
+    assert (summary["accepted"], summary["duplicates"], summary["balanced"]) == (1, 2, True)
+    kinds = {
+        (r.membership_number, r.kind): r
+        for r in session.query(DroppedRow).filter_by(extract_id="x2")
+    }
+    assert kinds[("M1", "conflict")].differs == ["address_2", "email"]
+    assert kinds[("M1", "conflict")].first_seen == "x1 line 2"
+    assert kinds[("M2", "duplicate")].first_seen == "x2 line 2"
+
+
+def test_an_extract_is_one_ballots_and_beginning_it_again_imports_nothing_twice(session):
+    first = ballots.create(session, builders.ballot_definition(), "test")["ballot_id"]
+    second = ballots.create(session, builders.ballot_definition(), "test")["ballot_id"]
+    _extract(session, first, "x1", [builders.member_record("M1")])
+    again = extracts.begin(session, **builders.extract_opening(first, "x1"))
+    assert again["already_imported"] and (again["accepted"], again["status"]) == (1, "complete")
+    with pytest.raises(ExtractRefused, match=f"belongs to ballot {first}"):
+        extracts.begin(session, **builders.extract_opening(second, "x1"))
+
+
+def test_intake_records_keep_their_line_extra_columns_raw_text_and_problems(session):
+    bid = ballots.create(session, builders.ballot_definition(), "test")["ballot_id"]
+    extracts.begin(session, **builders.extract_opening(bid, "x1", declared_rows=2))
+    good = builders.member_record("M1")
+    records = [
+        {"line": 7, "values": good, "extra": {"Branch": "North"}, "raw": "M1,…", "problems": []},
+        {
+            "line": 9,
+            "values": builders.member_record("M2"),
+            "extra": {"Branch": "=HYPERLINK()"},
+            "raw": "M2,…",
+            "problems": ["the field in column first_name holds a control character (0x07)"],
+        },
+    ]
+    extracts.add_chunk(session, extract_id="x1", chunk=0, first_line=7, records=records)
+    summary = extracts.finish(session, extract_id="x1", chunks=1)
+    assert (summary["accepted"], summary["rejected"], summary["balanced"]) == (1, 1, True)
+    (rejected,) = session.query(DroppedRow).filter_by(extract_id="x1").all()
+    assert (rejected.line_no, rejected.kind, rejected.association) == (9, "rejected", "HACK")
+    assert rejected.reasons == ["the field in column first_name holds a control character (0x07)"]
+    assert rejected.extra == {"Branch": "=HYPERLINK()"} and rejected.raw == "M2,…"
