@@ -54,8 +54,14 @@ BUILDING_WORDS = frozenset(
 )
 _FLAT = re.compile(
     r"^(?:FLAT|FLT|APARTMENT|APT|UNIT|ROOM|STUDIO|MAISONETTE|SUITE)\s*(?:NO\s*)?"
-    r"(\d+[A-Z]?|[A-Z]\d*)\b\s*(.*)$"
+    r"(\d+\s*[/-]\s*\d+(?=\s*$)|[G\d]F\d+|\d+[A-Z]?|[A-Z]\d*|ONE|TWO|THREE|FOUR|FIVE|SIX)\b\s*(.*)$"
 )
+#: A flat by its floor and door, as Scottish tenements write it: ``2/1`` (Glasgow),
+#: ``2F1``, ``GF1`` (Edinburgh) are the second floor's first door, the ground floor's.
+_POSITION = re.compile(r"^([G\d])F(\d+)\b\s*(.*)$")
+#: ``Ground Floor Left``, ``2 Floor Right``: a floor and a side.
+_SIDE = re.compile(r"^(GROUND|\d+)(?:ST|ND|RD|TH)?\s+FLOOR\s+(LEFT|RIGHT)\b\s*(.*)$")
+_WORDS = {"ONE": "1", "TWO": "2", "THREE": "3", "FOUR": "4", "FIVE": "5", "SIX": "6"}
 _FLOOR = re.compile(
     r"^(GROUND|LOWER GROUND|BASEMENT|FIRST|1ST|SECOND|2ND|THIRD|3RD|FOURTH|4TH|TOP|UPPER)"
     r"(?:\s+FLOOR)?(?:\s+(?:FLAT|MAISONETTE|APARTMENT))?\b\s*(.*)$"
@@ -116,13 +122,16 @@ class Address:
     building: str | None
     street: str | None
     postcode: str | None
+    #: ``12/5 Leith Walk`` is flat 12 of number 5 in London but flat 5 of number 12
+    #: in Edinburgh: the other reading, as (number, flat).
+    other: tuple[str, str] | None = None
 
     def __reduce__(self) -> tuple[type[Address], tuple[object, ...]]:
         # Pickled by position: much faster than the dataclass's field-by-field state
         # (matching workers exchange hundreds of thousands of electors).
         return Address, (
             self.lines, self.sub, self.number, self.suffix, self.building, self.street,
-            self.postcode,
+            self.postcode, self.other,
         )  # fmt: skip
 
     @property
@@ -155,6 +164,19 @@ def _clean(segment: str) -> str:
 
 
 def _sub_label(token: str) -> str:
+    """One spelling per flat: ``02`` -> ``2``, ``Two`` -> ``2``, ``2-1`` / ``2 / 1`` /
+    ``2F1`` -> ``2/1`` (floor and door), ``GF1`` -> ``0/1``."""
+    position = _POSITION.match(token)
+    if position:
+        floor = "0" if position.group(1) == "G" else position.group(1)
+        return f"{floor}/{_number(position.group(2))}"
+    if "/" in token or "-" in token:
+        floor, door = re.split(r"\s*[/-]\s*", token, maxsplit=1)
+        return f"{_number(floor)}/{_number(door)}"
+    return _WORDS.get(token) or _number(token)
+
+
+def _number(token: str) -> str:
     return token.lstrip("0") or "0"
 
 
@@ -180,11 +202,19 @@ def parse_address(lines: tuple[str, ...], postcode: str) -> Address:
     segments = [_clean(part) for line in lines for part in (line or "").split(",")]
     segments = [s for s in segments if s]
     sub = number = suffix = building = street = None
+    other: tuple[str, str] | None = None
     for index, segment in enumerate(segments):
         later = segments[index + 1 :]
         match = _FLAT.match(segment)
         if match and sub is None:
             sub, segment = _sub_label(match.group(1)), match.group(2).strip()
+        elif sub is None and (match := _POSITION.match(segment) or _SIDE.match(segment)):
+            if match.re is _SIDE:
+                floor = "0" if match.group(1) == "GROUND" else _number(match.group(1))
+                sub = f"{floor}{match.group(2)[0]}"
+            else:
+                sub = _sub_label(segment[: match.start(3)].strip())
+            segment = match.group(3).strip()
         else:
             match = _FLOOR.match(segment)
             if match and sub is None and (match.group(2) == "" or "FLOOR" in segment):
@@ -194,8 +224,15 @@ def parse_address(lines: tuple[str, ...], postcode: str) -> Address:
             continue
         match = _SLASH.match(segment)
         if match and number is None:
-            sub = sub or _sub_label(match.group(1))
-            number, suffix, street = match.group(2).lstrip("0"), match.group(3), match.group(4)
+            if not match.group(4) and not match.group(3) and later and later[0][:1].isdigit():
+                # ``2/1`` on its own before ``10 High Street``: a flat by floor and door.
+                sub = sub or _sub_label(segment)
+                continue
+            first, second = _number(match.group(1)), _number(match.group(2))
+            if sub is None and first.isdigit():
+                other = (first, second + (match.group(3) or ""))
+            sub = sub or first
+            number, suffix, street = second, match.group(3), match.group(4)
             continue
         match = _NUMBER.match(segment)
         if match and number is None and street is None:
@@ -212,7 +249,9 @@ def parse_address(lines: tuple[str, ...], postcode: str) -> Address:
                 continue
         if any(c.isdigit() for c in segment):
             continue
-        if street is None and number is None and building is None and later:
+        if street is None and number is None and building is None:
+            # A house known by its name alone ("Tigh na Mara") is a building, even
+            # with no street or locality after it.
             if _is_street(segment) and not _is_building(segment):
                 street = segment
             else:
@@ -230,6 +269,7 @@ def parse_address(lines: tuple[str, ...], postcode: str) -> Address:
         building=normalise_street(building) if building else None,
         street=normalise_street(street) if street else None,
         postcode=normalise_postcode(postcode),
+        other=other,
     )
 
 
@@ -296,12 +336,47 @@ def _subs(member: Address, elector: Address) -> tuple[str | None, str | None]:
     return m_sub, e_sub
 
 
-def _floor(label: str) -> bool:
-    return label in _FLOORS.values()
+def _style(label: str) -> str:
+    """How a flat is named: by floor and door (``2/1``), by floor (``GF``), by floor and
+    side (``2R``), by number or by letter. Two styles cannot be compared."""
+    if "/" in label:
+        return "position"
+    if label in _FLOOR_LABELS:
+        return "floor"
+    if label[:-1].isdigit() and label[-1:] in ("L", "R"):
+        return "side"
+    return "number" if label[:1].isdigit() else "letter"
+
+
+_FLOOR_LABELS = frozenset(_FLOORS.values())
 
 
 def compare_addresses(member: Address, elector: Address) -> AddressLevel:
-    """The premise level and postcode level of ``member`` against ``elector``."""
+    """The premise level and postcode level of ``member`` against ``elector``; a
+    ``12/5`` house is read both ways (flat 12 of 5, flat 5 of 12) and the better
+    reading kept."""
+    level = _compare(member, elector)
+    if level.same_premise or not (member.other or elector.other):
+        return level
+    for m, e in ((other_reading(member), elector), (member, other_reading(elector))):
+        if m is not member or e is not elector:
+            again = _compare(m, e)
+            if again.rank > level.rank:
+                level = again
+    return level
+
+
+def other_reading(address: Address) -> Address:
+    """The address with a ``12/5`` house read the other way (itself if there is none)."""
+    if not address.other:
+        return address
+    number, sub = address.other
+    return Address(
+        address.lines, sub, number, None, address.building, address.street, address.postcode
+    )
+
+
+def _compare(member: Address, elector: Address) -> AddressLevel:
     pc = compare_postcodes(member.postcode, elector.postcode)
     street_same = _same_street(member.street, elector.street)
     number_same = bool(member.number) and member.number == elector.number
@@ -321,7 +396,7 @@ def compare_addresses(member: Address, elector: Address) -> AddressLevel:
         m_sub, e_sub = _subs(member, elector)
         if m_sub == e_sub:
             level = FLAT_SAME
-        elif not m_sub or not e_sub or _floor(m_sub) != _floor(e_sub):
+        elif not m_sub or not e_sub or _style(m_sub) != _style(e_sub):
             level = FLAT_UNKNOWN
         else:
             level = FLAT_DIFFERENT

@@ -32,10 +32,12 @@ from typing import Any, TypeVar
 
 from services.matching.matcher import addresses as addr
 from services.matching.matcher.candidates import CandidateSource
-from services.matching.matcher.explaining import describe, who
+from services.matching.matcher.explaining import describe, forename_phrase, who
 from services.matching.matcher.probabilities import Model
 from services.matching.matcher.records import Member
-from services.matching.matcher.scoring import Comparison, score_best
+from services.matching.matcher.scoring import FORENAME_AGREES, Comparison, Scored, score_best
+
+_AT_HOME = (addr.FLAT_SAME, addr.FLAT_UNKNOWN)
 
 K = TypeVar("K")
 MATCH, REVIEW, NO_MATCH = "match", "review", "no_match"
@@ -89,16 +91,15 @@ class Matcher:
         decisions = []
         for member in members:
             electors = batch.candidates.get(member.membership_number, ())
-            ranked, considered = score_best(
+            scored = score_best(
                 member, electors, batch.frequencies, self.model, keep=REVIEW_CANDIDATES
             )
-            decisions.append(self._decide(member, ranked, considered, taken))
+            decisions.append(self._decide(member, scored, taken))
         return one_member_per_elector(decisions) if one_to_one else decisions
 
-    def _decide(
-        self, member: Member, ranked: list[Comparison], considered: int, taken: Collection[str]
-    ) -> Decision:
+    def _decide(self, member: Member, scored: Scored, taken: Collection[str]) -> Decision:
         number = member.membership_number
+        ranked, considered = scored.ranked, scored.considered
         if not ranked:
             return Decision(
                 number, NO_MATCH, None, 0.0,
@@ -112,6 +113,18 @@ class Matcher:
         is_taken = best.elector.elector_id in taken
         explanation = describe(best, member)
         score = best.probability
+        relative = _known_by_middle(best, scored.known_by_middle)
+        if relative is not None and score >= self.model.review_at:
+            why = (
+                f"{relative.elector.name.display} at the same address has "
+                f"'{member.name.raw_forenames.split()[0].title()}' as a middle name"
+            )
+            shown = _shown(ranked, relative)
+            return Decision(
+                number, REVIEW, best.elector.elector_id, score,
+                f"needs a person: {why}; best fit {who(best)}: {explanation}", evidence, shown,
+                ward=best.elector.ward,
+            )  # fmt: skip
         if score >= self.model.match_at and strong_address and not is_taken:
             return Decision(
                 number, MATCH, best.elector.elector_id, score, explanation, evidence,
@@ -125,10 +138,40 @@ class Matcher:
                 f"needs a person: {why}; best fit {who(best)}: {explanation}", evidence, shown,
                 ward=best.elector.ward,
             )  # fmt: skip
+        home = scored.at_address
+        if home is not None:
+            # A careful volunteer never drops someone whose surname is registered at
+            # their very house or flat: the first name may be a form nobody listed.
+            why = f"same address and surname; {forename_phrase(home.forename)}"
+            return Decision(
+                number, REVIEW, home.elector.elector_id, home.probability,
+                f"needs a person: {why}; best fit {who(home)}: {describe(home, member)}",
+                _evidence(home, best if home is not best else runner, considered),
+                _shown(ranked, home, first=True), ward=home.elector.ward,
+            )  # fmt: skip
         return Decision(
             number, NO_MATCH, None, score,
             f"no elector fits well enough; closest is {who(best)}: {explanation}", evidence,
         )  # fmt: skip
+
+
+def _known_by_middle(best: Comparison, relative: Comparison | None) -> Comparison | None:
+    """A housemate whose middle name is the member's first name, when the best fit is
+    the one whose first name it is and nothing else tells them apart."""
+    if relative is None or best.forename.level not in FORENAME_AGREES:
+        return None
+    if best.middle.level in ("agree", "initial") or best.address.premise not in _AT_HOME:
+        return None
+    return relative
+
+
+def _shown(
+    ranked: list[Comparison], extra: Comparison, first: bool = False
+) -> tuple[dict[str, Any], ...]:
+    """The review's candidates: the best ones, with ``extra`` always among them."""
+    others = [c for c in ranked if c.elector.elector_id != extra.elector.elector_id]
+    chosen = [extra, *others] if first else [*others[: REVIEW_CANDIDATES - 1], extra]
+    return tuple(c.evidence() for c in chosen[:REVIEW_CANDIDATES])
 
 
 def _review_reason(

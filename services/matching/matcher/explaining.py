@@ -86,6 +86,7 @@ def forename_phrase(level: NameLevel) -> str:
         "nickname": f"'{m}' is a short form of '{e}'",
         "typo": f"first name differs by a typing slip ('{m}' / '{e}')",
         "sounds": f"first name sounds the same ('{m}' / '{e}')",
+        "short": f"first name may be a short form ('{m}' / '{e}')",
         "middle": f"known by a middle name ('{m}' is a forename of '{e}')",
         "initial": f"only an initial to compare ('{m}' / '{e}')",
         "different": f"first name differs ('{m}' / '{e}')",
@@ -98,6 +99,7 @@ def surname_phrase(level: NameLevel) -> str:
     return {
         "exact": "surname identical",
         "punctuation": f"surname identical apart from spacing or punctuation ('{m}' / '{e}')",
+        "mac": f"surname the same but for Mac and Mc ('{m}' / '{e}')",
         "part": f"surname is part of a double-barrelled name ('{m}' / '{e}')",
         "typo": f"surname differs by a typing slip ('{m}' / '{e}')",
         "sounds": f"surname sounds the same ('{m}' / '{e}')",

@@ -39,9 +39,19 @@ _NOT_LETTER = re.compile(r"[^A-Z\s\-]")
 _SPACES = re.compile(r"[\s\-]+")
 
 
+#: Letters that Unicode does not decompose into a base letter and a mark (``Ł`` is
+#: not ``L`` plus a stroke to NFKD), written as a reader of the language would.
+LETTERS = str.maketrans({
+    "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d",
+    "ß": "ss", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "TH", "þ": "th",
+    "ı": "i", "Ħ": "H", "ħ": "h",
+})  # fmt: skip
+
+
 def fold(text: str) -> str:
-    """Upper-case ASCII letters, spaces and hyphens only; apostrophes and dots vanish."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    """Upper-case ASCII letters, spaces and hyphens only; apostrophes and dots vanish.
+    Letters with a stroke or a ligature become their ASCII spelling (``Ł`` -> ``L``)."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").translate(LETTERS))
     ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
     ascii_only = ascii_only.replace("'", "").replace("\u2019", "").replace(".", " ")
     return " ".join(_NOT_LETTER.sub(" ", ascii_only).split())
@@ -131,6 +141,7 @@ class NicknameTable:
             for name in group:
                 index.setdefault(name, set()).add(number)
         self._index = {name: frozenset(ids) for name, ids in index.items()}
+        self._groups = [frozenset(group) for group in groups]
 
     @classmethod
     def from_csv_text(cls, text: str) -> NicknameTable:
@@ -148,6 +159,10 @@ class NicknameTable:
         ga = self._index.get(a)
         gb = self._index.get(b)
         return bool(ga and gb and not ga.isdisjoint(gb))
+
+    def forms(self, name: str) -> frozenset[str]:
+        """Every name sharing a group with ``name`` (itself included when listed)."""
+        return frozenset().union(*(self._groups[n] for n in self._index.get(name, ())))
 
 
 @lru_cache(maxsize=1)
@@ -171,6 +186,22 @@ def slip(a: str, b: str) -> int:
     if distance == 2 and min(len(a), len(b)) >= 8:
         return 2
     return 0
+
+
+def shortened(short: str, full: str, table: NicknameTable) -> bool:
+    """``short`` reads as a short form of ``full`` as a person would write it: the
+    start of the name (``Gwil`` for ``Gwilym``, three letters or more), its end
+    (``Sandra`` for ``Alexandra``, ``Tunde`` for ``Babatunde``, four or more), or a listed
+    short form with one typing slip (``Bil`` for ``Bill``, so ``William``)."""
+    if len(short) < 3 or len(short) >= len(full):
+        return False
+    if full.startswith(short) or (len(short) >= 4 and full.endswith(short)):
+        return True
+    return any(
+        abs(len(form) - len(short)) <= 1 and OSA.distance(short, form, score_cutoff=1) <= 1
+        for form in table.forms(full)
+        if form != full
+    )
 
 
 def sounds_alike(a: str, b: str) -> bool:
@@ -198,7 +229,8 @@ class NameLevel:
 def compare_forenames(member: tuple[str, ...], elector: tuple[str, ...]) -> NameLevel:
     """The best agreement of the member's first forename with the elector's forenames.
 
-    Levels, best first: ``exact``, ``nickname``, ``typo``, ``sounds``, ``middle``
+    Levels, best first: ``exact``, ``nickname``, ``typo``, ``sounds``, ``short``
+    (the start of the name, or a short form with a typing slip), ``middle``
     (the member uses the elector's middle name, or the elector the member's),
     ``initial``, ``different``, ``missing``.
     """
@@ -219,6 +251,8 @@ def compare_forenames(member: tuple[str, ...], elector: tuple[str, ...]) -> Name
         return NameLevel("typo", m, e, slips)
     if sounds_alike(m, e):
         return NameLevel("sounds", m, e)
+    if shortened(m, e, table) or shortened(e, m, table):
+        return NameLevel("short", m, e)
     for middle in elector[1:]:
         if len(middle) > 1 and (middle == m or table.equivalent(middle, m)):
             return NameLevel("middle", m, " ".join(elector))
@@ -243,9 +277,14 @@ def compare_middle(member: tuple[str, ...], elector: tuple[str, ...], first: str
     return NameLevel("conflict", m, e)
 
 
+def _mac(key: str) -> str:
+    """``MCDONALD`` -> ``MACDONALD``: Mc and Mac are one prefix written two ways."""
+    return "MAC" + key[2:] if key.startswith("MC") else key
+
+
 def compare_surnames(member: PersonName, elector: PersonName) -> NameLevel:
     """Levels, best first: ``exact``, ``punctuation`` (same letters, different
-    spacing or marks), ``part`` (one part of a double-barrelled name), ``typo``,
+    spacing or marks), ``mac`` (Mc for Mac), ``part`` (one part of a double-barrelled name), ``typo``,
     ``sounds``, ``different``, ``missing``."""
     m, e = member.surname_key, elector.surname_key
     if not m or not e:
@@ -254,6 +293,8 @@ def compare_surnames(member: PersonName, elector: PersonName) -> NameLevel:
         if member.raw_surname.upper().split() == elector.raw_surname.upper().split():
             return NameLevel("exact", member.surname, elector.surname)
         return NameLevel("punctuation", member.raw_surname.strip(), elector.raw_surname.strip())
+    if _mac(m) == _mac(e):
+        return NameLevel("mac", member.raw_surname.strip(), elector.raw_surname.strip())
     parts_m, parts_e = set(member.surname_parts), set(elector.surname_parts)
     if (len(parts_m) > 1 or len(parts_e) > 1) and not parts_m.isdisjoint(parts_e):
         return NameLevel("part", member.raw_surname.strip(), elector.raw_surname.strip())

@@ -76,10 +76,11 @@ class Model:
     #: P(recorded forename | true forename) by level; "different" is x population.
     forename_m: Mapping[str, float] = field(default_factory=lambda: {
         "exact": 0.86, "nickname": 0.04 * 0.3, "typo1": 0.03 * 0.02, "typo2": 0.03 * 0.005,
-        "sounds": 0.01 * 0.2, "middle": 0.05, "initial": 0.03, "different": 0.005,
+        "sounds": 0.01 * 0.2, "short": 0.04 * 0.05, "middle": 0.05, "initial": 0.03,
+        "different": 0.005,
     })  # fmt: skip
     surname_m: Mapping[str, float] = field(default_factory=lambda: {
-        "exact": 0.89, "punctuation": 0.89, "part": 0.02 * 0.5, "typo1": 0.03 * 0.02,
+        "exact": 0.89, "punctuation": 0.89, "mac": 0.03, "part": 0.02 * 0.5, "typo1": 0.03 * 0.02,
         "typo2": 0.03 * 0.005, "sounds": 0.01 * 0.2, "different": 0.03,
     })  # fmt: skip
     #: Share of names starting with a given letter, roughly.

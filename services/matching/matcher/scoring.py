@@ -217,11 +217,55 @@ def _address_p(level: AddressLevel, model: Model) -> float:
     return model.premise_m[level.premise] / spread * model.postcode_m[level.postcode]
 
 
+#: Surname levels that say "the same family name" (a floor holds only on these).
+SURNAME_AGREES = frozenset(("exact", "punctuation", "mac", "part", "typo", "sounds"))
+_AT_HOME = frozenset((addr.FLAT_SAME, addr.FLAT_UNKNOWN))
+
+
+@dataclass(slots=True)
+class Scored:
+    """The best candidates of one member and the two that the decision's rules need.
+
+    ``at_address``: the best candidate with the member's surname at the member's own
+    house or flat (postcode the same, one slip away or missing), if any.
+    ``known_by_middle``: a candidate at the member's address with the surname whose
+    *middle* name is the member's first name, if any: a housemate the member may be.
+    """
+
+    ranked: list[Comparison]
+    considered: int
+    at_address: Comparison | None = None
+    known_by_middle: Comparison | None = None
+
+
 def score_member(
     member: Member, electors: Sequence[Elector], freqs: NameFrequencies, model: Model
 ) -> list[Comparison]:
     """Every candidate scored, best first, each with its posterior probability."""
-    return score_best(member, electors, freqs, model)[0]
+    return score_best(member, electors, freqs, model).ranked
+
+
+def _at_address(level: AddressLevel, surname: NameLevel) -> bool:
+    return (
+        level.premise in _AT_HOME
+        and level.postcode in ("exact", "near", "missing")
+        and surname.level in SURNAME_AGREES
+    )
+
+
+#: Forename levels that say "this could be the name the member goes by".
+FORENAME_AGREES = frozenset(("exact", "nickname", "typo", "sounds", "short", "initial"))
+
+
+def _middle_is_first(member: PersonName, elector: PersonName) -> bool:
+    """Whether one of ``elector``'s middle names could be the member's first name, as
+    well as another person's first name could (``Stivie`` for ``Daniel Stephen``)."""
+    first = member.first
+    return bool(first) and any(
+        compare_forenames((first,), (middle,)).level in FORENAME_AGREES
+        for middle in elector.forenames[1:]
+        if len(middle) > 1
+    )
 
 
 def score_best(
@@ -230,13 +274,13 @@ def score_best(
     freqs: NameFrequencies,
     model: Model,
     keep: int | None = None,
-) -> tuple[list[Comparison], int]:
+) -> Scored:
     """The ``keep`` best candidates (all if None), best first, with posteriors over
     every candidate; and how many candidates were scored. Building a ``Comparison``
     with its weights is most of the cost for a candidate that cannot win, so the
     matcher keeps only those it shows."""
     if not electors:
-        return [], 0
+        return Scored([], 0)
     memo: dict[int, AddressLevel] = {}
     kept: list[Elector] = []
     levels: list[AddressLevel] = []
@@ -252,7 +296,7 @@ def score_best(
             kept.append(elector)
             levels.append(level)
     if not kept:
-        return [], 0
+        return Scored([], 0)
     electors = kept
     normal = _Names(member.name, model, freqs)
     swapped = _Names(parse_name(member.name.raw_surname, member.name.raw_forenames), model, freqs)
@@ -309,10 +353,28 @@ def score_best(
     order = sorted(range(len(rows)), key=lambda i: (-totals[i], rows[i][0].elector_id))
     best = order if keep is None else order[:keep]
     weights = (prior, a_best, pop_f, pop_s, crowding)
-    ranked = [
-        _comparison(rows[i], weights, model, totals[i], scaled[i] / denominator) for i in best
-    ]
-    return ranked, len(rows)
+
+    def compared(i: int) -> Comparison:
+        return _comparison(rows[i], weights, model, totals[i], scaled[i] / denominator)
+
+    ranked = [compared(i) for i in best]
+    scored = Scored(ranked, len(rows))
+    home = next((i for i in order if _at_address(rows[i][1], rows[i][3])), None)
+    if home is not None:
+        scored.at_address = compared(home)
+    if rows[order[0]][1].premise in _AT_HOME:
+        relative = next(
+            (
+                i
+                for i in order[1:]
+                if _at_address(rows[i][1], rows[i][3])
+                and _middle_is_first(member.name, rows[i][0].name)
+            ),
+            None,
+        )
+        if relative is not None:
+            scored.known_by_middle = compared(relative)
+    return scored
 
 
 def _comparison(

@@ -1,0 +1,167 @@
+"""Nobody on the register is lost by matching (issue 10): the rules that keep a member
+found when their record is written the way people really write it, and the rule that
+sends a name two housemates could share to a person."""
+
+from __future__ import annotations
+
+from services.matching.matcher.deciding import Decision
+from tests.builders.registers import elector, member, one
+
+
+def assert_match(decision: Decision, elector_id: str) -> None:
+    assert (decision.decision, decision.elector_id) == ("match", elector_id), decision.reasons
+
+
+# --- a decision floor: the surname registered at the member's own house ---------------
+
+
+def test_a_surname_at_the_same_flat_is_never_no_match_whatever_the_first_name() -> None:
+    register = [
+        elector("P1", "Richard", "Pickering", "Flat 0/2", "44 Cathcart Road", postcode="G41 4RQ"),
+        elector("P2", "Moira", "Pickering", "Flat 0/2", "44 Cathcart Road", postcode="G41 4RQ"),
+    ]
+    decision = one(register, member("M", "Torquil", "Pickering", "Flat 0/2, 44 Cathcart Road",
+                                    postcode="G41 4RQ"))  # fmt: skip
+    assert decision.decision == "review"
+    assert decision.reasons.startswith(
+        "needs a person: same address and surname; first name differs ('Torquil' / "
+    )
+    assert {c["elector_id"] for c in decision.candidates} >= {"P1"}
+
+
+def test_the_floor_shows_the_household_even_when_a_namesake_elsewhere_fits_better() -> None:
+    register = [
+        elector("H1", "Archibald James", "MacDonald", "Flat 2/2", "40 Polwarth Street",
+                postcode="G31 9US"),
+        elector("N1", "Alexander Callum", "McDonald", "0/1", "44 Polwarth Street",
+                postcode="G31 9US"),
+    ]  # fmt: skip
+    decision = one(register, member("M", "Zebedee", "McDonald", "Flat 2/2, 40 Polwarth Street",
+                                    postcode="G31 9US"))  # fmt: skip
+    assert (decision.decision, decision.elector_id) == ("review", "H1"), decision.reasons
+    assert "same address and surname" in decision.reasons
+
+
+# --- a housemate whose middle name is the member's first name --------------------------
+
+HOUSE = [
+    elector("S1", "Struan Malcolm", "Buchanan", "Flat 0/2", "26 Hyndland Road", postcode="G11 5GQ"),
+    elector("S2", "James Struan", "Buchanan", "Flat 0/2", "26 Hyndland Road", postcode="G11 5GQ"),
+    elector("D1", "Stephen George", "Moore", "42 Woodville Avenue", postcode="CF14 2AY"),
+    elector("D2", "Daniel Stephen", "Moore", "42 Woodville Avenue", postcode="CF14 2AY"),
+]
+
+
+def test_a_first_name_that_is_a_housemates_middle_name_goes_to_a_person() -> None:
+    decision = one(HOUSE, member("M", "Struan", "Buchanan", "Flat 0/2, 26 Hyndland Road",
+                                 postcode="G11 5GQ"))  # fmt: skip
+    assert decision.decision == "review"
+    assert "James Struan Buchanan at the same address has 'Struan' as a middle name" in (
+        decision.reasons
+    )
+    assert {c["elector_id"] for c in decision.candidates} >= {"S1", "S2"}
+
+
+def test_a_short_form_that_fits_a_housemates_middle_name_goes_to_a_person() -> None:
+    decision = one(HOUSE, member("M", "Stivie", "Moore", "42 Woodville Avenue",
+                                 postcode="CF14 2AY"))  # fmt: skip
+    assert decision.decision == "review"
+    assert {c["elector_id"] for c in decision.candidates} >= {"D1", "D2"}
+
+
+def test_a_middle_name_given_on_the_record_still_tells_the_housemates_apart() -> None:
+    decision = one(HOUSE, member("M", "Struan M", "Buchanan", "Flat 0/2, 26 Hyndland Road",
+                                 postcode="G11 5GQ"))  # fmt: skip
+    assert decision.elector_id == "S1"
+    assert "as a middle name" not in decision.reasons
+
+
+# --- first names: letters, short forms --------------------------------------------------
+
+
+def test_a_polish_l_with_stroke_folds_to_l() -> None:
+    register = [elector("W1", "Łukasz", "Wróbel", "Flat 0/1", "18 Langside Avenue",
+                        postcode="G41 9SG")]  # fmt: skip
+    decision = one(register, member("M", "Lukasz", "Wrobel", "Flat 0/1, 18 Langside Avenue",
+                                    postcode="G41 9SG"))  # fmt: skip
+    assert_match(decision, "W1")
+    assert "first name identical" in decision.reasons
+
+
+def test_the_start_of_a_first_name_is_a_short_form() -> None:
+    register = [elector("G1", "Casimir", "Prydderch", "25 Holt Terrace", postcode="LL12 3YR")]
+    decision = one(register, member("M", "Cas", "Prydderch", "25 Holt Terrace",
+                                    postcode="LL12 3YR"))  # fmt: skip
+    assert_match(decision, "G1")
+    assert "first name may be a short form ('Cas' / 'Casimir')" in decision.reasons
+
+
+def test_a_short_form_with_a_typing_slip_is_still_a_short_form() -> None:
+    register = [elector("B1", "William", "Pickering", "3 Mill Lane", postcode="YO10 4JH")]
+    decision = one(register, member("M", "Bil", "Pickering", "3 Mill Lane", postcode="YO10 4JH"))
+    assert_match(decision, "B1")
+
+
+def test_a_polish_short_form_from_the_table_matches() -> None:
+    register = [elector("K1", "Grzegorz", "Kowalczyk", "7 Crwys Road", postcode="CF24 4NN")]
+    decision = one(register, member("M", "Grzesiek", "Kowalczyk", "7 Crwys Road",
+                                    postcode="CF24 4NN"))  # fmt: skip
+    assert_match(decision, "K1")
+
+
+# --- surnames: Mac and Mc --------------------------------------------------------------
+
+
+def test_mc_and_mac_are_one_surname() -> None:
+    register = [elector("C1", "Archibald", "MacDonald", "5 Dowanhill Street", postcode="G31 9QS")]
+    decision = one(register, member("M", "Archibald", "McDonald", "5 Dowanhill Street",
+                                     postcode="G31 9QS"))  # fmt: skip
+    assert_match(decision, "C1")
+    assert "surname the same but for Mac and Mc ('McDonald' / 'MacDonald')" in decision.reasons
+
+
+# --- addresses: flats and houses written the local way ----------------------------------
+
+
+def test_a_glasgow_flat_without_the_word_flat_matches() -> None:
+    register = [elector("T1", "Chloe", "Schroder", "Flat 1/2", "59 Polwarth Street",
+                        postcode="G31 1RH")]  # fmt: skip
+    decision = one(register, member("M", "Chloe", "Schroder", "1/2, 59 Polwarth St",
+                                    postcode="G31 1RH"))  # fmt: skip
+    assert_match(decision, "T1")
+    assert "same flat and street" in decision.reasons
+
+
+def test_another_flat_on_the_same_floor_is_not_the_same_flat() -> None:
+    register = [elector("F1", "Morag Elspeth", "Wright", "Flat 2/2", "12 Byres Road",
+                        postcode="G12 8AA")]  # fmt: skip
+    decision = one(register, member("M", "Morag", "MhKenzie", "Flat 2/1, 12 Byres Road",
+                                    postcode="G12 8AA"))  # fmt: skip
+    assert decision.decision != "match"
+    assert "different flat (party: Flat 2/1, register: Flat 2/2)" in decision.reasons
+
+
+def test_an_edinburgh_stair_number_is_read_both_ways() -> None:
+    register = [elector("E1", "Marion Margaret", "MacGregor", "GF1", "19 Bruntsfield Place",
+                        postcode="EH10 6AL")]  # fmt: skip
+    decision = one(register, member("M", "Marion", "MacGregor", "19/1 Bruntsfield Place",
+                                    postcode="EH10 6AL"))  # fmt: skip
+    assert_match(decision, "E1")
+    assert "same building; flats named differently" in decision.reasons
+
+
+def test_flats_named_in_two_styles_are_the_same_building_not_another_flat() -> None:
+    register = [elector("R1", "Ruaridh", "Robertson", "Flat 0/3", "26 Byres Road",
+                        postcode="G42 5RP")]  # fmt: skip
+    decision = one(register, member("M", "Ruaridh", "Robertson", "Flat 03, 26 Byres Road",
+                                    postcode="G42 5RP"))  # fmt: skip
+    assert_match(decision, "R1")
+
+
+def test_a_named_house_without_its_street_or_locality_matches() -> None:
+    register = [elector("N1", "Struan", "MacLeod", "Tigh na Mara", "Clarence Loan", "Edinbane",
+                        "Portree", postcode="IV51 8LF")]  # fmt: skip
+    decision = one(register, member("M", "Struan", "MacLeod", "Tigh na Mara",
+                                    postcode="IV51 8LF"))  # fmt: skip
+    assert_match(decision, "N1")
+    assert "same house ('Tigh Na Mara')" in decision.reasons
