@@ -17,7 +17,8 @@ Every request is counted in ``rollcall_gateway_requests_total`` and timed in
 ``rollcall_gateway_request_seconds``, labelled by the route's template
 (``/api/ballots/<int:ballot_id>/votes``), never by the raw path.
 
-Request bodies are never logged: they hold access codes and votes.
+Request bodies are never logged: they hold access codes and votes. A JSON
+answer is always UTF-8, even when it quotes broken text the client sent.
 """
 
 from __future__ import annotations
@@ -62,10 +63,11 @@ def observe(method: str, route: str, status: int, seconds: float) -> None:
 
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    # A lone surrogate (JSON's "\ud800", echoed back in a validation error)
+    # cannot be UTF-8: it goes back as the same JSON escape.
     response = Response(
-        json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-        status=status,
-        mimetype="application/json",
+        text.encode("utf-8", "backslashreplace"), status=status, mimetype="application/json"
     )
     response.headers.update(SECURITY_HEADERS)
     if headers:
