@@ -18,7 +18,7 @@ handler noted in ``Access.details`` and ``Access.reason``. A handler that
 raises appends nothing: the action did not happen.
 
 An entry's subject names the ids in the route's path: ``ballot:3``,
-``review:7``, ``ballot:3/member:M1``.
+``review:7``, ``ballot:3/member:M1``, ``ballot:3/row:12``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ SUBJECTS = {
     "change_id": "change",
     "complaint_id": "complaint",
     "membership_number": "member",
+    "row_id": "row",
 }
 #: A subject quotes at most this much of a value the caller typed.
 MAX_SUBJECT_VALUE = 64

@@ -1,7 +1,8 @@
 """What every group of the gateway's routes shares: its dependencies and the clock.
 
 ``GatewayBase`` is the base of ``GatewayService`` and of the route groups it
-is made of (``gateway.roll``, ``gateway.oversight``, ``gateway.voting``). Who
+is made of (``gateway.roll``, ``gateway.dropped_rows``, ``gateway.oversight``,
+``gateway.voting``). Who
 may use a route is declared on it with ``gateway.access.guarded``.
 """
 

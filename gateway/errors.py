@@ -117,6 +117,10 @@ class RateLimited(GatewayError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class RowStillRejected(GatewayError):
+    """A corrected extract row is still not valid; the message gives every reason."""
+
+
 # -- the gateway's RPC contract ---------------------------------------------
 class InvalidUser(GatewayError):
     """A user with these details may not be created."""
@@ -170,6 +174,9 @@ TABLE: dict[str, Mapping] = {
         "internal_error",
         "Something went wrong on our side. It has been logged; please try again later.",
         False,
+    ),
+    "gateway.errors.RowStillRejected": Mapping(
+        422, "row_still_rejected", "The corrected row is still not valid."
     ),
     "gateway.errors.InvalidUser": Mapping(400, "invalid_user", "Those user details are not valid."),
     "gateway.errors.UserNotFound": Mapping(404, "user_not_found", "There is no such user."),
@@ -229,6 +236,14 @@ TABLE: dict[str, Mapping] = {
     ),
     "registration.errors.SamePerson": Mapping(
         409, "same_person", "A second, different person must approve this."
+    ),
+    "registration.errors.DroppedRowNotFound": Mapping(
+        404, "dropped_row_not_found", "There is no such rejected or duplicate row in this ballot."
+    ),
+    "registration.errors.RowNotCorrectable": Mapping(
+        409,
+        "row_not_correctable",
+        "This row cannot be changed that way: it is already settled, or not of that kind.",
     ),
     "registration.errors.CaseError": Mapping(
         409, "case_error", "The complaint is not at the right stage for that."

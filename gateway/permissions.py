@@ -12,7 +12,8 @@ Guarantees:
 - Every check returns the reasons an action may not happen, in words a
   volunteer understands; an empty list means it may.
 - An officer is bound to exactly one association and can never see or act on
-  another's members or reviews, whatever the request asks for.
+  another's members, reviews or dropped extract rows, whatever the request
+  asks for.
 - A teller is bound to exactly one ballot and can enter postal ballots for
   that ballot only.
 """
@@ -32,7 +33,7 @@ class Scope(enum.Enum):
     NONE = "none"
     #: An officer sees only their own association, whatever ``?association=`` asks for.
     ASSOCIATION = "association"
-    #: The record acted on (a member, a review) must belong to an officer's association.
+    #: The record acted on (a member, a review, a dropped row) must belong to an officer's association.
     OWNER = "owner"
     #: A teller acts on the one ballot their token names.
     BALLOT = "ballot"
@@ -74,6 +75,28 @@ ACTIONS: dict[str, Action] = {
     "read_complaints": Action(("operator", "scrutineer"), "read the complaints"),
     "manage_complaints": Action(("operator",), "open or update a complaint"),
     "pause_ballot": Action(("operator",), "pause or resume a ballot"),
+    "list_dropped_rows": Action(
+        ("operator", "officer"),
+        "see the rejected and duplicate rows of the extracts",
+        Scope.ASSOCIATION,
+    ),
+    "read_dropped_row": Action(
+        ("operator", "officer"), "see a rejected or duplicate row", Scope.OWNER, ("row", "see")
+    ),
+    "correct_dropped_row": Action(
+        ("operator", "officer"), "correct a rejected row", Scope.OWNER, ("row", "correct")
+    ),
+    "resolve_conflict": Action(
+        ("operator", "officer"),
+        "resolve a conflicting duplicate",
+        Scope.OWNER,
+        ("conflict", "resolve"),
+    ),
+    "count_dropped_rows": Action(
+        ("operator", "scrutineer", "officer"),
+        "count the rejected and duplicate rows",
+        Scope.ASSOCIATION,
+    ),
 }
 
 

@@ -23,6 +23,8 @@ from marshmallow import (
 )
 
 from gateway.errors import InvalidRequest
+from rollcall.formats import EXTRACT_COLUMNS, EXTRACT_OPTIONAL_COLUMNS
+from rollcall.intake import Limits
 
 MAX_CHOICES = 100
 MAX_PAPERS = 5_000
@@ -32,6 +34,14 @@ _SAY_WHY = {"required": "Say why, in a few words."}
 _POSTCODE = re.compile(r"^[A-Z0-9 ]{2,9}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MEMBERSHIP_NUMBER = validate.Length(min=1, max=64)
+#: What no stored text may hold: control characters other than tab and line
+#: ends, and halves of a UTF-16 pair that JSON's ``\\ud800`` escapes can smuggle in.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+#: A corrected extract field is held to the intake's limit for a field of a file.
+MAX_FIELD = Limits.field_chars
+CORRECTABLE_ROW_COLUMNS = EXTRACT_COLUMNS + EXTRACT_OPTIONAL_COLUMNS
+DROPPED_KINDS = ("rejected", "duplicate", "conflict")
+DROPPED_STATUSES = ("open", "corrected", "resolved")
 
 
 def _no_repeats(values: list[str]) -> None:
@@ -40,6 +50,17 @@ def _no_repeats(values: list[str]) -> None:
         if value in seen:
             raise ValidationError(f"{value} is chosen more than once")
         seen.add(value)
+
+
+def _storable(value: str) -> None:
+    if _UNSTORABLE.search(value):
+        raise ValidationError("This holds a control character or broken text.")
+
+
+def _shown(name: str, limit: int = 40) -> str:
+    """``name`` as a message may quote it: cut short, broken text escaped."""
+    cut = name[:limit] + ("..." if len(name) > limit else "")
+    return cut.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class StrictBoolean(fields.Boolean):
@@ -131,6 +152,14 @@ class ChangesQuery(Strict):
     )
 
 
+class DroppedRowsQuery(AssociationQuery):
+    """``?association=&kind=&status=&format=`` on the list of an extract's dropped rows."""
+
+    kind = fields.String(load_default=None, validate=validate.OneOf(DROPPED_KINDS))
+    status = fields.String(load_default=None, validate=validate.OneOf(DROPPED_STATUSES))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
 def _trimmed(data: Any) -> Any:
     if isinstance(data, Mapping):
         return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
@@ -188,6 +217,44 @@ class CorrectionSchema(Strict):
     def _some(self, value: dict[str, str], **_: Any) -> None:
         if not value:
             raise ValidationError("Give at least one field to change.")
+
+
+class RowCorrectionSchema(Strict):
+    """A rejected extract row resubmitted: the fields to change (the rest as received), and why.
+
+    No values at all resubmits the row as it was received, for a row whose
+    reason has gone (its association has since been added).
+    """
+
+    values = fields.Dict(
+        keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict
+    )
+    reason = fields.String(required=True, validate=[_REASON, _storable], error_messages=_SAY_WHY)
+
+    @validates("values")
+    def _fields(self, value: dict[str, Any], **_: Any) -> None:
+        for column, text in value.items():
+            if column not in CORRECTABLE_ROW_COLUMNS:
+                raise ValidationError(f"{_shown(column)} is not a column of a membership extract.")
+            if not isinstance(text, str):
+                raise ValidationError(f"{column} must be text.")
+            if len(text) > MAX_FIELD:
+                raise ValidationError(
+                    f"{column} has {len(text):,} characters; at most {MAX_FIELD:,}."
+                )
+            if _UNSTORABLE.search(text):
+                raise ValidationError(f"{column} holds a control character or broken text.")
+
+
+class ConflictResolutionSchema(Strict):
+    """Which copy of a conflicting duplicate holds: the first seen, or the second; and why."""
+
+    keep = fields.String(
+        required=True,
+        validate=validate.OneOf(("first", "second"), error="Choose first or second."),
+        error_messages={"required": "Choose first or second."},
+    )
+    reason = fields.String(required=True, validate=[_REASON, _storable], error_messages=_SAY_WHY)
 
 
 class ChangeDecisionSchema(Strict):

@@ -9,7 +9,8 @@ actor. Errors become responses in ``gateway.web`` through the one table in
 
 ``GatewayService`` is made of route groups sharing ``gateway.base``: voting
 and receipts (``gateway.voting``), the members of a ballot (``gateway.roll``),
-and audit heads, complaints and pausing (``gateway.oversight``). Results,
+the rows its extracts dropped (``gateway.dropped_rows``), and audit heads,
+complaints and pausing (``gateway.oversight``). Results,
 scrutiny, postal batches, reviews and users are here. Like every service it
 answers ``get_audit_head``.
 """
@@ -28,6 +29,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import auth, users
 from gateway.access import Access, guarded
 from gateway.base import BALLOT, now
+from gateway.dropped_rows import DroppedRowRoutes
 from gateway.errors import RPC_EXPECTED, ServiceUnavailable
 from gateway.oversight import OversightRoutes
 from gateway.roll import RollRoutes
@@ -39,7 +41,7 @@ from rollcall.audit import AuditedService
 OPENAPI = Path(__file__).parent / "openapi.yaml"
 
 
-class GatewayService(VotingRoutes, RollRoutes, OversightRoutes, AuditedService):
+class GatewayService(VotingRoutes, RollRoutes, DroppedRowRoutes, OversightRoutes, AuditedService):
     name = "gateway"
 
     # -- users (RPC, for the CLI) ----------------------------------------------

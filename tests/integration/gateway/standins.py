@@ -10,11 +10,14 @@ test can assert that a refused request reached no service.
 from __future__ import annotations
 
 import base64
+import copy
+from datetime import UTC, datetime
 from typing import Any
 
 import eventlet
 from nameko.rpc import rpc
 
+from rollcall.formats import EXTRACT_COLUMNS
 from services.codes.errors import BallotNotOpen, InvalidCode, LockedOut, MalformedCode
 from services.matching.errors import ReviewNotFound
 from services.registration import errors as registration
@@ -52,10 +55,86 @@ CALLS: list[tuple[Any, ...]] = []
 STATE: dict[str, Any] = {}
 
 
+#: Associations the stand-in registration knows.
+ASSOCIATIONS = ("HACK", "ISLI")
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+
+
+def dropped_row(
+    row_id: int,
+    kind: str,
+    line: int,
+    number: str,
+    association: str,
+    reasons: list[str],
+    **values: str,
+) -> dict[str, Any]:
+    """A dropped row of ballot ``OPEN``, shaped as ``list_dropped_rows`` returns it."""
+    row = {column: "" for column in EXTRACT_COLUMNS}
+    row.update(membership_number=number, association=association or "Nowhere Association")
+    row.update(first_name="Ada", last_name="Byron", postcode="E8 1AA")
+    row.update(values)
+    return {
+        "id": row_id,
+        "kind": kind,
+        "status": "open",
+        "extract_id": "x-open",
+        "file_name": "members.csv",
+        "line": line,
+        "association": association,
+        "association_as_given": row["association"],
+        "membership_number": number,
+        "row": row,
+        "extra": {"notes": "+44 see office"} if kind == "rejected" else {},
+        "reasons": reasons,
+        "first_seen": None if kind == "rejected" else "members.csv line 2",
+        "differs": ["email"] if kind == "conflict" else [],
+        "outcome": None,
+        "decided_by": None,
+        "decided_at": None,
+    }
+
+
+#: The dropped rows of ballot ``OPEN`` by id: three of HACK's, one of ISLI's, one of no
+#: known association.
+DROPPED = {
+    1: dropped_row(
+        1,
+        "rejected",
+        3,
+        "H9",
+        "HACK",
+        ["the postcode 'E8' is not a postcode", "the date of birth '31/02/1990' is not a date"],
+        postcode="E8",
+        last_name=FORMULA,
+        date_of_birth="31/02/1990",
+    ),
+    2: dropped_row(2, "duplicate", 5, "H1", "HACK", ["H1 was first seen on line 2"]),
+    3: dropped_row(
+        3,
+        "conflict",
+        7,
+        "H2",
+        "HACK",
+        ["H2 was first seen on line 2, with a different email"],
+        email="new@example.org",
+    ),
+    4: dropped_row(4, "rejected", 4, "I7", "ISLI", ["the postcode 'N1' is not a postcode"]),
+    5: dropped_row(
+        5,
+        "rejected",
+        9,
+        "Z1",
+        "",
+        ["the association 'Nowhere Association' is not known; nearest: HACK, ISLI"],
+    ),
+}
+
+
 def reset() -> None:
     CALLS.clear()
     STATE.clear()
-    STATE.update(votes={}, batches=set(), decided={})
+    STATE.update(votes={}, batches=set(), decided={}, dropped=copy.deepcopy(DROPPED))
 
 
 class CodesStandIn:
@@ -186,6 +265,108 @@ class SlowTallyStandIn:
         return {}
 
 
+def _dropped(ballot_id: int, row_id: int) -> dict[str, Any]:
+    row = STATE["dropped"].get(row_id)
+    if ballot_id != OPEN or row is None:
+        raise registration.DroppedRowNotFound(f"ballot {ballot_id} has no dropped row {row_id}")
+    return dict(row)
+
+
+def _problems(row: dict[str, str]) -> list[str]:
+    """The stand-in's rules for an extract row: a postcode, a date, a known association."""
+    problems = []
+    if len(row["postcode"].replace(" ", "")) < 5:
+        problems.append(f"the postcode {row['postcode']!r} is not a postcode")
+    if row["date_of_birth"].startswith("31/02"):
+        problems.append(f"the date of birth {row['date_of_birth']!r} is not a date")
+    if row["association"] not in ASSOCIATIONS:
+        problems.append(f"the association {row['association']!r} is not known")
+    return problems
+
+
+def _settle(row: dict[str, Any], status: str, outcome: str, actor: str) -> dict[str, Any]:
+    row.update(
+        status=status, outcome=outcome, decided_by=actor, decided_at=datetime.now(UTC).isoformat()
+    )
+    STATE["dropped"][row["id"]] = row
+    return row
+
+
+DROPPED_ROW_ERRORS = (registration.DroppedRowNotFound, registration.RowNotCorrectable)
+
+
+class DroppedRowsStandIn:
+    """Registration's dropped-row RPCs over ``STATE["dropped"]``, as the contract has them."""
+
+    @rpc
+    def list_dropped_rows(
+        self,
+        ballot_id: int,
+        association: str | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        CALLS.append(("registration.list_dropped_rows", ballot_id, association, kind, status))
+        return [
+            row
+            for row in STATE["dropped"].values()
+            if ballot_id == OPEN
+            and association in (None, row["association"])
+            and kind in (None, row["kind"])
+            and status in (None, row["status"])
+        ]
+
+    @rpc(expected_exceptions=DROPPED_ROW_ERRORS)
+    def get_dropped_row(self, ballot_id: int, row_id: int) -> dict[str, Any]:
+        CALLS.append(("registration.get_dropped_row", ballot_id, row_id))
+        return _dropped(ballot_id, row_id)
+
+    @rpc(expected_exceptions=DROPPED_ROW_ERRORS)
+    def correct_dropped_row(
+        self, ballot_id: int, row_id: int, values: dict[str, str], actor: str, reason: str = ""
+    ) -> dict[str, Any]:
+        CALLS.append(("registration.correct_dropped_row", ballot_id, row_id, values, actor, reason))
+        row = _dropped(ballot_id, row_id)
+        if row["kind"] != "rejected" or row["status"] != "open":
+            raise registration.RowNotCorrectable(
+                f"row {row_id} is a {row['status']} {row['kind']} row, not an open rejected one"
+            )
+        corrected = {**row["row"], **values}
+        problems = _problems(corrected)
+        if problems:
+            return {"status": "still_rejected", "reasons": problems}
+        row["association"] = corrected["association"]
+        return _settle(
+            row, "corrected", f"accepted as member {corrected['membership_number']}", actor
+        )
+
+    @rpc(expected_exceptions=DROPPED_ROW_ERRORS)
+    def resolve_conflict(
+        self, ballot_id: int, row_id: int, keep: str, actor: str, reason: str = ""
+    ) -> dict[str, Any]:
+        CALLS.append(("registration.resolve_conflict", ballot_id, row_id, keep, actor, reason))
+        row = _dropped(ballot_id, row_id)
+        if row["kind"] != "conflict" or row["status"] != "open":
+            raise registration.RowNotCorrectable(
+                f"row {row_id} is a {row['status']} {row['kind']} row, not an open conflict"
+            )
+        kept = "kept the first copy" if keep == "first" else "replaced by this row's data"
+        return _settle(row, "resolved", kept, actor)
+
+    @rpc
+    def count_dropped_rows(self, ballot_id: int) -> dict[str, Any]:
+        CALLS.append(("registration.count_dropped_rows", ballot_id))
+        counted = ("rejected", "duplicate", "conflict", "corrected", "resolved")
+        by_association: dict[str, dict[str, int]] = {}
+        totals = dict.fromkeys(counted, 0)
+        for row in STATE["dropped"].values() if ballot_id == OPEN else ():
+            counts = by_association.setdefault(row["association"], dict.fromkeys(counted, 0))
+            for name in {row["kind"], row["status"]} & set(counted):
+                counts[name] += 1
+                totals[name] += 1
+        return {"by_association": by_association, "totals": totals}
+
+
 def ballot_definition(ballot_id: int) -> dict[str, Any]:
     method, candidates = "fptp", list(CANDIDATES)
     if ballot_id == RANKED:
@@ -202,7 +383,7 @@ def ballot_definition(ballot_id: int) -> dict[str, Any]:
     }
 
 
-class RegistrationStandIn:
+class RegistrationStandIn(DroppedRowsStandIn):
     name = "registration"
 
     @rpc(expected_exceptions=(registration.BallotNotFound,))

@@ -72,6 +72,26 @@ EXPECTED = {
     ("pause_ballot", "scrutineer"): False,
     ("pause_ballot", "officer"): False,
     ("pause_ballot", "teller"): False,
+    ("list_dropped_rows", "operator"): True,
+    ("list_dropped_rows", "officer"): True,
+    ("list_dropped_rows", "scrutineer"): False,
+    ("list_dropped_rows", "teller"): False,
+    ("read_dropped_row", "operator"): True,
+    ("read_dropped_row", "officer"): True,
+    ("read_dropped_row", "scrutineer"): False,
+    ("read_dropped_row", "teller"): False,
+    ("correct_dropped_row", "operator"): True,
+    ("correct_dropped_row", "officer"): True,
+    ("correct_dropped_row", "scrutineer"): False,
+    ("correct_dropped_row", "teller"): False,
+    ("resolve_conflict", "operator"): True,
+    ("resolve_conflict", "officer"): True,
+    ("resolve_conflict", "scrutineer"): False,
+    ("resolve_conflict", "teller"): False,
+    ("count_dropped_rows", "operator"): True,
+    ("count_dropped_rows", "scrutineer"): True,
+    ("count_dropped_rows", "officer"): True,
+    ("count_dropped_rows", "teller"): False,
 }
 
 
@@ -199,6 +219,18 @@ def test_an_officer_may_decide_only_reviews_of_their_association():
         "may only decide reviews of their own association"
     )
     assert permissions.owner_refusals(OPERATOR, "decide_review", "ISLI") == []
+
+
+def test_an_officer_may_settle_only_dropped_rows_of_their_association():
+    assert permissions.owner_refusals(OFFICER, "correct_dropped_row", "HACK") == []
+    (reason,) = permissions.owner_refusals(OFFICER, "correct_dropped_row", "ISLI")
+    assert reason == (
+        "this row belongs to ISLI; an officer of HACK may only correct rows of their own association"
+    )
+    (unknown,) = permissions.owner_refusals(OFFICER, "resolve_conflict", None)
+    assert unknown.startswith("this conflict belongs to no association")
+    assert permissions.owner_refusals(OFFICER, "read_dropped_row", "ISLI")
+    assert permissions.owner_refusals(OPERATOR, "correct_dropped_row", None) == []
 
 
 def test_a_teller_enters_postal_ballots_for_their_ballot_only():

@@ -157,3 +157,68 @@ def test_the_member_and_change_queries_are_strict():
     assert schemas.load(schemas.ChangesQuery(), {}) == {"status": "pending"}
     with pytest.raises(InvalidRequest):
         schemas.load(schemas.ChangesQuery(), {"status": "everything"})
+
+
+# -- dropped extract rows ---------------------------------------------------------------
+
+
+def test_a_row_correction_loads_the_columns_given_and_nothing_more():
+    loaded = schemas.load(
+        schemas.RowCorrectionSchema(),
+        {"values": {"postcode": "E8 1AA", "association": "HACK"}, "reason": "typo"},
+    )
+    assert loaded == {"values": {"postcode": "E8 1AA", "association": "HACK"}, "reason": "typo"}
+
+
+def test_a_row_correction_without_values_resubmits_the_row_as_received():
+    loaded = schemas.load(schemas.RowCorrectionSchema(), {"reason": "HACK now exists"})
+    assert loaded == {"values": {}, "reason": "HACK now exists"}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"values": {"shoe_size": "9"}, "reason": "r"}, "values: shoe_size is not a column"),
+        ({"values": {"x\ud800" * 30: "9"}, "reason": "r"}, "values: x\\ud800x\\ud800"),
+        ({"values": {"postcode": 9}, "reason": "r"}, "values: postcode must be text."),
+        ({"values": {"postcode": None}, "reason": "r"}, "values: postcode must be text."),
+        ({"values": {"email": "a" * 2001}, "reason": "r"}, "values: email has 2,001 characters"),
+        ({"values": {"town": "Hack\x00ney"}, "reason": "r"}, "values: town holds a control"),
+        ({"values": {"town": "Hack\ud800ney"}, "reason": "r"}, "values: town holds a control"),
+        ({"values": ["postcode"], "reason": "r"}, "values: Not a valid mapping"),
+        ({"values": {}}, "reason: Say why"),
+        ({"values": {}, "reason": ""}, "reason: Say why"),
+        ({"values": {}, "reason": "x" * 2001}, "reason: Say why"),
+        ({"values": {}, "reason": "because\x00"}, "reason: This holds a control character"),
+        ({"values": {}, "reason": "r", "row_id": 3}, "row_id: Unknown field"),
+    ],
+)
+def test_a_bad_row_correction_says_what_is_wrong_in_one_line(data, message):
+    with pytest.raises(InvalidRequest) as caught:
+        schemas.load(schemas.RowCorrectionSchema(), data)
+    said = str(caught.value)
+    assert said.startswith(message) and "\n" not in said
+    said.encode("utf-8")  # quotable in a response, even when the request held broken text
+
+
+def test_a_conflict_is_resolved_by_choosing_first_or_second_and_saying_why():
+    loaded = schemas.load(
+        schemas.ConflictResolutionSchema(), {"keep": "second", "reason": "newer address"}
+    )
+    assert loaded == {"keep": "second", "reason": "newer address"}
+    for bad, message in (
+        ({"keep": "both", "reason": "r"}, "keep: Choose first or second."),
+        ({"reason": "r"}, "keep: Choose first or second."),
+        ({"keep": "first"}, "reason: Say why, in a few words."),
+    ):
+        with pytest.raises(InvalidRequest) as caught:
+            schemas.load(schemas.ConflictResolutionSchema(), bad)
+        assert str(caught.value) == message
+
+
+def test_the_dropped_rows_query_takes_known_kinds_and_statuses_only():
+    query = schemas.load(schemas.DroppedRowsQuery(), {"kind": "conflict", "format": "csv"})
+    assert query == {"association": None, "kind": "conflict", "status": None, "format": "csv"}
+    for bad in ({"kind": "accepted"}, {"status": "closed"}, {"format": "xlsx"}, {"sort": "x"}):
+        with pytest.raises(InvalidRequest):
+            schemas.load(schemas.DroppedRowsQuery(), bad)
