@@ -94,6 +94,7 @@ class DroppedRowRoutes(GatewayBase):
     @route("GET", f"{ROWS}/counts")
     @guarded("count_dropped_rows", "dropped_rows.counted")
     def count_dropped_rows(self, request: Request, access: Access, ballot_id: int) -> Response:
+        self.remote.registration.get_ballot(ballot_id)  # an unknown ballot is a 404, not zeros
         counts = self.remote.registration.count_dropped_rows(ballot_id)
         return json_response(200, counts_for(counts, access.association))
 

@@ -280,7 +280,8 @@ def test_an_unknown_row_or_ballot_is_404(gateway):
     token = gateway.user("operator")
     missing = gateway.get(f"{ROWS}/404", token)
     assert missing.status_code == 404 and error_of(missing)["code"] == "dropped_row_not_found"
-    ballot = gateway.get(f"/api/ballots/{standins.MISSING}/dropped-rows", token)
-    assert ballot.status_code == 404 and error_of(ballot)["code"] == "ballot_not_found"
+    for path in ("", "/counts"):
+        ballot = gateway.get(f"/api/ballots/{standins.MISSING}/dropped-rows{path}", token)
+        assert ballot.status_code == 404 and error_of(ballot)["code"] == "ballot_not_found"
     bad = gateway.get(f"{ROWS}?kind=accepted", token)
     assert bad.status_code == 400 and error_of(bad)["message"].startswith("Kind: Must be one of")

@@ -1,4 +1,4 @@
-"""The gateway in front of the real tally, codes and matching services: their answers, mapped."""
+"""The gateway in front of the real services: their answers mapped, and an officer's fix carried through."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from services.registration.service import RegistrationService
 from services.tally.service import TallyService
 from tests import support
 from tests.builders import ballots as builders
-from tests.integration.gateway.harness import error_of
+from tests.integration.gateway.harness import error_of, import_members
 
 
 def test_real_tally_and_codes_errors_reach_the_client_as_stable_codes(launch, monkeypatch):
@@ -53,3 +53,40 @@ def test_the_real_tally_publishes_a_new_ballots_key_before_the_count(launch):
         assert early.status_code == 409 and error_of(early)["code"] == "result_not_ready"
     missing = gateway.get("/api/ballots/98765/key")
     assert missing.status_code == 404 and error_of(missing)["code"] == "ballot_not_found"
+
+
+def test_an_officer_corrects_a_rejected_row_of_the_real_registration_over_http(launch):
+    gateway = launch(RegistrationService, databases=("registration",))
+    ballot_id = int(
+        gateway.rpc.registration.create_ballot(builders.ballot_definition())["ballot_id"]
+    )
+    records = [
+        builders.member_record("H1", association="HACK"),
+        builders.member_record(
+            "H2", association="HACK", date_of_birth="31/02/1990", last_name="=1+2"
+        ),
+        builders.member_record("I1", association="ISLI", email="i1-at-example"),
+    ]
+    import_members(gateway.rpc, ballot_id, records, f"dropped-{ballot_id}")
+    officer = gateway.user("officer", "HACK")
+    rows = f"/api/ballots/{ballot_id}/dropped-rows"
+
+    (row,) = gateway.get(rows, officer).json()  # ISLI's rejected row is not HACK's to see
+    assert (row["kind"], row["line"], row["membership_number"]) == ("rejected", 3, "H2")
+    assert row["reasons"] == ["date of birth '31/02/1990' is not a date (YYYY-MM-DD)"]
+    exported = gateway.get(f"{rows}.csv", officer).text
+    assert ",'=1+2," in exported and "date of birth '31/02/1990' is not a date" in exported
+
+    correction = {"values": {"date_of_birth": "1990-02-28"}, "reason": "from the paper form"}
+    done = gateway.post(f"{rows}/{row['id']}/correction", officer, json=correction)
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "corrected"
+    members = gateway.get(f"/api/ballots/{ballot_id}/members", officer).json()
+    assert {m["membership_number"]: m["state"] for m in members} == {
+        "H1": "awaiting_match",
+        "H2": "awaiting_match",
+    }
+    again = gateway.post(f"{rows}/{row['id']}/correction", officer, json=correction)
+    assert again.status_code == 409 and error_of(again)["code"] == "row_not_correctable"
+    counts = gateway.get(f"{rows}/counts", gateway.user("scrutineer")).json()
+    assert counts["totals"]["rejected"] == 2 and counts["totals"]["corrected"] == 1
