@@ -37,7 +37,7 @@ STREET_TYPES = {
     "CR": "CRESCENT", "CL": "CLOSE", "CT": "COURT", "DR": "DRIVE", "PL": "PLACE",
     "SQ": "SQUARE", "TER": "TERRACE", "TERR": "TERRACE", "TCE": "TERRACE", "PK": "PARK",
     "PDE": "PARADE", "WK": "WALK", "HL": "HILL", "MWS": "MEWS", "BLDGS": "BUILDINGS",
-    "HSE": "HOUSE", "HO": "HOUSE", "MT": "MOUNT", "EST": "ESTATE", "NTH": "NORTH",
+    "HSE": "HOUSE", "HO": "HOUSE", "COTT": "COTTAGE", "COTTS": "COTTAGES", "MT": "MOUNT", "EST": "ESTATE", "NTH": "NORTH",
     "STH": "SOUTH", "WY": "WAY", "BVD": "BOULEVARD", "BLVD": "BOULEVARD", "APTS": "APARTMENTS",
     "MANS": "MANSIONS", "CTS": "COURTS", "RW": "ROW", "CNR": "CORNER", "UPR": "UPPER",
     "LWR": "LOWER", "GT": "GREAT", "LT": "LITTLE",
@@ -356,7 +356,7 @@ def compare_addresses(member: Address, elector: Address) -> AddressLevel:
     ``12/5`` house is read both ways (flat 12 of 5, flat 5 of 12) and the better
     reading kept."""
     level = _compare(member, elector)
-    if level.same_premise or not (member.other or elector.other):
+    if (member.other is None and elector.other is None) or level.same_premise:
         return level
     for m, e in ((other_reading(member), elector), (member, other_reading(elector))):
         if m is not member or e is not elector:

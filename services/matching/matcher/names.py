@@ -188,7 +188,8 @@ def slip(a: str, b: str) -> int:
     return 0
 
 
-def shortened(short: str, full: str, table: NicknameTable) -> bool:
+@lru_cache(maxsize=200_000)  # pairs of forenames repeat across a register
+def shortened(short: str, full: str) -> bool:
     """``short`` reads as a short form of ``full`` as a person would write it: the
     start of the name (``Gwil`` for ``Gwilym``, three letters or more), its end
     (``Sandra`` for ``Alexandra``, ``Tunde`` for ``Babatunde``, four or more), or a listed
@@ -199,7 +200,7 @@ def shortened(short: str, full: str, table: NicknameTable) -> bool:
         return True
     return any(
         abs(len(form) - len(short)) <= 1 and OSA.distance(short, form, score_cutoff=1) <= 1
-        for form in table.forms(full)
+        for form in nicknames().forms(full)
         if form != full
     )
 
@@ -251,7 +252,7 @@ def compare_forenames(member: tuple[str, ...], elector: tuple[str, ...]) -> Name
         return NameLevel("typo", m, e, slips)
     if sounds_alike(m, e):
         return NameLevel("sounds", m, e)
-    if shortened(m, e, table) or shortened(e, m, table):
+    if shortened(m, e) if len(m) < len(e) else shortened(e, m):
         return NameLevel("short", m, e)
     for middle in elector[1:]:
         if len(middle) > 1 and (middle == m or table.equivalent(middle, m)):

@@ -20,7 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from services.matching.matcher.addresses import RECENT, Address, outward, parse_address
+from services.matching.matcher.addresses import (
+    RECENT,
+    Address,
+    other_reading,
+    outward,
+    parse_address,
+)
 from services.matching.matcher.names import PersonName, parse_name, sound
 
 
@@ -223,6 +229,8 @@ def member_keys(member: Member) -> frozenset[str]:
         keys = set(flat) | {k for k in by_pc + by_street if not k.endswith(f"|{building}")}
     else:
         keys = set(by_pc + by_street)
+    if address.other:  # "12/5 Leith Walk": number 5, or number 12
+        keys.update(*_premise_keys(other_reading(address)))
     sounds = {name.surname_sound, sound(name.first.replace("-", ""))}
     sounds.update(sound(part) for part in name.surname_parts)
     for snd in filter(None, sounds):

@@ -227,9 +227,12 @@ class Scored:
     """The best candidates of one member and the two that the decision's rules need.
 
     ``at_address``: the best candidate with the member's surname at the member's own
-    house or flat (postcode the same, one slip away or missing), if any.
+    house or flat (postcode the same, one slip away or missing), if any; looked for
+    only when the best fit is below ``Model.review_at``.
     ``known_by_middle``: a candidate at the member's address with the surname whose
-    *middle* name is the member's first name, if any: a housemate the member may be.
+    *middle* name fits the member's first name as well as the best fit's first name
+    does, if any: a housemate the member may be; looked for only when the best fit is
+    at the member's address and reaches ``Model.review_at``.
     """
 
     ranked: list[Comparison]
@@ -253,19 +256,23 @@ def _at_address(level: AddressLevel, surname: NameLevel) -> bool:
     )
 
 
-#: Forename levels that say "this could be the name the member goes by".
-FORENAME_AGREES = frozenset(("exact", "nickname", "typo", "sounds", "short", "initial"))
+#: Forename levels that say "this could be the name the member goes by", best first.
+FORENAME_AGREES = ("exact", "nickname", "typo", "sounds", "short", "initial")
+_FORENAME_RANK = {level: rank for rank, level in enumerate(FORENAME_AGREES)}
 
 
-def _middle_is_first(member: PersonName, elector: PersonName) -> bool:
-    """Whether one of ``elector``'s middle names could be the member's first name, as
-    well as another person's first name could (``Stivie`` for ``Daniel Stephen``)."""
-    first = member.first
-    return bool(first) and any(
-        compare_forenames((first,), (middle,)).level in FORENAME_AGREES
-        for middle in elector.forenames[1:]
-        if len(middle) > 1
-    )
+def _middle_is_first(member: PersonName, elector: PersonName, best: str) -> bool:
+    """Whether one of ``elector``'s middle names fits the member's first name at least as
+    well as the best fit's first name does (``best``, a forename level)."""
+    first, bar = member.first, _FORENAME_RANK.get(best)
+    if not first or bar is None:
+        return False
+    for middle in elector.forenames[1:]:
+        if len(middle) > 1 or len(first) == 1:
+            rank = _FORENAME_RANK.get(compare_forenames((first,), (middle,)).level)
+            if rank is not None and rank <= bar:
+                return True
+    return False
 
 
 def score_best(
@@ -359,16 +366,20 @@ def score_best(
 
     ranked = [compared(i) for i in best]
     scored = Scored(ranked, len(rows))
-    home = next((i for i in order if _at_address(rows[i][1], rows[i][3])), None)
-    if home is not None:
-        scored.at_address = compared(home)
-    if rows[order[0]][1].premise in _AT_HOME:
+    # Each is looked for only where the decision can use it: the household floor below
+    # the review threshold, the housemate known by a middle name above it.
+    top_p = ranked[0].probability
+    if top_p < model.review_at:
+        home = next((i for i in order if _at_address(rows[i][1], rows[i][3])), None)
+        if home is not None:
+            scored.at_address = compared(home)
+    elif rows[order[0]][1].premise in _AT_HOME and len(order) > 1:
         relative = next(
             (
                 i
                 for i in order[1:]
                 if _at_address(rows[i][1], rows[i][3])
-                and _middle_is_first(member.name, rows[i][0].name)
+                and _middle_is_first(member.name, rows[i][0].name, rows[order[0]][2].level)
             ),
             None,
         )

@@ -165,3 +165,20 @@ def test_a_named_house_without_its_street_or_locality_matches() -> None:
                                     postcode="IV51 8LF"))  # fmt: skip
     assert_match(decision, "N1")
     assert "same house ('Tigh Na Mara')" in decision.reasons
+
+
+def test_an_edinburgh_stair_number_is_looked_up_both_ways() -> None:
+    # A married name shares no surname key with the register: only the house finds her.
+    register = [elector("E1", "Marion Margaret", "MacGregor", "GF1", "19 Bruntsfield Place",
+                        postcode="EH10 6AL")]  # fmt: skip
+    decision = one(register, member("M", "Marion", "Smith", "19/1 Bruntsfield Place",
+                                    postcode="EH10 6AL"))  # fmt: skip
+    assert decision.elector_id == "E1", decision.reasons
+
+
+def test_an_abbreviated_cottage_is_the_same_house() -> None:
+    register = [elector("L1", "Harpreet", "Singh", "Lilac Cottage", "Haydon Bridge",
+                        postcode="NE48 5ZT")]  # fmt: skip
+    decision = one(register, member("M", "Harpreet", "Singh", "Lilac Cott", "Haydon Bridge",
+                                    postcode="NE48 5ZT"))  # fmt: skip
+    assert_match(decision, "L1")
