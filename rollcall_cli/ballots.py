@@ -150,7 +150,9 @@ def import_extract(
     """Send an extract file to registration in chunks; return its summary.
 
     A file intake refuses is recorded as a refused extract (its summary says
-    why in one line); ``described`` is told how the file was read.
+    why in one line), under an id of its own so that reading the same file
+    again another way (``sheet``) is not taken for a re-import;
+    ``described`` is told how the file was read.
     """
     try:
         export = open_export(
@@ -160,7 +162,7 @@ def import_extract(
         sha = file_sha256(path)
         return rpc.registration.begin_extract(
             ballot_id=ballot_id,
-            extract_id=_extract_id(f"{path.stem}-{sha[:12]}", ballot_id),
+            extract_id=_extract_id(f"{path.stem}-{sha[:12]}-refused", ballot_id),
             source=source,
             file_name=path.name,
             header=[],

@@ -65,11 +65,11 @@ def extract_correct(
         result = rpc.registration.correct_dropped_row(
             ballot_id, row_id, _assignments(assignments), actor, reason
         )
-    echo_json(result)
     if result.get("status") == "still_rejected":
         raise click.ClickException(
             f"row {row_id} is still rejected: {'; '.join(result['reasons'])}"
         )
+    echo_json(result)
 
 
 @click.command("resolve")

@@ -4,7 +4,9 @@ Each function runs inside the caller's transaction. Guarantees:
 
 - An extract belongs to one ballot: the same id in another ballot is refused,
   and beginning an extract already received by this ballot returns its
-  summary (``already_imported``) and stores nothing again.
+  summary (``already_imported``) and stores nothing again. A file refused
+  before any row arrived and refused again keeps one record, with the latest
+  reason.
 - Every record received is stored exactly once as an accepted member or a
   dropped row (``DroppedRow``): rejected (with its reasons, intake's problems
   first), a duplicate (with where it was first seen) or a conflict (a
@@ -88,6 +90,9 @@ def begin(
                 f"extract {extract_id} belongs to ballot {existing.ballot_id}: "
                 f"give it another id to import it into ballot {ballot_id}"
             )
+        if existing.status == "refused" and refusal and not existing.received_rows:
+            existing.refusal = refusal  # the same file refused again: the latest reason stands
+            return summary(existing)
         if existing.status == "refused":
             raise ExtractRefused(f"extract {extract_id} was refused: {existing.refusal}")
         return {**summary(existing), "already_imported": True}

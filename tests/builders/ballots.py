@@ -63,3 +63,36 @@ def extract_opening(ballot_id: int, extract_id: str, declared_rows: int = 1) -> 
         "declared_rows": declared_rows,
         "sha256": "0" * 64,
     }
+
+
+def extract_text(
+    rows: list[list[str]],
+    columns: list[str] | None = None,
+    delimiter: str = ",",
+    newline: str = "\n",
+) -> str:
+    """An extract as CSV text (quoted where the csv module quotes), header first."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
+    writer.writerow(columns or HEADER)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def extract_workbook(path: Any, rows: list[list[str]], sheet: str = "Members") -> None:
+    """An extract as an .xlsx workbook (written with XlsxWriter, not the reader's library)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    try:
+        worksheet = book.add_worksheet("Notes")
+        worksheet.write(0, 0, "not the members")
+        worksheet = book.add_worksheet(sheet)
+        for r, row in enumerate([HEADER, *rows]):
+            for c, value in enumerate(row):
+                worksheet.write_string(r, c, value)
+    finally:
+        book.close()
