@@ -34,7 +34,7 @@ STREET_TYPES = {
     "ST": "STREET", "STR": "STREET", "RD": "ROAD", "AVE": "AVENUE", "AV": "AVENUE",
     "AVE.": "AVENUE", "LN": "LANE", "GDNS": "GARDENS", "GDN": "GARDENS", "GRN": "GREEN",
     "GR": "GROVE", "GRV": "GROVE", "CRES": "CRESCENT", "CRESC": "CRESCENT",
-    "CR": "CRESCENT", "CL": "CLOSE", "CT": "COURT", "DR": "DRIVE", "PL": "PLACE",
+    "CR": "CRESCENT", "CL": "CLOSE", "CT": "COURT", "DR": "DRIVE", "DRV": "DRIVE", "GRO": "GROVE", "CRT": "COURT", "PL": "PLACE",
     "SQ": "SQUARE", "TER": "TERRACE", "TERR": "TERRACE", "TCE": "TERRACE", "PK": "PARK",
     "PDE": "PARADE", "WK": "WALK", "HL": "HILL", "MWS": "MEWS", "BLDGS": "BUILDINGS",
     "HSE": "HOUSE", "HO": "HOUSE", "COTT": "COTTAGE", "COTTS": "COTTAGES", "MT": "MOUNT", "EST": "ESTATE", "NTH": "NORTH",

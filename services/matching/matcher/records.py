@@ -17,10 +17,11 @@ Guarantees:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from services.matching.matcher.addresses import (
+    BUILDING_WORDS,
     RECENT,
     Address,
     other_reading,
@@ -231,6 +232,11 @@ def member_keys(member: Member) -> frozenset[str]:
         keys = set(by_pc + by_street)
     if address.other:  # "12/5 Leith Walk": number 5, or number 12
         keys.update(*_premise_keys(other_reading(address)))
+    if address.building and not address.sub:
+        # "Bodlondeb House" on the party's record is "Bodlondeb" on the register.
+        words = address.building.split()
+        if len(words) > 1 and words[-1] in BUILDING_WORDS:
+            keys.update(*_premise_keys(replace(address, building=" ".join(words[:-1]))))
     sounds = {name.surname_sound, sound(name.first.replace("-", ""))}
     sounds.update(sound(part) for part in name.surname_parts)
     for snd in filter(None, sounds):

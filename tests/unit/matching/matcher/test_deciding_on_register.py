@@ -182,3 +182,20 @@ def test_an_abbreviated_cottage_is_the_same_house() -> None:
     decision = one(register, member("M", "Harpreet", "Singh", "Lilac Cott", "Haydon Bridge",
                                     postcode="NE48 5ZT"))  # fmt: skip
     assert_match(decision, "L1")
+
+
+def test_a_house_name_with_house_added_is_looked_up_without_it() -> None:
+    # The surname is mistyped out of its sound: only the house finds him.
+    register = [elector("B1", "William Owain", "Howells", "Bodlondeb", "Rhodfa Hendre", "Llanrug",
+                        postcode="LL55 9LP")]  # fmt: skip
+    decision = one(register, member("M", "William", "Jowellk", "Bodlondeb House",
+                                    "Rhodfa Hendre", postcode="LL55 9LP"))  # fmt: skip
+    assert decision.elector_id == "B1", decision.reasons
+
+
+def test_a_street_abbreviated_drv_is_a_drive_without_a_postcode() -> None:
+    register = [elector("D1", "Archibald", "Henderson", "Flat 3/1", "48 Peddie Drive",
+                        postcode="DD1 1EQ")]  # fmt: skip
+    decision = one(register, member("M", "Archibald", "Henderson", "3/1, 48 Peddie Drv",
+                                    postcode=""))  # fmt: skip
+    assert decision.elector_id == "D1", decision.reasons
