@@ -64,7 +64,7 @@ _SIDE = re.compile(r"^(GROUND|\d+)(?:ST|ND|RD|TH)?\s+FLOOR\s+(LEFT|RIGHT)\b\s*(.
 _WORDS = {"ONE": "1", "TWO": "2", "THREE": "3", "FOUR": "4", "FIVE": "5", "SIX": "6"}
 _FLOOR = re.compile(
     r"^(GROUND|LOWER GROUND|BASEMENT|FIRST|1ST|SECOND|2ND|THIRD|3RD|FOURTH|4TH|TOP|UPPER)"
-    r"(?:\s+FLOOR)?(?:\s+(?:FLAT|MAISONETTE|APARTMENT))?\b\s*(.*)$"
+    r"(?:\s+(?:FLOOR|FLR))?(?:\s+(?:FLAT|MAISONETTE|APARTMENT))?\b\s*(.*)$"
 )
 _FLOORS = {
     "GROUND": "GF", "LOWER GROUND": "LGF", "BASEMENT": "LGF", "FIRST": "1F", "1ST": "1F",

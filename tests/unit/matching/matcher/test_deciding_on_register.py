@@ -199,3 +199,15 @@ def test_a_street_abbreviated_drv_is_a_drive_without_a_postcode() -> None:
     decision = one(register, member("M", "Archibald", "Henderson", "3/1, 48 Peddie Drv",
                                     postcode=""))  # fmt: skip
     assert decision.elector_id == "D1", decision.reasons
+
+
+def test_an_abbreviated_floor_names_its_flat() -> None:
+    register = [
+        elector("R1", "Rebecca", "Wright", "First Floor Flat", "17 Agar Place", postcode="TR4 8SS"),
+        elector(
+            "R2", "Rebecca", "Wright", "Second Floor Flat", "17 Agar Place", postcode="TR4 8SS"
+        ),
+    ]
+    decision = one(register, member("M", "Rebecca", "Wright", "1st Flr, 17 Agar Place",
+                                    postcode="TR4 8SS"))  # fmt: skip
+    assert_match(decision, "R1")
