@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import email
-import email.policy
 import subprocess
 import sys
 import time
@@ -15,7 +12,9 @@ import eventlet
 import requests
 
 from rollcall_cli.ballots import import_extract
-from rollcall_cli.demo.output import CODE_RE, MSGID_RE, say
+from rollcall_cli.demo.mailbox import notices_reached, notices_sent, read_mailbox, read_postal
+from rollcall_cli.demo.output import say
+from rollcall_cli.demo.reach import Officers, correct_rows, fixable_exclusions
 from services.tally import bulletin
 
 CANDIDATES = [
@@ -51,29 +50,6 @@ def _settled(rpc, ballot_id: int) -> dict[str, Any] | None:  # type: ignore[no-u
     return report if report["in_flight"] == 0 else None
 
 
-def read_mailbox(mail_dir: Path) -> dict[str, str]:
-    """membership number -> access code, from every email the sink received."""
-    codes: dict[str, str] = {}
-    for folder in ("new", "cur"):
-        for path in sorted((mail_dir / folder).glob("*")) if (mail_dir / folder).exists() else []:
-            msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            ident = MSGID_RE.search(str(msg["Message-ID"]))
-            body = msg.get_body(preferencelist=("plain",))
-            found = CODE_RE.search(body.get_content() if body else "")
-            if ident and found:
-                codes[ident.group(2)] = found.group(1)
-    return codes
-
-
-def read_postal(postal_dir: Path) -> dict[str, str]:
-    codes: dict[str, str] = {}
-    for path in sorted(postal_dir.glob("ballot-*/batch-*.csv")):
-        with path.open(newline="") as f:
-            for row in csv.DictReader(f):
-                codes[row["membership_number"]] = row["code"]
-    return codes
-
-
 def choices_for(rng, method: str, seats: int, candidates: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
     weights = [5, 4, 3, 2, 1][: len(candidates)]
     first = rng.choices(candidates, weights=weights)[0]
@@ -89,7 +65,6 @@ def choices_for(rng, method: str, seats: int, candidates: list[str]) -> list[str
 def run_ballot(
     run, report: dict[str, Any], extract: Path, area: list[str], extra: dict[str, Any]
 ) -> bool:  # type: ignore[no-untyped-def]
-    rng = run.rng
     checks = run.checks
     candidates = CANDIDATES[: max(3, run.seats + 2)]
     base = run.settings.public_url
@@ -135,12 +110,41 @@ def run_ballot(
         teller = rpc.gateway.add_user(
             "demo teller", "teller", None, actor="demo", ballot_id=ballot_id
         )["token"]
-        reviewed = resolve_reviews(rpc, base, ballot_id, extra["truth"], rng)
+        officers = Officers(rpc)
+        corrections = extra["corrections"]
+        associations = {m["association"] for m in rpc.registration.list_members(ballot_id)}
+        fixed = correct_rows(rpc, officers, base, ballot_id, corrections, associations)
+        report["corrections"] = fixed
+        checks["officers corrected every rejected row the demo damaged, over HTTP"] = (
+            fixed["corrected"] == sorted(corrections) and not fixed["refused"]
+        )
+        settled = _wait("corrected members to settle", lambda: _settled(rpc, ballot_id), 300)
+        reviewed = resolve_reviews(rpc, officers, base, ballot_id, extra["truth"])
         report["reviews_resolved"] = reviewed
         if reviewed:
             settled = _wait(
                 "reviewed members to settle", lambda: _settled(rpc, ballot_id), timeout=300
             )
+        told = fixable_exclusions(rpc.registration.list_members(ballot_id))
+        mail_dir, postal_dir = run.dir / "mailbox", run.settings.postal_path()
+        try:
+            (sent,) = _wait(
+                "every exclusion notice",
+                lambda: notices_reached(mail_dir, postal_dir, ballot_id, told),
+                timeout=120,
+            )
+        except TimeoutError:  # the check below fails and names what is missing
+            sent = notices_sent(mail_dir, postal_dir, ballot_id)
+        report["exclusion_notices"] = {
+            "excluded_fixable": len(told),
+            "sent": sum(sent.values()),
+            "not_told": sorted(told - {n for n, _ in sent})[:20],
+        }
+        checks["every member excluded for a fixable reason was told, once"] = (
+            {n for n, _ in sent} == told
+            and all(v == 1 for v in sent.values())
+            and len({n for n, _ in sent}) == len(sent)
+        )
 
         rpc.registration.change_phase(
             ballot_id, "open", actor="demo", reason="demo opens the ballot"
@@ -154,8 +158,11 @@ def run_ballot(
             and len(posted) == settled["ledger"]["letter_queued"]
         )
 
-        voting = vote_online(run, base, ballot_id, emailed, candidates)
-        postal = vote_by_post(run, base, teller, ballot_id, posted, voting["voted"], candidates)
+        must = set(fixed["corrected"])
+        voting = vote_online(run, base, ballot_id, emailed, candidates, must)
+        postal = vote_by_post(
+            run, base, teller, ballot_id, posted, voting["voted"], candidates, must
+        )
         voting.update(postal)
         voting.pop("voted")
         voting["votes_submitted"] = voting["accepted_online"] + voting["accepted_postal"]
@@ -184,6 +191,12 @@ def run_ballot(
         started = time.monotonic()
         final = rpc.registration.reconcile(ballot_id)
         report["reconcile_seconds"] = round(time.monotonic() - started, 3)
+        states = {
+            m["membership_number"]: m["state"] for m in rpc.registration.list_members(ballot_id)
+        }
+    checks["every corrected member went on to match, get a code and vote"] = bool(must) and all(
+        states.get(n) == "voted" for n in must
+    )
     voting["ballots_cast"] = result["turnout"]["cast"]
     voting["marked_register"] = len(
         marked["marked_register"] if isinstance(marked, dict) else marked
@@ -237,17 +250,14 @@ def _result(rpc, ballot_id: int):  # type: ignore[no-untyped-def]
         raise
 
 
-def resolve_reviews(rpc, base: str, ballot_id: int, truth: dict[str, Any], rng) -> int:  # type: ignore[no-untyped-def]
+def resolve_reviews(
+    rpc, officers: Officers, base: str, ballot_id: int, truth: dict[str, Any]
+) -> int:  # type: ignore[no-untyped-def]
     """An officer per association works through its review queue over HTTP."""
     reviews = rpc.matching.list_reviews(ballot_id, None)
-    officers: dict[str, str] = {}
     done = 0
     for review in reviews:
         assoc = review["association"]
-        if assoc not in officers:
-            officers[assoc] = rpc.gateway.add_user(
-                f"officer {assoc}", "officer", assoc, actor="demo"
-            )["token"]
         expected = truth.get(review["membership_number"])
         elector = expected[0] if isinstance(expected, (list, tuple)) else None
         ids = {c.get("elector_id") for c in review["candidates"]}
@@ -258,7 +268,7 @@ def resolve_reviews(rpc, base: str, ballot_id: int, truth: dict[str, Any], rng) 
                 "elector_id": choice,
                 "reason": "checked against the register by the demo officer",
             },
-            headers={"Authorization": f"Bearer {officers[assoc]}"},
+            headers={"Authorization": f"Bearer {officers.token(assoc)}"},
             timeout=30,
         )
         if response.status_code < 300:
@@ -272,10 +282,11 @@ def resolve_reviews(rpc, base: str, ballot_id: int, truth: dict[str, Any], rng) 
 
 
 def vote_online(
-    run, base: str, ballot_id: int, codes: dict[str, str], candidates: list[str]
+    run, base: str, ballot_id: int, codes: dict[str, str], candidates: list[str], must: set[str]
 ) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Voters with emailed codes vote over HTTP (``must``: these always do)."""
     rng = run.rng
-    voters = [n for n in sorted(codes) if rng.random() < run.turnout]
+    voters = [n for n in sorted(codes) if rng.random() < run.turnout or n in must]
     plan = [(n, codes[n], choices_for(rng, run.method, run.seats, candidates)) for n in voters]
     url = f"{base}/api/ballots/{ballot_id}/votes"
     session = requests.Session()
@@ -331,9 +342,11 @@ def vote_by_post(
     codes: dict[str, str],
     voted_online: set[str],
     candidates: list[str],
+    must: set[str],
 ) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A teller enters the postal papers that came back (``must``: these always do)."""
     rng = run.rng
-    returned = [n for n in sorted(codes) if rng.random() < run.turnout]
+    returned = [n for n in sorted(codes) if rng.random() < run.turnout or n in must]
     papers = [
         {"membership_number": n, "choices": choices_for(rng, run.method, run.seats, candidates)}
         for n in returned

@@ -23,6 +23,13 @@ import click
 from rollcall.config import SERVICES, Settings, load_settings
 from rollcall_cli.demo.output import say
 
+#: How the demo damages a member's row (field, wrong value); each is rejected at import.
+DAMAGE = (
+    ("last_name", ""),
+    ("email", "not-an-email"),
+    ("joined_on", "31/02/2019"),
+    ("status", "unknown"),
+)
 ROLE_SERVICES = ("registration", "matching", "codes", "mailer", "tally", "gateway")
 
 
@@ -245,23 +252,26 @@ class DemoRun:
             writer.writerows(data.register_rows)
         rows = [dict(r) for r in data.member_rows]
         columns = list(rows[0])
-        bad = max(1, self.n_members // 100)
-        for i in range(bad):
-            victim = dict(self.rng.choice(rows))
-            victim["membership_number"] = f"BAD{i:05d}"
-            kind = i % 4
-            if kind == 0:
-                victim["last_name"] = ""
-            elif kind == 1:
-                victim["email"] = "not-an-email"
-            elif kind == 2:
-                victim["joined_on"] = "31/02/2019"
-            else:
-                victim["status"] = "unknown"
-            rows.insert(self.rng.randrange(len(rows)), victim)
+        area = wards[: max(1, len(wards) - 1)]
+        ward_of = {r["elector_id"]: r["ward"] for r in data.register_rows}
+        # Rows the membership system got wrong, each a real member's only row: their
+        # officer corrects them over HTTP and they go on to match, get a code and vote.
+        # Chosen among members on the register in the ballot's area, so they can.
+        fixable = [
+            i
+            for i, r in enumerate(rows)
+            if ward_of.get(data.truth.get(r["membership_number"], (None, ""))[0] or "") in area
+        ]
+        corrections: dict[str, dict[str, str]] = {}
+        for i, victim in enumerate(self.rng.sample(fixable, max(1, self.n_members // 100))):
+            row = rows[victim]
+            field, wrong = DAMAGE[i % len(DAMAGE)]
+            corrections[row["membership_number"]] = {field: row[field]}
+            row[field] = wrong
         for _ in range(max(1, self.n_members // 100)):
-            twin = dict(self.rng.choice(rows[: self.n_members]))
-            rows.insert(self.rng.randrange(len(rows)), twin)
+            twin = self.rng.choice(rows[: self.n_members])
+            if twin["membership_number"] not in corrections:
+                rows.insert(self.rng.randrange(len(rows)), dict(twin))
         extract = self.dir / "members.csv"
         with extract.open("w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=columns)
@@ -275,8 +285,8 @@ class DemoRun:
             "sha256": digest,
         }
         (self.dir / "members.csv.manifest.json").write_text(json.dumps(manifest))
-        area = wards[: max(1, len(wards) - 1)]
-        return register, extract, area, {"truth": data.truth, "wards": wards}
+        extra = {"truth": data.truth, "wards": wards, "corrections": corrections}
+        return register, extract, area, extra
 
     def load_register(self, path: Path) -> dict[str, Any]:
         from rollcall.db import make_engine
