@@ -8,8 +8,13 @@ the others, and ``rollcall --help`` imports none of them.
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import click
+
+# nameko 2.14 runs on eventlet, which prints a multi-line deprecation banner on
+# import; a command's output is for its user (one line per error), not for that.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 #: command name -> ("module:attribute" of a click command or group, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
