@@ -336,6 +336,7 @@ def _subs(member: Address, elector: Address) -> tuple[str | None, str | None]:
     return m_sub, e_sub
 
 
+@lru_cache(maxsize=4096)
 def _style(label: str) -> str:
     """How a flat is named: by floor and door (``2/1``), by floor (``GF``), by floor and
     side (``2R``), by number or by letter. Two styles cannot be compared."""

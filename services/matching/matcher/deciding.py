@@ -21,6 +21,11 @@ Guarantees:
   its address to agree on the building; the posterior counts every other candidate
   and "none of them", so a close runner-up (a relative with the same initial, a
   namesake next door) prevents a match by itself.
+- Nobody registered at their own address is dropped: a member with an elector of
+  the same surname at the same house or flat (``scoring.Scored.at_address``) is
+  reviewed, never ``no_match``.
+- A first name that is also a housemate's middle name (``Scored.known_by_middle``)
+  is never matched without a person unless a middle name on the record settles it.
 - Deterministic: the same members, register and model give the same decisions.
 """
 

@@ -142,6 +142,7 @@ class NicknameTable:
                 index.setdefault(name, set()).add(number)
         self._index = {name: frozenset(ids) for name, ids in index.items()}
         self._groups = [frozenset(group) for group in groups]
+        self._forms: dict[str, frozenset[str]] = {}
 
     @classmethod
     def from_csv_text(cls, text: str) -> NicknameTable:
@@ -162,7 +163,11 @@ class NicknameTable:
 
     def forms(self, name: str) -> frozenset[str]:
         """Every name sharing a group with ``name`` (itself included when listed)."""
-        return frozenset().union(*(self._groups[n] for n in self._index.get(name, ())))
+        found = self._forms.get(name)
+        if found is None:
+            ids = self._index.get(name, ())
+            found = self._forms[name] = frozenset().union(*(self._groups[n] for n in ids))
+        return found
 
 
 @lru_cache(maxsize=1)
@@ -188,7 +193,6 @@ def slip(a: str, b: str) -> int:
     return 0
 
 
-@lru_cache(maxsize=200_000)  # pairs of forenames repeat across a register
 def shortened(short: str, full: str) -> bool:
     """``short`` reads as a short form of ``full`` as a person would write it: the
     start of the name (``Gwil`` for ``Gwilym``, three letters or more), its end
