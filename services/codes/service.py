@@ -6,19 +6,16 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from rollcall.audit import AuditedService
+from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, once, subscribe
-from rollcall.messaging.outbox import OutboxRelay
-from rollcall.runtime import Metrics, Store, settings_of
+from rollcall.runtime import Metrics, settings_of
 from services.codes import issuing
 from services.codes.errors import EXPECTED
 
 
-class CodesService(AuditedService):
+class CodesService(ServiceBase):
     name = "codes"
 
-    store = Store()
-    relay = OutboxRelay()
     metrics = Metrics()
 
     def _keys(self) -> tuple[bytes, bytes]:
@@ -41,28 +38,25 @@ class CodesService(AuditedService):
             raise result
         return {"membership_number": result}
 
-    def _on(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
-        outcome = once(self.store, meta, apply)
-        self.relay.kick()
-        return outcome
-
     @subscribe("ballot.created")
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
         hours = int(payload["eligibility"].get("cooling_off_hours", 0))
-        return self._on(
+        return self.on_event(
             meta, lambda s: issuing.record_phase(s, payload["ballot_id"], payload["phase"], hours)
         )
 
     @subscribe("ballot.phase_changed")
     def handle_ballot_phase_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(
+        return self.on_event(
             meta, lambda s: issuing.record_phase(s, payload["ballot_id"], payload["phase"])
         )
 
     def _issuing(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
         """Run ``apply(session, key=, seal_key=, now=)``, which issues codes, exactly once."""
         key, seal_key = self._keys()
-        return self._on(meta, lambda s: apply(s, key=key, seal_key=seal_key, now=issuing.utcnow()))
+        return self.on_event(
+            meta, lambda s: apply(s, key=key, seal_key=seal_key, now=issuing.utcnow())
+        )
 
     @subscribe("voters.enrolled")
     def handle_voters_enrolled(self, payload: dict[str, Any], meta: EventMeta) -> str:
@@ -75,7 +69,7 @@ class CodesService(AuditedService):
 
     @subscribe("voters.withdrawn")
     def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(
+        return self.on_event(
             meta, lambda s: issuing.revoke(s, payload["ballot_id"], payload["membership_numbers"])
         )
 
@@ -92,7 +86,7 @@ class CodesService(AuditedService):
 
     @subscribe("ballots.marked")
     def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(
+        return self.on_event(
             meta,
             lambda s: issuing.redeem(
                 s, payload["ballot_id"], payload["membership_number"], issuing.utcnow()

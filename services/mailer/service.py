@@ -5,19 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from rollcall.audit import AuditedService
+from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, once, subscribe
-from rollcall.messaging.outbox import OutboxRelay
-from rollcall.runtime import Metrics, Store
+from rollcall.runtime import Metrics
 from services.mailer import deliveries
 from services.mailer.sending import Dispatcher
 
 
-class MailerService(AuditedService):
+class MailerService(ServiceBase):
     name = "mailer"
 
-    store = Store()
-    relay = OutboxRelay()
     dispatcher = Dispatcher()
     metrics = Metrics()
 

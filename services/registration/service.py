@@ -12,10 +12,9 @@ from typing import Any
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from rollcall.audit import AuditedService
-from rollcall.messaging.consumer import EventMeta, once, subscribe
-from rollcall.messaging.outbox import OutboxRelay
-from rollcall.runtime import Metrics, Store, settings_of
+from rollcall.entrypoints import ServiceBase
+from rollcall.messaging.consumer import EventMeta, subscribe
+from rollcall.runtime import Metrics, settings_of
 from services.registration import (
     approvals,
     associations,
@@ -35,22 +34,14 @@ from services.registration import (
 from services.registration.errors import EXPECTED
 
 
-class RegistrationService(AuditedService):
+class RegistrationService(ServiceBase):
     name = "registration"
 
-    store = Store()
-    relay = OutboxRelay()
     metrics = Metrics()
-
-    def _write(self, work):  # type: ignore[no-untyped-def]
-        with self.store.transaction() as session:
-            result = work(session)
-        self.relay.kick()
-        return result
 
     def _write_or_refuse(self, work):  # type: ignore[no-untyped-def]
         """Commit, then raise a refusal the work returned (so the refusal's audit entry stays)."""
-        result = self._write(work)
+        result = self.write(work)
         if isinstance(result, Exception):
             raise result
         return result
@@ -61,7 +52,7 @@ class RegistrationService(AuditedService):
     # -- ballots ---------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def create_ballot(self, definition: dict[str, Any], actor: str = "cli") -> dict[str, Any]:
-        return self._write(lambda s: ballots.create(s, definition, actor))
+        return self.write(lambda s: ballots.create(s, definition, actor))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_ballot(self, ballot_id: int) -> dict[str, Any]:
@@ -72,15 +63,15 @@ class RegistrationService(AuditedService):
     def change_phase(
         self, ballot_id: int, phase: str, actor: str = "cli", reason: str = ""
     ) -> dict[str, Any]:
-        return self._write(lambda s: ballots.change_phase(s, ballot_id, phase, actor, reason))
+        return self.write(lambda s: ballots.change_phase(s, ballot_id, phase, actor, reason))
 
     @rpc(expected_exceptions=EXPECTED)
     def pause_ballot(self, ballot_id: int, actor: str, reason: str) -> dict[str, Any]:
-        return self._write(lambda s: pausing.pause(s, ballot_id, actor, reason))
+        return self.write(lambda s: pausing.pause(s, ballot_id, actor, reason))
 
     @rpc(expected_exceptions=EXPECTED)
     def request_resume(self, ballot_id: int, actor: str, reason: str = "") -> dict[str, Any]:
-        return self._write(lambda s: pausing.request_resume(s, ballot_id, actor, reason))
+        return self.write(lambda s: pausing.request_resume(s, ballot_id, actor, reason))
 
     @rpc(expected_exceptions=EXPECTED)
     def approve_resume(self, ballot_id: int, approver: str, reason: str = "") -> dict[str, Any]:
@@ -93,13 +84,13 @@ class RegistrationService(AuditedService):
     def open_complaint(
         self, ballot_id: int, subject: str, actor: str, days: int = 14
     ) -> dict[str, Any]:
-        return self._write(
+        return self.write(
             lambda s: complaints.open_complaint(s, ballot_id, subject, actor, days, self._key())
         )
 
     @rpc(expected_exceptions=EXPECTED)
     def add_evidence(self, complaint_id: int, text: str, actor: str) -> dict[str, Any]:
-        return self._write(
+        return self.write(
             lambda s: complaints.add_evidence(s, complaint_id, text, actor, self._key())
         )
 
@@ -107,7 +98,7 @@ class RegistrationService(AuditedService):
     def move_complaint(
         self, complaint_id: int, status: str, actor: str, outcome: str = ""
     ) -> dict[str, Any]:
-        return self._write(
+        return self.write(
             lambda s: complaints.move_complaint(
                 s, complaint_id, status, actor, outcome, self._key()
             )
@@ -126,14 +117,14 @@ class RegistrationService(AuditedService):
     # -- extracts --------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def begin_extract(self, **kwargs: Any) -> dict[str, Any]:
-        return self._write(lambda s: extracts.begin(s, **kwargs))
+        return self.write(lambda s: extracts.begin(s, **kwargs))
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("records",))
     def add_extract_rows(
         self, extract_id: str, chunk: int, first_line: int, records: list[Any]
     ) -> dict[str, Any]:
         """``records``: intake's {line, values, extra, raw, problems}, or lists in the header's order."""
-        return self._write(
+        return self.write(
             lambda s: extracts.add_chunk(
                 s, extract_id=extract_id, chunk=chunk, first_line=first_line, records=records
             )
@@ -141,7 +132,7 @@ class RegistrationService(AuditedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def finish_extract(self, extract_id: str, chunks: int) -> dict[str, Any]:
-        return self._write(lambda s: extracts.finish(s, extract_id=extract_id, chunks=chunks))
+        return self.write(lambda s: extracts.finish(s, extract_id=extract_id, chunks=chunks))
 
     # -- dropped rows: rejected, duplicates, conflicts ---------------------
     @rpc(expected_exceptions=EXPECTED)
@@ -169,7 +160,7 @@ class RegistrationService(AuditedService):
     def correct_dropped_row(
         self, ballot_id: int, row_id: int, values: dict[str, str], actor: str, reason: str = ""
     ) -> dict[str, Any]:
-        return self._write(
+        return self.write(
             lambda s: resubmission.correct_row(
                 s, ballot_id, row_id, values, actor, reason, self._key()
             )
@@ -179,7 +170,7 @@ class RegistrationService(AuditedService):
     def resolve_conflict(
         self, ballot_id: int, row_id: int, keep: str, actor: str, reason: str = ""
     ) -> dict[str, Any]:
-        return self._write(
+        return self.write(
             lambda s: resubmission.resolve_conflict(
                 s, ballot_id, row_id, keep, actor, reason, self._key()
             )
@@ -190,13 +181,13 @@ class RegistrationService(AuditedService):
     def add_association(
         self, code: str, name: str, aliases: list[str] | None = None, actor: str = "cli"
     ) -> dict[str, Any]:
-        return self._write(lambda s: associations.add(s, code, name, aliases or [], actor))
+        return self.write(lambda s: associations.add(s, code, name, aliases or [], actor))
 
     @rpc(expected_exceptions=EXPECTED)
     def load_associations(
         self, rows: list[dict[str, Any]], actor: str = "cli"
     ) -> list[dict[str, Any]]:
-        return self._write(lambda s: associations.load(s, rows, actor))
+        return self.write(lambda s: associations.load(s, rows, actor))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_associations(self) -> list[dict[str, Any]]:
@@ -225,7 +216,7 @@ class RegistrationService(AuditedService):
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("postcode",))
     def roll_check(self, ballot_id: int, membership_number: str, postcode: str) -> dict[str, str]:
         """The answer goes to the member's party-held contact; the reply says nothing either way."""
-        self._write(lambda s: rollcheck.roll_check(s, ballot_id, membership_number, postcode))
+        self.write(lambda s: rollcheck.roll_check(s, ballot_id, membership_number, postcode))
         return {
             "status": "If these details match a member, the answer has been sent to the contact the party holds."
         }
@@ -246,7 +237,7 @@ class RegistrationService(AuditedService):
         reason: str,
     ) -> dict[str, Any]:
         """An officer's correction: audited, and the member goes back through matching."""
-        return self._write(
+        return self.write(
             lambda s: corrections.correct(
                 s, ballot_id, membership_number, changes, actor, reason, self._key()
             )
@@ -267,54 +258,49 @@ class RegistrationService(AuditedService):
 
     @subscribe("member.joined")
     def handle_member_joined(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: feed.member_joined(s, payload, self._key()))
+        return self.on_event(meta, lambda s: feed.member_joined(s, payload, self._key()))
 
     @subscribe("member.updated")
     def handle_member_updated(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: feed.member_updated(s, payload, self._key()))
+        return self.on_event(meta, lambda s: feed.member_updated(s, payload, self._key()))
 
     @subscribe("member.lapsed")
     def handle_member_lapsed(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: feed.member_lapsed(s, payload, self._key()))
-
-    def _on(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
-        outcome = once(self.store, meta, apply)
-        self.relay.kick()
-        return outcome
+        return self.on_event(meta, lambda s: feed.member_lapsed(s, payload, self._key()))
 
     @subscribe("members.matched")
     def handle_members_matched(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(
+        return self.on_event(
             meta, lambda s: facts.apply_decisions(s, payload["ballot_id"], payload["decisions"])
         )
 
     @subscribe("members.review_needed")
     def handle_members_review_needed(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(
+        return self.on_event(
             meta, lambda s: facts.apply_decisions(s, payload["ballot_id"], payload["decisions"])
         )
 
     @subscribe("members.unmatched")
     def handle_members_unmatched(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(
+        return self.on_event(
             meta, lambda s: facts.apply_decisions(s, payload["ballot_id"], payload["decisions"])
         )
 
     @subscribe("mail.sent")
     def handle_mail_sent(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(
+        return self.on_event(
             meta, lambda s: facts.apply_deliveries(s, payload["ballot_id"], payload["deliveries"])
         )
 
     @subscribe("mail.failed")
     def handle_mail_failed(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(
+        return self.on_event(
             meta, lambda s: facts.apply_deliveries(s, payload["ballot_id"], payload["deliveries"])
         )
 
     @subscribe("ballots.marked")
     def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(
+        return self.on_event(
             meta,
             lambda s: facts.apply_mark(
                 s, payload["ballot_id"], payload["membership_number"], payload["channel"]
@@ -323,7 +309,7 @@ class RegistrationService(AuditedService):
 
     @subscribe("result.published")
     def handle_result_published(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(
+        return self.on_event(
             meta,
             lambda s: ballots.change_phase(
                 s, payload["ballot_id"], "counted", "tally", "result published"

@@ -8,19 +8,16 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from rollcall.audit import AuditedService
-from rollcall.messaging.consumer import EventMeta, once, subscribe
-from rollcall.messaging.outbox import OutboxRelay
-from rollcall.runtime import Metrics, Store, settings_of
+from rollcall.entrypoints import ServiceBase
+from rollcall.messaging.consumer import EventMeta, subscribe
+from rollcall.runtime import Metrics, settings_of
 from services.tally import ballots, casting, queries, voters
 from services.tally.errors import EXPECTED
 
 
-class TallyService(AuditedService):
+class TallyService(ServiceBase):
     name = "tally"
 
-    store = Store()
-    relay = OutboxRelay()
     metrics = Metrics()
 
     def _bulletins(self) -> Path:
@@ -29,35 +26,23 @@ class TallyService(AuditedService):
     def _passphrase(self) -> bytes:
         return settings_of(self.relay.container).secret("signing_key_passphrase")
 
-    def _write(self, work):  # type: ignore[no-untyped-def]
-        with self.store.transaction() as session:
-            result = work(session)
-        self.relay.kick()
-        return result
-
-    def _read(self, work):  # type: ignore[no-untyped-def]
-        with self.store.transaction() as session:
-            return work(session)
-
     @rpc(expected_exceptions=EXPECTED)
     def cast_ballot(
         self, ballot_id: int, membership_number: str, choices: list[str], channel: str = "online"
     ) -> dict[str, str]:
-        return self._write(
-            lambda s: casting.cast(s, ballot_id, membership_number, choices, channel)
-        )
+        return self.write(lambda s: casting.cast(s, ballot_id, membership_number, choices, channel))
 
     @rpc(expected_exceptions=EXPECTED)
     def enter_postal_batch(
         self, ballot_id: int, batch_id: str, teller: str, papers: list[dict[str, Any]]
     ) -> dict[str, Any]:
-        return self._write(
+        return self.write(
             lambda s: casting.enter_postal_batch(s, ballot_id, batch_id, teller, papers)
         )
 
     @rpc(expected_exceptions=EXPECTED)
     def get_receipt(self, ballot_id: int, receipt: str) -> dict[str, Any]:
-        return self._read(lambda s: queries.receipt(s, ballot_id, receipt))
+        return self.read(lambda s: queries.receipt(s, ballot_id, receipt))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_result(self, ballot_id: int) -> dict[str, Any]:
@@ -72,7 +57,7 @@ class TallyService(AuditedService):
                 "bulletin_path": row.bulletin_path,
             }
 
-        return self._read(read)
+        return self.read(read)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_result_files(self, ballot_id: int) -> dict[str, str]:
@@ -87,37 +72,32 @@ class TallyService(AuditedService):
                 ).decode(),
             }
 
-        return self._read(read)
+        return self.read(read)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_bulletin(self, ballot_id: int) -> dict[str, Any]:
-        return self._read(lambda s: queries.result(s, ballot_id).result)
+        return self.read(lambda s: queries.result(s, ballot_id).result)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_marked_register(self, ballot_id: int) -> list[dict[str, str]]:
-        return self._read(lambda s: queries.marked_register(s, ballot_id))
+        return self.read(lambda s: queries.marked_register(s, ballot_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_key(self, ballot_id: int) -> dict[str, str]:
         """The ballot's signing key and fingerprint, published before the count."""
-        return self._read(lambda s: queries.signing_key(s, ballot_id))
+        return self.read(lambda s: queries.signing_key(s, ballot_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_turnout(self, ballot_id: int) -> dict[str, int]:
-        return self._read(lambda s: queries.turnout(s, ballot_id))
-
-    def _on(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
-        outcome = once(self.store, meta, apply)
-        self.relay.kick()
-        return outcome
+        return self.read(lambda s: queries.turnout(s, ballot_id))
 
     @subscribe("ballot.created")
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(meta, lambda s: ballots.record_ballot(s, payload, self._passphrase()))
+        return self.on_event(meta, lambda s: ballots.record_ballot(s, payload, self._passphrase()))
 
     @subscribe("ballot.phase_changed")
     def handle_ballot_phase_changed(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(
+        return self.on_event(
             meta,
             lambda s: ballots.record_phase(
                 s,
@@ -132,10 +112,10 @@ class TallyService(AuditedService):
     @subscribe("voters.enrolled")
     def handle_voters_enrolled(self, payload: dict[str, Any], meta: EventMeta) -> str:
         numbers = [v["membership_number"] for v in payload["voters"]]
-        return self._on(meta, lambda s: voters.enrol(s, payload["ballot_id"], numbers))
+        return self.on_event(meta, lambda s: voters.enrol(s, payload["ballot_id"], numbers))
 
     @subscribe("voters.withdrawn")
     def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self._on(
+        return self.on_event(
             meta, lambda s: voters.withdraw(s, payload["ballot_id"], payload["membership_numbers"])
         )

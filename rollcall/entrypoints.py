@@ -1,0 +1,48 @@
+"""What every service's nameko entrypoints share: one unit of work, then the relay.
+
+``ServiceBase`` gives a service its database (``store``), its outbox relay
+(``relay``) and ``get_audit_head`` (``rollcall.audit.AuditedService``), and three
+ways for an entrypoint to do its work, so each entrypoint is a line or two:
+
+- ``write(work)``: run ``work(session)`` in one transaction, then wake the relay
+  so the events the work wrote to the outbox leave at once;
+- ``read(work)``: run ``work(session)`` in a transaction that writes nothing new;
+- ``on_event(meta, apply)``: apply an event exactly once (the inbox row and the
+  effect commit together, ``rollcall.messaging.consumer.once``), then wake the relay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from rollcall.audit import AuditedService
+from rollcall.messaging.consumer import EventMeta, once
+from rollcall.messaging.outbox import OutboxRelay
+from rollcall.runtime import Store
+
+T = TypeVar("T")
+
+
+class ServiceBase(AuditedService):
+    """The base of every service class (the gateway keeps its own: it has no outbox)."""
+
+    store = Store()
+    relay = OutboxRelay()
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        with self.store.transaction() as session:
+            result = work(session)
+        self.relay.kick()
+        return result
+
+    def read(self, work: Callable[[Session], T]) -> T:
+        with self.store.transaction() as session:
+            return work(session)
+
+    def on_event(self, meta: EventMeta, apply: Callable[[Session], Any]) -> str:
+        outcome = once(self.store, meta, apply)
+        self.relay.kick()
+        return outcome
