@@ -133,3 +133,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+#: PostgreSQL's "deadlock detected" and "could not serialize access": the
+#: transaction was rolled back whole and may simply be run again.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for a database error after which running the same transaction again is right."""
+    return getattr(getattr(exc, "orig", None), "pgcode", None) in TRANSIENT_SQLSTATES

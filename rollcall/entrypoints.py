@@ -5,7 +5,10 @@
 ways for an entrypoint to do its work, so each entrypoint is a line or two:
 
 - ``write(work)``: run ``work(session)`` in one transaction, then wake the relay
-  so the events the work wrote to the outbox leave at once;
+  so the events the work wrote to the outbox leave at once. A transaction
+  PostgreSQL rolled back as a deadlock victim or a serialisation failure is run
+  again (``ATTEMPTS`` in all): ``work`` touches only its session, and its events
+  leave only after a commit, so a second run is exactly a first one;
 - ``read(work)``: run ``work(session)`` in a transaction that writes nothing new;
 - ``on_event(meta, apply)``: apply an event exactly once (the inbox row and the
   effect commit together, ``rollcall.messaging.consumer.once``), then wake the relay.
@@ -13,17 +16,23 @@ ways for an entrypoint to do its work, so each entrypoint is a line or two:
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from rollcall.audit import AuditedService
+from rollcall.db import is_transient
 from rollcall.messaging.consumer import EventMeta, once
 from rollcall.messaging.outbox import OutboxRelay
 from rollcall.runtime import Store
 
 T = TypeVar("T")
+#: How many times ``write`` runs a transaction that keeps being rolled back as transient.
+ATTEMPTS = 4
 
 
 class ServiceBase(AuditedService):
@@ -33,8 +42,15 @@ class ServiceBase(AuditedService):
     relay = OutboxRelay()
 
     def write(self, work: Callable[[Session], T]) -> T:
-        with self.store.transaction() as session:
-            result = work(session)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with self.store.transaction() as session:
+                    result = work(session)
+                break
+            except DBAPIError as exc:
+                if attempt == ATTEMPTS or not is_transient(exc):
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
         self.relay.kick()
         return result
 
