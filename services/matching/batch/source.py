@@ -30,7 +30,14 @@ from rollcall.formats import REGISTER_COLUMNS
 from services.matching.matcher.candidates import CandidateBatch
 from services.matching.matcher.names import parse_name
 from services.matching.matcher.probabilities import NameFrequencies
-from services.matching.matcher.records import STREET_PREFIXES, Elector, Member, member_keys
+from services.matching.matcher.records import (
+    STREET_PREFIXES,
+    Elector,
+    Member,
+    found_at_house,
+    inward_keys,
+    member_keys,
+)
 from services.matching.models.registers import (
     KEY_COLUMNS,
     RegisterElector,
@@ -47,6 +54,7 @@ _COLUMNS_BY_PREFIX = {
     "ps": ("key_surname_postcode",),
     "ss": ("key_surname_street",),
     "p": ("key_postcode",),
+    "pi": ("key_premise_inward",),
 }
 
 
@@ -107,19 +115,40 @@ class DatabaseSource:
         }
 
     def fetch(self, members: Sequence[Member]) -> CandidateBatch:
+        """Two rounds: every member's ``member_keys``, then the ``inward_keys`` of the
+        members the first round found nobody at home for (one query each)."""
         versions = self.versions()
         per_member = {m.membership_number: member_keys(m) for m in members}
         if not versions or not members:
             return CandidateBatch({number: [] for number in per_member}, NameFrequencies())
+        electors: list[Elector] = []
+        by_key = self._by_key(versions, {k for keys in per_member.values() for k in keys}, electors)
+        found: dict[str, list[Elector]] = {}
+        second: dict[str, frozenset[str]] = {}
+        for member in members:
+            number = member.membership_number
+            found[number] = _found(per_member[number], by_key)
+            if not found_at_house(member, found[number]) and inward_keys(member):
+                second[number] = inward_keys(member)
+        if second:
+            by_inward = self._by_key(versions, set().union(*second.values()), electors)
+            for number, keys in second.items():
+                seen = {e.elector_id for e in found[number]}
+                found[number] += [e for e in _found(keys, by_inward) if e.elector_id not in seen]
+        return CandidateBatch(found, self._frequencies(versions, members, electors))
+
+    def _by_key(
+        self, versions: dict[int, tuple[str, int]], keys: set[str], electors: list[Elector]
+    ) -> dict[str, list[Elector]]:
+        """The electors stored under ``keys``, by key (each key as stored and, for a street
+        key, city-wide); each elector read is also added to ``electors``."""
         table = RegisterElector.__table__
-        conditions = _conditions(table, {key for keys in per_member.values() for key in keys})
         query = select(
             table.c.version_id,
             *(table.c[c] for c in REGISTER_COLUMNS),
             *(table.c[c] for c in KEY_COLUMNS),
-        ).where(and_(table.c.version_id.in_(list(versions)), or_(*conditions)))
+        ).where(and_(table.c.version_id.in_(list(versions)), or_(*_conditions(table, keys))))
         by_key: dict[str, list[Elector]] = {}
-        electors: list[Elector] = []
         with self.engine.connect() as connection:
             for row in connection.execute(query):
                 mapping: dict[str, Any] = dict(row._mapping)
@@ -132,14 +161,7 @@ class DatabaseSource:
                         everywhere = city_wide(key)
                         if everywhere != key:
                             by_key.setdefault(everywhere, []).append(elector)
-        found: dict[str, list[Elector]] = {}
-        for number, keys in per_member.items():
-            seen: dict[int, Elector] = {}
-            for key in keys:
-                for elector in by_key.get(key, ()):
-                    seen.setdefault(id(elector), elector)
-            found[number] = list(seen.values())
-        return CandidateBatch(found, self._frequencies(versions, members, electors))
+        return by_key
 
     def _frequencies(
         self,
@@ -170,3 +192,11 @@ class DatabaseSource:
                 counts[kind][value] = counts[kind].get(value, 0) + count
         total = sum(count for _, count in versions.values())
         return NameFrequencies(counts["forename"], counts["surname"], total)
+
+
+def _found(keys: frozenset[str], by_key: dict[str, list[Elector]]) -> list[Elector]:
+    seen: dict[int, Elector] = {}
+    for key in keys:
+        for elector in by_key.get(key, ()):
+            seen.setdefault(id(elector), elector)
+    return list(seen.values())

@@ -41,7 +41,13 @@ from services.matching.matcher.addresses import outward
 from services.matching.matcher.candidates import CandidateBatch, MemoryIndex
 from services.matching.matcher.deciding import MATCH, REVIEW, Decision, Matcher
 from services.matching.matcher.probabilities import Model, NameFrequencies
-from services.matching.matcher.records import Elector, Member, member_keys
+from services.matching.matcher.records import (
+    Elector,
+    Member,
+    found_at_house,
+    inward_keys,
+    member_keys,
+)
 
 #: Marks a worker's pickled shared keys, which the parent relays without unpickling
 #: (anything else on that turn is a worker's failure report).
@@ -49,6 +55,9 @@ KEYS = b"rollcall-keys:"
 
 #: Name counts as they cross between processes: forenames, surnames, electors.
 Counts = tuple[dict[str, int], dict[str, int], int]
+#: Candidates other workers sent, by the member's row number: under the first round's
+#: keys, and under ``inward_keys`` (used only when the first round found nobody at home).
+Sent = tuple[dict[int, list[Elector]], dict[int, list[Elector]]]
 #: A match: the member's row number in the extract, membership number, elector id.
 Claim = tuple[int, str, str]
 
@@ -127,20 +136,24 @@ def split_keys(
                 local.add(key)
             else:
                 shared.setdefault(key, []).append((number, part))
+        for key in inward_keys(member):  # across the area's districts, by design
+            shared.setdefault(key, []).append((number, part))
     return local, shared
 
 
 class PartSource:
-    """A worker's candidates: its own districts' index plus what others sent it."""
+    """A worker's candidates: its own districts' index plus what others sent it
+    (``sent`` under the first round's keys, ``sent_inward`` under ``inward_keys``)."""
 
     def __init__(
         self,
         index: MemoryIndex,
         members: Sequence[tuple[int, Member]],
-        sent: dict[int, list[Elector]],
+        sent: Sent,
         frequencies: NameFrequencies,
     ) -> None:
-        self.index, self.sent, self.frequencies = index, sent, frequencies
+        self.index, self.frequencies = index, frequencies
+        self.sent, self.sent_inward = sent
         self.rows = {id(member): number for number, member in members}
 
     def fetch(self, members: Sequence[Member]) -> CandidateBatch:
@@ -150,8 +163,15 @@ class PartSource:
             for key in member_keys(member):
                 for elector in self.index.lookup(key):
                     seen.setdefault(elector.elector_id, elector)
-            for elector in self.sent.get(self.rows[id(member)], ()):
+            row = self.rows[id(member)]
+            for elector in self.sent.get(row, ()):
                 seen.setdefault(elector.elector_id, elector)
+            if not found_at_house(member, seen.values()):
+                for key in inward_keys(member):
+                    for elector in self.index.lookup(key):
+                        seen.setdefault(elector.elector_id, elector)
+                for elector in self.sent_inward.get(row, ()):
+                    seen.setdefault(elector.elector_id, elector)
             found[member.membership_number] = [seen[e] for e in sorted(seen)]
         return CandidateBatch(found, self.frequencies)
 
@@ -170,29 +190,33 @@ def _swap_candidates(
     part: int,
     index: MemoryIndex,
     shared: dict[str, list[tuple[int, int]]],
-) -> tuple[dict[int, list[Elector]], NameFrequencies, int]:
+) -> tuple[Sent, NameFrequencies, int]:
     """Send other workers' members what this worker's districts hold under their shared
     keys, with this worker's name counts; get the same for its own members, and the
     name frequencies of the whole register. Also how many candidates it sent."""
-    outgoing: list[dict[int, list[Elector]]] = [{} for _ in range(plan.workers)]
+    outgoing: list[Sent] = [({}, {}) for _ in range(plan.workers)]
     for key, wanting in shared.items():
         found = index.lookup(key)
         if found:
+            inward = key.startswith("pi|")
             for number, home in wanting:
                 if home != part:
-                    outgoing[home].setdefault(number, []).extend(found)
-    crossed = sum(len(v) for out in outgoing for v in out.values())
-    blobs = [pickle.dumps(out, pickle.HIGHEST_PROTOCOL) if out else b"" for out in outgoing]
+                    outgoing[home][inward].setdefault(number, []).extend(found)
+    crossed = sum(len(v) for out in outgoing for side in out for v in side.values())
+    blobs = [
+        pickle.dumps(out, pickle.HIGHEST_PROTOCOL) if out[0] or out[1] else b"" for out in outgoing
+    ]
     del outgoing
     frequencies = index.frequencies
     counts: Counts = (frequencies.forenames, frequencies.surnames, frequencies.total)
     parent.send((counts, blobs))
     del blobs
     whole, inbound = parent.recv()
-    sent: dict[int, list[Elector]] = {}
+    sent: Sent = ({}, {})
     for blob in inbound:
-        for number, electors in pickle.loads(blob).items():
-            sent.setdefault(number, []).extend(electors)
+        for side, got in zip(sent, pickle.loads(blob), strict=True):
+            for number, electors in got.items():
+                side.setdefault(number, []).extend(electors)
     return sent, whole, crossed
 
 
@@ -278,7 +302,7 @@ def work(
         f"worker {part}: {len(members)} members; {index.frequencies.total} electors in its districts, "
         f"kept {len(index.electors)}; {phases}"
     )
-    sent: dict[int, list[Elector]] = {}
+    sent: Sent = ({}, {})
     frequencies = index.frequencies
     crossed = 0
     if parent is not None:

@@ -10,7 +10,8 @@ source it is given.
 
 Guarantees: pure, no I/O; a member's candidates are in register order (the
 index) or elector-number order (``fetch``), each once; ``from_rows`` counts every
-row in the name frequencies, even one it does not keep.
+row in the name frequencies, even one it does not keep; a member's ``inward_keys``
+are looked up only when its other keys found nobody at its house.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from services.matching.matcher.probabilities import NameFrequencies
-from services.matching.matcher.records import Elector, Member, key_list, member_keys
+from services.matching.matcher.records import (
+    Elector,
+    Member,
+    found_at_house,
+    inward_keys,
+    key_list,
+    member_keys,
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,7 @@ class MemoryIndex:
             wanted = set(wanted or ())
             for member in keep_for:
                 wanted.update(member_keys(member))
+                wanted.update(inward_keys(member))
         forenames: Counter[str] = Counter()
         surnames: Counter[str] = Counter()
         built = cls()
@@ -104,5 +113,8 @@ class MemoryIndex:
             numbers: set[int] = set()
             for key in member_keys(member):
                 numbers.update(self._index.get(key, ()))
+            if not found_at_house(member, (self.electors[n] for n in numbers)):
+                for key in inward_keys(member):
+                    numbers.update(self._index.get(key, ()))
             found[member.membership_number] = [self.electors[n] for n in sorted(numbers)]
         return CandidateBatch(found, self.frequencies)

@@ -26,6 +26,10 @@ Guarantees:
   reviewed, never ``no_match``.
 - A first name that is also a housemate's middle name (``Scored.known_by_middle``)
   is never matched without a person unless a middle name on the record settles it.
+- A best fit whose postcode is in another district than the party's (found by the
+  second round's ``records.inward_keys``, say ``YO11`` mistyped for ``YO10``) is
+  matched only when street, house and name all agree, and the reasons then say the
+  postcode looks mistyped; otherwise it is at best reviewed.
 - Deterministic: the same members, register and model give the same decisions.
 """
 
@@ -130,13 +134,22 @@ class Matcher:
                 f"needs a person: {why}; best fit {who(best)}: {explanation}", evidence, shown,
                 ward=best.elector.ward,
             )  # fmt: skip
-        if score >= self.model.match_at and strong_address and not is_taken:
+        moved = _other_district(member, best)
+        would_match = score >= self.model.match_at and strong_address and not is_taken
+        if would_match and (moved is None or _all_agree(member, best)):
+            if moved is not None:
+                explanation = f"{explanation}; the postcode looks mistyped: {moved}"
             return Decision(
                 number, MATCH, best.elector.elector_id, score, explanation, evidence,
                 ward=best.elector.ward,
             )  # fmt: skip
         if score >= self.model.review_at or (is_taken and score >= self.model.match_at):
-            why = _review_reason(best, runner, strong_address, is_taken, self.model)
+            if would_match and moved is not None:
+                why = f"another postcode district and not every detail agrees ({moved})"
+            else:
+                why = _review_reason(best, runner, strong_address, is_taken, self.model)
+                if moved is not None:
+                    why = f"{why} ({moved})"
             shown = tuple(c.evidence() for c in ranked[:REVIEW_CANDIDATES])
             return Decision(
                 number, REVIEW, best.elector.elector_id, score,
@@ -158,6 +171,32 @@ class Matcher:
             number, NO_MATCH, None, score,
             f"no elector fits well enough; closest is {who(best)}: {explanation}", evidence,
         )  # fmt: skip
+
+
+def _other_district(member: Member, c: Comparison) -> str | None:
+    """``postcode YO11 4XX on the party's record; the register has YO10 4XX`` when the
+    candidate's postcode is in another district than the member's, else None."""
+    mine, theirs = member.address.postcode, c.elector.address.postcode
+    if not (mine and theirs) or addr.outward(mine) == addr.outward(theirs):
+        return None
+    return (
+        f"postcode {addr.spaced(mine)} on the party's record; "
+        f"the register has {addr.spaced(theirs)}"
+    )
+
+
+def _all_agree(member: Member, c: Comparison) -> bool:
+    """Street, house and name agree: enough to take another district's postcode for a
+    typing slip."""
+    street = member.address.street
+    return (
+        c.address.premise in _AT_HOME
+        and street is not None
+        and street == c.elector.address.street
+        and c.forename.level in ("exact", "nickname")
+        and c.surname.level in ("exact", "punctuation", "mac")
+        and not c.swapped
+    )
 
 
 def _known_by_middle(best: Comparison, relative: Comparison | None) -> Comparison | None:

@@ -12,11 +12,16 @@ Guarantees:
   ``register_electors`` key columns: every key an elector can be found under is in
   ``elector_keys``, and ``member_keys`` is the set a member looks up, which
   includes the keys it would have with first and last names swapped.
+- ``inward_keys`` (a house by postcode area, inward code and premise, ``pi|YO|4XX|12``)
+  are a second round: a source looks them up only for a member whose own keys found
+  nobody at the member's house (``found_at_house``), so a slip in the postcode
+  district digit (``YO11`` for ``YO10``) is caught without looking up neighbouring
+  districts for everyone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -116,13 +121,15 @@ class ElectorKeys:
     surname_postcode: str | None
     surname_street: str | None
     postcode: str | None
+    premise_inward: str | None = None
 
     def columns(self) -> tuple[str | None, ...]:
         """Values for ``models.registers.KEY_COLUMNS``, in order."""
         pp = (*self.premise_postcode, None, None)
         ps = (*self.premise_street, None, None)
         return (pp[0], pp[1], ps[0], ps[1], self.flat_postcode, self.flat_street,
-                self.surname_postcode, self.surname_street, self.postcode)  # fmt: skip
+                self.surname_postcode, self.surname_street, self.postcode,
+                self.premise_inward)  # fmt: skip
 
     def all(self) -> tuple[str, ...]:
         return tuple(k for k in self.columns() if k)
@@ -133,6 +140,16 @@ def _premise_keys(address: Address) -> tuple[list[str], list[str]]:
     by_pc = [f"pn|{pc}|{p}" for p in address.premises] if pc else []
     by_street = [f"sn|{street}|{p}" for p in address.premises] if street else []
     return by_pc, by_street
+
+
+def _area(postcode: str) -> str:
+    """The postcode area, the outward code's leading letters: ``YO10`` -> ``YO``."""
+    return postcode[:2] if postcode[1:2].isalpha() else postcode[:1]
+
+
+def _inward_key(postcode: str | None, premise: str) -> str | None:
+    """``pi|YO|4XX|12`` for number 12 in YO10 4XX: what a district-digit slip keeps."""
+    return f"pi|{_area(postcode)}|{postcode[-3:]}|{premise}" if postcode else None
 
 
 def _flat_keys(address: Address) -> list[str]:
@@ -165,9 +182,11 @@ def _address_keys(
 def elector_keys(name: PersonName, address: Address) -> ElectorKeys:
     """Keys: premise in postcode, premise in street, flat in a named building (by
     postcode and by street), surname sound in postcode and in street, and the
-    postcode alone (for members whose premise could not be read)."""
+    postcode alone (for members whose premise could not be read), and the first
+    premise by postcode area and inward code (``inward_keys``)."""
     pc, street, snd = address.postcode, address.street, name.surname_sound
     by_pc, by_street, flat_pc, flat_street = _address_keys(address)
+    premises = address.premises
     return ElectorKeys(
         premise_postcode=by_pc,
         premise_street=by_street,
@@ -176,6 +195,7 @@ def elector_keys(name: PersonName, address: Address) -> ElectorKeys:
         surname_postcode=f"ps|{pc}|{snd}" if pc and snd else None,
         surname_street=f"ss|{street}|{snd}" if street and snd else None,
         postcode=f"p|{pc}" if pc else None,
+        premise_inward=_inward_key(pc, premises[0]) if premises else None,
     )
 
 
@@ -208,6 +228,8 @@ def key_list(name: PersonName, address: Address) -> list[str]:
     if pc:
         district = outward(pc)
         keys += [f"{k}@{district}" for k in keys if k.startswith(STREET_PREFIXES)]
+        if address.premises:
+            keys.append(f"pi|{_area(pc)}|{pc[-3:]}|{address.premises[0]}")
     return keys
 
 
@@ -247,3 +269,30 @@ def member_keys(member: Member) -> frozenset[str]:
     if pc and not address.premises:
         keys.add(f"p|{pc}")
     return frozenset(street_key_in_district(k, pc) for k in keys)
+
+
+def inward_keys(member: Member) -> frozenset[str]:
+    """The second round's keys: the member's house by postcode area and inward code,
+    for a slip in the district digit (``YO11 4XX`` on the party's record, ``YO10 4XX``
+    on the register). They cross districts by design, so a source looks them up only
+    when ``found_at_house`` says the first round found nobody at the house."""
+    address = member.address
+    pc = address.postcode
+    if not pc:
+        return frozenset()
+    premises = set(address.premises)
+    if address.other:
+        premises.update(other_reading(address).premises)
+    return frozenset(f"pi|{_area(pc)}|{pc[-3:]}|{p}" for p in premises)
+
+
+def found_at_house(member: Member, electors: Iterable[Elector]) -> bool:
+    """Whether an elector in the member's own postcode lives at one of its premises."""
+    address = member.address
+    premises = set(address.premises)
+    if address.other:
+        premises.update(other_reading(address).premises)
+    return any(
+        e.address.postcode == address.postcode and premises.intersection(e.address.premises)
+        for e in electors
+    )

@@ -44,7 +44,7 @@ _ID = BigInteger().with_variant(Integer, "sqlite")
 KEY_COLUMNS = (
     "key_premise_postcode", "key_premise_postcode_2", "key_premise_street",
     "key_premise_street_2", "key_flat_postcode", "key_flat_street", "key_surname_postcode",
-    "key_surname_street", "key_postcode",
+    "key_surname_street", "key_postcode", "key_premise_inward",
 )  # fmt: skip
 #: The key columns holding street keys (``sn|``, ``ss|``), stored within the district.
 STREET_KEY_COLUMNS = ("key_premise_street", "key_premise_street_2", "key_surname_street")
@@ -151,6 +151,8 @@ class RegisterElector(Base):
     key_surname_postcode: Mapped[str | None] = mapped_column(Text, nullable=True)
     key_surname_street: Mapped[str | None] = mapped_column(Text, nullable=True)
     key_postcode: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: ``pi|YO|4XX|12``: the house by postcode area and inward code (``records.inward_keys``).
+    key_premise_inward: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class RegisterRefusal(Base):

@@ -70,6 +70,28 @@ def test_two_members_fitting_one_elector_both_go_to_review_whatever_the_chunks(
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+def test_a_district_digit_slip_finds_the_house_in_the_next_district_whatever_the_workers(
+    tmp_path: Path, workers: int
+) -> None:
+    register = write_lines(tmp_path / "r.csv", REGISTER_COLUMNS, [
+        "Y1,Calvert,Harriet,12 Heslington Lane,York,,,,YO10 4XX,Fishergate,York,,",
+        "Y2,Okafor,Chidi,3 Main Street,York,,,,YO11 2AB,Scarborough,York,,",
+    ])  # fmt: skip
+    members = write_lines(tmp_path / "m.csv", EXTRACT_COLUMNS, [
+        "M1,Ms,Harriet,Calvert,12 Heslington Lane,,,York,YO11 4XX,,,,,HACK,current",
+        "M2,Mr,Chidi,Okafor,3 Main Street,,,York,YO11 2AB,,,,,HACK,current",
+        "M3,Ms,Ada,Lovelace,9 Fulford Road,,,York,YO10 4PJ,,,,,HACK,current",
+    ])  # fmt: skip
+    run = match_files(register, members, tmp_path / "d.csv", workers=workers)
+    with (tmp_path / "d.csv").open(encoding="utf-8") as handle:
+        rows = {r["membership_number"]: r for r in csv.DictReader(handle)}
+    assert (rows["M1"]["decision"], rows["M1"]["elector_id"]) == ("match", "Y1")
+    assert "the register has YO10 4XX" in rows["M1"]["reasons"]
+    # YO11 and YO10 are on different workers: the house crossed in the swap.
+    assert run.shared_candidates == (1 if workers == 2 else 0)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_broken_register_row_is_counted_once_and_a_bad_header_fails_first(
     tmp_path: Path, workers: int
 ) -> None:

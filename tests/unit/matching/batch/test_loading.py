@@ -146,7 +146,7 @@ def test_each_version_is_a_partition_of_its_own_with_its_indexes(
         in_partition = connection.execute(
             text(f"SELECT count(*) FROM {partition_name(new.version_id)}")
         ).scalar_one()
-    assert tuple(indexes) == (10, 1)  # the primary key and one per key column
+    assert tuple(indexes) == (11, 1)  # the primary key and one per key column
     assert in_partition == 3000
     assert set(new.phases) == {"parse_and_copy", "index", "attach"}
 

@@ -77,3 +77,23 @@ def test_street_keys_are_stored_in_the_district_and_found_with_or_without_a_post
     assert found == {n: sorted(e.elector_id for e in f) for n, f in from_memory.items()}
     assert found["M1"] == found["M3"] == ["E1"]  # by street within E8, or by postcode
     assert found["M2"] == ["E1", "E2", "E3"]
+
+
+def test_a_district_digit_slip_is_found_in_the_database_only_when_nobody_is_at_home(
+    engine: Engine, tmp_path: Path
+) -> None:
+    rows = [
+        elector("Y1", "Harriet", "Calvert", "12 Heslington Lane", postcode="YO10 4XX"),
+        elector("Y2", "Harriet", "Calvert", "12 Heslington Lane", postcode="YO12 4XX"),
+        elector("Y3", "Chidi", "Okafor", "12 Main Street", postcode="YO11 2AB"),
+    ]
+    load_register(engine, write_register(tmp_path / "r.csv", rows), "york")
+    members = [
+        member("M1", "Harriet", "Calvert", "12 Heslington Lane", postcode="YO11 4XX"),
+        member("M2", "Harriet", "Calvert", "12 Heslington Lane", postcode="YO10 4XX"),
+    ]
+    from_database = DatabaseSource(engine).fetch(members).candidates
+    from_memory = MemoryIndex.from_rows(rows).fetch(members).candidates
+    found = {n: sorted(e.elector_id for e in found) for n, found in from_database.items()}
+    assert found == {n: sorted(e.elector_id for e in f) for n, f in from_memory.items()}
+    assert found == {"M1": ["Y1", "Y2"], "M2": ["Y1"]}  # M2's own postcode found Y1
