@@ -12,7 +12,8 @@ Guarantees:
   ``register_electors`` key columns: every key an elector can be found under is in
   ``elector_keys``, and ``member_keys`` is the set a member looks up, which
   includes the keys it would have with first and last names swapped.
-- ``inward_keys`` (a house by postcode area, inward code and premise, ``pi|YO|4XX|12``)
+- ``inward_keys`` (a house by postcode area, inward code, premise and street,
+  ``pi|YO|4XX|12|HESLINGTON LANE``)
   are a second round: a source looks them up only for a member whose own keys found
   nobody at the member's house (``found_at_house``), so a slip in the postcode
   district digit (``YO11`` for ``YO10``) is caught without looking up neighbouring
@@ -147,9 +148,10 @@ def _area(postcode: str) -> str:
     return postcode[:2] if postcode[1:2].isalpha() else postcode[:1]
 
 
-def _inward_key(postcode: str | None, premise: str) -> str | None:
-    """``pi|YO|4XX|12`` for number 12 in YO10 4XX: what a district-digit slip keeps."""
-    return f"pi|{_area(postcode)}|{postcode[-3:]}|{premise}" if postcode else None
+def _inward_key(postcode: str, premise: str, street: str | None) -> str:
+    """``pi|YO|4XX|12|HESLINGTON LANE`` for 12 Heslington Lane, YO10 4XX: what a slip in
+    the district digit keeps (the street makes it specific enough to swap cheaply)."""
+    return f"pi|{_area(postcode)}|{postcode[-3:]}|{premise}|{street or ''}"
 
 
 def _flat_keys(address: Address) -> list[str]:
@@ -195,7 +197,7 @@ def elector_keys(name: PersonName, address: Address) -> ElectorKeys:
         surname_postcode=f"ps|{pc}|{snd}" if pc and snd else None,
         surname_street=f"ss|{street}|{snd}" if street and snd else None,
         postcode=f"p|{pc}" if pc else None,
-        premise_inward=_inward_key(pc, premises[0]) if premises else None,
+        premise_inward=_inward_key(pc, premises[0], street) if pc and premises else None,
     )
 
 
@@ -229,7 +231,7 @@ def key_list(name: PersonName, address: Address) -> list[str]:
         district = outward(pc)
         keys += [f"{k}@{district}" for k in keys if k.startswith(STREET_PREFIXES)]
         if address.premises:
-            keys.append(f"pi|{_area(pc)}|{pc[-3:]}|{address.premises[0]}")
+            keys.append(_inward_key(pc, address.premises[0], street))
     return keys
 
 
@@ -283,7 +285,9 @@ def inward_keys(member: Member) -> frozenset[str]:
     premises = set(address.premises)
     if address.other:
         premises.update(other_reading(address).premises)
-    return frozenset(f"pi|{_area(pc)}|{pc[-3:]}|{p}" for p in premises)
+    # On the member's street, or on none (a register row that names no street).
+    streets = {address.street, None}
+    return frozenset(_inward_key(pc, p, s) for p in premises for s in streets)
 
 
 def found_at_house(member: Member, electors: Iterable[Elector]) -> bool:

@@ -1,14 +1,15 @@
-"""register_electors: the house by postcode area and inward code (key_premise_inward)
+"""register_electors: the house by postcode area, inward code and street (key_premise_inward)
 
 Revision ID: 5d2e8b1c4a07
 Revises: 3c5e0a9d2b71
 Create Date: 2026-12-07 02:30:00.000000
 
-Adds ``key_premise_inward`` (``pi|YO|4XX|12``, ``records.inward_keys``) with its
+Adds ``key_premise_inward`` (``pi|YO|4XX|12|HESLINGTON LANE``, ``records.inward_keys``) with its
 partial index, as the other key columns have. On PostgreSQL the column and the
 index are added to the partitioned table and so to every partition. Rows loaded before it get the key
-from their ``key_premise_postcode`` (``pn|YO104XX|12``: the same postcode and first
-premise), in SQL, so a register already loaded needs no re-import.
+from their ``key_premise_postcode`` (``pn|YO104XX|12``: the postcode and first
+premise) and ``key_premise_street`` (``sn|HESLINGTON LANE|12@YO10``: the street), in
+SQL, so a register already loaded needs no re-import.
 """
 
 from collections.abc import Sequence
@@ -27,7 +28,8 @@ INDEX = f"ix_register_electors_{COLUMN}"
 
 
 def _inward_from_premise_key() -> str:
-    """``pn|YO104XX|12`` -> ``pi|YO|4XX|12`` as SQL on ``key_premise_postcode``."""
+    """``pn|YO104XX|12`` and ``sn|HESLINGTON LANE|12@YO10`` -> ``pi|YO|4XX|12|HESLINGTON
+    LANE`` as SQL on ``key_premise_postcode`` and ``key_premise_street``."""
     find = "strpos({}, '|')" if op.get_bind().dialect.name == "postgresql" else "instr({}, '|')"
     rest = "substr(key_premise_postcode, 4)"
     bar = find.format(rest)
@@ -38,7 +40,10 @@ def _inward_from_premise_key() -> str:
     )
     inward = f"substr({postcode}, length({postcode}) - 2)"
     premise = f"substr({rest}, {bar} + 1)"
-    return f"'pi|' || {area} || '|' || {inward} || '|' || {premise}"
+    # "sn|" street "|" premise "@" district, the district being the postcode less three.
+    size = f"length(key_premise_street) - length({premise}) - length({postcode}) - 2"
+    street = f"COALESCE(substr(key_premise_street, 4, {size}), '')"
+    return f"'pi|' || {area} || '|' || {inward} || '|' || {premise} || '|' || {street}"
 
 
 def upgrade() -> None:
