@@ -285,6 +285,11 @@ def inward_keys(member: Member) -> frozenset[str]:
     premises = set(address.premises)
     if address.other:
         premises.update(other_reading(address).premises)
+    if address.building and address.sub:
+        # A flat in a named block: the block's name alone would fetch the whole block,
+        # as ``member_keys`` avoids (a missing flat is not a mistyped postcode).
+        premises.discard(address.building.replace(" ", ""))
+        premises.discard(address.building)
     # On the member's street, or on none (a register row that names no street).
     streets = {address.street, None}
     return frozenset(_inward_key(pc, p, s) for p in premises for s in streets)

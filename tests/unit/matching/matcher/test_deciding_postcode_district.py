@@ -51,3 +51,16 @@ def test_the_inward_code_is_looked_up_only_when_nobody_is_found_at_the_house() -
     assert inward_keys(found) == {"pi|YO|4XX|12|HESLINGTON LANE", "pi|YO|4XX|12|"}
     decision = one(register, found)
     assert (decision.decision, decision.elector_id) == ("match", "Y4"), decision.reasons
+
+
+def test_a_flat_missing_from_its_block_does_not_fetch_the_whole_block() -> None:
+    # Nobody is registered at flat 99: that is no sign of a mistyped postcode, and the
+    # block's name alone would bring in every namesake's neighbour as a candidate.
+    register = [
+        elector("B1", "Matthew", "Bailey", "Flat 47 Wenlock House", "Grove Road",
+                postcode="SE16 0EA"),
+    ]  # fmt: skip
+    flat = member("M", "Matthew", "Robinson", "Flat 99 Wenlock House", "Grove Road",
+                  postcode="SE16 0EA")  # fmt: skip
+    assert inward_keys(flat) == frozenset()
+    assert one(register, flat).decision == "no_match"
