@@ -203,6 +203,8 @@ def run_ballot(
     )
     report["voting"] = voting
     report["ledger"] = final["ledger"]
+    report["members_admitted"] = final["accepted"]
+    report["extract"]["corrected"] = sum(e.get("corrected", 0) for e in final["extracts"])
     report["unaccounted"] = final["unaccounted"]
     report["result"] = {
         "winners": result["counts"]["winners"],

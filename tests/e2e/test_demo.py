@@ -42,7 +42,10 @@ def test_demo_of_2000_members_balances_and_every_vote_is_cast_and_marked(demo_ru
         "the demo must exercise bad rows and duplicates"
     )
     assert report["unaccounted"] == 0
-    assert sum(report["ledger"].values()) == extract["accepted"]
+    # Rows rejected at import and corrected by their officers are admitted after it.
+    assert extract["corrected"] == len(report["corrections"]["corrected"]) > 0
+    assert sum(report["ledger"].values()) == report["members_admitted"]
+    assert report["members_admitted"] == extract["accepted"] + extract["corrected"]
     voting = report["voting"]
     assert voting["votes_submitted"] == voting["ballots_cast"] == voting["marked_register"] > 0
     assert report["result"]["winners"]
