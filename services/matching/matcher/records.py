@@ -290,9 +290,7 @@ def inward_keys(member: Member) -> frozenset[str]:
         # as ``member_keys`` avoids (a missing flat is not a mistyped postcode).
         premises.discard(address.building.replace(" ", ""))
         premises.discard(address.building)
-    # On the member's street, or on none (a register row that names no street).
-    streets = {address.street, None}
-    return frozenset(_inward_key(pc, p, s) for p in premises for s in streets)
+    return frozenset(_inward_key(pc, p, address.street) for p in premises)
 
 
 def found_at_house(member: Member, electors: Iterable[Elector]) -> bool:

@@ -48,7 +48,7 @@ def test_the_inward_code_is_looked_up_only_when_nobody_is_found_at_the_house() -
     candidates = index(register).fetch([found]).candidates["M"]
     assert [e.elector_id for e in candidates] == ["Y4"]
     assert found_at_house(found, candidates)
-    assert inward_keys(found) == {"pi|YO|4XX|12|HESLINGTON LANE", "pi|YO|4XX|12|"}
+    assert inward_keys(found) == {"pi|YO|4XX|12|HESLINGTON LANE"}
     decision = one(register, found)
     assert (decision.decision, decision.elector_id) == ("match", "Y4"), decision.reasons
 
