@@ -63,10 +63,34 @@ class Settings:
     chunk_size: int = 250
     #: Delays (seconds) of successive retries; after the last, the message parks.
     retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0)
+    #: Delays (seconds) before each retry of an email the mail server did not
+    #: take for now (no listener, a 4xx); after the last, the delivery fails.
+    #: The default rides out a night-long outage: 30 s, 2 and 10 min, 30 min,
+    #: 1 h, 2 h, then every 3 h, about 15.7 h in all.
+    mail_retry_delays: tuple[float, ...] = (
+        30.0,
+        120.0,
+        600.0,
+        1800.0,
+        3600.0,
+        7200.0,
+        10800.0,
+        10800.0,
+        10800.0,
+        10800.0,
+    )
     relay_interval: float = 0.2
     relay_batch: int = 500
     max_workers: int = 10
     public_url: str = "http://127.0.0.1:8000"
+
+    def __post_init__(self) -> None:
+        delays = self.mail_retry_delays
+        if not delays or not all(0 < d < float("inf") for d in delays):
+            raise ConfigError(
+                f"setting mail_retry_delays: needs one or more positive delays in seconds, "
+                f"got {delays!r}"
+            )
 
     def database_url(self, service: str) -> str:
         if service not in SERVICES:

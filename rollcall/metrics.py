@@ -66,6 +66,15 @@ CODES_FAILED = Counter(
     "rollcall_codes_failed_verifications_total", "Access code checks that failed."
 )
 MAIL = Counter("rollcall_mailer_mail_total", "Mail by channel and outcome.", ["channel", "outcome"])
+SMTP_OUTCOMES = Counter(
+    "rollcall_mailer_smtp_outcomes_total",
+    "Attempts to hand an email to the mail server, by outcome (sent, transient, bounce, permanent).",
+    ["outcome"],
+)
+RETRY_BACKLOG = Gauge(
+    "rollcall_mailer_retry_backlog",
+    "Emails the mail server deferred, waiting for their next attempt.",
+)
 BALLOTS_CAST = Counter("rollcall_tally_ballots_cast_total", "Ballots cast.", ["channel"])
 POSTAL_REFUSED = Counter(
     "rollcall_tally_postal_refused_total", "Postal papers refused, by reason.", ["reason"]

@@ -34,6 +34,8 @@ class Delivery(Base):
     #: The sealed code while the delivery is pending; cleared once it went.
     sealed_code: Mapped[str | None] = mapped_column(Text, nullable=True)
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: When a delivery the mail server deferred is tried again; None when due at once.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     message_id: Mapped[str] = mapped_column(String(200), default="")

@@ -7,9 +7,15 @@ without email; then, in one transaction, marks them and emits
 
 A crash after sending and before that transaction commits sends those mails again on
 restart, with the same Message-ID: at-least-once at the SMTP boundary, which
-no mailer can do better. A refused address (5xx) falls back to a letter when
-there is a postal address; a temporary failure is retried up to
-``MAX_ATTEMPTS`` times, then reported as failed with the reason.
+no mailer can do better.
+
+What the mail server answered is classified by ``outcomes``. A refusal (a 5xx
+for the recipient or the message) falls back to a letter when there is a
+postal address, else fails with the server's words. A transient failure (no
+listener, a timeout, a 4xx) is tried again when the next delay of
+``mail_retry_delays`` has passed; only deliveries that are due are picked, so
+one waiting never holds up another, and a restart carries on from the stored
+time. A delivery fails for being deferred only once that schedule is used up.
 """
 
 from __future__ import annotations
@@ -25,16 +31,16 @@ from pathlib import Path
 from typing import Any
 
 import eventlet
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from rollcall import metrics, sealing
 from rollcall.messaging.outbox import emit
 from rollcall.runtime import BackgroundLoop, Database
 from services.mailer import letters
 from services.mailer.models import Ballot, Delivery
+from services.mailer.outcomes import BOUNCE, PERMANENT, TRANSIENT, classify, gave_up, retry_at
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
 
 
 def _write_postal_batch(
@@ -72,7 +78,7 @@ class Dispatcher(BackgroundLoop):
         return self.flush()
 
     def flush(self, batch: int = 200) -> int:
-        """Send one batch of pending deliveries; return how many were settled."""
+        """Send one batch of due deliveries; return how many were sent, queued, failed or put off."""
         with self._lock:
             return self._flush(batch)
 
@@ -84,10 +90,17 @@ class Dispatcher(BackgroundLoop):
                 select(Delivery)
                 .where(Delivery.status == "pending")
                 .where(or_(Delivery.not_before.is_(None), Delivery.not_before <= now))
+                .where(or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
                 .where(Delivery.ballot_id.not_in(held))
                 .order_by(Delivery.id)
                 .limit(batch)
             ).all()
+            waiting = session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.status == "pending", Delivery.next_attempt_at.is_not(None))
+            )
+            metrics.RETRY_BACKLOG.set(waiting or 0)
         if not pending:
             return 0
         seal_key = self.settings.secret("mail_seal_key")
@@ -179,11 +192,10 @@ class Dispatcher(BackgroundLoop):
         outcomes: dict[int, dict[str, Any]] = {}
         try:
             smtp = self.smtp_factory()
-        except OSError as exc:
-            return {
-                d.id: {"status": "retry", "reason": f"mail server unreachable: {exc}"}
-                for d in emails
-            }
+        except (smtplib.SMTPException, OSError) as exc:
+            unreachable = _classified(exc)
+            metrics.SMTP_OUTCOMES.labels(unreachable["status"]).inc(len(emails))
+            return {d.id: dict(unreachable) for d in emails}
         try:
             for d in emails:
                 msg = self._compose(d, seal_key, titles.get(d.ballot_id, f"ballot {d.ballot_id}"))
@@ -196,28 +208,23 @@ class Dispatcher(BackgroundLoop):
                 try:
                     smtp.send_message(msg)
                     outcomes[d.id] = {"status": "sent", "message_id": msg["Message-ID"]}
-                except smtplib.SMTPRecipientsRefused as exc:
-                    outcomes[d.id] = {
-                        "status": "refused",
-                        "reason": f"email address refused: {exc.recipients}",
-                    }
-                except smtplib.SMTPResponseException as exc:
-                    status = "refused" if exc.smtp_code >= 500 else "retry"
-                    outcomes[d.id] = {
-                        "status": status,
-                        "reason": f"mail server said {exc.smtp_code}",
-                    }
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
+                    # The server answered and the session goes on with the next mail.
+                    outcomes[d.id] = _classified(exc)
                 except (smtplib.SMTPException, OSError) as exc:
-                    outcomes[d.id] = {"status": "retry", "reason": f"mail server error: {exc}"}
+                    outcomes[d.id] = _classified(exc)
                     break
         finally:
             try:
                 smtp.quit()
             except (smtplib.SMTPException, OSError):
                 pass
+        for out in outcomes.values():
+            if out["status"] in _SMTP_KINDS:
+                metrics.SMTP_OUTCOMES.labels(out["status"]).inc()
         for d in emails:
             outcomes.setdefault(
-                d.id, {"status": "retry", "reason": "not attempted after a server error"}
+                d.id, {"status": TRANSIENT, "reason": "not attempted after a server error"}
             )
         return outcomes
 
@@ -234,15 +241,24 @@ class Dispatcher(BackgroundLoop):
                 out = outcomes[d.id]
                 status = out["status"]
                 d.attempts += 1
-                if status == "refused" and d.contact.get("address"):
+                if status in (BOUNCE, PERMANENT) and d.contact.get("address"):
                     # Fall back to a letter; it is written on the next flush.
                     d.channel, d.last_error = "post", out["reason"]
+                    d.next_attempt_at = None
                     settled += 1
                     continue
-                if status == "retry" and d.attempts < MAX_ATTEMPTS:
-                    d.last_error = out["reason"]
-                    continue
-                if status in ("retry", "refused"):
+                if status == TRANSIENT:
+                    d.next_attempt_at = retry_at(d.attempts, self.settings.mail_retry_delays, now)
+                    if d.next_attempt_at is not None:
+                        d.last_error = out["reason"]
+                        settled += 1
+                        continue
+                    out = {
+                        "reason": gave_up(
+                            d.attempts, self.settings.mail_retry_delays, out["reason"]
+                        )
+                    }
+                if status in (TRANSIENT, BOUNCE, PERMANENT):
                     status = "failed"
                 d.status, d.done_at = status, now
                 d.message_id = out.get("message_id", "")
@@ -270,3 +286,12 @@ class Dispatcher(BackgroundLoop):
                         correlation_id=ballot_id,
                     )
         return settled
+
+
+_SMTP_KINDS = ("sent", TRANSIENT, BOUNCE, PERMANENT)
+
+
+def _classified(exc: BaseException) -> dict[str, Any]:
+    """A delivery outcome for what sending raised."""
+    outcome = classify(exc)
+    return {"status": outcome.kind, "reason": outcome.reason}
