@@ -150,8 +150,11 @@ def _area(postcode: str) -> str:
 
 def _inward_key(postcode: str, premise: str, street: str | None) -> str:
     """``pi|YO|4XX|12|HESLINGTON LANE`` for 12 Heslington Lane, YO10 4XX: what a slip in
-    the district digit keeps (the street makes it specific enough to swap cheaply)."""
-    return f"pi|{_area(postcode)}|{postcode[-3:]}|{premise}|{street or ''}"
+    the district digit keeps. A house number needs the street to be specific enough to
+    swap cheaply; a house name does not (``pi|SY|6WP|BRYNTEG|``), and rural records
+    often name no street or put the village there."""
+    named = not premise[:1].isdigit()
+    return f"pi|{_area(postcode)}|{postcode[-3:]}|{premise}|{'' if named else street or ''}"
 
 
 def _flat_keys(address: Address) -> list[str]:

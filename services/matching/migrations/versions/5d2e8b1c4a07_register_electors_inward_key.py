@@ -9,7 +9,8 @@ partial index, as the other key columns have. On PostgreSQL the column and the
 index are added to the partitioned table and so to every partition. Rows loaded before it get the key
 from their ``key_premise_postcode`` (``pn|YO104XX|12``: the postcode and first
 premise) and ``key_premise_street`` (``sn|HESLINGTON LANE|12@YO10``: the street), in
-SQL, so a register already loaded needs no re-import.
+SQL (the street only for a numbered house), so a register already loaded needs no
+re-import.
 """
 
 from collections.abc import Sequence
@@ -42,7 +43,10 @@ def _inward_from_premise_key() -> str:
     premise = f"substr({rest}, {bar} + 1)"
     # "sn|" street "|" premise "@" district, the district being the postcode less three.
     size = f"length(key_premise_street) - length({premise}) - length({postcode}) - 2"
-    street = f"COALESCE(substr(key_premise_street, 4, {size}), '')"
+    street = (
+        f"CASE WHEN substr({premise}, 1, 1) BETWEEN '0' AND '9' "
+        f"THEN COALESCE(substr(key_premise_street, 4, {size}), '') ELSE '' END"
+    )  # a house name is looked up without its street (records._inward_key)
     return f"'pi|' || {area} || '|' || {inward} || '|' || {premise} || '|' || {street}"
 
 
