@@ -1,11 +1,18 @@
-"""What a voter receives: the email and the postal letter row. Pure.
+"""What a voter receives: the email, the printed letter's words and the postal batch row. Pure.
 
 The Message-ID is derived from (ballot, voter, kind), so if a crash makes the
-mailer send the same email twice, receiving systems see one message.
+mailer send the same email twice, receiving systems see one message. A
+printed letter (``Letter``) says what the email of the same kind says: a code
+letter carries the code, how to vote online and by post and the ballot's
+dates; a notice letter carries the notice's words and never a code.
+``services.mailer.printing`` lays letters out on paper.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -60,7 +67,6 @@ def email(
     vote_url: str,
 ) -> EmailMessage:
     """The access code email; a reissued code (any kind but ``initial``) says it is new."""
-    subject = "Your access code" if kind == "initial" else "Your new access code"
     body = (
         f"Dear {contact['name']},\n\n"
         f"You can vote in: {title}.\n\n"
@@ -70,7 +76,7 @@ def email(
         "If you did not expect this email, or your contact details were changed without\n"
         "your knowledge, tell your party office at once.\n"
     )
-    return _message(ballot_id, contact, kind, sender, f"{subject}: {title}", body)
+    return _message(ballot_id, contact, kind, sender, f"{heading(kind)}: {title}", body)
 
 
 def notice(
@@ -86,9 +92,7 @@ def notice(
         "If you did NOT ask for this, tell your party office now: the change can be reversed\n"
         "before a new code is usable.\n"
     )
-    return _message(
-        ballot_id, contact, kind, sender, f"Your contact details were changed: {title}", body
-    )
+    return _message(ballot_id, contact, kind, sender, f"{heading(kind)}: {title}", body)
 
 
 def roll_answer(
@@ -99,7 +103,7 @@ def roll_answer(
         f"Dear {contact['name']},\n\nYou asked whether you are on the roll for {title}.\n\n"
         f"{contact['answer']}\n\nIf you did not ask, you can ignore this message.\n"
     )
-    return _message(ballot_id, contact, kind, sender, f"Are you on the roll? {title}", body)
+    return _message(ballot_id, contact, kind, sender, f"{heading(kind)} {title}", body)
 
 
 def exclusion_kind(reason: str) -> str:
@@ -134,19 +138,12 @@ def exclusion(
         f"Dear {contact['name']},\n\nYou are a member who could vote in {title}, but:\n\n"
         f"{_exclusion_words(contact, roll_check_url)}"
     )
-    return _message(ballot_id, contact, kind, sender, f"You are not on the roll yet: {title}", body)
+    return _message(ballot_id, contact, kind, sender, f"{heading(kind)}: {title}", body)
 
 
 def notice_text(kind: str, contact: dict[str, Any], roll_check_url: str = "") -> str:
-    """The words of a notice letter (roll-check answer, exclusion or contact change)."""
-    if kind.startswith("notice-roll"):
-        return str(contact.get("answer", ""))
-    if kind.startswith(EXCLUDED):
-        return _exclusion_words(contact, roll_check_url).replace("\n\n", " ").strip()
-    return (
-        f"The contact details the party holds for you were changed ({_changed_fields(contact)}). "
-        "If you did not ask for this, tell your party office now."
-    )
+    """The words of a notice letter on one line, for the postal batch row."""
+    return " ".join(notice_paragraphs(kind, contact, roll_check_url))
 
 
 def postal_row(
@@ -163,3 +160,120 @@ def postal_row(
         "vote_at": vote_url if code else "",
         "message": message,
     }
+
+
+#: The timetable entries a letter names, in the order it names them.
+_DATES = (("opens_at", "Voting opens"), ("closes_at", "Voting closes"))
+
+
+@dataclass(frozen=True)
+class BallotFacts:
+    """What the mailer knows of a ballot when it writes letters for it."""
+
+    ballot_id: int
+    title: str
+    vote_url: str
+    roll_check_url: str
+    #: The ballot's timetable (ISO timestamps by key, e.g. ``closes_at``), as far as known.
+    timetable: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One printed letter: to whom, about which ballot, and its words in reading order.
+
+    ``kind`` is what the print house encloses it with: ``code`` (a postal
+    ballot paper goes with it) or ``notice`` (nothing).
+    """
+
+    kind: str
+    membership_number: str
+    name: str
+    address: tuple[str, ...]
+    postcode: str
+    ballot_id: int
+    title: str
+    heading: str
+    paragraphs: tuple[str, ...]
+    #: The access code, grouped as it is shown online; empty on a notice.
+    code: str = ""
+    #: (what, when) of each date of the ballot the letter names.
+    dates: tuple[tuple[str, str], ...] = ()
+    #: What comes after the code: how to vote online and by post.
+    after_code: tuple[str, ...] = ()
+
+
+def _when(iso: str) -> str:
+    at = datetime.fromisoformat(iso).astimezone(UTC)
+    return f"{at:%A} {at.day} {at:%B %Y}, {at:%H:%M} UTC"
+
+
+def ballot_dates(timetable: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """(what, when) of each date of the timetable a letter names; none when none is known."""
+    return tuple((what, _when(timetable[key])) for key, what in _DATES if timetable.get(key))
+
+
+def heading(kind: str) -> str:
+    """What a letter of this delivery kind is about, in a few words (its email's subject too)."""
+    if kind.startswith("notice-roll"):
+        return "Are you on the roll?"
+    if kind.startswith(EXCLUDED):
+        return "You are not on the roll yet"
+    if kind.startswith("notice"):
+        return "Your contact details were changed"
+    return "Your access code" if kind == "initial" else "Your new access code"
+
+
+def notice_paragraphs(kind: str, contact: dict[str, Any], roll_check_url: str) -> tuple[str, ...]:
+    """The words of a notice letter (roll-check answer, exclusion or contact change)."""
+    if kind.startswith("notice-roll"):
+        return (str(contact.get("answer", "")),)
+    if kind.startswith(EXCLUDED):
+        words = _exclusion_words(contact, roll_check_url).split("\n\n")
+        return tuple(w.strip() for w in words)
+    return (
+        f"The contact details the party holds for you were changed ({_changed_fields(contact)}). "
+        "If you did not ask for this, tell your party office now.",
+    )
+
+
+def _code_words(ballot: BallotFacts, code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a code letter says before its code, and after it."""
+    before = (
+        f"You can vote in {ballot.title}. This is your access code: you need it to vote online.",
+    )
+    after = (
+        f"To vote online, go to {ballot.vote_url}, choose ballot {ballot.ballot_id} and enter"
+        " the code (capitals, spaces and hyphens do not matter). Keep the receipt you are shown:"
+        " with it you can check that your vote was counted.",
+        "To vote by post instead, mark the postal ballot paper that comes with this letter and"
+        " post it back in the reply envelope, so that it arrives before voting closes. Vote one"
+        " way only: one vote per member is counted.",
+        "If you did not expect this letter, or your contact details were changed without your"
+        " knowledge, tell your party office at once.",
+    )
+    return before, after
+
+
+def letter(kind: str, contact: dict[str, Any], code: str, ballot: BallotFacts) -> Letter:
+    """The printed letter of a delivery: a notice's words, or the code and how to vote."""
+    is_notice = kind.startswith("notice")
+    after: tuple[str, ...]
+    if is_notice:
+        before, after = notice_paragraphs(kind, contact, ballot.roll_check_url), ()
+    else:
+        before, after = _code_words(ballot, code)
+    return Letter(
+        kind="notice" if is_notice else "code",
+        membership_number=contact["membership_number"],
+        name=contact["name"],
+        address=tuple(line for line in contact.get("address") or [] if line),
+        postcode=contact.get("postcode") or "",
+        ballot_id=ballot.ballot_id,
+        title=ballot.title,
+        heading=heading(kind),
+        paragraphs=before,
+        code="" if is_notice else code,
+        dates=ballot_dates(ballot.timetable),
+        after_code=after,
+    )

@@ -20,9 +20,7 @@ time. A delivery fails for being deferred only once that schedule is used up.
 
 from __future__ import annotations
 
-import csv
 import logging
-import os
 import smtplib
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -36,7 +34,7 @@ from sqlalchemy import func, or_, select
 from rollcall import metrics, sealing
 from rollcall.messaging.outbox import emit
 from rollcall.runtime import BackgroundLoop, Database
-from services.mailer import letters
+from services.mailer import letters, printing
 from services.mailer.models import Ballot, Delivery
 from services.mailer.outcomes import BOUNCE, PERMANENT, TRANSIENT, classify, gave_up, retry_at
 
@@ -44,21 +42,23 @@ log = logging.getLogger(__name__)
 
 
 def _write_postal_batch(
-    directory: Path, ballot_id: int, rows: list[dict[str, str]], now: datetime
+    directory: Path,
+    ballot: letters.BallotFacts,
+    items: list[tuple[Delivery, dict[str, str]]],
+    now: datetime,
+    sender: str,
 ) -> str:
-    """Write a postal batch file atomically; return its path."""
-    folder = directory / f"ballot-{ballot_id}"
+    """Write a postal batch: the letters as PDF beside the printer's manifest (same stem,
+    ``.csv``), each atomically; return the manifest's path."""
+    folder = directory / f"ballot-{ballot.ballot_id}"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"batch-{now.strftime('%Y%m%dT%H%M%S%f')}.csv"
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=letters.POSTAL_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
-    return str(path)
+    stem = folder / f"batch-{now.strftime('%Y%m%dT%H%M%S%f')}"
+    printed = [letters.letter(d.kind, d.contact, row["code"], ballot) for d, row in items]
+    rows = [row for _, row in items]
+    _, manifest = printing.write_batch(
+        stem, letters.POSTAL_COLUMNS, rows, printed, sender=sender, now=now
+    )
+    return str(manifest)
 
 
 class Dispatcher(BackgroundLoop):
@@ -139,8 +139,16 @@ class Dispatcher(BackgroundLoop):
         for d, row in zip(postal_ids, postal_rows, strict=True):
             by_ballot.setdefault(d.ballot_id, []).append((d, row))
         for ballot_id, items in by_ballot.items():
+            with self.database.transaction() as session:
+                known = session.get(Ballot, ballot_id)
+            ballot = letters.BallotFacts(
+                ballot_id,
+                known.title if known else f"ballot {ballot_id}",
+                self._vote_url(),
+                self._roll_check_url(ballot_id),
+            )
             path = _write_postal_batch(
-                self.settings.postal_path(), ballot_id, [r for _, r in items], now
+                self.settings.postal_path(), ballot, items, now, self.settings.mail_from
             )
             for d, _ in items:
                 outcomes[d.id] = {"status": "queued", "batch": path}

@@ -1,0 +1,325 @@
+"""A postal batch for the print house: the letters as one PDF and the manifest as CSV.
+
+Guarantees:
+
+- ``write_batch`` writes ``<stem>.pdf`` and ``<stem>.csv`` side by side, each
+  atomically (a temporary file, fsynced, then renamed), the PDF first: whoever
+  sees the manifest can rely on the letters being there.
+- The PDF has one A4 page per letter, in manifest order (row ``n`` is page
+  ``n``), however long the words: a page whose words would not fit is set in
+  smaller type, never continued on a second page.
+- The address block sits in the window of a DL or C5 window envelope when the
+  page is folded in three at the fold marks (DIN 5008 form B): its field
+  starts 20 mm from the left edge and 45 mm from the top, and is 85 mm wide
+  and 45 mm high. Its lines are the name, the address lines and the postcode,
+  set smaller (down to 7 pt) when a line would be wider than the window.
+- The code is printed in large monospaced type, grouped as it is shown online.
+- Text is set in DejaVu (the system's, else the copy matplotlib ships), so
+  names like Zoë, Siân, Ó Súilleabháin or Łukasz print as written. Without
+  DejaVu the PDF's core fonts are used and a letter outside Latin-1 is printed
+  as its base letter (Ł as L) rather than lost.
+- The manifest is formula-safe: a cell a spreadsheet would read as a formula
+  is prefixed with ``'`` (``rollcall.spreadsheet``); a code, membership
+  number, postcode or URL is never changed by that.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import os
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from fpdf import FPDF
+
+from rollcall.spreadsheet import safe_cell
+from services.mailer.letters import Letter
+
+#: The manifest's columns after the postal row's: the letter's kind and its page in the PDF.
+MANIFEST_EXTRA_COLUMNS = ("letter", "page")
+
+#: The address field of DIN 5008 form B, in mm from the page's top-left corner.
+WINDOW_X, WINDOW_Y, WINDOW_W, WINDOW_H = 20.0, 45.0, 85.0, 45.0
+#: Where the page is folded in three for a DL / C5 window envelope (mm from the top).
+FOLDS = (105.0, 210.0)
+_LEFT, _RIGHT_COLUMN, _WIDTH = 20.0, 125.0, 170.0
+_FOOTER_Y = 287.0
+_ADDRESS_SIZE, _ADDRESS_MIN = 10.0, 7.0
+_GREY = (90, 90, 90)
+
+_SYSTEM_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+_FACES = {
+    "sans": "DejaVuSans.ttf",
+    "sans-bold": "DejaVuSans-Bold.ttf",
+    "mono": "DejaVuSansMono.ttf",
+}
+_CORE = {"sans": ("helvetica", ""), "sans-bold": ("helvetica", "B"), "mono": ("courier", "")}
+#: Letters with no Latin-1 form that do not decompose to a base letter.
+_LATIN1_FALLBACK = str.maketrans(
+    {
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "Ħ": "H",
+        "ħ": "h",
+        "Œ": "OE",
+        "œ": "oe",
+        "‘": "'",
+        "’": "'",
+        "“": '"',
+        "”": '"',
+        "–": "-",
+        "—": "-",
+        "…": "...",
+    }
+)
+
+
+def font_dirs() -> tuple[Path, ...]:
+    """Where DejaVu is looked for: the system's fonts, then matplotlib's copy."""
+    dirs = [_SYSTEM_DEJAVU]
+    spec = importlib.util.find_spec("matplotlib")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        dirs.append(Path(location) / "mpl-data" / "fonts" / "ttf")
+    return tuple(dirs)
+
+
+def find_fonts(dirs: Sequence[Path]) -> dict[str, Path] | None:
+    """Each face's TTF file from the first folder that has all of them; None if none has."""
+    for folder in dirs:
+        faces = {face: folder / name for face, name in _FACES.items()}
+        if all(path.is_file() for path in faces.values()):
+            return faces
+    return None
+
+
+def latin1(text: str) -> str:
+    """``text`` as the core fonts can print it: accents kept where Latin-1 has them,
+    else the base letter (Ł as L, ā as a)."""
+    out = []
+    for ch in text.translate(_LATIN1_FALLBACK):
+        if ord(ch) < 256:
+            out.append(ch)
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if ord(c) < 256)
+        out.append(base or "?")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class _Type:
+    """The fonts a document sets its text in."""
+
+    unicode: bool
+
+    def use(self, pdf: FPDF, face: str, size: float) -> None:
+        if self.unicode:
+            pdf.set_font(face, size=size)
+        else:
+            family, style = _CORE[face]
+            pdf.set_font(family, style, size)
+
+    def text(self, text: str) -> str:
+        return text if self.unicode else latin1(text)
+
+
+class _LetterPages:
+    """Lays out one letter a page on an A4 document."""
+
+    def __init__(self, fonts: Mapping[str, Path] | None, sender: str, date: str) -> None:
+        self.pdf = FPDF(format="A4", unit="mm")
+        self.pdf.set_margins(_LEFT, 15, _LEFT)
+        self.pdf.set_auto_page_break(True, margin=20)
+        self.pdf.set_creator("Rollcall mailer")
+        self.type = _Type(unicode=fonts is not None)
+        for face, path in (fonts or {}).items():
+            self.pdf.add_font(face, fname=str(path))
+        self.sender, self.date = sender, date
+
+    def _write(self, face: str, size: float, text: str, *, height: float | None = None) -> None:
+        self.type.use(self.pdf, face, size)
+        line = height or size * 0.5
+        self.pdf.multi_cell(
+            _WIDTH, line, self.type.text(text), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
+
+    def _at(self, x: float, y: float, face: str, size: float, text: str) -> None:
+        self.type.use(self.pdf, face, size)
+        self.pdf.text(x, y, self.type.text(text))
+
+    def _marks(self) -> None:
+        self.pdf.set_draw_color(*_GREY)
+        self.pdf.set_line_width(0.2)
+        for y in FOLDS:
+            self.pdf.line(4, y, 9, y)
+
+    def _address(self, letter: Letter) -> None:
+        lines = [self.type.text(line) for line in (letter.name, *letter.address, letter.postcode)]
+        lines = self._wrapped([line for line in lines if line], _ADDRESS_SIZE)
+        size = _ADDRESS_SIZE
+        while size > _ADDRESS_MIN and (
+            len(lines) * size * 0.45 > WINDOW_H - 8
+            or max(self._width(line, size) for line in lines) > WINDOW_W - 4
+        ):
+            size -= 0.5
+        y = WINDOW_Y + 6 + size * 0.35
+        for line in lines:
+            self._at(WINDOW_X + 2, y, "sans", size, self._clip(line, size))
+            y += size * 0.45
+
+    def _wrapped(self, lines: list[str], size: float) -> list[str]:
+        """Lines too wide for the window split after a comma, while the block still fits."""
+        room = int((WINDOW_H - 8) / (size * 0.45))
+        out: list[str] = []
+        for n, line in enumerate(lines):
+            left = room - len(out) - (len(lines) - n)
+            while left > 0 and self._width(line, size) > WINDOW_W - 4 and ", " in line:
+                cuts = [i for i in range(len(line)) if line.startswith(", ", i)]
+                fits = [i for i in cuts if self._width(line[: i + 1], size) <= WINDOW_W - 4]
+                cut = (fits or cuts)[-1]
+                out.append(line[: cut + 1])
+                line, left = line[cut + 2 :], left - 1
+            out.append(line)
+        return out
+
+    def _width(self, line: str, size: float) -> float:
+        self.type.use(self.pdf, "sans", size)
+        return float(self.pdf.get_string_width(line))
+
+    def _clip(self, line: str, size: float) -> str:
+        while line and self._width(line, size) > WINDOW_W - 4:
+            line = line[:-1]
+        return line
+
+    def _head(self, letter: Letter) -> None:
+        self._at(_RIGHT_COLUMN, 22, "sans-bold", 11, "The ballot office")
+        self._at(_RIGHT_COLUMN, 27.5, "sans", 9, self.sender)
+        self._at(_RIGHT_COLUMN, WINDOW_Y + WINDOW_H + 5, "sans", 10, self.date)
+        self._at(
+            _LEFT,
+            WINDOW_Y + WINDOW_H + 5,
+            "sans",
+            8,
+            f"Membership number {letter.membership_number} · Ballot {letter.ballot_id}",
+        )
+
+    def _body(self, letter: Letter, size: float) -> None:
+        pdf = self.pdf
+        pdf.set_xy(_LEFT, WINDOW_Y + WINDOW_H + 14)
+        self._write("sans-bold", size + 4, f"{letter.heading}: {letter.title}")
+        pdf.ln(size * 0.4)
+        self._write("sans", size, f"Dear {letter.name},")
+        pdf.ln(size * 0.25)
+        for paragraph in letter.paragraphs:
+            self._write("sans", size, paragraph)
+            pdf.ln(size * 0.25)
+        if letter.code:
+            pdf.ln(size * 0.2)
+            self.type.use(pdf, "mono", size + 11)
+            pdf.cell(
+                _WIDTH,
+                (size + 11) * 0.7,
+                letter.code,
+                border=1,
+                align="C",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+            pdf.ln(size * 0.45)
+        for paragraph in letter.after_code:
+            self._write("sans", size, paragraph)
+            pdf.ln(size * 0.25)
+        if letter.kind == "code":
+            self._write("sans-bold", size, "The ballot's dates")
+            if letter.dates:
+                for what, when in letter.dates:
+                    self._write("sans", size, f"{what}: {when}")
+            else:
+                self._write("sans", size, "The voting page shows when voting opens and closes.")
+
+    def add(self, letter: Letter, number: int, total: int) -> None:
+        """One page for ``letter``, the ``number``th of ``total``."""
+        pdf = self.pdf
+        pdf.add_page()
+        self._marks()
+        self._head(letter)
+        self._address(letter)
+        size = 11.0
+        while size > 7:
+            with pdf.offset_rendering() as trial:
+                self.pdf = trial  # type: ignore[assignment]
+                self._body(letter, size)
+            self.pdf = pdf
+            if not trial.page_break_triggered:
+                break
+            size -= 0.5
+        self._body(letter, size)
+        pdf.set_text_color(*_GREY)
+        self._at(
+            _LEFT,
+            _FOOTER_Y,
+            "sans",
+            7,
+            f"Letter {number} of {total} · {letter.membership_number} · ballot {letter.ballot_id}",
+        )
+        pdf.set_text_color(0, 0, 0)
+
+
+def render_pdf(
+    letters: Sequence[Letter], *, sender: str, date: datetime, fonts: Mapping[str, Path] | None
+) -> bytes:
+    """The letters as one PDF, one A4 page each, in order; ``fonts`` None: the core fonts."""
+    pages = _LetterPages(fonts, sender, f"{date.day} {date:%B %Y}")
+    for number, letter in enumerate(letters, start=1):
+        pages.add(letter, number, len(letters))
+    return bytes(pages.pdf.output())
+
+
+def manifest_csv(
+    columns: Sequence[str], rows: Sequence[Mapping[str, str]], letters: Sequence[Letter]
+) -> str:
+    """The printer's manifest: each row's ``columns``, its letter's kind and page; formula-safe."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*columns, *MANIFEST_EXTRA_COLUMNS])
+    for page, (row, letter) in enumerate(zip(rows, letters, strict=True), start=1):
+        writer.writerow([safe_cell(row[c]) for c in columns] + [letter.kind, str(page)])
+    return out.getvalue()
+
+
+def _replace_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(path)
+
+
+def write_batch(
+    stem: Path,
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, str]],
+    letters: Sequence[Letter],
+    *,
+    sender: str,
+    now: datetime,
+    fonts: Mapping[str, Path] | None = None,
+    find: bool = True,
+) -> tuple[Path, Path]:
+    """Write ``<stem>.pdf`` then ``<stem>.csv`` (row ``n`` is page ``n``); return both paths.
+
+    ``fonts`` None and ``find``: DejaVu from ``font_dirs()`` when there is one.
+    """
+    if fonts is None and find:
+        fonts = find_fonts(font_dirs())
+    pdf, manifest = stem.with_suffix(".pdf"), stem.with_suffix(".csv")
+    _replace_atomically(pdf, render_pdf(letters, sender=sender, date=now, fonts=fonts))
+    _replace_atomically(manifest, manifest_csv(columns, rows, letters).encode())
+    return pdf, manifest

@@ -1,0 +1,155 @@
+"""A postal batch as the print house gets it: one PDF page per letter with what it must carry,
+beside a formula-safe manifest whose row ``n`` is page ``n``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from services.codes import codeformat
+from services.mailer import letters, printing
+
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+BALLOT = letters.BallotFacts(
+    ballot_id=3,
+    title="Selection for Hackney North",
+    vote_url="https://vote.example.org/vote",
+    roll_check_url="https://vote.example.org/api/ballots/3/roll-check",
+    timetable={"opens_at": "2026-12-08T09:00:00+00:00", "closes_at": "2026-12-22T17:00:00+00:00"},
+)
+CODE = codeformat.formatted(codeformat.generate())
+
+
+def _contact(number, name, *address, postcode="E8 1AA", **extra):
+    return {
+        "membership_number": number,
+        "name": name,
+        "address": list(address),
+        "postcode": postcode,
+        **extra,
+    }
+
+
+VOTER = _contact("M1", "Łukasz Ó Súilleabháin", "Flat 2", "10 High Street", "London")
+EXCLUDED = _contact(
+    "M2",
+    "Zoë Siân Byron",
+    "Rose Cottage",
+    "Little Snoring",
+    postcode="NR21 0AA",
+    why="not found on the electoral register at this address",
+    fix="Register to vote at https://www.gov.uk/register-to-vote.",
+    fix_by=None,
+)
+MOVED = _contact("M3", "Siân Jones", "3 Mill Lane", "Leeds", fields_changed=["email"])
+
+
+def _batch(items):
+    """(letters, manifest rows) of (kind, contact, code) items, as the dispatcher makes them."""
+    printed = [letters.letter(kind, contact, code, BALLOT) for kind, contact, code in items]
+    rows = [
+        letters.postal_row(
+            ballot_id=BALLOT.ballot_id,
+            contact=contact,
+            code=code,
+            vote_url=BALLOT.vote_url,
+            message=letters.notice_text(kind, contact, BALLOT.roll_check_url) if not code else "",
+        )
+        for kind, contact, code in items
+    ]
+    return printed, rows
+
+
+ITEMS = [
+    ("initial", VOTER, CODE),
+    (letters.exclusion_kind("not_on_register"), EXCLUDED, ""),
+    ("notice-old-0123456789ab", MOVED, ""),
+]
+
+
+def _pages(pdf: bytes) -> list[str]:
+    return [
+        " ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages
+    ]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    stem = tmp_path_factory.mktemp("postal") / "batch-1"
+    printed, rows = _batch(ITEMS)
+    pdf, manifest = printing.write_batch(
+        stem, letters.POSTAL_COLUMNS, rows, printed, sender="ballots@party.example", now=NOW
+    )
+    return pdf, manifest
+
+
+def test_the_pdf_sits_beside_the_manifest_with_one_page_per_letter_in_its_order(written):
+    pdf, manifest = written
+    assert pdf.with_suffix(".csv") == manifest and pdf.suffix == ".pdf"
+    rows = list(csv.DictReader(manifest.open(newline="")))
+    pages = _pages(pdf.read_bytes())
+    assert len(pages) == len(rows) == 3
+    assert [r["page"] for r in rows] == ["1", "2", "3"]
+    assert [r["letter"] for r in rows] == ["code", "notice", "notice"]
+    for row, page in zip(rows, pages, strict=True):
+        assert row["membership_number"] in page
+
+
+def test_a_code_letter_carries_name_address_code_how_to_vote_and_the_dates(written):
+    page = _pages(written[0].read_bytes())[0]
+    for words in ("Łukasz Ó Súilleabháin", "Flat 2", "10 High Street", "London", "E8 1AA"):
+        assert words in page
+    assert CODE in page and "https://vote.example.org/vote" in page
+    assert "To vote by post" in page and "Selection for Hackney North" in page
+    assert "Voting opens: Tuesday 8 December 2026, 09:00 UTC" in page
+    assert "Voting closes: Tuesday 22 December 2026, 17:00 UTC" in page
+
+
+def test_a_notice_letter_carries_its_words_and_no_code(written):
+    pages = _pages(written[0].read_bytes())
+    excluded, moved = pages[1], pages[2]
+    for words in ("Zoë Siân Byron", "Rose Cottage", "Little Snoring", "NR21 0AA"):
+        assert words in excluded
+    assert "not found on the electoral register at this address" in excluded
+    assert "How to fix it: Register to vote" in excluded and BALLOT.roll_check_url in excluded
+    assert "were changed (email)" in moved and "Siân Jones" in moved
+    for page in (excluded, moved):
+        assert CODE not in page and "access code" not in page.lower()
+
+
+def test_a_formula_looking_cell_is_neutralised_and_the_code_and_number_are_not():
+    contact = _contact("M9", "=cmd|' /C calc'!A0", "@SUM(A1)", "+44 High Street", postcode="-E8")
+    printed, rows = _batch([("initial", contact, CODE)])
+    manifest = printing.manifest_csv(letters.POSTAL_COLUMNS, rows, printed)
+    row = next(csv.DictReader(io.StringIO(manifest)))
+    assert row["name"] == "'=cmd|' /C calc'!A0"
+    assert row["address"] == "'@SUM(A1) / +44 High Street" and row["postcode"] == "'-E8"
+    assert row["code"] == CODE and row["membership_number"] == "M9"
+    assert row["vote_at"] == BALLOT.vote_url
+
+
+def test_a_very_long_letter_is_set_smaller_on_its_one_page():
+    answer = "You are on the roll for this ballot. " * 120
+    contact = _contact("M4", "Ada Byron", "1 High Street", answer=answer)
+    printed, _ = _batch([("notice-roll-0123456789ab", contact, "")])
+    fonts = printing.find_fonts(printing.font_dirs())
+    pages = _pages(printing.render_pdf(printed, sender="b@example", date=NOW, fonts=fonts))
+    assert len(pages) == 1 and pages[0].count("You are on the roll") > 100
+
+
+def test_without_dejavu_the_core_fonts_print_every_name_by_its_base_letters():
+    printed, _ = _batch(ITEMS)
+    pages = _pages(printing.render_pdf(printed, sender="b@example", date=NOW, fonts=None))
+    assert len(pages) == 3
+    assert "Lukasz Ó Súilleabháin" in pages[0] and "Zoë Siân Byron" in pages[1]
+    assert printing.latin1("Łódź – Œuvre’s ā") == "Lódz - OEuvre's a"
+
+
+def test_dejavu_is_found_where_it_is_and_not_where_it_is_not(tmp_path):
+    assert printing.find_fonts([tmp_path]) is None
+    found = printing.find_fonts([tmp_path, *printing.font_dirs()])
+    assert found is not None and found["mono"].name == "DejaVuSansMono.ttf"
