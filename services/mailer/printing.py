@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import math
 import os
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -50,6 +51,7 @@ FOLDS = (105.0, 210.0)
 _LEFT, _RIGHT_COLUMN, _WIDTH = 20.0, 125.0, 170.0
 _FOOTER_Y = 287.0
 _ADDRESS_SIZE, _ADDRESS_MIN = 10.0, 7.0
+_BODY_Y, _BODY_SIZE, _BODY_MIN = WINDOW_Y + WINDOW_H + 14, 11.0, 6.0
 _GREY = (90, 90, 90)
 
 _SYSTEM_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -129,25 +131,29 @@ class _Type:
         return text if self.unicode else latin1(text)
 
 
+@dataclass(frozen=True)
+class _Block:
+    """A paragraph of the body: its face and size, its words, the space after it."""
+
+    face: str
+    size: float
+    text: str
+    gap: float
+    boxed: bool = False
+
+
 class _LetterPages:
     """Lays out one letter a page on an A4 document."""
 
     def __init__(self, fonts: Mapping[str, Path] | None, sender: str, date: str) -> None:
         self.pdf = FPDF(format="A4", unit="mm")
         self.pdf.set_margins(_LEFT, 15, _LEFT)
-        self.pdf.set_auto_page_break(True, margin=20)
+        self.pdf.set_auto_page_break(False)
         self.pdf.set_creator("Rollcall mailer")
         self.type = _Type(unicode=fonts is not None)
         for face, path in (fonts or {}).items():
             self.pdf.add_font(face, fname=str(path))
         self.sender, self.date = sender, date
-
-    def _write(self, face: str, size: float, text: str, *, height: float | None = None) -> None:
-        self.type.use(self.pdf, face, size)
-        line = height or size * 0.5
-        self.pdf.multi_cell(
-            _WIDTH, line, self.type.text(text), align="L", new_x="LMARGIN", new_y="NEXT"
-        )
 
     def _at(self, x: float, y: float, face: str, size: float, text: str) -> None:
         self.type.use(self.pdf, face, size)
@@ -209,39 +215,59 @@ class _LetterPages:
             f"Membership number {letter.membership_number} · Ballot {letter.ballot_id}",
         )
 
-    def _body(self, letter: Letter, size: float) -> None:
-        pdf = self.pdf
-        pdf.set_xy(_LEFT, WINDOW_Y + WINDOW_H + 14)
-        self._write("sans-bold", size + 4, f"{letter.heading}: {letter.title}")
-        pdf.ln(size * 0.4)
-        self._write("sans", size, f"Dear {letter.name},")
-        pdf.ln(size * 0.25)
-        for paragraph in letter.paragraphs:
-            self._write("sans", size, paragraph)
-            pdf.ln(size * 0.25)
+    def _blocks(self, letter: Letter, size: float) -> list[_Block]:
+        """The letter's body, top to bottom, with its words in type of ``size`` points."""
+        plain = [_Block("sans", size, p, size * 0.25) for p in letter.paragraphs]
+        after = [_Block("sans", size, p, size * 0.25) for p in letter.after_code]
+        blocks = [
+            _Block("sans-bold", size + 4, f"{letter.heading}: {letter.title}", size * 0.4),
+            _Block("sans", size, f"Dear {letter.name},", size * 0.25),
+            *plain,
+        ]
         if letter.code:
-            pdf.ln(size * 0.2)
-            self.type.use(pdf, "mono", size + 11)
-            pdf.cell(
-                _WIDTH,
-                (size + 11) * 0.7,
-                letter.code,
-                border=1,
-                align="C",
-                new_x="LMARGIN",
-                new_y="NEXT",
-            )
-            pdf.ln(size * 0.45)
-        for paragraph in letter.after_code:
-            self._write("sans", size, paragraph)
-            pdf.ln(size * 0.25)
+            blocks.append(_Block("mono", size + 11, letter.code, size * 0.45, boxed=True))
+        blocks += after
         if letter.kind == "code":
-            self._write("sans-bold", size, "The ballot's dates")
-            if letter.dates:
-                for what, when in letter.dates:
-                    self._write("sans", size, f"{what}: {when}")
+            dates = [f"{what}: {when}" for what, when in letter.dates] or [
+                "The voting page shows when voting opens and closes."
+            ]
+            blocks.append(_Block("sans-bold", size, "The ballot's dates", 0))
+            blocks += [_Block("sans", size, line, 0) for line in dates]
+        return blocks
+
+    def _height(self, blocks: list[_Block]) -> float:
+        """At least the height the blocks take: each paragraph's width over the line's, with
+        room for words that do not fill a line, in whole lines."""
+        total = 0.0
+        for block in blocks:
+            self.type.use(self.pdf, block.face, block.size)
+            width = self.pdf.get_string_width(self.type.text(block.text))
+            lines = 1 if block.boxed else math.ceil(width * 1.15 / _WIDTH + 0.3)
+            total += lines * block.size * (0.7 if block.boxed else 0.5) + block.gap
+        return total
+
+    def _draw(self, blocks: list[_Block]) -> None:
+        pdf = self.pdf
+        pdf.set_xy(_LEFT, _BODY_Y)
+        for block in blocks:
+            self.type.use(pdf, block.face, block.size)
+            text = self.type.text(block.text)
+            if block.boxed:
+                pdf.ln(block.gap / 2)
+                pdf.cell(
+                    _WIDTH,
+                    block.size * 0.7,
+                    text,
+                    border=1,
+                    align="C",
+                    new_x="LMARGIN",
+                    new_y="NEXT",
+                )
             else:
-                self._write("sans", size, "The voting page shows when voting opens and closes.")
+                pdf.multi_cell(
+                    _WIDTH, block.size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT"
+                )
+            pdf.ln(block.gap)
 
     def add(self, letter: Letter, number: int, total: int) -> None:
         """One page for ``letter``, the ``number``th of ``total``."""
@@ -250,16 +276,12 @@ class _LetterPages:
         self._marks()
         self._head(letter)
         self._address(letter)
-        size = 11.0
-        while size > 7:
-            with pdf.offset_rendering() as trial:
-                self.pdf = trial  # type: ignore[assignment]
-                self._body(letter, size)
-            self.pdf = pdf
-            if not trial.page_break_triggered:
-                break
+        size = _BODY_SIZE
+        blocks = self._blocks(letter, size)
+        while size > _BODY_MIN and self._height(blocks) > _FOOTER_Y - 8 - _BODY_Y:
             size -= 0.5
-        self._body(letter, size)
+            blocks = self._blocks(letter, size)
+        self._draw(blocks)
         pdf.set_text_color(*_GREY)
         self._at(
             _LEFT,

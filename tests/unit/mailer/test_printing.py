@@ -119,6 +119,9 @@ def test_a_notice_letter_carries_its_words_and_no_code(written):
     assert "were changed (email)" in moved and "Siân Jones" in moved
     for page in (excluded, moved):
         assert CODE not in page and "access code" not in page.lower()
+        assert "To vote online" not in page and "To vote by post" not in page
+    notice = letters.letter("notice-old-0123456789ab", MOVED, CODE, BALLOT)
+    assert notice.code == "" and notice.kind == "notice"
 
 
 def test_a_formula_looking_cell_is_neutralised_and_the_code_and_number_are_not():
