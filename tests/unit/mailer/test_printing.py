@@ -135,13 +135,55 @@ def test_a_formula_looking_cell_is_neutralised_and_the_code_and_number_are_not()
     assert row["vote_at"] == BALLOT.vote_url
 
 
-def test_a_very_long_letter_is_set_smaller_on_its_one_page():
+def _baselines(pdf: bytes) -> list[tuple[float, str]]:
+    """(height above the page's bottom edge, text, distance from the left edge) of each piece
+    of text on page 1, in points."""
+    found: list[tuple[float, str, float]] = []
+
+    def seen(text, cm, tm, font, size):
+        if text.strip():
+            found.append((tm[5] * cm[3] + cm[5], text, tm[4] * cm[0] + cm[4]))
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=seen)
+    return found
+
+
+def test_the_address_block_sits_in_the_envelope_window_even_when_a_line_is_long():
+    mm = 72 / 25.4
+    long_line = "Rose Cottage, The Long Lane Near The Old Mill At The End Of The Village"
+    contact = _contact("M5", "Siân Jones", "Flat 2", long_line, "Little Snoring", "Fakenham")
+    printed, _ = _batch([("initial", contact, CODE)])
+    fonts = printing.find_fonts(printing.font_dirs())
+    lines = _baselines(printing.render_pdf(printed, sender="b@example", date=NOW, fonts=fonts))
+    wanted = (
+        "Siân Jones",
+        "Flat 2",
+        "Rose Cottage,",
+        "The Long Lane",
+        "Little",
+        "Fakenham",
+        "E8 1AA",
+    )
+    block = [(y, text, x) for y, text, x in lines if text.startswith(wanted)]
+    assert len(block) == 7  # the long line split after its comma
+    top, bottom = printing.WINDOW_Y, printing.WINDOW_Y + printing.WINDOW_H
+    left = printing.WINDOW_X
+    for y, text, x in block:
+        assert top * mm < 297 * mm - y < bottom * mm, text
+        assert left * mm <= x < (left + 5) * mm, text
+
+
+def test_a_very_long_letter_is_set_smaller_on_its_one_page_above_the_footer():
     answer = "You are on the roll for this ballot. " * 120
     contact = _contact("M4", "Ada Byron", "1 High Street", answer=answer)
     printed, _ = _batch([("notice-roll-0123456789ab", contact, "")])
     fonts = printing.find_fonts(printing.font_dirs())
-    pages = _pages(printing.render_pdf(printed, sender="b@example", date=NOW, fonts=fonts))
+    pdf = printing.render_pdf(printed, sender="b@example", date=NOW, fonts=fonts)
+    pages = _pages(pdf)
     assert len(pages) == 1 and pages[0].count("You are on the roll") > 100
+    lines = _baselines(pdf)
+    (footer,) = [y for y, text, _ in lines if text.startswith("Letter 1 of 1")]
+    assert min(y for y, text, _ in lines if not text.startswith("Letter 1 of 1")) > footer + 14
 
 
 def test_without_dejavu_the_core_fonts_print_every_name_by_its_base_letters():
