@@ -7,9 +7,9 @@ Guarantees:
   ``RECEIVED_COLUMNS`` (the row as received, one column per extract column,
   and any extra columns the file had). Both in that order, under a header
   row; RFC 4180 quoting, CRLF line ends, UTF-8.
-- A cell that a spreadsheet would read as a formula (it starts with ``=``,
-  ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with ``'``,
-  so opening a file cannot run anything a member's name smuggled in.
+- A cell that a spreadsheet would read as a formula is neutralised
+  (``rollcall.spreadsheet.safe_cell``: the one rule, shared with the
+  printer's manifest of postal letters).
 - The file name holds only letters, digits, ``-`` and ``_``.
 """
 
@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from rollcall.formats import EXTRACT_COLUMNS, EXTRACT_OPTIONAL_COLUMNS
+from rollcall.spreadsheet import safe_cell
 
 MEMBER_COLUMNS = (
     "membership_number",
@@ -54,12 +55,6 @@ _JOINED = {"reasons": "; ", "differs": ", "}
 RECEIVED_FIELDS = EXTRACT_COLUMNS + EXTRACT_OPTIONAL_COLUMNS
 #: The row as received: ``received_<column>`` for each extract column, then the extra columns.
 RECEIVED_COLUMNS = (*(f"received_{column}" for column in RECEIVED_FIELDS), "received_extra")
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
 
 
 def _table(
@@ -71,7 +66,7 @@ def _table(
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for record in records:
-        writer.writerow([_cell(value) for value in cells(record)])
+        writer.writerow([safe_cell(value) for value in cells(record)])
     return out.getvalue()
 
 
