@@ -20,9 +20,18 @@ NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
         (TimeoutError(), "timed out"),
         (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), "closed the connection"),
         (smtplib.SMTPConnectError(421, b"too busy, try later"), "421 too busy, try later"),
-        (smtplib.SMTPSenderRefused(451, b"4.3.0 queue full", "ballots@x"), "451 4.3.0 queue full"),
-        (smtplib.SMTPDataError(452, b"4.3.1 out of storage"), "452 4.3.1 out of storage"),
-        (smtplib.SMTPResponseException(421, b"4.4.2 idle"), "421 4.4.2 idle"),
+        (
+            smtplib.SMTPSenderRefused(451, b"4.3.0 queue full", "ballots@x"),
+            "deferred the sender: 451 4.3.0 queue full",
+        ),
+        (
+            smtplib.SMTPDataError(452, b"4.3.1 out of storage"),
+            "deferred the message: 452 4.3.1 out of storage",
+        ),
+        (
+            smtplib.SMTPResponseException(421, b"4.4.2 idle"),
+            "deferred the transaction: 421 4.4.2 idle",
+        ),
         (smtplib.SMTPNotSupportedError("no STARTTLS"), "no STARTTLS"),
         (smtplib.SMTPResponseException(-1, b"garbled"), "unexpected reply"),
     ],
