@@ -7,9 +7,12 @@ import eventlet
 eventlet.monkey_patch()  # noqa: E402 - nameko needs it before anything else imports socket
 
 import os
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests import support
 
@@ -73,3 +76,22 @@ def make_settings(vhost: str, databases: support.Databases, secrets_dir, tmp_pat
         return support.settings_for_test(vhost, urls, **overrides)
 
     return make
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database of each kind (for migration tests), dropped after the test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    pg_url = request.getfixturevalue("pg_url")
+    name = f"rc_migrations_{uuid.uuid4().hex[:8]}"
+    admin = support.admin_engine(pg_url)
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield support.with_database(pg_url, name)
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

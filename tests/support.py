@@ -331,3 +331,20 @@ def outbox_drained(settings: Settings, service: str) -> bool:
             )
     finally:
         engine.dispose()
+
+
+def schema_drift(service: str, url: str, metadata: sa.MetaData) -> list[Any]:
+    """Migrate ``service``'s database at ``url`` to head; what differs from ``metadata``."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from rollcall.db import upgrade
+
+    upgrade(service, url)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, metadata))
+    finally:
+        engine.dispose()
