@@ -133,13 +133,28 @@ def accept_exclusions(session: Session, payload: dict[str, Any], now: datetime) 
 
 
 def record_ballot(
-    session: Session, ballot_id: int, *, phase: str, title: str | None = None
+    session: Session,
+    ballot_id: int,
+    *,
+    phase: str,
+    title: str | None = None,
+    timetable: dict[str, Any] | None = None,
 ) -> None:
+    """Keep the read model of a ballot: its phase, and its title and timetable once known."""
     row = session.get(Ballot, ballot_id)
     if row is None:
-        session.add(Ballot(ballot_id=ballot_id, phase=phase, title=title or f"ballot {ballot_id}"))
+        session.add(
+            Ballot(
+                ballot_id=ballot_id,
+                phase=phase,
+                title=title or f"ballot {ballot_id}",
+                timetable=dict(timetable or {}),
+            )
+        )
         return
     if phase != "draft":
         row.phase = phase
     if title:
         row.title = title
+    if timetable:
+        row.timetable = dict(timetable)

@@ -45,12 +45,14 @@ class Delivery(Base):
 
 
 class Ballot(Base):
-    """Read model of each ballot: its title for the letters, its phase."""
+    """Read model of each ballot: its title and timetable for the letters, its phase."""
 
     __tablename__ = "ballots"
     ballot_id: Mapped[int] = mapped_column(primary_key=True)
     phase: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200), default="")
+    #: The ballot's timetable (ISO timestamps by key, e.g. ``closes_at``), for the letters.
+    timetable: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 add_kernel_tables(Base.metadata)

@@ -146,6 +146,7 @@ class Dispatcher(BackgroundLoop):
                 known.title if known else f"ballot {ballot_id}",
                 self._vote_url(),
                 self._roll_check_url(ballot_id),
+                timetable=(known.timetable or {}) if known else {},
             )
             path = _write_postal_batch(
                 self.settings.postal_path(), ballot, items, now, self.settings.mail_from

@@ -24,7 +24,11 @@ class MailerService(ServiceBase):
             self.store,
             meta,
             lambda s: deliveries.record_ballot(
-                s, payload["ballot_id"], phase=payload["phase"], title=payload["title"]
+                s,
+                payload["ballot_id"],
+                phase=payload["phase"],
+                title=payload["title"],
+                timetable=payload["timetable"],
             ),
         )
 

@@ -39,6 +39,10 @@ def test_the_dispatcher_writes_each_postal_batch_as_a_pdf_beside_its_manifest(
                 "ballot_id": BALLOT,
                 "title": TITLE,
                 "phase": "draft",
+                "timetable": {
+                    "opens_at": "2026-12-08T09:00:00+00:00",
+                    "closes_at": "2026-12-22T17:00:00+00:00",
+                },
             }
             support.publish_event(settings, "ballot.created", definition)
             support.wait_for(lambda: _title_known(settings), what="the ballot's title")
@@ -55,6 +59,9 @@ def test_the_dispatcher_writes_each_postal_batch_as_a_pdf_beside_its_manifest(
     text = " ".join(pages[0].extract_text().split())
     for words in ("Łukasz Nowak", "10 High Street", "E8 1AA", code, TITLE):
         assert words in text
+    # The dates come from the ballot.created event the mailer keeps.
+    assert "Voting opens: Tuesday 8 December 2026" in text
+    assert "Voting closes: Tuesday 22 December 2026" in text
     assert f"{settings.public_url}/vote" in text
 
 
