@@ -9,20 +9,21 @@ A crash after sending and before that transaction commits sends those mails agai
 restart, with the same Message-ID: at-least-once at the SMTP boundary, which
 no mailer can do better.
 
-What the mail server answered is classified by ``outcomes``. A refusal (a 5xx
-for the recipient or the message) falls back to a letter when there is a
-postal address, else fails with the server's words. A transient failure (no
-listener, a timeout, a 4xx) is tried again when the next delay of
+What the mail server answered is classified by ``outcomes``. A transient
+failure (no listener, a timeout, a 4xx) is tried again when the next delay of
 ``mail_retry_delays`` has passed; only deliveries that are due are picked, so
 one waiting never holds up another, and a restart carries on from the stored
-time. A delivery fails for being deferred only once that schedule is used up.
+time. An email that is refused (a 5xx for the recipient or the message) or
+whose schedule is used up falls back to a letter (``postal_fallback``) when
+there is a postal address and the ballot's ``postal_cutoff`` has not passed;
+else it fails with the server's words and why no letter went.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -243,6 +244,7 @@ class Dispatcher(BackgroundLoop):
         sent: dict[int, list[dict[str, Any]]] = {}
         failed: dict[int, list[dict[str, Any]]] = {}
         with self.database.transaction() as session:
+            timetables = dict(session.execute(select(Ballot.ballot_id, Ballot.timetable)).all())
             for stale in pending:
                 d = session.get(Delivery, stale.id, with_for_update=True)
                 if d is None or d.status != "pending":
@@ -250,12 +252,6 @@ class Dispatcher(BackgroundLoop):
                 out = outcomes[d.id]
                 status = out["status"]
                 d.attempts += 1
-                if status in (BOUNCE, PERMANENT) and d.contact.get("address"):
-                    # Fall back to a letter; it is written on the next flush.
-                    d.channel, d.last_error = "post", out["reason"]
-                    d.next_attempt_at = None
-                    settled += 1
-                    continue
                 if status == TRANSIENT:
                     d.next_attempt_at = retry_at(d.attempts, self.settings.mail_retry_delays, now)
                     if d.next_attempt_at is not None:
@@ -268,7 +264,14 @@ class Dispatcher(BackgroundLoop):
                         )
                     }
                 if status in (TRANSIENT, BOUNCE, PERMANENT):
-                    status = "failed"
+                    no_letter = postal_fallback(d.contact, timetables.get(d.ballot_id), now)
+                    if not no_letter:
+                        # Fall back to a letter; it is written on the next flush.
+                        d.channel, d.last_error = "post", out["reason"]
+                        d.next_attempt_at = None
+                        settled += 1
+                        continue
+                    status, out = "failed", {"reason": f"{out['reason']}; {no_letter}"}
                 d.status, d.done_at = status, now
                 d.message_id = out.get("message_id", "")
                 d.postal_batch = out.get("batch", "")
@@ -295,6 +298,23 @@ class Dispatcher(BackgroundLoop):
                         correlation_id=ballot_id,
                     )
         return settled
+
+
+def postal_fallback(
+    contact: Mapping[str, Any], timetable: Mapping[str, str] | None, now: datetime
+) -> str:
+    """Why an email that did not arrive cannot fall back to a letter; "" if a letter may go.
+
+    A letter needs a postal address, and must be queued before the ballot's
+    ``postal_cutoff`` (when its timetable has one): after it a letter would
+    arrive too late to be of use.
+    """
+    if not contact.get("address"):
+        return "no postal address to send a letter to"
+    cutoff = (timetable or {}).get("postal_cutoff")
+    if cutoff and now >= datetime.fromisoformat(cutoff):
+        return f"the postal cut-off ({cutoff}) has passed, so no letter was sent"
+    return ""
 
 
 _SMTP_KINDS = ("sent", TRANSIENT, BOUNCE, PERMANENT)

@@ -46,12 +46,20 @@ def definition(ballot: Ballot) -> dict[str, Any]:
     }
 
 
+def timetable_problems(timetable: dict[str, datetime | None]) -> list[str]:
+    """What is wrong with a timetable's order: the postal cut-off must fall before the close."""
+    cutoff, closes = timetable.get("postal_cutoff"), timetable.get("closes_at")
+    if cutoff and closes and cutoff >= closes:
+        return [f"the postal cut-off ({cutoff.isoformat()}) must be before the close"]
+    return []
+
+
 def create(session: Session, raw: dict[str, Any], actor: str) -> dict[str, Any]:
     try:
         data = BallotDefinitionSchema().load(raw)
     except ValidationError as exc:
         raise BallotInvalid(f"the ballot definition is not valid: {exc.messages}") from exc
-    unknown = eligibility.check_rules(data["eligibility"])
+    unknown = eligibility.check_rules(data["eligibility"]) + timetable_problems(data["timetable"])
     if unknown:
         raise BallotInvalid(f"the ballot definition is not valid: {'; '.join(unknown)}")
     timetable = {k: v.isoformat() for k, v in data["timetable"].items() if v is not None}

@@ -20,13 +20,15 @@ STATES: dict[str, str] = {
     "awaiting_code": "eligible; access code being issued",
     "code_emailed": "access code sent by email",
     "letter_queued": "access code queued for posting",
-    "mail_failed": "access code could not be delivered",
+    "mail_failed": "not reached: access code could not be delivered by email or post",
     "voted": "has voted",
 }
 #: States that change without anyone acting: a ballot at rest has none.
 IN_FLIGHT = ("awaiting_match", "awaiting_code")
 #: States in which a member holds an access code (or had one sent).
 HOLDS_CODE = ("code_emailed", "letter_queued", "mail_failed")
+#: States of members eligible but not reached: their officer is shown them with the reason.
+NOT_REACHED = ("mail_failed",)
 #: States in which a member is enrolled with the codes and tally services.
 ENROLLED = ("awaiting_code", *HOLDS_CODE)
 

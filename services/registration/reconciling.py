@@ -3,7 +3,9 @@
 ``reconcile`` reports each extract's conservation equation
 (``extracts.summary``), the count in every ledger state (per association
 too), the members in flight, and the members unaccounted for (accepted but in
-no known ledger state), listed. A ballot balances when every extract does and
+no known ledger state), listed, and the members not reached (eligible, but
+no code could be delivered by email or post), listed per association with
+the reason. A ballot balances when every extract does and
 every accepted member is in exactly one known state. A whole-ballot report
 also sets the members-by-state and unaccounted gauges the alerts watch.
 """
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from rollcall import metrics
 from services.registration import extracts as extract_files
 from services.registration.errors import BallotNotFound
-from services.registration.ledger import IN_FLIGHT, STATES
+from services.registration.ledger import IN_FLIGHT, NOT_REACHED, STATES
 from services.registration.models import Ballot, Extract, LedgerEntry, Member
 
 UNACCOUNTED_LIST_LIMIT = 1000
@@ -56,7 +58,13 @@ def reconcile(session: Session, ballot_id: int, association: str | None = None) 
         .where(Member.ballot_id == ballot_id)
         .where((LedgerEntry.state.is_(None)) | (LedgerEntry.state.not_in(list(STATES))))
     )
+    not_reached_q = (
+        select(LedgerEntry.membership_number, LedgerEntry.association, LedgerEntry.reason)
+        .where(LedgerEntry.ballot_id == ballot_id, LedgerEntry.state.in_(NOT_REACHED))
+        .order_by(LedgerEntry.association, LedgerEntry.membership_number)
+    )
     if association:
+        not_reached_q = not_reached_q.where(LedgerEntry.association == association)
         ledger_q = ledger_q.where(LedgerEntry.association == association)
         member_q = member_q.where(Member.association == association)
         missing_q = missing_q.where(Member.association == association)
@@ -74,6 +82,7 @@ def reconcile(session: Session, ballot_id: int, association: str | None = None) 
         )
         for assoc, state, n in rows:
             by_association.setdefault(assoc, {})[state] = n
+    not_reached = session.execute(not_reached_q.limit(UNACCOUNTED_LIST_LIMIT + 1)).all()
     in_flight = sum(states[s] for s in IN_FLIGHT)
     known = sum(n for s, n in states.items() if s in STATES)
     shown = [extract_files.summary(e) for e in extracts]
@@ -93,6 +102,12 @@ def reconcile(session: Session, ballot_id: int, association: str | None = None) 
             {"membership_number": n, "association": a} for n, a in missing[:UNACCOUNTED_LIST_LIMIT]
         ],
         "unaccounted_list_truncated": len(missing) > UNACCOUNTED_LIST_LIMIT,
+        "not_reached": sum(states[s] for s in NOT_REACHED),
+        "not_reached_members": [
+            {"membership_number": n, "association": a, "reason": r}
+            for n, a, r in not_reached[:UNACCOUNTED_LIST_LIMIT]
+        ],
+        "not_reached_list_truncated": len(not_reached) > UNACCOUNTED_LIST_LIMIT,
         "balanced": all(s["balanced"] for s in shown) and accepted == known and not missing,
     }
     if not association:

@@ -14,6 +14,8 @@ class TimetableSchema(Schema):
     freeze_at = fields.AwareDateTime(load_default=None, format="iso")
     opens_at = fields.AwareDateTime(load_default=None, format="iso")
     closes_at = fields.AwareDateTime(load_default=None, format="iso")
+    #: The last moment a code letter is worth queuing: after it, an email that failed is not posted.
+    postal_cutoff = fields.AwareDateTime(load_default=None, format="iso")
     joined_before = fields.Date(load_default=None)
 
 

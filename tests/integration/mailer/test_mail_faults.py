@@ -3,7 +3,9 @@
 The scripted server is aiosmtpd in its own process. It reads its script from
 each recipient's address: ``m1+451x2@example.org`` is deferred with a 451 for
 its first two tries and then taken; ``m1+550@example.org`` is refused with a
-550 every time; any other address is taken at once.
+550 every time; any other address is taken at once. An email that does not
+arrive falls back to a letter when there is an address and the ballot's
+postal cut-off has not passed.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from prometheus_client import REGISTRY
 
 from rollcall import sealing
 from rollcall.messaging.topology import Topology
+from services.mailer.models import Ballot
 from services.mailer.service import MailerService
 from tests import support
+from tests.builders import ballots as builders
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = re.compile(r"\+(?P<code>[45]\d\d)(?:x(?P<times>\d+))?@")
@@ -211,6 +215,7 @@ def test_a_refused_address_goes_by_letter_or_fails_with_the_servers_words(make_s
     assert (event, channel, outcome) == ("mail.failed", "email", "failed")
     assert reason == (
         "email address refused: m2+550@example.org: 550 5.1.1 <m2+550@example.org>: scripted answer"
+        "; no postal address to send a letter to"
     )
     rows = _deliveries(settings)
     assert rows["M1"]["attempts"] == 2, "one refused email, then the letter: no retries"
@@ -219,19 +224,68 @@ def test_a_refused_address_goes_by_letter_or_fails_with_the_servers_words(make_s
     assert support.mails(mail_dir) == []
 
 
-def test_a_mail_server_down_for_longer_than_the_schedule_fails_the_delivery_with_the_reason(
+def test_a_mail_server_down_for_longer_than_the_schedule_sends_a_letter_or_fails_with_the_reason(
     make_settings,
 ):
     settings = make_settings("mailer", smtp_port=support.free_port(), mail_retry_delays=(0.2, 0.2))
     reported = Reported(settings)
     with support.running(settings, MailerService):
-        support.publish_event(
-            settings, "codes.issued", _issued(settings, [("M1", "m1@example.org", True)])
-        )
-        event, channel, outcome, reason = support.wait_for(
-            lambda: reported().get("M1"), timeout=30, what="the delivery to fail"
-        )
+        voters = [("M1", "m1@example.org", True), ("M2", "m2@example.org", False)]
+        support.publish_event(settings, "codes.issued", _issued(settings, voters))
+        support.wait_for(lambda: len(reported()) == 2, timeout=30, what="both outcomes")
+    seen = reported()
+    event, channel, outcome, reason = seen["M1"]
+    assert (event, channel, outcome) == ("mail.sent", "post", "queued")
+    assert reason.startswith("not delivered after 3 attempts over 0:00:00: mail server unreachable")
+    event, channel, outcome, reason = seen["M2"]
     assert (event, channel, outcome) == ("mail.failed", "email", "failed")
     assert reason.startswith("not delivered after 3 attempts over 0:00:00: mail server unreachable")
-    row = _deliveries(settings)["M1"]
-    assert row["status"] == "failed" and row["attempts"] == 3
+    assert reason.endswith("; no postal address to send a letter to")
+    rows = _deliveries(settings)
+    assert (rows["M1"]["status"], rows["M1"]["channel"], rows["M1"]["attempts"]) == (
+        "queued",
+        "post",
+        4,
+    ), "three emails tried, then the letter"
+    assert (rows["M2"]["status"], rows["M2"]["attempts"]) == ("failed", 3)
+    assert list(Path(settings.postal_path()).glob("ballot-7/batch-*.pdf")), "the letter is written"
+
+
+def _timetable_known(settings) -> bool:
+    engine = sa.create_engine(settings.database_url("mailer"), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.scalar(sa.select(Ballot.timetable).where(Ballot.ballot_id == 7)))
+    finally:
+        engine.dispose()
+
+
+def test_after_the_postal_cut_off_a_refused_email_sends_no_letter_and_says_why(
+    make_settings, tmp_path
+):
+    cutoff = "2026-01-05T17:00:00+00:00"
+    mail_dir = tmp_path / "mailbox"
+    with scripted_server(mail_dir, support.free_port()) as port:
+        settings = make_settings("mailer", smtp_port=port, mail_retry_delays=(0.2,) * 5)
+        reported = Reported(settings)
+        with support.running(settings, MailerService):
+            definition = {
+                **builders.ballot_definition(),
+                "ballot_id": 7,
+                "phase": "open",
+                "timetable": {"postal_cutoff": cutoff},
+            }
+            support.publish_event(settings, "ballot.created", definition)
+            support.wait_for(lambda: _timetable_known(settings), what="the ballot's timetable")
+            voters = [("M1", "m1+550@example.org", True)]
+            support.publish_event(settings, "codes.issued", _issued(settings, voters))
+            event, channel, outcome, reason = support.wait_for(
+                lambda: reported().get("M1"), what="the outcome"
+            )
+    assert (event, channel, outcome) == ("mail.failed", "email", "failed")
+    assert reason == (
+        "email address refused: m1+550@example.org: 550 5.1.1 <m1+550@example.org>: scripted answer"
+        f"; the postal cut-off ({cutoff}) has passed, so no letter was sent"
+    )
+    assert _deliveries(settings)["M1"]["status"] == "failed"
+    assert not list(Path(settings.postal_path()).glob("ballot-7/batch-*")), "no letter written"
