@@ -147,12 +147,14 @@ def reissue(
     voter: dict[str, Any],
     now: datetime,
     generate: Callable[[], str] = codeformat.generate,
+    hold: bool = True,
 ) -> bool:
-    """Replace a voter's code after their contact changed; the new one works only after the cooling-off.
+    """Replace a voter's code; after a contact change (``hold``) the new one works only after the cooling-off.
 
     The old code stops working at once (its hash is replaced); the new one is
     sealed for the mailer with ``not_before``, so the member has the whole
-    cooling-off period to object before a code exists at the new contact.
+    cooling-off period to object before a code exists at the new contact. A
+    code sent again to the same contact (``hold=False``) works at once.
     """
     row = session.scalar(
         select(AccessCode)
@@ -165,7 +167,7 @@ def reissue(
     if row is None or row.status != "issued":
         return False
     ballot = session.get(Ballot, ballot_id)
-    hours = ballot.cooling_off_hours if ballot else 0
+    hours = ballot.cooling_off_hours if ballot and hold else 0
     valid_from = now + timedelta(hours=hours)
     code = generate()
     row.code_hash = codeformat.code_hash(key, ballot_id, code)

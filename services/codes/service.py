@@ -38,6 +38,26 @@ class CodesService(ServiceBase):
             raise result
         return {"membership_number": result}
 
+    @rpc(expected_exceptions=EXPECTED)
+    def reissue_codes(self, ballot_id: int, voters: list[dict[str, Any]]) -> int:
+        """Replace the codes of voters whose code is sent again to the same contact: no hold."""
+        key, seal_key = self._keys()
+        now = issuing.utcnow()
+        return self.write(
+            lambda s: sum(
+                issuing.reissue(
+                    s,
+                    key=key,
+                    seal_key=seal_key,
+                    ballot_id=ballot_id,
+                    voter=v,
+                    now=now,
+                    hold=False,
+                )
+                for v in voters
+            )
+        )
+
     @subscribe("ballot.created")
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
         hours = int(payload["eligibility"].get("cooling_off_hours", 0))

@@ -51,6 +51,8 @@ MOVES: dict[str, Fact] = {
     "code_emailed": Fact("code_emailed", ("awaiting_code", "mail_failed", "letter_queued")),
     "letter_queued": Fact("letter_queued", ("awaiting_code", "mail_failed", "code_emailed")),
     "mail_failed": Fact("mail_failed", ("awaiting_code", "code_emailed")),
+    # An operator has a code sent again: a new one replaces it, so the member awaits it.
+    "resend": Fact("awaiting_code", HOLDS_CODE),
     "voted": Fact(
         "voted",
         ("awaiting_code", "code_emailed", "letter_queued", "mail_failed", "in_review", "excluded"),

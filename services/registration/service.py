@@ -27,6 +27,7 @@ from services.registration import (
     feed,
     pausing,
     reconciling,
+    resending,
     resubmission,
     rollcheck,
     views,
@@ -206,6 +207,27 @@ class RegistrationService(ServiceBase):
     def reconcile(self, ballot_id: int, association: str | None = None) -> dict[str, Any]:
         with self.store.transaction() as session:
             return reconciling.reconcile(session, ballot_id, association)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def resend_codes(
+        self,
+        ballot_id: int,
+        state: str = "mail_failed",
+        association: str | None = None,
+        reissue: bool = False,
+        actor: str = "operator",
+    ) -> dict[str, Any]:
+        """Move the members to be sent a code again to ``awaiting_code``; their contacts, and who was skipped why."""
+        return self.write(
+            lambda s: resending.resend(
+                s,
+                ballots.get(s, ballot_id).id,
+                state=state,
+                association=association,
+                reissue=reissue,
+                actor=actor,
+            )
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def list_members(self, ballot_id: int, association: str | None = None) -> list[dict[str, Any]]:
