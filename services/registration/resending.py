@@ -2,8 +2,9 @@
 
 ``skip_reason`` is the rule: a member whose code never arrived (``mail_failed``)
 is sent a new one; a member whose code was delivered (emailed or queued for
-posting) only when the operator asks to reissue; anyone else never (a voter
-has voted; the rest hold no code yet). ``resend`` moves those sent again to
+posting), or who awaits one (a resend cut short), only when the operator
+asks to reissue; anyone else never (a voter has voted; the rest hold no
+code). ``resend`` moves those sent again to
 ``awaiting_code`` through the ledger's one writer and returns their
 party-held contacts for the codes service, so a second run finds nobody left
 in the state it asked for and sends nothing twice.
@@ -27,7 +28,7 @@ DELIVERED = ("code_emailed", "letter_queued")
 
 def skip_reason(state: str, reissue: bool) -> str:
     """Why a member in ``state`` is not sent a code again; "" if they are."""
-    if state == "mail_failed" or (reissue and state in DELIVERED):
+    if state == "mail_failed" or (reissue and state in (*DELIVERED, "awaiting_code")):
         return ""
     if state in DELIVERED:
         return "code already delivered (ask to reissue to send a new one)"

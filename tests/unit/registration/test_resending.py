@@ -43,7 +43,8 @@ def _state(session, bid: int, number: str) -> str:
         ("code_emailed", True, True),
         ("letter_queued", True, True),
         ("voted", True, False),
-        ("awaiting_code", True, False),
+        ("awaiting_code", False, False),
+        ("awaiting_code", True, True),
         ("in_review", True, False),
     ],
 )
