@@ -277,6 +277,12 @@ def print_reconciliation(report: dict[str, Any]) -> None:
         click.echo(f"    {m['membership_number']} ({m['association']})")
     if report["unaccounted_list_truncated"]:
         click.echo("    ... list cut at 1000")
+    not_reached = report.get("not_reached_members", [])
+    click.echo(f"  not reached: {report.get('not_reached', len(not_reached))}")
+    for m in not_reached:
+        click.echo(f"    {m['membership_number']} ({m['association']}): {m['reason']}")
+    if report.get("not_reached_list_truncated"):
+        click.echo("    ... list cut")
 
 
 @click.command()
