@@ -28,6 +28,7 @@ from nameko.containers import ServiceContainer
 from rollcall.config import Settings, load_settings
 from rollcall.db import upgrade
 from rollcall.runtime import nameko_config
+from tests.builders import ballots as builders
 
 
 def docker_available() -> bool:
@@ -348,3 +349,13 @@ def schema_drift(service: str, url: str, metadata: sa.MetaData) -> list[Any]:
             return list(compare_metadata(context, metadata))
     finally:
         engine.dispose()
+
+
+def ballot_with_members(rpc: Any, records: list[list[str]], **definition: Any) -> int:
+    """A new ballot (the builders' definition, ``definition`` over it) with ``records`` imported."""
+    bid = int(rpc.registration.create_ballot(builders.ballot_definition(**definition))["ballot_id"])
+    extract_id = f"x{bid}"
+    rpc.registration.begin_extract(**builders.extract_opening(bid, extract_id, len(records)))
+    rpc.registration.add_extract_rows(extract_id, 0, 2, records)
+    rpc.registration.finish_extract(extract_id, 1)
+    return bid

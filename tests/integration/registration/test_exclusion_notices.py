@@ -33,12 +33,7 @@ def _unmatched(ballot_id: int, number: str) -> dict:
 
 
 def _ballot_with_member(rpc, number: str, **timetable: str) -> int:
-    bid = rpc.registration.create_ballot(builders.ballot_definition(timetable=timetable))[
-        "ballot_id"
-    ]
-    rpc.registration.begin_extract(**builders.extract_opening(bid, f"x{bid}"))
-    rpc.registration.add_extract_rows(f"x{bid}", 0, 2, [builders.member_record(number)])
-    return bid
+    return support.ballot_with_members(rpc, [builders.member_record(number)], timetable=timetable)
 
 
 def test_an_unmatched_member_gets_one_notice_before_the_freeze_and_none_after(

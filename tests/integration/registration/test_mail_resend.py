@@ -42,14 +42,10 @@ def test_members_not_reached_after_the_cut_off_are_sent_a_new_code_once(make_set
         support.rpc_proxy(settings) as rpc,
     ):
         # The cooling-off is for contact changes: a code sent again to the same contact is not held.
-        definition = builders.ballot_definition(
-            timetable=TIMETABLE, eligibility={"cooling_off_hours": 48}
-        )
-        bid = rpc.registration.create_ballot(definition)["ballot_id"]
-        rpc.registration.begin_extract(**builders.extract_opening(bid, "x1", len(MEMBERS)))
         records = [builders.member_record(n, email=f"{n.lower()}@example.org") for n in MEMBERS]
-        rpc.registration.add_extract_rows("x1", 0, 2, records)
-        rpc.registration.finish_extract("x1", 1)
+        bid = support.ballot_with_members(
+            rpc, records, timetable=TIMETABLE, eligibility={"cooling_off_hours": 48}
+        )
         decisions = [
             {
                 "membership_number": n,

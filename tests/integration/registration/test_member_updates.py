@@ -19,14 +19,9 @@ FUTURE = (datetime.now(UTC) + timedelta(days=30)).isoformat()
 
 
 def _ballot_with_member(rpc, freeze_at: str) -> int:
-    ballot = rpc.registration.create_ballot(
-        builders.ballot_definition(timetable={"freeze_at": freeze_at})
+    return support.ballot_with_members(
+        rpc, [builders.member_record("M1")], timetable={"freeze_at": freeze_at}
     )
-    bid = ballot["ballot_id"]
-    rpc.registration.begin_extract(**builders.extract_opening(bid, f"x{bid}"))
-    rpc.registration.add_extract_rows(f"x{bid}", 0, 2, [builders.member_record("M1")])
-    rpc.registration.finish_extract(f"x{bid}", 1)
-    return bid
 
 
 def _email(settings, bid: int) -> str:

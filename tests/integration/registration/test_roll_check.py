@@ -20,11 +20,7 @@ def test_the_answer_goes_to_the_party_held_email_and_the_reply_reveals_nothing(
             support.running(settings, RegistrationService, MailerService),
             support.rpc_proxy(settings) as rpc,
         ):
-            bid = rpc.registration.create_ballot(builders.ballot_definition())["ballot_id"]
-            rpc.registration.begin_extract(**builders.extract_opening(bid, "x"))
-            rpc.registration.add_extract_rows(
-                "x", 0, 2, [builders.member_record("M1", status="lapsed")]
-            )
+            bid = support.ballot_with_members(rpc, [builders.member_record("M1", status="lapsed")])
             wrong = rpc.registration.roll_check(bid, "M1", "N1 1AA")
             unknown = rpc.registration.roll_check(bid, "M999", "E8 1AA")
             eventlet.sleep(1.0)
