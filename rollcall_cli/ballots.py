@@ -277,11 +277,10 @@ def print_reconciliation(report: dict[str, Any]) -> None:
         click.echo(f"    {m['membership_number']} ({m['association']})")
     if report["unaccounted_list_truncated"]:
         click.echo("    ... list cut at 1000")
-    not_reached = report.get("not_reached_members", [])
-    click.echo(f"  not reached: {report.get('not_reached', len(not_reached))}")
-    for m in not_reached:
+    click.echo(f"  not reached: {report['not_reached']}")
+    for m in report["not_reached_members"]:
         click.echo(f"    {m['membership_number']} ({m['association']}): {m['reason']}")
-    if report.get("not_reached_list_truncated"):
+    if report["not_reached_list_truncated"]:
         click.echo("    ... list cut")
 
 
