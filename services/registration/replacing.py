@@ -288,7 +288,7 @@ def reissue(
         problem = _refusal(state)[1]
     options = preferred_channels(member, state)
     if channel is not None and channel not in options:
-        held = "an email address" if channel == "email" else "a postal address"
+        held = "email address" if channel == "email" else "postal address"
         problem = problem or f"the party holds no {held} for this member"
     chosen = channel or (options[0] if options else "")
     if not problem and not chosen:
