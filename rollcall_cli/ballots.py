@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import sys
@@ -25,12 +26,32 @@ def ballot() -> None:
     """Ballots: create, open, close, show."""
 
 
+def read_definition(text: str) -> Any:
+    """A ballot definition from YAML or JSON text, as registration takes it.
+
+    YAML reads an unquoted ``2026-11-01T00:00:00+00:00`` as a datetime; the
+    message to registration would carry it as one, and the definition's
+    schema takes times as ISO text. So dates and times go back to ISO text.
+    """
+    return _iso(yaml.safe_load(text))
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _iso(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso(v) for v in value]
+    if isinstance(value, datetime.date):  # a datetime is a date too
+        return value.isoformat()
+    return value
+
+
 @ballot.command("create")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def ballot_create(file: Path) -> None:
     """Create a ballot from a YAML or JSON definition FILE."""
     try:
-        definition = yaml.safe_load(file.read_text())
+        definition = read_definition(file.read_text())
     except yaml.YAMLError as exc:
         raise click.ClickException(f"{file}: not valid YAML/JSON: {exc}") from None
     with cluster() as rpc:
