@@ -303,6 +303,11 @@ def print_reconciliation(report: dict[str, Any]) -> None:
         click.echo(f"    {m['membership_number']} ({m['association']}): {m['reason']}")
     if report["not_reached_list_truncated"]:
         click.echo("    ... list cut")
+    replaced = report["replacements"]
+    click.echo(f"  replacement codes sent: {replaced['reissued']}")
+    for source, outcomes in sorted(replaced["by_source"].items()):
+        shown = ", ".join(f"{outcome} {n}" for outcome, n in sorted(outcomes.items()))
+        click.echo(f"    asked by {source}: {shown}")
 
 
 @click.command()
