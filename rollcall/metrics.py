@@ -57,6 +57,11 @@ EXCLUSION_NOTICES = Counter(
     "Notices requested for members excluded for a reason they can fix, by reason.",
     ["reason"],
 )
+REPLACEMENTS = Counter(
+    "rollcall_registration_replacements_total",
+    "Replacement codes asked for, by who asked (member, officer, operator) and outcome.",
+    ["source", "outcome"],
+)
 MATCH_DECISIONS = Counter(
     "rollcall_matching_decisions_total", "Match decisions by kind.", ["decision"]
 )
