@@ -8,7 +8,9 @@ Guarantees:
   reminder's delivery; the run takes the ballot's row ``FOR UPDATE`` first, so
   two mailer replicas never decide for the same ballot at once, and a run
   repeated (the timer firing again, a restart) finds its decisions and makes
-  none twice. The dispatcher sends the delivery (``sending.Dispatcher``), and
+  none twice. Should two decisions for one voter ever meet, the unique keys
+  (here and on ``deliveries``) refuse the second and its transaction fails
+  loudly rather than send twice. The dispatcher sends the delivery (``sending.Dispatcher``), and
   its Message-ID is that of (ballot, voter, ``reminder-<slot>``).
 - Only the latest reminder time that has come is served: a mailer that was
   down across two reminder times sends one reminder, not two at once.
@@ -27,7 +29,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
@@ -36,13 +37,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.mailer.letters import REMINDER
 from services.mailer.models import Ballot, Delivery, Reminder, Voted
-
-log = logging.getLogger(__name__)
 
 EMAIL, LETTER = "email", "letter"
 SKIPPED_VOTED = "skipped_voted"
@@ -232,13 +230,8 @@ def run(transaction: Callable[[], AbstractContextManager[Session]], now: datetim
         due = due_ballots(session, now)
     for ballot_id, slot in due:
         while True:
-            try:
-                with transaction() as session:
-                    chunk = remind(session, ballot_id, slot, now)
-            except IntegrityError:
-                # Another replica decided these voters first; the next run carries on.
-                log.info("reminders for ballot %s were decided by another mailer", ballot_id)
-                break
+            with transaction() as session:
+                chunk = remind(session, ballot_id, slot, now)
             outcomes.update(chunk)
             if not chunk:
                 break
