@@ -76,6 +76,12 @@ SMTP_OUTCOMES = Counter(
     "Attempts to hand an email to the mail server, by outcome (sent, transient, bounce, permanent).",
     ["outcome"],
 )
+REMINDERS = Counter(
+    "rollcall_mailer_reminders_total",
+    "Reminders to voters who have not voted, by outcome (sent, letter, failed, skipped_voted,"
+    " skipped_awaiting_code, skipped_not_reached, cancelled_closed).",
+    ["outcome"],
+)
 RETRY_BACKLOG = Gauge(
     "rollcall_mailer_retry_backlog",
     "Emails the mail server deferred, waiting for their next attempt.",

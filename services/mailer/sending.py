@@ -35,7 +35,7 @@ from sqlalchemy import func, or_, select
 from rollcall import metrics, sealing
 from rollcall.messaging.outbox import emit
 from rollcall.runtime import BackgroundLoop, Database
-from services.mailer import letters, printing
+from services.mailer import letters, printing, reminding
 from services.mailer.models import Ballot, Delivery
 from services.mailer.outcomes import BOUNCE, PERMANENT, TRANSIENT, classify, gave_up, retry_at
 
@@ -85,14 +85,23 @@ class Dispatcher(BackgroundLoop):
 
     def _flush(self, batch: int) -> int:
         now = datetime.now(UTC)
+        self._facts: dict[int, letters.BallotFacts] = {}
         with self.database.transaction() as session:
             held = select(Ballot.ballot_id).where(Ballot.phase.in_(["paused"]))
+            # A reminder goes only while its ballot is open (``reminding``).
+            not_open = select(Ballot.ballot_id).where(Ballot.phase != "open")
             pending = session.scalars(
                 select(Delivery)
                 .where(Delivery.status == "pending")
                 .where(or_(Delivery.not_before.is_(None), Delivery.not_before <= now))
                 .where(or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
                 .where(Delivery.ballot_id.not_in(held))
+                .where(
+                    or_(
+                        ~Delivery.kind.startswith(letters.REMINDER),
+                        Delivery.ballot_id.not_in(not_open),
+                    )
+                )
                 .order_by(Delivery.id)
                 .limit(batch)
             ).all()
@@ -117,6 +126,9 @@ class Dispatcher(BackgroundLoop):
             code, message = "", ""
             if d.kind.startswith("notice"):
                 message = letters.notice_text(d.kind, d.contact, self._roll_check_url(d.ballot_id))
+            elif d.kind.startswith(letters.REMINDER):
+                facts = self._ballot_facts(d.ballot_id)
+                message = " ".join(letters.reminder_paragraphs(d.contact, facts))
             else:
                 try:
                     code = sealing.unseal(seal_key, d.sealed_code or "")
@@ -140,21 +152,33 @@ class Dispatcher(BackgroundLoop):
         for d, row in zip(postal_ids, postal_rows, strict=True):
             by_ballot.setdefault(d.ballot_id, []).append((d, row))
         for ballot_id, items in by_ballot.items():
-            with self.database.transaction() as session:
-                known = session.get(Ballot, ballot_id)
-            ballot = letters.BallotFacts(
+            path = _write_postal_batch(
+                self.settings.postal_path(),
+                self._ballot_facts(ballot_id),
+                items,
+                now,
+                self.settings.mail_from,
+            )
+            for d, _ in items:
+                outcomes[d.id] = {"status": "queued", "batch": path}
+        return self._record(pending, outcomes)
+
+    def _ballot_facts(self, ballot_id: int) -> letters.BallotFacts:
+        """What the letters and reminders of a ballot name: its title, dates and pages (read
+        once a flush)."""
+        if ballot_id in self._facts:
+            return self._facts[ballot_id]
+        with self.database.transaction() as session:
+            known = session.get(Ballot, ballot_id)
+            facts = self._facts[ballot_id] = letters.BallotFacts(
                 ballot_id,
                 known.title if known else f"ballot {ballot_id}",
                 self._vote_url(),
                 self._roll_check_url(ballot_id),
                 timetable=(known.timetable or {}) if known else {},
+                replacement_url=f"{self.settings.public_url}/replacement?ballot={ballot_id}",
             )
-            path = _write_postal_batch(
-                self.settings.postal_path(), ballot, items, now, self.settings.mail_from
-            )
-            for d, _ in items:
-                outcomes[d.id] = {"status": "queued", "batch": path}
-        return self._record(pending, outcomes)
+        return facts
 
     def _vote_url(self) -> str:
         return f"{self.settings.public_url}/vote"
@@ -177,6 +201,13 @@ class Dispatcher(BackgroundLoop):
                 kind=d.kind,
                 sender=sender,
                 roll_check_url=self._roll_check_url(d.ballot_id),
+            )
+        if d.kind.startswith(letters.REMINDER):
+            return letters.reminder(
+                contact=d.contact,
+                kind=d.kind,
+                sender=sender,
+                ballot=self._ballot_facts(d.ballot_id),
             )
         if d.kind.startswith("notice"):
             return letters.notice(
@@ -279,6 +310,9 @@ class Dispatcher(BackgroundLoop):
                 d.sealed_code = None
                 metrics.MAIL.labels(d.channel, status).inc()
                 settled += 1
+                if d.kind.startswith(letters.REMINDER):
+                    metrics.REMINDERS.labels(reminding.delivered(d.channel, status)).inc()
+                    continue
                 if d.kind.startswith("notice"):
                     continue
                 item = {
