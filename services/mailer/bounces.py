@@ -21,10 +21,10 @@ notice, or a delivery that is not an email that was sent), ``unmatched``,
 ``forged`` or ``unreadable`` (kept for review, never an error). The same
 report received twice is stored once (``fingerprint``).
 
-``apply_due`` turns a pending hard bounce into a delivery outcome: an access
-code falls back to a letter (the code was kept sealed for this until the
-postal cut-off), or the delivery fails with the bounce's words and why no
-letter went. Pure apart from the session it is given.
+``apply_due`` turns a pending hard bounce into a delivery outcome: the email
+falls back to a letter (an access code was kept sealed for this until the
+postal cut-off; a notice needs none), or the delivery fails with the
+bounce's words and why no letter went. Pure apart from the session it is given.
 """
 
 from __future__ import annotations
@@ -188,10 +188,22 @@ def from_events(events: Iterable[Mapping[str, Any]]) -> list[Report]:
     ]
 
 
+def _clean(text: str) -> str:
+    """Text any database stores: PostgreSQL refuses NUL characters, which a hostile report may hold."""
+    return text.replace("\x00", "\ufffd")
+
+
 def _fingerprint(source: str, raw: str, report: Report | None) -> str:
-    parts = [source, report.event_id if report and report.event_id else raw]
-    if report is not None:
-        parts += [report.recipient.lower(), report.severity]
+    """The same for the same report sent again (a remote server's retry, a provider's
+    redelivery), though its envelope and dates differ; what cannot be tied to a
+    delivery is told apart by its bytes."""
+    if report is None:
+        parts = [source, raw]
+    elif report.event_id:
+        parts = [source, "event", report.event_id]
+    else:
+        about = [report.token, report.message_id] if report.token or report.message_id else [raw]
+        parts = [source, *about, report.recipient.lower(), report.severity, report.diagnostic]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -263,8 +275,8 @@ def receive(
                     delivery_id=delivery.id if delivery else None,
                     ballot_id=delivery.ballot_id if delivery else None,
                     membership_number=delivery.membership_number if delivery else None,
-                    recipient=report.recipient[:320],
-                    diagnostic=report.diagnostic,
+                    recipient=_clean(report.recipient[:320]),
+                    diagnostic=_clean(report.diagnostic),
                 )
             )
     seen = set(
@@ -277,7 +289,8 @@ def receive(
         if row.fingerprint in seen:
             continue
         seen.add(row.fingerprint)
-        row.source, row.raw, row.received_at = source, raw[:RAW_KEPT], now
+        row.source, row.raw, row.received_at = source, _clean(raw[:RAW_KEPT]), now
+        row.note = _clean(row.note)
         session.add(row)
         stored.append(row)
     session.flush()
@@ -316,16 +329,14 @@ def apply_due(
         words = f"email bounced after it was sent: {bounce.diagnostic or 'no reason given'}"
         delivery.bounced_at = now
         is_code = not delivery.kind.startswith("notice")
-        if not is_code:
-            why_not = "a notice is not sent again by post"
-        elif not delivery.sealed_code:
+        why_not = no_letter(delivery)
+        if not why_not and is_code and not delivery.sealed_code:
             why_not = "its code is no longer kept for a letter"
-        else:
-            why_not = no_letter(delivery)
-        if is_code and not why_not:
+        if not why_not:
+            # A notice needs no code: it too goes by letter.
             delivery.channel, delivery.status = "post", "pending"
             delivery.last_error, delivery.next_attempt_at, delivery.done_at = words, None, None
-            bounce.note = "the code goes by letter"
+            bounce.note = "it goes by letter"
         else:
             delivery.status, delivery.last_error = "failed", f"{words}; {why_not}"
             delivery.sealed_code = None
