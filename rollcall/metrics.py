@@ -86,6 +86,17 @@ RETRY_BACKLOG = Gauge(
     "rollcall_mailer_retry_backlog",
     "Emails the mail server deferred, waiting for their next attempt.",
 )
+BOUNCES = Counter(
+    "rollcall_mailer_bounces_total",
+    "Bounce reports received, by source (smtp, webhook) and what became of them"
+    " (pending, no_effect, unmatched, forged, unreadable).",
+    ["source", "status"],
+)
+BOUNCE_WEBHOOK_REFUSED = Counter(
+    "rollcall_gateway_bounce_webhook_refused_total",
+    "Bounce webhook calls refused, by reason (missing, invalid, stale, unconfigured).",
+    ["reason"],
+)
 BALLOTS_CAST = Counter("rollcall_tally_ballots_cast_total", "Ballots cast.", ["channel"])
 POSTAL_REFUSED = Counter(
     "rollcall_tally_postal_refused_total", "Postal papers refused, by reason.", ["reason"]

@@ -167,6 +167,19 @@ class MailOutcomeSchema(_Strict):
     deliveries = fields.List(fields.Nested(DeliverySchema), required=True)
 
 
+class BouncedSchema(_Lenient):
+    membership_number = _membership_number
+    kind = fields.String(load_default="initial")
+    reason = fields.String(required=True)
+    #: Whether the code follows by letter (else the member is not reached).
+    letter = fields.Boolean(required=True)
+
+
+class MailBouncedSchema(_Strict):
+    ballot_id = _id
+    bounces = fields.List(fields.Nested(BouncedSchema), required=True)
+
+
 class BallotMarkedSchema(_Strict):
     ballot_id = _id
     membership_number = _membership_number
@@ -348,6 +361,13 @@ CONTRACTS: dict[str, Contract] = {
         ),
         Contract("mail.sent", 1, MailOutcomeSchema, ("registration",), "Codes sent or queued."),
         Contract("mail.failed", 1, MailOutcomeSchema, ("registration",), "Codes not delivered."),
+        Contract(
+            "mail.bounced",
+            1,
+            MailBouncedSchema,
+            ("registration",),
+            "Code emails that bounced after they were sent; whether a letter follows.",
+        ),
         Contract(
             "ballots.marked",
             1,
