@@ -93,6 +93,14 @@ class MethodNotAllowed(GatewayError):
     """The address does not accept this method."""
 
 
+class BadHttpRequest(GatewayError):
+    """The HTTP server refused the request before any route saw it (a header, a length)."""
+
+
+class UriTooLong(GatewayError):
+    """The request line is over the HTTP server's limit."""
+
+
 class PayloadTooLarge(GatewayError):
     """The request body is over the limit."""
 
@@ -163,6 +171,10 @@ TABLE: dict[str, Mapping] = {
     "gateway.errors.MethodNotAllowed": Mapping(
         405, "method_not_allowed", "This address does not accept that."
     ),
+    "gateway.errors.BadHttpRequest": Mapping(
+        400, "bad_http_request", "The request is not valid HTTP."
+    ),
+    "gateway.errors.UriTooLong": Mapping(414, "uri_too_long", "The address is too long."),
     "gateway.errors.PayloadTooLarge": Mapping(
         413, "payload_too_large", "The request is too large."
     ),

@@ -54,7 +54,37 @@ def _no_repeats(values: list[str]) -> None:
 
 def _storable(value: str) -> None:
     if _UNSTORABLE.search(value):
-        raise ValidationError("This holds a control character or broken text.")
+        raise ValidationError(UNSTORABLE_MESSAGE)
+
+
+UNSTORABLE_MESSAGE = "This holds a control character or broken text."
+
+
+def unstorable(data: Any) -> dict[str, Any]:
+    """Where ``data`` (parsed JSON, a query, path values) holds text no store can keep.
+
+    The answer maps each field (``papers.0.choices.1``) to the message; empty
+    when every string, and every name, is storable. Walked without recursion,
+    so no nesting can exhaust the stack (``gateway.web`` limits it anyway).
+    """
+    found: dict[str, Any] = {}
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                found[where or "_schema"] = [UNSTORABLE_MESSAGE]
+        elif isinstance(value, Mapping):
+            for name, item in value.items():
+                name = str(name)
+                path = f"{where}.{name}" if where else name
+                if _UNSTORABLE.search(name):
+                    found[_shown(path)] = ["This name holds a control character or broken text."]
+                else:
+                    stack.append((path, item))
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{where}.{i}" if where else str(i), v) for i, v in enumerate(value))
+    return found
 
 
 def _shown(name: str, limit: int = 40) -> str:
@@ -73,8 +103,22 @@ class StrictBoolean(fields.Boolean):
 
 
 class Strict(Schema):
+    """Unknown fields refused; and no text anywhere in the input that a store cannot keep.
+
+    PostgreSQL refuses a NUL in text and no encoder writes half a UTF-16 pair,
+    so either would fail deep inside a service: they are refused here, by
+    field, for every schema of the gateway.
+    """
+
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _storable_text(self, data: Any, **_: Any) -> Any:
+        found = unstorable(data)
+        if found:
+            raise ValidationError(found)
+        return data
 
 
 class VoteSchema(Strict):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,29 +21,25 @@ from rollcall_cli.dropped import extract_correct, extract_rejected, extract_reso
 EXTRACT_FIELDS = EXTRACT_COLUMNS + EXTRACT_OPTIONAL_COLUMNS
 
 
+def _iso_dates(value: Any) -> Any:
+    """``value`` with the dates and times YAML made of unquoted timestamps turned back into ISO text."""
+    if isinstance(value, dict):
+        return {k: _iso_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso_dates(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 @click.group()
 def ballot() -> None:
     """Ballots: create, open, close, show."""
 
 
 def read_definition(text: str) -> Any:
-    """A ballot definition from YAML or JSON text, as registration takes it.
-
-    YAML reads an unquoted ``2026-11-01T00:00:00+00:00`` as a datetime; the
-    message to registration would carry it as one, and the definition's
-    schema takes times as ISO text. So dates and times go back to ISO text.
-    """
-    return _iso(yaml.safe_load(text))
-
-
-def _iso(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _iso(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_iso(v) for v in value]
-    if isinstance(value, datetime.date):  # a datetime is a date too
-        return value.isoformat()
-    return value
+    """A ballot definition from YAML or JSON text, as registration takes it (``_iso_dates``)."""
+    return _iso_dates(yaml.safe_load(text))
 
 
 @ballot.command("create")

@@ -39,6 +39,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "member": ("rollcall_cli.members:member", "Act on one member: reissue their access code."),
     "run": ("rollcall_cli.operations:run_service", "Run one service."),
     "db": ("rollcall_cli.operations:db", "Migrate service databases."),
+    "check": (
+        "rollcall_cli.check:check",
+        "Check settings, secrets, broker, databases, SMTP and gateway.",
+    ),
+    "init": ("rollcall_cli.check:init", "Write a working configuration and every secret."),
     "parked": ("rollcall_cli.operations:parked", "List parked messages."),
     "replay": ("rollcall_cli.operations:replay", "Replay parked messages."),
     "user": ("rollcall_cli.users:user", "Gateway users and their tokens."),

@@ -44,6 +44,17 @@ _id = fields.Integer(required=True, validate=validate.Range(min=1))
 _membership_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
+class _TimetableEntry(fields.Field):
+    """A timetable entry: an ISO timestamp, or a list of them (``reminders``)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return list(value)
+        raise ValidationError("must be a timestamp or a list of timestamps")
+
+
 class BallotSchema(_Strict):
     ballot_id = _id
     title = fields.String(required=True)
@@ -51,7 +62,7 @@ class BallotSchema(_Strict):
     seats = fields.Integer(required=True, validate=validate.Range(min=1))
     candidates = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     area = fields.List(fields.String(), required=True)
-    timetable = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    timetable = fields.Dict(keys=fields.String(), values=_TimetableEntry(), required=True)
     eligibility = fields.Dict(required=True)
     seed = fields.String(required=True)
     phase = fields.String(required=True)
@@ -154,6 +165,19 @@ class DeliverySchema(_Lenient):
 class MailOutcomeSchema(_Strict):
     ballot_id = _id
     deliveries = fields.List(fields.Nested(DeliverySchema), required=True)
+
+
+class BouncedSchema(_Lenient):
+    membership_number = _membership_number
+    kind = fields.String(load_default="initial")
+    reason = fields.String(required=True)
+    #: Whether the code follows by letter (else the member is not reached).
+    letter = fields.Boolean(required=True)
+
+
+class MailBouncedSchema(_Strict):
+    ballot_id = _id
+    bounces = fields.List(fields.Nested(BouncedSchema), required=True)
 
 
 class BallotMarkedSchema(_Strict):
@@ -338,10 +362,17 @@ CONTRACTS: dict[str, Contract] = {
         Contract("mail.sent", 1, MailOutcomeSchema, ("registration",), "Codes sent or queued."),
         Contract("mail.failed", 1, MailOutcomeSchema, ("registration",), "Codes not delivered."),
         Contract(
+            "mail.bounced",
+            1,
+            MailBouncedSchema,
+            ("registration",),
+            "Code emails that bounced after they were sent; whether a letter follows.",
+        ),
+        Contract(
             "ballots.marked",
             1,
             BallotMarkedSchema,
-            ("registration", "codes"),
+            ("registration", "codes", "mailer"),
             "A voter's mark on the marked register (who and how, never what).",
         ),
         Contract(

@@ -18,6 +18,8 @@ class TimetableSchema(Schema):
     postal_cutoff = fields.AwareDateTime(load_default=None, format="iso")
     #: The last moment a member may ask for a replacement code by email (a letter: ``postal_cutoff``).
     replacement_cutoff = fields.AwareDateTime(load_default=None, format="iso")
+    #: When voters who have not voted are reminded (``ballots.reminder_problems`` checks the order).
+    reminders = fields.List(fields.AwareDateTime(format="iso"), load_default=list)
     joined_before = fields.Date(load_default=None)
 
 

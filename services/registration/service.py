@@ -360,6 +360,12 @@ class RegistrationService(ServiceBase):
             meta, lambda s: facts.apply_deliveries(s, payload["ballot_id"], payload["deliveries"])
         )
 
+    @subscribe("mail.bounced")
+    def handle_mail_bounced(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self.on_event(
+            meta, lambda s: facts.apply_bounces(s, payload["ballot_id"], payload["bounces"])
+        )
+
     @subscribe("ballots.marked")
     def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self.on_event(
