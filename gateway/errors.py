@@ -125,6 +125,10 @@ class RateLimited(GatewayError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class ReplacementClosed(GatewayError):
+    """No replacement code can be sent any more (cut-offs passed, or voting closed); the message says what is left."""
+
+
 class RowStillRejected(GatewayError):
     """A corrected extract row is still not valid; the message gives every reason."""
 
@@ -186,6 +190,9 @@ TABLE: dict[str, Mapping] = {
         "internal_error",
         "Something went wrong on our side. It has been logged; please try again later.",
         False,
+    ),
+    "gateway.errors.ReplacementClosed": Mapping(
+        409, "replacement_closed", "Replacement codes can no longer be sent for this ballot."
     ),
     "gateway.errors.RowStillRejected": Mapping(
         422, "row_still_rejected", "The corrected row is still not valid."
@@ -256,6 +263,9 @@ TABLE: dict[str, Mapping] = {
         409,
         "row_not_correctable",
         "This row cannot be changed that way: it is already settled, or not of that kind.",
+    ),
+    "registration.errors.ReissueRefused": Mapping(
+        409, "reissue_refused", "This member's code cannot be reissued now."
     ),
     "registration.errors.CaseError": Mapping(
         409, "case_error", "The complaint is not at the right stage for that."

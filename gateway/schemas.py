@@ -366,6 +366,46 @@ class ReasonSchema(Strict):
     reason = fields.String(required=True, validate=_REASON, error_messages=_SAY_WHY)
 
 
+class ReplacementSchema(Strict):
+    """A member asking for a replacement code: their number, and the email or postcode the party holds."""
+
+    membership_number = fields.String(
+        required=True,
+        validate=[_MEMBERSHIP_NUMBER, _storable],
+        error_messages={"required": "Enter your membership number."},
+    )
+    email = fields.String(
+        load_default="",
+        validate=[validate.Length(max=320, error="That email address is too long."), _storable],
+    )
+    postcode = fields.String(
+        load_default="",
+        validate=[validate.Length(max=16, error="That postcode is too long."), _storable],
+    )
+
+    @pre_load
+    def _trim(self, data: Any, **_: Any) -> Any:
+        return _trimmed(data)
+
+    @validates_schema
+    def _one_contact(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("email") and not data.get("postcode"):
+            raise ValidationError(
+                "Enter the email address or the postcode the party holds for you.", "email"
+            )
+
+
+class ReissueSchema(Strict):
+    """An officer's or operator's reissue of one member's code: why, and optionally how."""
+
+    reason = fields.String(required=True, validate=_REASON, error_messages=_SAY_WHY)
+    channel = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(["email", "post"], error="The channel is email or post."),
+    )
+
+
 def load(schema: Schema, data: Any) -> dict[str, Any]:
     """``data`` loaded by ``schema``; ``InvalidRequest`` naming each bad field."""
     if isinstance(data, Mapping) and not isinstance(data, dict):

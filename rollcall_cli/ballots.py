@@ -6,6 +6,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,17 @@ from rollcall_cli.dropped import extract_correct, extract_rejected, extract_reso
 EXTRACT_FIELDS = EXTRACT_COLUMNS + EXTRACT_OPTIONAL_COLUMNS
 
 
+def _iso_dates(value: Any) -> Any:
+    """``value`` with the dates and times YAML made of unquoted timestamps turned back into ISO text."""
+    if isinstance(value, dict):
+        return {k: _iso_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso_dates(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 @click.group()
 def ballot() -> None:
     """Ballots: create, open, close, show."""
@@ -30,7 +42,7 @@ def ballot() -> None:
 def ballot_create(file: Path) -> None:
     """Create a ballot from a YAML or JSON definition FILE."""
     try:
-        definition = yaml.safe_load(file.read_text())
+        definition = _iso_dates(yaml.safe_load(file.read_text()))
     except yaml.YAMLError as exc:
         raise click.ClickException(f"{file}: not valid YAML/JSON: {exc}") from None
     with cluster() as rpc:
