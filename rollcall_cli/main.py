@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("rollcall_cli.audit:audit", "Verify and show the hash-chained audit logs."),
     "demo": ("rollcall_cli.demo:demo", "Run a whole demo ballot end to end."),
     "mail": ("rollcall_cli.mail:mail", "Send access codes again to members they did not reach."),
+    "member": ("rollcall_cli.members:member", "Act on one member: reissue their access code."),
     "run": ("rollcall_cli.operations:run_service", "Run one service."),
     "db": ("rollcall_cli.operations:db", "Migrate service databases."),
     "check": (

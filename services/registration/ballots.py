@@ -54,12 +54,56 @@ def definition(ballot: Ballot) -> dict[str, Any]:
     }
 
 
-def timetable_problems(timetable: dict[str, datetime | None]) -> list[str]:
-    """What is wrong with a timetable's order: the postal cut-off must fall before the close."""
-    cutoff, closes = timetable.get("postal_cutoff"), timetable.get("closes_at")
-    if cutoff and closes and cutoff >= closes:
-        return [f"the postal cut-off ({cutoff.isoformat()}) must be before the close"]
-    return []
+#: The cut-offs a timetable may hold, each of which must fall before the close, and their names.
+CUTOFFS = {"postal_cutoff": "the postal cut-off", "replacement_cutoff": "the replacement cut-off"}
+
+
+def timetable_problems(timetable: dict[str, Any]) -> list[str]:
+    """What is wrong with a timetable's order: every cut-off must fall before the close.
+
+    The two cut-offs are not ordered against each other: a party may stop
+    letters earlier than emails (a letter takes days to arrive), or later.
+    """
+    closes = timetable.get("closes_at")
+    problems = []
+    for key, words in CUTOFFS.items():
+        cutoff = timetable.get(key)
+        if cutoff and closes and cutoff >= closes:
+            problems.append(f"{words} ({cutoff.isoformat()}) must be before the close")
+    return problems
+
+
+def reminder_problems(timetable: dict[str, Any]) -> list[str]:
+    """What is wrong with the reminder times: each must fall after the opening and before the
+    close (both must be in the timetable, or nobody would know when a reminder is worth
+    sending), and no time may be given twice."""
+    reminders: list[datetime] = timetable.get("reminders") or []
+    if not reminders:
+        return []
+    opens, closes = timetable.get("opens_at"), timetable.get("closes_at")
+    problems = [
+        f"reminders need the timetable's {key}"
+        for key, at in (("opens_at", opens), ("closes_at", closes))
+        if at is None
+    ]
+    for at in reminders:
+        if opens is not None and at <= opens:
+            problems.append(f"the reminder at {at.isoformat()} must be after the opening")
+        if closes is not None and at >= closes:
+            problems.append(f"the reminder at {at.isoformat()} must be before the close")
+    if len(set(reminders)) != len(reminders):
+        problems.append("a reminder time is given twice")
+    return problems
+
+
+def _stored(timetable: dict[str, Any]) -> dict[str, Any]:
+    """The timetable as stored and announced: ISO text, reminders as a sorted list of it."""
+    stored: dict[str, Any] = {
+        k: v.isoformat() for k, v in timetable.items() if v is not None and k != "reminders"
+    }
+    if timetable.get("reminders"):
+        stored["reminders"] = [at.isoformat() for at in sorted(timetable["reminders"])]
+    return stored
 
 
 def create(session: Session, raw: dict[str, Any], actor: str) -> dict[str, Any]:
@@ -67,10 +111,14 @@ def create(session: Session, raw: dict[str, Any], actor: str) -> dict[str, Any]:
         data = BallotDefinitionSchema().load(raw)
     except ValidationError as exc:
         raise BallotInvalid(f"the ballot definition is not valid: {exc.messages}") from exc
-    unknown = eligibility.check_rules(data["eligibility"]) + timetable_problems(data["timetable"])
+    unknown = (
+        eligibility.check_rules(data["eligibility"])
+        + timetable_problems(data["timetable"])
+        + reminder_problems(data["timetable"])
+    )
     if unknown:
         raise BallotInvalid(f"the ballot definition is not valid: {'; '.join(unknown)}")
-    timetable = {k: v.isoformat() for k, v in data["timetable"].items() if v is not None}
+    timetable = _stored(data["timetable"])
     ballot = Ballot(
         title=data["title"],
         method=data["method"],
