@@ -82,3 +82,6 @@ def test_two_gateways_and_a_service_bind_their_own_ports_and_report_them(vhost, 
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=30)
+    # What a service prints is for its operator: no library's deprecation banner.
+    for proc in procs:
+        assert "deprecated" not in proc.stderr.read()
