@@ -50,25 +50,42 @@ def ballot_create(file: Path) -> None:
     echo_json(created)
 
 
-def _phase(ballot_id: int, phase: str, reason: str) -> None:
+def _phase(ballot_id: int, phase: str, reason: str, force: bool = False) -> None:
+    if force and not reason.strip():
+        raise click.UsageError("--force needs --reason saying why (it goes in the audit log)")
     with cluster() as rpc:
-        echo_json(rpc.registration.change_phase(ballot_id, phase, actor="cli", reason=reason))
+        echo_json(
+            rpc.registration.change_phase(ballot_id, phase, actor="cli", reason=reason, force=force)
+        )
+
+
+FORCE_HELP = "Go ahead despite the reasons given against it (needs --reason; audited)."
 
 
 @ballot.command("open")
 @click.argument("ballot_id", type=int)
 @click.option("--reason", default="")
-def ballot_open(ballot_id: int, reason: str) -> None:
-    """Open a ballot for voting."""
-    _phase(ballot_id, "open", reason)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+def ballot_open(ballot_id: int, reason: str, force: bool) -> None:
+    """Open a ballot for voting.
+
+    Refused, with the reasons, before the timetable's freeze_at or opens_at,
+    or while members are unaccounted for or waiting for review.
+    """
+    _phase(ballot_id, "open", reason, force)
 
 
 @ballot.command("close")
 @click.argument("ballot_id", type=int)
 @click.option("--reason", default="")
-def ballot_close(ballot_id: int, reason: str) -> None:
-    """Close a ballot; the tally then counts it and writes the bulletin board."""
-    _phase(ballot_id, "closed", reason)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+def ballot_close(ballot_id: int, reason: str, force: bool) -> None:
+    """Close a ballot; the tally then counts it and writes the bulletin board.
+
+    Refused, with the reasons, before the timetable's closes_at or while
+    members are waiting for review.
+    """
+    _phase(ballot_id, "closed", reason, force)
 
 
 @ballot.command("show")
