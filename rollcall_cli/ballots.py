@@ -37,12 +37,22 @@ def ballot() -> None:
     """Ballots: create, open, close, show."""
 
 
+def read_definition(text: str) -> Any:
+    """A ballot definition from YAML or JSON text, as registration takes it.
+
+    YAML reads an unquoted ``2026-11-01T00:00:00+00:00`` as a datetime; the
+    message to registration would carry it as one, and the definition's
+    schema takes times as ISO text. So dates and times go back to ISO text.
+    """
+    return _iso_dates(yaml.safe_load(text))
+
+
 @ballot.command("create")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def ballot_create(file: Path) -> None:
     """Create a ballot from a YAML or JSON definition FILE."""
     try:
-        definition = _iso_dates(yaml.safe_load(file.read_text()))
+        definition = read_definition(file.read_text())
     except yaml.YAMLError as exc:
         raise click.ClickException(f"{file}: not valid YAML/JSON: {exc}") from None
     with cluster() as rpc:
@@ -311,6 +321,11 @@ def print_reconciliation(report: dict[str, Any]) -> None:
         click.echo(f"    {m['membership_number']} ({m['association']}): {m['reason']}")
     if report["not_reached_list_truncated"]:
         click.echo("    ... list cut")
+    replaced = report["replacements"]
+    click.echo(f"  replacement codes sent: {replaced['reissued']}")
+    for source, outcomes in sorted(replaced["by_source"].items()):
+        shown = ", ".join(f"{outcome} {n}" for outcome, n in sorted(outcomes.items()))
+        click.echo(f"    asked by {source}: {shown}")
 
 
 @click.command()
