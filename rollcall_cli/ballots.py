@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from datetime import date
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,14 +26,31 @@ def ballot() -> None:
     """Ballots: create, open, close, show."""
 
 
+def _as_text(value: Any) -> Any:
+    """YAML's dates and times (unquoted ``2026-11-10T09:00:00+00:00``) as the ISO text the
+    definition's schema reads, however deep."""
+    if isinstance(value, dict):
+        return {k: _as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    if isinstance(value, date):  # datetime is a date too
+        return value.isoformat()
+    return value
+
+
+def read_definition(file: Path) -> Any:
+    """A ballot definition from a YAML or JSON file, its dates and times as ISO text."""
+    try:
+        return _as_text(yaml.safe_load(file.read_text()))
+    except yaml.YAMLError as exc:
+        raise click.ClickException(f"{file}: not valid YAML/JSON: {exc}") from None
+
+
 @ballot.command("create")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def ballot_create(file: Path) -> None:
     """Create a ballot from a YAML or JSON definition FILE."""
-    try:
-        definition = yaml.safe_load(file.read_text())
-    except yaml.YAMLError as exc:
-        raise click.ClickException(f"{file}: not valid YAML/JSON: {exc}") from None
+    definition = read_definition(file)
     with cluster() as rpc:
         created = rpc.registration.create_ballot(definition, actor="cli")
     echo_json(created)

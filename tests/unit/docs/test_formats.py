@@ -1,0 +1,33 @@
+"""The ballot definition shown in docs/formats.md is one `rollcall ballot create` accepts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from rollcall_cli.ballots import read_definition
+from services.registration import ballots
+from services.registration.models import Base
+
+DOC = Path(__file__).parents[3] / "docs" / "formats.md"
+
+
+def test_the_documented_ballot_definition_creates_a_ballot_with_its_reminders(tmp_path):
+    section = DOC.read_text().split("## Ballot definition", 1)[1]
+    (example,) = re.findall(r"```yaml\n(.*?)```", section, re.S)[:1]
+    path = tmp_path / "ballot.yaml"
+    path.write_text(example)
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        created = ballots.create(session, read_definition(path), "test")
+    engine.dispose()
+    assert created["timetable"]["reminders"] == [
+        "2026-11-17T09:00:00+00:00",
+        "2026-11-23T09:00:00+00:00",
+    ]
+    assert created["timetable"]["closes_at"] == "2026-11-24T17:00:00+00:00"
+    assert created["method"] == "stv" and created["seats"] == 2
