@@ -52,9 +52,7 @@ def test_reminder_times_between_opening_and_close_are_announced_earliest_first(s
         (["2026-12-15T09:00:00+00:00", "2026-12-15T10:00:00+01:00"], "given twice"),
     ],
 )
-def test_a_reminder_outside_the_voting_period_or_given_twice_is_refused(
-    session, reminders, words
-):
+def test_a_reminder_outside_the_voting_period_or_given_twice_is_refused(session, reminders, words):
     timetable = {**OPEN_CLOSE, "reminders": reminders}
     with pytest.raises(BallotInvalid, match=words):
         ballots.create(session, builders.ballot_definition(timetable=timetable), "test")
