@@ -8,7 +8,8 @@ actor. Errors become responses in ``gateway.web`` through the one table in
 ``gateway.errors``.
 
 ``GatewayService`` is made of route groups sharing ``gateway.base``: voting
-and receipts (``gateway.voting``), the members of a ballot (``gateway.roll``),
+and receipts (``gateway.voting``), replacement codes and reissues
+(``gateway.replacements``), the members of a ballot (``gateway.roll``),
 the rows its extracts dropped (``gateway.dropped_rows``), and audit heads,
 complaints and pausing (``gateway.oversight``). Results,
 scrutiny, postal batches, reviews and users are here. Like every service it
@@ -32,6 +33,7 @@ from gateway.base import BALLOT, now
 from gateway.dropped_rows import DroppedRowRoutes
 from gateway.errors import RPC_EXPECTED, ServiceUnavailable
 from gateway.oversight import OversightRoutes
+from gateway.replacements import ReplacementRoutes
 from gateway.roll import RollRoutes
 from gateway.schemas import DecisionSchema, PostalBatchSchema, load
 from gateway.voting import VotingRoutes
@@ -41,7 +43,14 @@ from rollcall.audit import AuditedService
 OPENAPI = Path(__file__).parent / "openapi.yaml"
 
 
-class GatewayService(VotingRoutes, RollRoutes, DroppedRowRoutes, OversightRoutes, AuditedService):
+class GatewayService(
+    VotingRoutes,
+    RollRoutes,
+    DroppedRowRoutes,
+    OversightRoutes,
+    ReplacementRoutes,
+    AuditedService,
+):
     name = "gateway"
 
     # -- users (RPC, for the CLI) ----------------------------------------------

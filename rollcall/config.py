@@ -81,6 +81,18 @@ class Settings:
         10800.0,
         10800.0,
     )
+    #: The mailer's own SMTP endpoint for delivery-status notifications
+    #: (bounces): off while the port is 0. Mail is sent with the envelope
+    #: sender ``bounce+<token>@<bounce_domain>`` (the domain of ``mail_from``
+    #: when empty), whose MX must lead here.
+    bounce_smtp_host: str = "127.0.0.1"
+    bounce_smtp_port: int = 0
+    bounce_domain: str = ""
+    #: A bounce is applied only this many seconds after its email was sent,
+    #: so registration has recorded the sending before it records the bounce.
+    bounce_settle_seconds: float = 30.0
+    #: How far (seconds) a bounce webhook's signed timestamp may be from now.
+    bounce_webhook_tolerance: float = 300.0
     relay_interval: float = 0.2
     relay_batch: int = 500
     max_workers: int = 10

@@ -57,6 +57,11 @@ EXCLUSION_NOTICES = Counter(
     "Notices requested for members excluded for a reason they can fix, by reason.",
     ["reason"],
 )
+REPLACEMENTS = Counter(
+    "rollcall_registration_replacements_total",
+    "Replacement codes asked for, by who asked (member, officer, operator) and outcome.",
+    ["source", "outcome"],
+)
 MATCH_DECISIONS = Counter(
     "rollcall_matching_decisions_total", "Match decisions by kind.", ["decision"]
 )
@@ -80,6 +85,17 @@ REMINDERS = Counter(
 RETRY_BACKLOG = Gauge(
     "rollcall_mailer_retry_backlog",
     "Emails the mail server deferred, waiting for their next attempt.",
+)
+BOUNCES = Counter(
+    "rollcall_mailer_bounces_total",
+    "Bounce reports received, by source (smtp, webhook) and what became of them"
+    " (pending, no_effect, unmatched, forged, unreadable).",
+    ["source", "status"],
+)
+BOUNCE_WEBHOOK_REFUSED = Counter(
+    "rollcall_gateway_bounce_webhook_refused_total",
+    "Bounce webhook calls refused, by reason (missing, invalid, stale, unconfigured).",
+    ["reason"],
 )
 BALLOTS_CAST = Counter("rollcall_tally_ballots_cast_total", "Ballots cast.", ["channel"])
 POSTAL_REFUSED = Counter(

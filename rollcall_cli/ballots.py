@@ -21,36 +21,30 @@ from rollcall_cli.dropped import extract_correct, extract_rejected, extract_reso
 EXTRACT_FIELDS = EXTRACT_COLUMNS + EXTRACT_OPTIONAL_COLUMNS
 
 
-@click.group()
-def ballot() -> None:
-    """Ballots: create, open, close, show."""
-
-
-def _as_text(value: Any) -> Any:
-    """YAML's dates and times (unquoted ``2026-11-10T09:00:00+00:00``) as the ISO text the
-    definition's schema reads, however deep."""
+def _iso_dates(value: Any) -> Any:
+    """``value`` with the dates and times YAML made of unquoted timestamps turned back into ISO text."""
     if isinstance(value, dict):
-        return {k: _as_text(v) for k, v in value.items()}
+        return {k: _iso_dates(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_as_text(v) for v in value]
-    if isinstance(value, date):  # datetime is a date too
+        return [_iso_dates(v) for v in value]
+    if isinstance(value, date):
         return value.isoformat()
     return value
 
 
-def read_definition(file: Path) -> Any:
-    """A ballot definition from a YAML or JSON file, its dates and times as ISO text."""
-    try:
-        return _as_text(yaml.safe_load(file.read_text()))
-    except yaml.YAMLError as exc:
-        raise click.ClickException(f"{file}: not valid YAML/JSON: {exc}") from None
+@click.group()
+def ballot() -> None:
+    """Ballots: create, open, close, show."""
 
 
 @ballot.command("create")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def ballot_create(file: Path) -> None:
     """Create a ballot from a YAML or JSON definition FILE."""
-    definition = read_definition(file)
+    try:
+        definition = _iso_dates(yaml.safe_load(file.read_text()))
+    except yaml.YAMLError as exc:
+        raise click.ClickException(f"{file}: not valid YAML/JSON: {exc}") from None
     with cluster() as rpc:
         created = rpc.registration.create_ballot(definition, actor="cli")
     echo_json(created)

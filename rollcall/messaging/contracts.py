@@ -167,6 +167,19 @@ class MailOutcomeSchema(_Strict):
     deliveries = fields.List(fields.Nested(DeliverySchema), required=True)
 
 
+class BouncedSchema(_Lenient):
+    membership_number = _membership_number
+    kind = fields.String(load_default="initial")
+    reason = fields.String(required=True)
+    #: Whether the code follows by letter (else the member is not reached).
+    letter = fields.Boolean(required=True)
+
+
+class MailBouncedSchema(_Strict):
+    ballot_id = _id
+    bounces = fields.List(fields.Nested(BouncedSchema), required=True)
+
+
 class BallotMarkedSchema(_Strict):
     ballot_id = _id
     membership_number = _membership_number
@@ -254,6 +267,27 @@ class ExclusionNoticesSchema(_Strict):
     notices = fields.List(fields.Nested(ExclusionNoticeSchema), required=True)
 
 
+class ReplacementRequestedSchema(_Strict):
+    """A member's own request for a replacement code, as they typed it: matched later, never shown."""
+
+    ballot_id = _id
+    membership_number = _membership_number
+    email = fields.String(load_default="", validate=validate.Length(max=320))
+    postcode = fields.String(load_default="", validate=validate.Length(max=16))
+    #: When the member asked: the cut-offs apply to this moment, not to when the message is handled.
+    requested_at = fields.String(required=True)
+
+
+class ReissueRequestedSchema(_Strict):
+    ballot_id = _id
+    #: Where the new code goes: the party-held contact, without the email when it goes by post.
+    voter = fields.Nested(VoterSchema, required=True)
+    #: Who asked: ``member`` (self-service), ``officer`` or ``operator``.
+    source = fields.String(
+        required=True, validate=validate.OneOf(["member", "officer", "operator"])
+    )
+
+
 @dataclass(frozen=True)
 class Contract:
     event_type: str
@@ -328,6 +362,13 @@ CONTRACTS: dict[str, Contract] = {
         Contract("mail.sent", 1, MailOutcomeSchema, ("registration",), "Codes sent or queued."),
         Contract("mail.failed", 1, MailOutcomeSchema, ("registration",), "Codes not delivered."),
         Contract(
+            "mail.bounced",
+            1,
+            MailBouncedSchema,
+            ("registration",),
+            "Code emails that bounced after they were sent; whether a letter follows.",
+        ),
+        Contract(
             "ballots.marked",
             1,
             BallotMarkedSchema,
@@ -376,6 +417,22 @@ CONTRACTS: dict[str, Contract] = {
             ("mailer",),
             "Members excluded for a reason they can fix, before the freeze: tell each why and "
             "how, at the contact the party holds.",
+        ),
+        Contract(
+            "replacement.requested",
+            1,
+            ReplacementRequestedSchema,
+            ("registration",),
+            "A member asked for a replacement code through the gateway; registration matches "
+            "the request against the party-held contact, whatever the gateway answered.",
+        ),
+        Contract(
+            "voters.reissue_requested",
+            1,
+            ReissueRequestedSchema,
+            ("codes",),
+            "A voter's code is replaced (self-service or an officer's or operator's reissue): "
+            "the old one stops working and a new one goes to the party-held contact.",
         ),
         Contract(
             "result.published",

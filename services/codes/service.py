@@ -104,6 +104,16 @@ class CodesService(ServiceBase):
             ),
         )
 
+    @subscribe("voters.reissue_requested")
+    def handle_voters_reissue_requested(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        """A replacement or an officer's reissue: the same contact, so no hold of its own."""
+        return self._issuing(
+            meta,
+            lambda s, **keys: issuing.reissue(
+                s, ballot_id=payload["ballot_id"], voter=payload["voter"], hold=False, **keys
+            ),
+        )
+
     @subscribe("ballots.marked")
     def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self.on_event(

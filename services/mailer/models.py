@@ -42,6 +42,41 @@ class Delivery(Base):
     postal_batch: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: Attempts the mail server deferred (no listener, a 4xx) before the last.
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the address was found not to take mail: a 5xx at sending, or a bounce after.
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Bounce(Base):
+    """Every bounce report received, by SMTP or webhook: applied, or kept for review with why not."""
+
+    __tablename__ = "bounces"
+    __table_args__ = (
+        UniqueConstraint("fingerprint"),
+        Index("ix_bounces_status", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: A digest of what arrived (and, for a report naming several recipients, which one):
+    #: the same report received twice is stored once.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(8))  # smtp | webhook
+    #: hard | soft | unknown
+    severity: Mapped[str] = mapped_column(String(8))
+    #: pending | applied | no_effect | unmatched | forged | unreadable
+    status: Mapped[str] = mapped_column(String(12))
+    delivery_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ballot_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    membership_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    recipient: Mapped[str] = mapped_column(String(320), default="")
+    #: What the remote server said (status code and diagnostic words).
+    diagnostic: Mapped[str] = mapped_column(Text, default="")
+    #: Why it was applied or kept, in words an operator reads.
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: What arrived (the start of it), for review.
+    raw: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Ballot(Base):

@@ -17,25 +17,33 @@ time. An email that is refused (a 5xx for the recipient or the message) or
 whose schedule is used up falls back to a letter (``postal_fallback``) when
 there is a postal address and the ballot's ``postal_cutoff`` has not passed;
 else it fails with the server's words and why no letter went.
+
+Every email goes out with the envelope sender ``bounce+<token>@<domain>`` and
+the header ``X-Rollcall-Delivery`` (``bounces.token``), so a bounce that comes
+back later is proved to be about this delivery. An access code email keeps its
+sealed code after it went, until the ballot's postal cut-off or close, so a
+late hard bounce can still become a letter (``bounces.apply_due``, run at the
+start of each flush; it tells registration ``mail.bounced``).
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import eventlet
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
 
 from rollcall import metrics, sealing
 from rollcall.messaging.outbox import emit
 from rollcall.runtime import BackgroundLoop, Database
-from services.mailer import letters, printing, reminding
+from services.mailer import bounces, letters, printing, reminding
 from services.mailer.models import Ballot, Delivery
 from services.mailer.outcomes import BOUNCE, PERMANENT, TRANSIENT, classify, gave_up, retry_at
 
@@ -86,6 +94,7 @@ class Dispatcher(BackgroundLoop):
     def _flush(self, batch: int) -> int:
         now = datetime.now(UTC)
         self._facts: dict[int, letters.BallotFacts] = {}
+        bounced = self._apply_bounces(now)
         with self.database.transaction() as session:
             held = select(Ballot.ballot_id).where(Ballot.phase.in_(["paused"]))
             # A reminder goes only while its ballot is open (``reminding``).
@@ -112,7 +121,7 @@ class Dispatcher(BackgroundLoop):
             )
             metrics.RETRY_BACKLOG.set(waiting or 0)
         if not pending:
-            return 0
+            return bounced
         seal_key = self.settings.secret("mail_seal_key")
         outcomes: dict[int, dict[str, Any]] = {}
         emails = [d for d in pending if d.channel == "email"]
@@ -161,7 +170,7 @@ class Dispatcher(BackgroundLoop):
             )
             for d, _ in items:
                 outcomes[d.id] = {"status": "queued", "batch": path}
-        return self._record(pending, outcomes)
+        return self._record(pending, outcomes) + bounced
 
     def _ballot_facts(self, ballot_id: int) -> letters.BallotFacts:
         """What the letters and reminders of a ballot name: its title, dates and pages (read
@@ -179,6 +188,29 @@ class Dispatcher(BackgroundLoop):
                 replacement_url=f"{self.settings.public_url}/replacement?ballot={ballot_id}",
             )
         return facts
+
+    def _apply_bounces(self, now: datetime) -> int:
+        """Apply the hard bounces that are due, tell registration, and forget codes no longer needed."""
+        with self.database.transaction() as session:
+            ballots = {b.ballot_id: b for b in session.scalars(select(Ballot))}
+
+            def no_letter(d: Delivery) -> str:
+                known = ballots.get(d.ballot_id)
+                return postal_fallback(d.contact, known.timetable if known else None, now)
+
+            told = bounces.apply_due(session, now, self.settings.bounce_settle_seconds, no_letter)
+            by_ballot: dict[int, list[dict[str, Any]]] = {}
+            for item in told:
+                by_ballot.setdefault(item.pop("ballot_id"), []).append(item)
+            for ballot_id, items in by_ballot.items():
+                emit(
+                    session,
+                    "mail.bounced",
+                    {"ballot_id": ballot_id, "bounces": items},
+                    correlation_id=ballot_id,
+                )
+            forget_codes(session, ballots.values(), now)
+        return len(told)
 
     def _vote_url(self) -> str:
         return f"{self.settings.public_url}/vote"
@@ -231,6 +263,8 @@ class Dispatcher(BackgroundLoop):
         self, emails: list[Delivery], seal_key: bytes, titles: dict[int, str]
     ) -> dict[int, dict[str, Any]]:
         outcomes: dict[int, dict[str, Any]] = {}
+        key = bounces.token_key(seal_key)
+        domain = self.settings.bounce_domain or self.settings.mail_from.split("@")[-1]
         try:
             smtp = self.smtp_factory()
         except (smtplib.SMTPException, OSError) as exc:
@@ -246,8 +280,9 @@ class Dispatcher(BackgroundLoop):
                         "reason": "the sealed code could not be opened",
                     }
                     continue
+                msg[bounces.TOKEN_HEADER] = bounces.token(key, d.id)
                 try:
-                    smtp.send_message(msg)
+                    smtp.send_message(msg, from_addr=bounces.return_path(key, d.id, domain))
                     outcomes[d.id] = {"status": "sent", "message_id": msg["Message-ID"]}
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
                     # The server answered and the session goes on with the next mail.
@@ -287,6 +322,7 @@ class Dispatcher(BackgroundLoop):
                     d.next_attempt_at = retry_at(d.attempts, self.settings.mail_retry_delays, now)
                     if d.next_attempt_at is not None:
                         d.last_error = out["reason"]
+                        d.retries += 1
                         settled += 1
                         continue
                     out = {
@@ -294,6 +330,8 @@ class Dispatcher(BackgroundLoop):
                             d.attempts, self.settings.mail_retry_delays, out["reason"]
                         )
                     }
+                if status == BOUNCE:
+                    d.bounced_at = now
                 if status in (TRANSIENT, BOUNCE, PERMANENT):
                     no_letter = postal_fallback(d.contact, timetables.get(d.ballot_id), now)
                     if not no_letter:
@@ -307,7 +345,8 @@ class Dispatcher(BackgroundLoop):
                 d.message_id = out.get("message_id", "")
                 d.postal_batch = out.get("batch", "")
                 d.last_error = out.get("reason", d.last_error)
-                d.sealed_code = None
+                if not _kept_for_a_bounce(d):
+                    d.sealed_code = None
                 metrics.MAIL.labels(d.channel, status).inc()
                 settled += 1
                 if d.kind.startswith(letters.REMINDER):
@@ -349,6 +388,30 @@ def postal_fallback(
     if cutoff and now >= datetime.fromisoformat(cutoff):
         return f"the postal cut-off ({cutoff}) has passed, so no letter was sent"
     return ""
+
+
+def _kept_for_a_bounce(d: Delivery) -> bool:
+    """Whether a delivery keeps its sealed code: an access code email that went, in case it bounces."""
+    return d.status == "sent" and d.channel == "email" and not d.kind.startswith("notice")
+
+
+def forget_codes(session: Session, ballots: Iterable[Ballot], now: datetime) -> int:
+    """Drop the sealed codes kept for late bounces once no letter could follow: after a
+    ballot's postal cut-off, or once it closed. Returns how many were dropped."""
+    done = []
+    for b in ballots:
+        cutoff = (b.timetable or {}).get("postal_cutoff")
+        if b.phase in ("closed", "counted") or (cutoff and now >= datetime.fromisoformat(cutoff)):
+            done.append(b.ballot_id)
+    if not done:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.ballot_id.in_(done))
+        .where(Delivery.status == "sent", Delivery.sealed_code.is_not(None))
+        .values(sealed_code=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 _SMTP_KINDS = ("sent", TRANSIENT, BOUNCE, PERMANENT)

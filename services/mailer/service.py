@@ -3,6 +3,7 @@ one reminder per voter who has not voted at each reminder time."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,8 +13,10 @@ from nameko.timer import timer
 from rollcall import metrics
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, once, subscribe
+from rollcall.metrics import BOUNCES
 from rollcall.runtime import Metrics
-from services.mailer import deliveries, reminding
+from services.mailer import bounces, deliveries, reminding, reporting
+from services.mailer.inbound import BounceEndpoint
 from services.mailer.sending import Dispatcher
 
 #: Seconds between reminder runs: how late after its time a reminder may start going.
@@ -25,6 +28,32 @@ class MailerService(ServiceBase):
 
     dispatcher = Dispatcher()
     metrics = Metrics()
+    bounce_endpoint = BounceEndpoint()
+
+    @rpc
+    def record_bounce_events(self, events: list[dict[str, Any]], raw: str) -> dict[str, int]:
+        """A mail provider's bounce events (the gateway checked their signature): kept, then applied."""
+        key = bounces.token_key(self.dispatcher.settings.secret("mail_seal_key"))
+        stored = self.write(
+            lambda s: [
+                row.status
+                for row in bounces.receive(
+                    s, key, "webhook", raw, bounces.from_events(events), datetime.now(UTC)
+                )
+            ]
+        )
+        for status in stored:
+            BOUNCES.labels("webhook", status).inc()
+        self.dispatcher.kick()
+        return {"received": len(events), "stored": len(stored), **Counter(stored)}
+
+    @rpc
+    def get_delivery_summary(self, ballot_id: int) -> dict[str, Any]:
+        return self.read(lambda s: reporting.summary(s, ballot_id))
+
+    @rpc
+    def list_bounces_for_review(self, limit: int = 100) -> list[dict[str, Any]]:
+        return self.read(lambda s: reporting.review(s, limit))
 
     @subscribe("ballot.created")
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:

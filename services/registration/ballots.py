@@ -46,12 +46,23 @@ def definition(ballot: Ballot) -> dict[str, Any]:
     }
 
 
+#: The cut-offs a timetable may hold, each of which must fall before the close, and their names.
+CUTOFFS = {"postal_cutoff": "the postal cut-off", "replacement_cutoff": "the replacement cut-off"}
+
+
 def timetable_problems(timetable: dict[str, Any]) -> list[str]:
-    """What is wrong with a timetable's order: the postal cut-off must fall before the close."""
-    cutoff, closes = timetable.get("postal_cutoff"), timetable.get("closes_at")
-    if cutoff and closes and cutoff >= closes:
-        return [f"the postal cut-off ({cutoff.isoformat()}) must be before the close"]
-    return []
+    """What is wrong with a timetable's order: every cut-off must fall before the close.
+
+    The two cut-offs are not ordered against each other: a party may stop
+    letters earlier than emails (a letter takes days to arrive), or later.
+    """
+    closes = timetable.get("closes_at")
+    problems = []
+    for key, words in CUTOFFS.items():
+        cutoff = timetable.get(key)
+        if cutoff and closes and cutoff >= closes:
+            problems.append(f"{words} ({cutoff.isoformat()}) must be before the close")
+    return problems
 
 
 def reminder_problems(timetable: dict[str, Any]) -> list[str]:

@@ -27,6 +27,7 @@ from services.registration import (
     feed,
     pausing,
     reconciling,
+    replacing,
     resending,
     resubmission,
     rollcheck,
@@ -229,6 +230,45 @@ class RegistrationService(ServiceBase):
             )
         )
 
+    # -- replacement codes ----------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("email", "postcode"))
+    def request_replacement(
+        self, ballot_id: int, membership_number: str, email: str = "", postcode: str = ""
+    ) -> dict[str, Any]:
+        """Take a member's request (matched later, by a message); the ballot's public window."""
+        return self.write(
+            lambda s: replacing.accept_request(
+                s, ballot_id, membership_number, email, postcode, replacing.utcnow()
+            )
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reissue_code(
+        self,
+        ballot_id: int,
+        membership_number: str,
+        actor: str,
+        reason: str,
+        source: str = "operator",
+        channel: str | None = None,
+    ) -> dict[str, Any]:
+        """An officer's or operator's reissue for one member: audited, no hold unless a contact change is cooling off."""
+        return self._write_or_refuse(
+            lambda s: replacing.reissue(
+                s,
+                ballot_id,
+                membership_number,
+                source=source,
+                actor=actor,
+                reason=reason,
+                channel=channel,
+            )
+        )
+
+    @subscribe("replacement.requested")
+    def handle_replacement_requested(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self.on_event(meta, lambda s: replacing.apply_request(s, payload))
+
     @rpc(expected_exceptions=EXPECTED)
     def list_members(self, ballot_id: int, association: str | None = None) -> list[dict[str, Any]]:
         """Each member with their state and its reason in plain words (an officer's view)."""
@@ -318,6 +358,12 @@ class RegistrationService(ServiceBase):
     def handle_mail_failed(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self.on_event(
             meta, lambda s: facts.apply_deliveries(s, payload["ballot_id"], payload["deliveries"])
+        )
+
+    @subscribe("mail.bounced")
+    def handle_mail_bounced(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self.on_event(
+            meta, lambda s: facts.apply_bounces(s, payload["ballot_id"], payload["bounces"])
         )
 
     @subscribe("ballots.marked")

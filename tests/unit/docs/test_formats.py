@@ -5,25 +5,23 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from rollcall_cli.ballots import read_definition
 from services.registration import ballots
 from services.registration.models import Base
 
 DOC = Path(__file__).parents[3] / "docs" / "formats.md"
 
 
-def test_the_documented_ballot_definition_creates_a_ballot_with_its_reminders(tmp_path):
+def test_the_documented_ballot_definition_creates_a_ballot_with_its_reminders():
     section = DOC.read_text().split("## Ballot definition", 1)[1]
     (example,) = re.findall(r"```yaml\n(.*?)```", section, re.S)[:1]
-    path = tmp_path / "ballot.yaml"
-    path.write_text(example)
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
     with Session(engine) as session:
-        created = ballots.create(session, read_definition(path), "test")
+        created = ballots.create(session, yaml.safe_load(example), "test")
     engine.dispose()
     assert created["timetable"]["reminders"] == [
         "2026-11-17T09:00:00+00:00",
