@@ -222,28 +222,34 @@ def remind(
     return outcomes
 
 
+def _closed(ballot: Ballot, now: datetime) -> bool:
+    closes = (ballot.timetable or {}).get("closes_at")
+    return ballot.phase in ("closed", "counted") or bool(
+        closes and now >= datetime.fromisoformat(closes)
+    )
+
+
 def cancel_after_close(session: Session, now: datetime) -> int:
     """Cancel reminders not yet sent of ballots that closed (by phase or by ``closes_at``)."""
+    closed = [b.ballot_id for b in session.scalars(select(Ballot)) if _closed(b, now)]
+    if not closed:
+        return 0
     pending = session.scalars(
         select(Delivery)
         .where(Delivery.status == "pending", Delivery.kind.startswith(REMINDER))
+        .where(Delivery.ballot_id.in_(closed))
         .with_for_update()
     ).all()
-    ballots = {b.ballot_id: b for b in session.scalars(select(Ballot))}
-    cancelled = []
     for d in pending:
-        ballot = ballots.get(d.ballot_id)
-        closes = (ballot.timetable or {}).get("closes_at") if ballot else None
-        closed = ballot is None or ballot.phase in ("closed", "counted")
-        if closed or (closes and now >= datetime.fromisoformat(closes)):
-            d.status, d.done_at = "failed", now
-            d.last_error = "not sent: voting closed before the reminder went"
-            cancelled.append(d.id)
-    if cancelled:
+        d.status, d.done_at = "failed", now
+        d.last_error = "not sent: voting closed before the reminder went"
+    if pending:
         session.execute(
-            update(Reminder).where(Reminder.delivery_id.in_(cancelled)).values(outcome=CANCELLED)
+            update(Reminder)
+            .where(Reminder.delivery_id.in_([d.id for d in pending]))
+            .values(outcome=CANCELLED)
         )
-    return len(cancelled)
+    return len(pending)
 
 
 def run(transaction: Callable[[], AbstractContextManager[Session]], now: datetime) -> Counter[str]:
