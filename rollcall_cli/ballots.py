@@ -326,6 +326,26 @@ def print_reconciliation(report: dict[str, Any]) -> None:
     for source, outcomes in sorted(replaced["by_source"].items()):
         shown = ", ".join(f"{outcome} {n}" for outcome, n in sorted(outcomes.items()))
         click.echo(f"    asked by {source}: {shown}")
+    reminders = report.get("reminders", {})
+    if reminders is None:
+        click.echo("  reminders: the mailer did not answer")
+    elif reminders:
+        total = ", ".join(f"{n} {what}" for what, n in sorted(reminders["total"].items()))
+        click.echo(f"  reminders (whole ballot): {total or 'none yet'}")
+        for slot, outcomes in reminders["slots"].items():
+            click.echo(f"    {slot}: {', '.join(f'{n} {w}' for w, n in sorted(outcomes.items()))}")
+
+
+def _reminders(ballot_id: int) -> dict[str, Any] | None:
+    """The ballot's reminders by outcome, from the mailer (which keeps them and knows no
+    associations); None if the mailer does not answer: the roll's figures stand without them."""
+    from nameko.exceptions import RpcTimeout, UnknownService
+
+    try:
+        with cluster(timeout=10.0) as rpc:
+            return dict(rpc.mailer.get_reminders(ballot_id))
+    except (RpcTimeout, UnknownService):
+        return None
 
 
 @click.command()
@@ -336,6 +356,7 @@ def reconcile(ballot_id: int, association: str | None, as_json: bool) -> None:
     """Count every member in each ledger state; exit non-zero if any is unaccounted for."""
     with cluster() as rpc:
         report = rpc.registration.reconcile(ballot_id, association)
+    report["reminders"] = _reminders(ballot_id)
     if as_json:
         echo_json(report)
     else:

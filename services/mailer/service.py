@@ -121,6 +121,16 @@ class MailerService(ServiceBase):
             ),
         )
 
+    @subscribe("voters.withdrawn")
+    def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return once(
+            self.store,
+            meta,
+            lambda s: reminding.record_withdrawal(
+                s, payload["ballot_id"], payload["membership_numbers"], datetime.now(UTC)
+            ),
+        )
+
     @timer(interval=REMINDER_INTERVAL)
     def send_reminders(self) -> None:
         """Serve every reminder time that has come (once per voter), then wake the dispatcher."""
