@@ -136,10 +136,15 @@ def _style(rng: random.Random, names: tuple[str, ...], title: str) -> Style:
     text = "".join(names) + title
     encodings = ["utf-8", "utf-8", "utf-8-sig"]
     try:
-        text.encode("cp1252")
-        encodings.append("cp1252")
+        data = text.encode("cp1252")
     except UnicodeEncodeError:
-        pass
+        data = b""
+    try:
+        ambiguous = data.decode("utf-8") != text  # mojibake in cp1252 is UTF-8 again
+    except UnicodeDecodeError:
+        ambiguous = False
+    if data and not ambiguous:
+        encodings.append("cp1252")
     return Style(
         names=rng.choice(NAME_STYLES),
         title=rng.choice(TITLE_STYLES),
