@@ -10,6 +10,7 @@ whole published-style files kept as fixtures.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -231,3 +232,28 @@ def test_the_hand_written_fixtures_read_and_count_like_their_strict_twins():
             rows = count_rows(method, a.candidates, a.prefs, a.weights, seats, "s").to_dict()
             strict_count = count_ballots(method, b.candidates, b.ballots, seats, "s").to_dict()
             assert rows == strict_count, path.name
+
+
+def doc_examples(name: str) -> list[str]:
+    text = (Path(__file__).resolve().parents[3] / "docs" / name).read_text(encoding="utf-8")
+    return re.findall(r"```blt\n(.*?)```", text, flags=re.S)
+
+
+def test_the_example_in_docs_formats_reads_as_the_doc_says():
+    [example] = doc_examples("formats.md")
+    data = parse_blt(example, "ward.blt")
+    assert data.candidates == (
+        "Yvonne ALLAN",
+        "Hazel MCLEOD",
+        "Peter SMAILL",
+        "Debbi MCCALL",
+        "Ellen SCOTT",
+    )
+    assert data.parties == {
+        "Yvonne ALLAN": "Lab",
+        "Hazel MCLEOD": "Scottish Labour Party",
+        "Peter SMAILL": "Con",
+    }
+    assert (data.voters, data.seats, data.overvotes) == (6, 1, 1)
+    assert dict(data.ballots)[()] == 1
+    assert data.title == "Ward 2 - Bonnyrigg"
