@@ -135,6 +135,9 @@ class Matcher:
                 ward=best.elector.ward,
             )  # fmt: skip
         moved = _other_district(member, best)
+        slip = None if scored.someone_at_home else _number_slip(member, best)
+        if slip is not None and _all_agree(member, best, (addr.STREET,)):
+            strong_address, explanation = True, f"{explanation}; {slip}"
         would_match = score >= self.model.match_at and strong_address and not is_taken
         if would_match and (moved is None or _all_agree(member, best)):
             if moved is not None:
@@ -185,12 +188,30 @@ def _other_district(member: Member, c: Comparison) -> str | None:
     )
 
 
-def _all_agree(member: Member, c: Comparison) -> bool:
+def _number_slip(member: Member, c: Comparison) -> str | None:
+    """``the house number looks mistyped (party: 74, register: 47)`` when the
+    candidate is in the member's street and postcode at a house number that is the
+    member's with two neighbouring digits swapped, else None."""
+    level = c.address
+    mine, theirs = level.member_number, level.elector_number
+    if level.premise != addr.STREET or level.postcode != "exact" or not (mine and theirs):
+        return None
+    if len(mine) != len(theirs) or mine == theirs or not mine.isdigit():
+        return None
+    swaps = {mine[:i] + mine[i + 1] + mine[i] + mine[i + 2 :] for i in range(len(mine) - 1)}
+    flats = level.member_sub, level.elector_sub
+    if theirs not in swaps or (all(flats) and flats[0] != flats[1]):
+        return None
+    return f"the house number looks mistyped (party: {mine}, register: {theirs})"
+
+
+def _all_agree(member: Member, c: Comparison, premises: tuple[str, ...] = _AT_HOME) -> bool:
     """Street, house and name agree: enough to take another district's postcode for a
-    typing slip."""
+    typing slip (or, with ``premises=(STREET,)``, two swapped digits of a house number
+    when nobody is registered at the number on the party's record)."""
     street = member.address.street
     return (
-        c.address.premise in _AT_HOME
+        c.address.premise in premises
         and street is not None
         and street == c.elector.address.street
         and c.forename.level in ("exact", "nickname")

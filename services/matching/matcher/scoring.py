@@ -84,7 +84,11 @@ class Comparison:
 
 
 def _level_key(level: NameLevel) -> str:
-    return f"typo{level.slips}" if level.level == "typo" else level.level
+    if level.level == "typo":
+        return f"typo{level.slips}"
+    if level.level == "middle" and level.slips:
+        return "middle_form"
+    return level.level
 
 
 @dataclass(slots=True, eq=False)
@@ -183,7 +187,9 @@ class _Names:
         hf, hs = self.model.household_forename, self.model.household_surname
         relative = hf * pf
         if hit.forename.level == "middle":
-            relative = max(relative, self.model.household_middle)
+            # As likely as the elector to be known by that (form of the) middle name.
+            share = pf / self.model.forename_m["middle"]
+            relative = max(relative, self.model.household_middle * share)
         return (relative + (1 - hf) * self.pop_f) * (hs * ps + (1 - hs) * self.pop_s)
 
 
@@ -197,6 +203,11 @@ class _Plausible:
         self.initials = (member.first[:1], member.surname_key[:1])
         self.first_sound = sound(member.first)
         self.surname_first = member.surname.split(" ")[0] if member.surname else ""
+        # The forenames read as a surname (``ab Owain``, ``Ward-Cooper``) and the
+        # surname as a first name, for records with the two the wrong way round.
+        swapped = parse_name(member.raw_surname, member.raw_forenames)
+        self.swapped_sound = swapped.surname_sound
+        self.swapped_first = swapped.first
 
     def __call__(self, elector: PersonName) -> bool:
         return (
@@ -208,7 +219,8 @@ class _Plausible:
 
     def swapped(self, elector: PersonName) -> bool:
         return bool(self.first_sound) and (
-            elector.surname_sound == self.first_sound or elector.first == self.surname_first
+            elector.surname_sound in (self.first_sound, self.swapped_sound)
+            or elector.first in (self.surname_first, self.swapped_first)
         )
 
 
@@ -239,6 +251,8 @@ class Scored:
     considered: int
     at_address: Comparison | None = None
     known_by_middle: Comparison | None = None
+    #: Whether any candidate lives at the member's own house or flat.
+    someone_at_home: bool = False
 
 
 def score_member(
@@ -365,7 +379,7 @@ def score_best(
         return _comparison(rows[i], weights, model, totals[i], scaled[i] / denominator)
 
     ranked = [compared(i) for i in best]
-    scored = Scored(ranked, len(rows))
+    scored = Scored(ranked, len(rows), someone_at_home=at_home)
     # Each is looked for only where the decision can use it: the household floor below
     # the review threshold, the housemate known by a middle name above it.
     top_p = ranked[0].probability
