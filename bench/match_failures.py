@@ -104,7 +104,8 @@ def main() -> None:
     path = args.data if args.data.suffix == ".jsonl" else args.data / "failures.jsonl"
     lines = [json.loads(x) for x in path.open(encoding="utf-8")]
     grouped = group(lines, args.failure)
-    show(lines, grouped, args.show)
+    if args.show:
+        show(lines, grouped, args.show)
     print(json.dumps({"bench": "match_failures", "file": str(path), **grouped}, ensure_ascii=False))
 
 

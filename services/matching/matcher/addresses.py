@@ -357,6 +357,8 @@ def _style(label: str) -> str:
 
 
 _FLOOR_LABELS = frozenset(_FLOORS.values())
+#: How a flat is named (``position``, ``floor``, ``side``, ``number``, ``letter``).
+flat_style = _style
 
 
 def compare_addresses(member: Address, elector: Address) -> AddressLevel:

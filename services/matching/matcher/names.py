@@ -267,15 +267,21 @@ def compare_forenames(member: tuple[str, ...], elector: tuple[str, ...]) -> Name
         if len(middle) > 1 and middle == e:
             return NameLevel("middle", " ".join(member), e)
     # A short form or a typing slip of a middle name is two departures from the name
-    # on the register, not one: weaker than a short form of the first name (``slips=1``
-    # marks it; ``Gail`` is Abigail before Alexandra Abigail).
+    # on the register, not one: weaker than a short form of the first name (``Gail`` is
+    # Abigail before Alexandra Abigail). ``slips`` says which: 1 a listed short form,
+    # 2 a typing slip (never matched without a person: see ``deciding``).
     for middle in elector[1:]:
         if len(middle) > 1 and (table.equivalent(middle, m) or slip(middle, m) == 1):
-            return NameLevel("middle", m, " ".join(elector), 1)
+            return NameLevel("middle", m, " ".join(elector), _form(middle, m))
     for middle in member[1:]:
         if len(middle) > 1 and (table.equivalent(middle, e) or slip(middle, e) == 1):
-            return NameLevel("middle", " ".join(member), e, 1)
+            return NameLevel("middle", " ".join(member), e, _form(middle, e))
     return NameLevel("different", m, e)
+
+
+def _form(middle: str, name: str) -> int:
+    """1 when ``name`` is a listed short form of ``middle``, else 2 (a typing slip)."""
+    return 1 if nicknames().equivalent(middle, name) else 2
 
 
 def compare_middle(member: tuple[str, ...], elector: tuple[str, ...], first: str) -> NameLevel:

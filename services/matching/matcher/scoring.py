@@ -87,7 +87,7 @@ def _level_key(level: NameLevel) -> str:
     if level.level == "typo":
         return f"typo{level.slips}"
     if level.level == "middle" and level.slips:
-        return "middle_form"
+        return "middle_form" if level.slips == 1 else "middle_slip"
     return level.level
 
 
@@ -232,6 +232,7 @@ def _address_p(level: AddressLevel, model: Model) -> float:
 #: Surname levels that say "the same family name" (a floor holds only on these).
 SURNAME_AGREES = frozenset(("exact", "punctuation", "mac", "part", "typo", "sounds"))
 _AT_HOME = frozenset((addr.FLAT_SAME, addr.FLAT_UNKNOWN))
+_NEAR_HOME = _AT_HOME | {addr.STREET}
 
 
 @dataclass(slots=True)
@@ -251,8 +252,9 @@ class Scored:
     considered: int
     at_address: Comparison | None = None
     known_by_middle: Comparison | None = None
-    #: Whether any candidate lives at the member's own house or flat.
-    someone_at_home: bool = False
+    #: Whether a candidate with the member's surname lives at the member's own house
+    #: or flat (same postcode, one slip away or missing).
+    family_at_home: bool = False
 
 
 def score_member(
@@ -379,7 +381,8 @@ def score_best(
         return _comparison(rows[i], weights, model, totals[i], scaled[i] / denominator)
 
     ranked = [compared(i) for i in best]
-    scored = Scored(ranked, len(rows), someone_at_home=at_home)
+    family = at_home and any(_at_address(row[1], row[3]) for row in rows)
+    scored = Scored(ranked, len(rows), family_at_home=family)
     # Each is looked for only where the decision can use it: the household floor below
     # the review threshold, the housemate known by a middle name above it.
     top_p = ranked[0].probability
@@ -387,12 +390,16 @@ def score_best(
         home = next((i for i in order if _at_address(rows[i][1], rows[i][3])), None)
         if home is not None:
             scored.at_address = compared(home)
-    elif rows[order[0]][1].premise in _AT_HOME and len(order) > 1:
+    elif rows[order[0]][1].premise in _NEAR_HOME and len(order) > 1:
+        # A housemate of the member (at the member's address) or of the best fit (at
+        # its house, when the party's house number may be mistyped).
+        house = rows[order[0]][0].address
         relative = next(
             (
                 i
                 for i in order[1:]
-                if _at_address(rows[i][1], rows[i][3])
+                if (_at_address(rows[i][1], rows[i][3]) or rows[i][0].address == house)
+                and rows[i][3].level in SURNAME_AGREES
                 and _middle_is_first(member.name, rows[i][0].name, rows[order[0]][2].level)
             ),
             None,
