@@ -304,6 +304,14 @@ def _mac(key: str) -> str:
     return "MAC" + key[2:] if key.startswith("MC") else key
 
 
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _undoubled(key: str) -> str:
+    """``LII`` -> ``LI``: every run of one letter written once."""
+    return _DOUBLED.sub(r"\1", key)
+
+
 def _several(folded: str) -> bool:
     """Whether a folded surname has more than one word (spaces or hyphens)."""
     return " " in folded or "-" in folded
@@ -328,7 +336,8 @@ def compare_surnames(member: PersonName, elector: PersonName) -> NameLevel:
     several = _several(member.surname) or _several(elector.surname)
     if several and not parts_m.isdisjoint(parts_e):
         return NameLevel("part", member.raw_surname.strip(), elector.raw_surname.strip())
-    slips = slip(m, e)
+    # A doubled letter is a slip in a surname of any length (``Lii`` for ``Li``).
+    slips = slip(m, e) or int(_undoubled(m) == _undoubled(e))
     if slips:
         return NameLevel("typo", member.raw_surname.strip(), elector.raw_surname.strip(), slips)
     if sounds_alike(m, e):
