@@ -394,13 +394,15 @@ def score_best(
         # A housemate of the member (at the member's address) or of the best fit (at
         # its house, when the party's house number may be mistyped).
         house = rows[order[0]][0].address
+        # The member's name as the best fit read it (first and last perhaps swapped).
+        name = swapped.member if rows[order[0]][5] else member.name
         relative = next(
             (
                 i
                 for i in order[1:]
                 if (_at_address(rows[i][1], rows[i][3]) or rows[i][0].address == house)
                 and rows[i][3].level in SURNAME_AGREES
-                and _middle_is_first(member.name, rows[i][0].name, rows[order[0]][2].level)
+                and _middle_is_first(name, rows[i][0].name, rows[order[0]][2].level)
             ),
             None,
         )
