@@ -86,10 +86,21 @@ def show(lines: list[dict[str, Any]], grouped: dict[str, Any], n: int) -> None:
             print(f"== {name} / {c} ({g['count']})", file=sys.stderr)
             for number in g.pop("_all")[:n]:
                 row = by_number[number]
-                print(f"  {number} {row['kind']} [{row['decision']} {row['score']}]", file=sys.stderr)
-                print(f"    member : {_row(row['member'], 'first_name', 'last_name')}", file=sys.stderr)
-                print(f"    true   : {_row(row['true_elector'], 'forenames', 'surname')}", file=sys.stderr)
-                print(f"    chosen : {_row(row['chosen_elector'], 'forenames', 'surname')}", file=sys.stderr)
+                print(
+                    f"  {number} {row['kind']} [{row['decision']} {row['score']}]", file=sys.stderr
+                )
+                print(
+                    f"    member : {_row(row['member'], 'first_name', 'last_name')}",
+                    file=sys.stderr,
+                )
+                print(
+                    f"    true   : {_row(row['true_elector'], 'forenames', 'surname')}",
+                    file=sys.stderr,
+                )
+                print(
+                    f"    chosen : {_row(row['chosen_elector'], 'forenames', 'surname')}",
+                    file=sys.stderr,
+                )
                 print(f"    why    : {(row['reasons'] or '')[:300]}", file=sys.stderr)
 
 

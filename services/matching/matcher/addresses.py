@@ -234,8 +234,12 @@ def parse_address(lines: tuple[str, ...], postcode: str) -> Address:
             sub = sub or first
             number, suffix, street = second, match.group(3), match.group(4)
             continue
-        if sub is None and number is None and later and later[0][:1].isdigit() and (
-            segment.isdigit() or (len(segment) == 1 and segment.isalpha())
+        if (
+            sub is None
+            and number is None
+            and later
+            and later[0][:1].isdigit()
+            and (segment.isdigit() or (len(segment) == 1 and segment.isalpha()))
         ):
             # ``1, 51 Lon Pant`` or ``A, 23 Llys Penygraig``: a flat on its own before
             # the house number.
