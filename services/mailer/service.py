@@ -7,12 +7,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from rollcall import metrics
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, once, subscribe
+from rollcall.messaging.rpc import rpc
 from rollcall.metrics import BOUNCES
 from rollcall.runtime import Metrics
 from services.mailer import bounces, deliveries, reminding, reporting
