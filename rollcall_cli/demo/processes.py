@@ -10,7 +10,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,10 +32,23 @@ DAMAGE = (
 ROLE_SERVICES = ("registration", "matching", "codes", "mailer", "tally", "gateway")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+#: The demo's SMTP sink (aiosmtpd, saving to a Maildir): it binds a free port itself and
+#: writes the port to a file, so no port is picked by one process and bound by another.
+SMTP_SINK = """
+import asyncio, os, socket, sys
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import SMTP
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+sock.listen(128)
+loop = asyncio.new_event_loop()
+handler = Mailbox(sys.argv[1])
+loop.run_until_complete(loop.create_server(lambda: SMTP(handler), sock=sock))
+with open(sys.argv[2] + ".partial", "w") as f:
+    f.write(str(sock.getsockname()[1]))
+os.replace(sys.argv[2] + ".partial", sys.argv[2])
+loop.run_forever()
+"""
 
 
 def own_vhost(amqp_uri: str) -> tuple[str, str] | None:
@@ -102,17 +114,57 @@ class DemoRun:
             ROLLCALL_VAR_DIR=str(self.dir),
             ROLLCALL_SECRETS_DIR=str(secrets_dir),
             ROLLCALL_NAMESPACE=f"rollcall-demo-{secrets.token_hex(4)}",
-            ROLLCALL_SMTP_PORT=str(free_port()),
-            ROLLCALL_GATEWAY_PORT=str(free_port()),
             ROLLCALL_RELAY_INTERVAL="0.1",
         )
-        env["ROLLCALL_PUBLIC_URL"] = f"http://127.0.0.1:{env['ROLLCALL_GATEWAY_PORT']}"
         self.vhost = own_vhost(base.amqp_uri)
         if self.vhost:
             env["ROLLCALL_AMQP_URI"] = self.vhost[1]
-        for service in SERVICES:
-            env[f"ROLLCALL_METRICS_PORT_{service.upper()}"] = str(free_port())
         return env
+
+    def _reported(self, name: str, path: Path, timeout: float = 90.0) -> str:
+        """What process ``name`` wrote to ``path`` once it bound its ports."""
+        deadline = time.monotonic() + timeout
+        while not path.exists():
+            proc = self.procs[name]
+            if proc.poll() is not None:
+                raise click.ClickException(
+                    f"{name} exited with {proc.returncode}; see {self.dir}/logs/{name}.log"
+                )
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"{name} did not report its ports after {timeout}s")
+            time.sleep(0.1)
+        return path.read_text()
+
+    def _run_service(self, service: str, logs: Path) -> None:
+        """Start ``service``, which writes the ports it bound to ``ports/<service>.json``."""
+        ports_file = self.dir / "ports" / f"{service}.json"
+        self.procs[service] = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rollcall_cli.main",
+                "run",
+                service,
+                "--no-migrate",
+                "--ports-file",
+                str(ports_file),
+            ],
+            stdout=(logs / f"{service}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            preexec_fn=_die_with_parent,
+        )
+
+    def _collect_ports(self, service: str) -> None:
+        reported = json.loads(self._reported(service, self.dir / "ports" / f"{service}.json"))
+        self.ports[service] = {k: v for k, v in reported.items() if k in ("metrics", "http")}
+        self._set_env(
+            **{f"ROLLCALL_METRICS_PORT_{service.upper()}": str(self.ports[service]["metrics"])}
+        )
+
+    def _set_env(self, **values: str) -> None:
+        self.env.update(values)
+        self.settings = load_settings(self.env)
 
     def start(self) -> None:
         from rollcall.db import upgrade
@@ -122,31 +174,30 @@ class DemoRun:
         logs = self.dir / "logs"
         logs.mkdir(exist_ok=True)
         mail_dir = self.dir / "mailbox"
+        (self.dir / "ports").mkdir(exist_ok=True)
+        smtp_port_file = self.dir / "ports" / "smtp"
         self.procs["smtp"] = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                f"127.0.0.1:{self.settings.smtp_port}",
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-                str(mail_dir),
-            ],
+            [sys.executable, "-c", SMTP_SINK, str(mail_dir), str(smtp_port_file)],
             stdout=(logs / "smtp.log").open("wb"),
             stderr=subprocess.STDOUT,
             env=self.env,
             preexec_fn=_die_with_parent,
         )
+        self._set_env(ROLLCALL_SMTP_PORT=self._reported("smtp", smtp_port_file))
+        # Each service binds its own ports and reports them. The gateway goes
+        # first: the mailer writes its address into letters and emails.
+        self.ports: dict[str, dict[str, int]] = {}
+        for service in ("gateway", *[s for s in ROLE_SERVICES if s != "gateway"]):
+            self._run_service(service, logs)
+            if service == "gateway":
+                self._collect_ports("gateway")
+                http = self.ports["gateway"]["http"]
+                self._set_env(
+                    ROLLCALL_GATEWAY_PORT=str(http), ROLLCALL_PUBLIC_URL=f"http://127.0.0.1:{http}"
+                )
         for service in ROLE_SERVICES:
-            self.procs[service] = subprocess.Popen(
-                [sys.executable, "-m", "rollcall_cli.main", "run", service, "--no-migrate"],
-                stdout=(logs / f"{service}.log").open("wb"),
-                stderr=subprocess.STDOUT,
-                env=self.env,
-                preexec_fn=_die_with_parent,
-            )
+            if service not in self.ports:
+                self._collect_ports(service)
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 90.0) -> None:
@@ -328,6 +379,7 @@ class DemoRun:
             self.stop()
         report["seconds"] = round(time.monotonic() - started, 1)
         report["peak_rss_mb"] = getattr(self, "peaks", {})
+        report["ports"] = getattr(self, "ports", {})
         report["checks"] = self.checks
         ok = ok and all(self.checks.values())
         report["ok"] = ok

@@ -197,9 +197,14 @@ def ballot_run(make_settings, tmp_path):
                     ],
                 },
             )
-            rpc.registration.change_phase(ballot_id, "open", actor="test", reason="open")
+            # Members stay in review here on purpose (their events are under test): forced.
+            rpc.registration.change_phase(
+                ballot_id, "open", actor="test", reason="reviews left open", force=True
+            )
             _cast_when_open(rpc, ballot_id, voter["membership_number"], "Ada Lovelace")
-            rpc.registration.change_phase(ballot_id, "closed", actor="test", reason="close")
+            rpc.registration.change_phase(
+                ballot_id, "closed", actor="test", reason="reviews left open", force=True
+            )
             support.wait_for(
                 lambda: has_events(
                     settings,
