@@ -29,6 +29,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import auth, users
 from gateway.access import Access, guarded
 from gateway.base import BALLOT, now
+from gateway.bounces import BounceRoutes
 from gateway.dropped_rows import DroppedRowRoutes
 from gateway.errors import RPC_EXPECTED, ServiceUnavailable
 from gateway.oversight import OversightRoutes
@@ -41,7 +42,9 @@ from rollcall.audit import AuditedService
 OPENAPI = Path(__file__).parent / "openapi.yaml"
 
 
-class GatewayService(VotingRoutes, RollRoutes, DroppedRowRoutes, OversightRoutes, AuditedService):
+class GatewayService(
+    VotingRoutes, RollRoutes, DroppedRowRoutes, OversightRoutes, BounceRoutes, AuditedService
+):
     name = "gateway"
 
     # -- users (RPC, for the CLI) ----------------------------------------------
