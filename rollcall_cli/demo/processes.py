@@ -30,6 +30,8 @@ DAMAGE = (
     ("joined_on", "31/02/2019"),
     ("status", "unknown"),
 )
+#: How long the faulty sink refuses connections, once mail starts to flow.
+OUTAGE_SECONDS = 5.0
 ROLE_SERVICES = ("registration", "matching", "codes", "mailer", "tally", "gateway")
 
 
@@ -73,10 +75,20 @@ def _die_with_parent() -> None:
 
 class DemoRun:
     def __init__(
-        self, *, members: int, seed: int, method: str, seats: int, turnout: float, keep: bool
+        self,
+        *,
+        members: int,
+        seed: int,
+        method: str,
+        seats: int,
+        turnout: float,
+        keep: bool,
+        fault_rate: float | None = None,
     ) -> None:
         self.n_members, self.seed, self.method, self.seats = members, seed, method, seats
         self.turnout, self.keep = turnout, keep
+        #: With ``--mail-faults``: the share of addresses the sink defers, refuses or bounces.
+        self.fault_rate = fault_rate
         self.rng = random.Random(seed)
         stamp = time.strftime("%Y%m%dT%H%M%S")
         base = load_settings()
@@ -86,6 +98,8 @@ class DemoRun:
         self.checks: dict[str, bool] = {}
         self.env = self._environment(base)
         self.settings: Settings = load_settings(self.env)
+        #: What the SMTP sink did, one JSON line an event (``rollcall_cli.demo.sink``).
+        self.journal = self.dir / "sink.jsonl"
 
     # -- set-up ----------------------------------------------------------
     def _environment(self, base: Settings) -> dict[str, str]:
@@ -97,6 +111,7 @@ class DemoRun:
         (secrets_dir / "mail_seal_key").write_bytes(new_key())
         (secrets_dir / "signing_key_passphrase").write_text(secrets.token_hex(32))
         (secrets_dir / "personal_data_key").write_text(secrets.token_hex(32))
+        (secrets_dir / "bounce_webhook_secret").write_text(secrets.token_hex(32))
         env = dict(os.environ)
         env.update(
             ROLLCALL_VAR_DIR=str(self.dir),
@@ -105,6 +120,11 @@ class DemoRun:
             ROLLCALL_SMTP_PORT=str(free_port()),
             ROLLCALL_GATEWAY_PORT=str(free_port()),
             ROLLCALL_RELAY_INTERVAL="0.1",
+            # The mailer's own bounce endpoint, where the sink's DSNs go; a short retry
+            # schedule (32 s in all) that rides out the sink's outage within the demo.
+            ROLLCALL_BOUNCE_SMTP_PORT=str(free_port()),
+            ROLLCALL_BOUNCE_SETTLE_SECONDS="1",
+            ROLLCALL_MAIL_RETRY_DELAYS="1,2,3,5,8,13",
         )
         env["ROLLCALL_PUBLIC_URL"] = f"http://127.0.0.1:{env['ROLLCALL_GATEWAY_PORT']}"
         self.vhost = own_vhost(base.amqp_uri)
@@ -122,18 +142,25 @@ class DemoRun:
         logs = self.dir / "logs"
         logs.mkdir(exist_ok=True)
         mail_dir = self.dir / "mailbox"
+        sink = [
+            sys.executable,
+            "-m",
+            "rollcall_cli.demo.sink",
+            "--listen",
+            f"127.0.0.1:{self.settings.smtp_port}",
+            "--mailbox",
+            str(mail_dir),
+            "--journal",
+            str(self.journal),
+            "--bounce-to",
+            f"127.0.0.1:{self.settings.bounce_smtp_port}",
+            "--seed",
+            str(self.seed),
+        ]
+        if self.fault_rate is not None:
+            sink += ["--fault-rate", str(self.fault_rate), "--outage", str(OUTAGE_SECONDS)]
         self.procs["smtp"] = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                f"127.0.0.1:{self.settings.smtp_port}",
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-                str(mail_dir),
-            ],
+            sink,
             stdout=(logs / "smtp.log").open("wb"),
             stderr=subprocess.STDOUT,
             env=self.env,
@@ -310,6 +337,7 @@ class DemoRun:
             "members": self.n_members,
             "method": self.method,
             "dir": str(self.dir),
+            "mail_faults": self.fault_rate,
         }
         try:
             say(f"demo in {self.dir}")

@@ -237,9 +237,11 @@ def _effect(delivery: Delivery, report: Report) -> tuple[str, str]:
         return "no_effect", "a delay notice: the remote server is still trying"
     if report.severity == NONE:
         return "no_effect", "not a failure (delivered, relayed or expanded)"
-    if delivery.channel != "email" or delivery.status != "sent":
+    if delivery.channel != "email" or delivery.status not in ("sent", "pending"):
         return "no_effect", f"the delivery is {delivery.status} by {delivery.channel}"
-    return "pending", "a hard bounce of an email that was sent"
+    # A fast bounce can arrive before the mailer has recorded its email as sent
+    # (it records a whole batch at once): it waits, and ``apply_due`` decides.
+    return "pending", "a hard bounce, applied once its email has been recorded as sent"
 
 
 def receive(
