@@ -118,8 +118,8 @@ def _returned_headers(msg: Message) -> Message | None:
         kind = part.get_content_type()
         if kind == "message/rfc822":
             payload = part.get_payload()
-            if isinstance(payload, list) and payload:
-                return payload[0]  # type: ignore[no-any-return]
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+                return payload[0]
         if kind == "text/rfc822-headers":
             text = part.get_payload(decode=True) or b""
             return email.message_from_bytes(bytes(text), policy=email.policy.compat32)
@@ -153,6 +153,8 @@ def read_dsn(raw: bytes, envelope_recipients: Iterable[str] = ()) -> list[Report
     message_id = str(returned.get("Message-ID", "")).strip() if returned is not None else ""
     reports = []
     for block in blocks[1:]:
+        if not isinstance(block, Message):
+            continue
         recipient = _address(str(block.get("Final-Recipient", "")))
         recipient = recipient or _address(str(block.get("Original-Recipient", "")))
         status = str(block.get("Status", ""))

@@ -47,15 +47,13 @@ def summary(session: Session, ballot_id: int) -> dict[str, Any]:
     )
     codes = [r for r in rows if _is_code(r.kind)]
     statuses = Counter((r.channel, r.status) for r in codes)
-    reports = Counter(
-        dict(
-            session.execute(
-                select(Bounce.status, func.count())
-                .where((Bounce.ballot_id == ballot_id) | Bounce.ballot_id.is_(None))
-                .group_by(Bounce.status)
-            ).all()
-        )
-    )
+    reports: Counter[str] = Counter()
+    for status, n in session.execute(
+        select(Bounce.status, func.count())
+        .where((Bounce.ballot_id == ballot_id) | Bounce.ballot_id.is_(None))
+        .group_by(Bounce.status)
+    ):
+        reports[status] += n
     return {
         "codes": len(codes),
         "emails_accepted": statuses[("email", "sent")] + len(late & {r.id for r in codes}),
