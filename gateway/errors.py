@@ -93,6 +93,14 @@ class MethodNotAllowed(GatewayError):
     """The address does not accept this method."""
 
 
+class BadHttpRequest(GatewayError):
+    """The HTTP server refused the request before any route saw it (a header, a length)."""
+
+
+class UriTooLong(GatewayError):
+    """The request line is over the HTTP server's limit."""
+
+
 class PayloadTooLarge(GatewayError):
     """The request body is over the limit."""
 
@@ -115,6 +123,10 @@ class RateLimited(GatewayError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class ReplacementClosed(GatewayError):
+    """No replacement code can be sent any more (cut-offs passed, or voting closed); the message says what is left."""
 
 
 class RowStillRejected(GatewayError):
@@ -159,6 +171,10 @@ TABLE: dict[str, Mapping] = {
     "gateway.errors.MethodNotAllowed": Mapping(
         405, "method_not_allowed", "This address does not accept that."
     ),
+    "gateway.errors.BadHttpRequest": Mapping(
+        400, "bad_http_request", "The request is not valid HTTP."
+    ),
+    "gateway.errors.UriTooLong": Mapping(414, "uri_too_long", "The address is too long."),
     "gateway.errors.PayloadTooLarge": Mapping(
         413, "payload_too_large", "The request is too large."
     ),
@@ -174,6 +190,9 @@ TABLE: dict[str, Mapping] = {
         "internal_error",
         "Something went wrong on our side. It has been logged; please try again later.",
         False,
+    ),
+    "gateway.errors.ReplacementClosed": Mapping(
+        409, "replacement_closed", "Replacement codes can no longer be sent for this ballot."
     ),
     "gateway.errors.RowStillRejected": Mapping(
         422, "row_still_rejected", "The corrected row is still not valid."
@@ -256,6 +275,9 @@ TABLE: dict[str, Mapping] = {
         409,
         "row_not_correctable",
         "This row cannot be changed that way: it is already settled, or not of that kind.",
+    ),
+    "registration.errors.ReissueRefused": Mapping(
+        409, "reissue_refused", "This member's code cannot be reissued now."
     ),
     "registration.errors.CaseError": Mapping(
         409, "case_error", "The complaint is not at the right stage for that."

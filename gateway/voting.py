@@ -20,12 +20,13 @@ from gateway import pages
 from gateway.base import BALLOT, GatewayBase
 from gateway.errors import GatewayError, InvalidRequest
 from gateway.schemas import VoteSchema, load
-from gateway.web import MAX_FORM, answer_for, json_response, limit_body, read_json, route
+from gateway.web import MAX_FORM, MAX_ID, answer_for, json_response, limit_body, read_json, route
 
 
 def _ballot_number(raw: str) -> int:
-    if not raw.isdigit():
-        raise InvalidRequest("A ballot number is made of digits only.")
+    # str.isdigit takes "²" and "٣", which int refuses or reads as another number.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+        raise InvalidRequest("A ballot number is made of the digits 0 to 9 only.")
     return int(raw)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, TypeDecorator, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
 
 def _green_postgres() -> None:
@@ -111,6 +111,29 @@ def upgrade(service: str, url: str, revision: str = "head") -> None:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(service, url), revision)
+
+
+def revisions(service: str, url: str) -> tuple[str | None, tuple[str, ...]]:
+    """(the revision ``service``'s database at ``url`` is at, or None if never migrated; its heads).
+
+    Connects, so it raises SQLAlchemy's ``OperationalError`` if the database
+    cannot be reached. An SQLite file that does not exist yet is not created.
+    """
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = tuple(ScriptDirectory.from_config(alembic_config(service, url)).get_heads())
+    if is_sqlite(url):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:" and not Path(path).exists():
+            return None, heads
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+    return current, heads
 
 
 class UTCDateTime(TypeDecorator[datetime]):

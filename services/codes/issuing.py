@@ -154,7 +154,9 @@ def reissue(
     The old code stops working at once (its hash is replaced); the new one is
     sealed for the mailer with ``not_before``, so the member has the whole
     cooling-off period to object before a code exists at the new contact. A
-    code sent again to the same contact (``hold=False``) works at once.
+    code sent again to the same contact (``hold=False``: a resend, a
+    replacement, an officer's reissue) works at once, unless a contact
+    change's cooling-off is still running: a reissue never shortens it.
     """
     row = session.scalar(
         select(AccessCode)
@@ -168,7 +170,7 @@ def reissue(
         return False
     ballot = session.get(Ballot, ballot_id)
     hours = ballot.cooling_off_hours if ballot and hold else 0
-    valid_from = now + timedelta(hours=hours)
+    valid_from = max(now + timedelta(hours=hours), row.valid_from)
     code = generate()
     row.code_hash = codeformat.code_hash(key, ballot_id, code)
     row.generation += 1
@@ -183,7 +185,7 @@ def reissue(
                     **voter,
                     "sealed_code": sealing.seal(seal_key, codeformat.formatted(code)),
                     "kind": f"reissue-{row.generation}",
-                    "not_before": valid_from.isoformat() if hours else None,
+                    "not_before": valid_from.isoformat() if valid_from > now else None,
                 }
             ],
         },

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, once, subscribe
+from rollcall.messaging.rpc import rpc
 from rollcall.runtime import Metrics, settings_of
 from services.codes import issuing
 from services.codes.errors import EXPECTED
@@ -101,6 +100,16 @@ class CodesService(ServiceBase):
             meta,
             lambda s, **keys: issuing.reissue(
                 s, ballot_id=payload["ballot_id"], voter=payload["voter"], **keys
+            ),
+        )
+
+    @subscribe("voters.reissue_requested")
+    def handle_voters_reissue_requested(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        """A replacement or an officer's reissue: the same contact, so no hold of its own."""
+        return self._issuing(
+            meta,
+            lambda s, **keys: issuing.reissue(
+                s, ballot_id=payload["ballot_id"], voter=payload["voter"], hold=False, **keys
             ),
         )
 

@@ -332,7 +332,8 @@ def apply_due(
         bounce.status = "applied"
         words = f"email bounced after it was sent: {bounce.diagnostic or 'no reason given'}"
         delivery.bounced_at = now
-        is_code = not delivery.kind.startswith("notice")
+        # Notices and reminders carry no code: they too go by letter, and are no ledger fact.
+        is_code = not delivery.kind.startswith(("notice", "reminder-"))
         why_not = no_letter(delivery)
         if not why_not and is_code and not delivery.sealed_code:
             why_not = "its code is no longer kept for a letter"

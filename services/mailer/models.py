@@ -90,4 +90,44 @@ class Ballot(Base):
     timetable: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+class Voted(Base):
+    """Read model of the tally's marked register (``ballots.marked``): who has voted, never how.
+
+    The mailer reminds only those not in it.
+    """
+
+    __tablename__ = "voted"
+    ballot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    membership_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))  # online | postal
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Withdrawn(Base):
+    """Voters withdrawn from a ballot (``voters.withdrawn``), and when: not reminded unless a
+    code was issued to them again since."""
+
+    __tablename__ = "withdrawn"
+    ballot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    membership_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Reminder(Base):
+    """What the reminder run decided for one voter at one reminder time: exactly one row each."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("ballot_id", "membership_number", "slot"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(Integer)
+    membership_number: Mapped[str] = mapped_column(String(64))
+    #: The reminder time of the timetable this row answers.
+    slot: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: email | letter (a delivery was recorded), or skipped_<why>.
+    outcome: Mapped[str] = mapped_column(String(32))
+    #: The reminder's delivery, when one was recorded.
+    delivery_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 add_kernel_tables(Base.metadata)

@@ -3,7 +3,9 @@
 ``Dispatcher`` (one per mailer process, one flush at a time) sends pending
 deliveries: email over SMTP, or a row in a postal batch file for voters
 without email; then, in one transaction, marks them and emits
-``mail.sent`` / ``mail.failed``.
+``mail.sent`` / ``mail.failed``. Of the deliveries it picked it sends only
+those it claimed (``claiming``), so two mailer replicas never send the same
+one.
 
 A crash after sending and before that transaction commits sends those mails again on
 restart, with the same Message-ID: at-least-once at the SMTP boundary, which
@@ -43,7 +45,7 @@ from sqlalchemy.orm import Session
 from rollcall import metrics, sealing
 from rollcall.messaging.outbox import emit
 from rollcall.runtime import BackgroundLoop, Database
-from services.mailer import bounces, letters, printing
+from services.mailer import bounces, claiming, letters, printing, reminding
 from services.mailer.models import Ballot, Delivery
 from services.mailer.outcomes import BOUNCE, PERMANENT, TRANSIENT, classify, gave_up, retry_at
 
@@ -88,20 +90,30 @@ class Dispatcher(BackgroundLoop):
 
     def flush(self, batch: int = 200) -> int:
         """Send one batch of due deliveries; return how many were sent, queued, failed or put off."""
-        with self._lock:
+        with self._lock, claiming.claims(self.database.engine) as claims:
+            self._claims = claims
             return self._flush(batch)
 
     def _flush(self, batch: int) -> int:
         now = datetime.now(UTC)
+        self._facts: dict[int, letters.BallotFacts] = {}
         bounced = self._apply_bounces(now)
         with self.database.transaction() as session:
             held = select(Ballot.ballot_id).where(Ballot.phase.in_(["paused"]))
+            # A reminder goes only while its ballot is open (``reminding``).
+            not_open = select(Ballot.ballot_id).where(Ballot.phase != "open")
             pending = session.scalars(
                 select(Delivery)
                 .where(Delivery.status == "pending")
                 .where(or_(Delivery.not_before.is_(None), Delivery.not_before <= now))
                 .where(or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
                 .where(Delivery.ballot_id.not_in(held))
+                .where(
+                    or_(
+                        ~Delivery.kind.startswith(letters.REMINDER),
+                        Delivery.ballot_id.not_in(not_open),
+                    )
+                )
                 .order_by(Delivery.id)
                 .limit(batch)
             ).all()
@@ -111,6 +123,9 @@ class Dispatcher(BackgroundLoop):
                 .where(Delivery.status == "pending", Delivery.next_attempt_at.is_not(None))
             )
             metrics.RETRY_BACKLOG.set(waiting or 0)
+        # Another mailer may have picked the same deliveries: send only those claimed here.
+        mine = self._claims.take(d.id for d in pending)
+        pending = [d for d in pending if d.id in mine]
         if not pending:
             return bounced
         seal_key = self.settings.secret("mail_seal_key")
@@ -126,6 +141,9 @@ class Dispatcher(BackgroundLoop):
             code, message = "", ""
             if d.kind.startswith("notice"):
                 message = letters.notice_text(d.kind, d.contact, self._roll_check_url(d.ballot_id))
+            elif d.kind.startswith(letters.REMINDER):
+                facts = self._ballot_facts(d.ballot_id)
+                message = " ".join(letters.reminder_paragraphs(d.contact, facts))
             else:
                 try:
                     code = sealing.unseal(seal_key, d.sealed_code or "")
@@ -149,21 +167,33 @@ class Dispatcher(BackgroundLoop):
         for d, row in zip(postal_ids, postal_rows, strict=True):
             by_ballot.setdefault(d.ballot_id, []).append((d, row))
         for ballot_id, items in by_ballot.items():
-            with self.database.transaction() as session:
-                known = session.get(Ballot, ballot_id)
-            ballot = letters.BallotFacts(
+            path = _write_postal_batch(
+                self.settings.postal_path(),
+                self._ballot_facts(ballot_id),
+                items,
+                now,
+                self.settings.mail_from,
+            )
+            for d, _ in items:
+                outcomes[d.id] = {"status": "queued", "batch": path}
+        return self._record(pending, outcomes) + bounced
+
+    def _ballot_facts(self, ballot_id: int) -> letters.BallotFacts:
+        """What the letters and reminders of a ballot name: its title, dates and pages (read
+        once a flush)."""
+        if ballot_id in self._facts:
+            return self._facts[ballot_id]
+        with self.database.transaction() as session:
+            known = session.get(Ballot, ballot_id)
+            facts = self._facts[ballot_id] = letters.BallotFacts(
                 ballot_id,
                 known.title if known else f"ballot {ballot_id}",
                 self._vote_url(),
                 self._roll_check_url(ballot_id),
                 timetable=(known.timetable or {}) if known else {},
+                replacement_url=f"{self.settings.public_url}/replacement?ballot={ballot_id}",
             )
-            path = _write_postal_batch(
-                self.settings.postal_path(), ballot, items, now, self.settings.mail_from
-            )
-            for d, _ in items:
-                outcomes[d.id] = {"status": "queued", "batch": path}
-        return self._record(pending, outcomes) + bounced
+        return facts
 
     def _apply_bounces(self, now: datetime) -> int:
         """Apply the hard bounces that are due, tell registration, and forget codes no longer needed."""
@@ -209,6 +239,13 @@ class Dispatcher(BackgroundLoop):
                 kind=d.kind,
                 sender=sender,
                 roll_check_url=self._roll_check_url(d.ballot_id),
+            )
+        if d.kind.startswith(letters.REMINDER):
+            return letters.reminder(
+                contact=d.contact,
+                kind=d.kind,
+                sender=sender,
+                ballot=self._ballot_facts(d.ballot_id),
             )
         if d.kind.startswith("notice"):
             return letters.notice(
@@ -318,6 +355,9 @@ class Dispatcher(BackgroundLoop):
                     d.sealed_code = None
                 metrics.MAIL.labels(d.channel, status).inc()
                 settled += 1
+                if d.kind.startswith(letters.REMINDER):
+                    metrics.REMINDERS.labels(reminding.delivered(d.channel, status)).inc()
+                    continue
                 if d.kind.startswith("notice"):
                     continue
                 item = {
@@ -358,7 +398,7 @@ def postal_fallback(
 
 def _kept_for_a_bounce(d: Delivery) -> bool:
     """Whether a delivery keeps its sealed code: an access code email that went, in case it bounces."""
-    return d.status == "sent" and d.channel == "email" and not d.kind.startswith("notice")
+    return d.status == "sent" and d.channel == "email" and bool(d.sealed_code)
 
 
 def forget_codes(session: Session, ballots: Iterable[Ballot], now: datetime) -> int:

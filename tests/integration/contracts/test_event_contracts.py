@@ -187,7 +187,7 @@ def ballot_run(make_settings, tmp_path):
                 for p in payloads(settings, "registration", "voters.enrolled")
                 for v in p["voters"]
             ]
-            moved, lapsed, asked, unsealable, voter, bounced = voters[:6]
+            moved, lapsed, asked, unsealable, voter, replaced, bounced = voters[:7]
             _bounce_back(settings, tmp_path / "mailbox", bounced["membership_number"])
             _inbound(
                 settings,
@@ -202,6 +202,9 @@ def ballot_run(make_settings, tmp_path):
                 lapsed_on=date.today().isoformat(),
             )
             rpc.registration.roll_check(ballot_id, asked["membership_number"], asked["postcode"])
+            number = replaced["membership_number"]
+            rpc.registration.request_replacement(ballot_id, number, "", replaced["postcode"])
+            rpc.registration.reissue_code(ballot_id, number, "officer-1", "lost it", "officer")
             support.publish_event(
                 settings,
                 "codes.issued",
@@ -216,9 +219,14 @@ def ballot_run(make_settings, tmp_path):
                     ],
                 },
             )
-            rpc.registration.change_phase(ballot_id, "open", actor="test", reason="open")
+            # Members stay in review here on purpose (their events are under test): forced.
+            rpc.registration.change_phase(
+                ballot_id, "open", actor="test", reason="reviews left open", force=True
+            )
             _cast_when_open(rpc, ballot_id, voter["membership_number"], "Ada Lovelace")
-            rpc.registration.change_phase(ballot_id, "closed", actor="test", reason="close")
+            rpc.registration.change_phase(
+                ballot_id, "closed", actor="test", reason="reviews left open", force=True
+            )
             support.wait_for(
                 lambda: has_events(
                     settings,
@@ -229,6 +237,8 @@ def ballot_run(make_settings, tmp_path):
                     "mail.bounced",
                     "ballots.marked",
                     "result.published",
+                    "replacement.requested",
+                    "voters.reissue_requested",
                 ),
                 what="every event of the ballot",
                 timeout=120,

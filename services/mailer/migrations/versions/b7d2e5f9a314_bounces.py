@@ -1,7 +1,7 @@
 """bounces: every bounce report received; deliveries.retries and bounced_at
 
 Revision ID: b7d2e5f9a314
-Revises: 8e1f4a6b2c93
+Revises: b3d5e7f9a1c2
 Create Date: 2026-12-07 04:20:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b7d2e5f9a314"
-down_revision: str | None = "8e1f4a6b2c93"
+down_revision: str | None = "b3d5e7f9a1c2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
