@@ -189,6 +189,7 @@ def remind(
     }
     kind = reminder_kind(slot)
     outcomes: Counter[str] = Counter()
+    decisions: list[tuple[str, str, Delivery | None]] = []
     for code in codes:
         number = code.membership_number
         since = number in withdrawn and withdrawn[number] >= code.created_at
@@ -206,9 +207,13 @@ def remind(
                 last_error="",
                 created_at=now,
             )
-            session.add(delivery)
-            session.flush()
-        session.add(
+        decisions.append((number, decided, delivery))
+        outcomes[decided] += 1
+    # One flush gives every new delivery its id (a batched insert), for the decisions to name.
+    session.add_all([d for _, _, d in decisions if d is not None])
+    session.flush()
+    session.add_all(
+        [
             Reminder(
                 ballot_id=ballot_id,
                 membership_number=number,
@@ -217,8 +222,9 @@ def remind(
                 delivery_id=delivery.id if delivery else None,
                 created_at=now,
             )
-        )
-        outcomes[decided] += 1
+            for number, decided, delivery in decisions
+        ]
+    )
     return outcomes
 
 
