@@ -10,8 +10,9 @@ Guarantees:
   repeated (the timer firing again, a restart) finds its decisions and makes
   none twice. Should two decisions for one voter ever meet, the unique keys
   (here and on ``deliveries``) refuse the second and its transaction fails
-  loudly rather than send twice. The dispatcher sends the delivery (``sending.Dispatcher``), and
-  its Message-ID is that of (ballot, voter, ``reminder-<slot>``).
+  loudly rather than send twice. The dispatcher sends the delivery
+  (``sending.Dispatcher``; one replica per delivery, ``claiming``), and its
+  Message-ID is that of (ballot, voter, ``reminder-<slot>``).
 - Only the latest reminder time that has come is served: a mailer that was
   down across two reminder times sends one reminder, not two at once.
 - None while the ballot is not open (a draft, paused or closed ballot), and none
