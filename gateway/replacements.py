@@ -256,6 +256,7 @@ class ReplacementRoutes(GatewayBase):
             access.reason,
             source="officer" if access.principal.role == "officer" else "operator",
             channel=asked["channel"],
+            via="gateway",
         )
         access.details.update(channel=result.get("channel"), status=result.get("status"))
         return json_response(202, result)

@@ -12,6 +12,7 @@ import eventlet
 import requests
 
 from rollcall_cli.ballots import import_extract
+from rollcall_cli.demo import delivery
 from rollcall_cli.demo.mailbox import notices_reached, notices_sent, read_mailbox, read_postal
 from rollcall_cli.demo.output import say
 from rollcall_cli.demo.reach import Officers, correct_rows, fixable_exclusions
@@ -146,6 +147,26 @@ def run_ballot(
             and len({n for n, _ in sent}) == len(sent)
         )
 
+        mailed = _wait(
+            "the mail to settle (retries, bounces, letters)",
+            lambda: delivery.mail_settled(rpc, ballot_id, run.journal),
+            timeout=600,
+        )
+        settled = rpc.registration.reconcile(ballot_id)
+        say(
+            f"mail settled: {mailed['emails_accepted']} emails taken, "
+            f"{mailed['transient_retries']} retries, {mailed['hard_bounces']} hard bounces, "
+            f"{mailed['fallbacks_to_post']} letters instead"
+        )
+        doors = delivery.probe_bounce_doors(run, rpc, ballot_id)
+        report["bounce_doors"] = doors
+        checks[
+            "garbage, forged and unknown bounce reports are kept for review; unsigned refused"
+        ] = doors == {
+            "unsigned_webhook_status": 401,
+            "signed_webhook_status": 200,
+            "kept_for_review": 3,
+        }
         rpc.registration.change_phase(
             ballot_id, "open", actor="demo", reason="demo opens the ballot"
         )
@@ -191,9 +212,31 @@ def run_ballot(
         started = time.monotonic()
         final = rpc.registration.reconcile(ballot_id)
         report["reconcile_seconds"] = round(time.monotonic() - started, 3)
-        states = {
-            m["membership_number"]: m["state"] for m in rpc.registration.list_members(ballot_id)
-        }
+        members = rpc.registration.list_members(ballot_id)
+        states = {m["membership_number"]: m["state"] for m in members}
+        summary = rpc.mailer.get_delivery_summary(ballot_id)
+        bounced = set(rpc.mailer.list_bounced_members(ballot_id))
+    reached = delivery.reach(members, bounced)
+    report["reach"] = {k: len(v) for k, v in reached.items()}
+    report["reach"]["unexplained_members"] = reached["unexplained"][:20]
+    checks[
+        "every eligible member voted, holds a delivered code, or is shown not reached with a reason"
+    ] = not reached["unexplained"]
+    report["delivery"] = delivery.section(summary, members, run.journal, run.fault_rate)
+    sink = report["delivery"]["sink"]
+    checks["every bounce the sink sent was received and applied"] = summary["bounce_reports"].get(
+        "applied", 0
+    ) + summary["bounce_reports"].get("no_effect", 0) == sink.get("dsn_sent", 0) and not sink.get(
+        "dsn_failed"
+    )
+    if run.fault_rate:
+        checks["the sink's outage, deferrals, refusals and bounces were all met"] = bool(
+            sink.get("outage")
+            and summary["transient_retries"]
+            and summary["hard_bounces"]["at_sending"]
+            and summary["hard_bounces"]["after_sending"]
+            and summary["fallbacks_to_post"]
+        )
     checks["every corrected member went on to match, get a code and vote"] = bool(must) and all(
         states.get(n) == "voted" for n in must
     )
