@@ -508,21 +508,22 @@ def _name_items(raw: str, source: str, line: int) -> tuple[list[str], str]:
 
 
 def _names_and_title(
-    lines: list[tuple[int, str]], n: int, source: str
+    lines: list[tuple[int, str]], n: int, source: str, after: int
 ) -> tuple[list[tuple[str, str]], str, list[int]]:
-    """Candidates (name, party), the title and each candidate's line, from the names section."""
+    """Candidates (name, party), the title and each candidate's line, from the names section
+    (``lines``, numbered; ``after`` is the line ending the ballots, blamed if it is empty)."""
     items = [(number, *_name_items(raw, source, number)) for number, raw in lines]
     quoted_only = all(strings and not rest for _, strings, rest in items)
     count = sum(len(strings) + (1 if rest else 0) for _, strings, rest in items)
     if quoted_only and count in (n, n + 1) or quoted_only and len(items) < n:
         flat = [(number, s) for number, strings, _ in items for s in strings]
         if len(flat) < n:
-            at = flat[-1][0] if flat else (lines[-1][0] if lines else 0)
+            at = flat[-1][0] if flat else (lines[-1][0] if lines else after)
             raise BallotFileError(source, at, f"expected {n} candidate names, found {len(flat)}")
         found = [_split_party(s) for _, s in flat[:n]]
         return found, " ".join(s for _, s in flat[n:]), [number for number, _ in flat[:n]]
     if len(items) < n:
-        at = items[-1][0] if items else (lines[-1][0] if lines else 0)
+        at = items[-1][0] if items else (lines[-1][0] if lines else after)
         raise BallotFileError(source, at, f"expected {n} candidate names, found {len(items)}")
     found = []
     for number, strings, rest in items[:n]:
@@ -586,7 +587,7 @@ def parse_blt(text: str, source: str) -> ElectionFile:
     end, papers = _ballot_lines(lines, start, source)
     numbers, totals, overvotes = _Ballots(source, n, withdrawn, lines, start).read(papers)
     rest = [(i + 1, lines[i]) for i in _content(lines, end + 1, len(lines))]
-    found, title, at_line = _names_and_title(rest, n, source)
+    found, title, at_line = _names_and_title(rest, n, source, end + 1)
     names = [_tidy(name) for name, _ in found]
     for i, name in enumerate(names):
         if not name:
