@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import eventlet
 import requests
 
 from rollcall_cli.ballots import import_extract
-from rollcall_cli.demo import delivery
+from rollcall_cli.demo import delivery, replacements
 from rollcall_cli.demo.mailbox import notices_reached, notices_sent, read_mailbox, read_postal
 from rollcall_cli.demo.output import say
 from rollcall_cli.demo.reach import Officers, correct_rows, fixable_exclusions
@@ -78,6 +79,7 @@ def run_ballot(
                 "candidates": candidates,
                 "area": area,
                 "seed": f"demo-{run.seed}",
+                "timetable": replacements.timetable(datetime.now(UTC)),
             },
             actor="demo",
         )
@@ -180,12 +182,36 @@ def run_ballot(
         )
 
         must = set(fixed["corrected"])
-        voting = vote_online(run, base, ballot_id, emailed, candidates, must)
+        # A few voters lose their code and ask for another: they vote with the new one.
+        askers = replacements.choose(run, emailed, must)
+        voting = vote_online(
+            run,
+            base,
+            ballot_id,
+            {n: c for n, c in emailed.items() if n not in askers},
+            candidates,
+            must,
+        )
+        replaced = replacements.replace_codes(
+            run, base, ballot_id, emailed, askers, run.dir / "mailbox"
+        )
+        report["replacements"] = replaced
+        checks[
+            "voters who asked for a replacement got one and voted with it; old codes refused"
+        ] = (
+            replaced["asked"]
+            == replaced["new_codes"]
+            == replaced["old_codes_refused"]
+            == replaced["voted_with_new_code"]
+            > 0
+        )
+        voting["voted"] |= set(askers)
         postal = vote_by_post(
             run, base, teller, ballot_id, posted, voting["voted"], candidates, must
         )
         voting.update(postal)
         voting.pop("voted")
+        voting["accepted_online"] += replaced["voted_with_new_code"]
         voting["votes_submitted"] = voting["accepted_online"] + voting["accepted_postal"]
         checks["every genuine first vote was accepted"] = voting["refused_first_votes"] == 0
         checks["a second vote was always refused"] = voting["second_votes_accepted"] == 0
@@ -199,8 +225,26 @@ def run_ballot(
             ),
             timeout=300,
         )
+        _wait(
+            "the mail to settle again (reminders, replacement codes)",
+            lambda: delivery.mail_settled(rpc, ballot_id, run.journal),
+            timeout=600,
+        )
+        reminded = replacements.reminders_emailed(run.dir / "mailbox", ballot_id)
+        reminded["mailer"] = rpc.mailer.get_reminders(ballot_id)["total"]
+        report["reminders"] = reminded
+        checks["a reminder went to voters who had not voted, one per voter and time"] = (
+            reminded["by_email"] > 0
+            and not reminded["reminded_twice"]
+            and reminded["by_email"] == reminded["mailer"].get("sent", 0)
+        )
+        # The timetable closes hours from now: the demo closes early, and says why.
         rpc.registration.change_phase(
-            ballot_id, "closed", actor="demo", reason="demo closes the ballot"
+            ballot_id,
+            "closed",
+            actor="demo",
+            reason="demo closes the ballot early: every voter who will vote has",
+            force=True,
         )
         say("ballot closed; counting")
         result = _wait("the result", lambda: _result(rpc, ballot_id), timeout=300)

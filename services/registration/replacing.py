@@ -25,7 +25,8 @@ The rules, each inside the caller's transaction:
   codes service to replace the code (the old one stops working when the new
   one is made; no cooling-off unless a contact change is still cooling off),
   and a ``replacements`` row and an audit entry say who asked and what came of
-  it. Neither keeps the email or postcode the member typed.
+  it. Neither holds the email or postcode the member typed (only the
+  ``replacement.requested`` message that carried them does).
 """
 
 from __future__ import annotations

@@ -56,6 +56,7 @@ def test_demo_of_2000_members_balances_and_every_vote_is_cast_and_marked(demo_ru
     assert delivery["hard_bounces"] == {"at_sending": 0, "after_sending": 0}
     assert delivery["transient_retries"] == 0 and delivery["not_reached"]["count"] == 0
     assert report["reach"]["unexplained"] == 0
+    assert delivery["reminders"] > 0 and delivery["replacements"] == report["replacements"]["asked"]
 
 
 def test_verify_passes_on_the_demo_board_and_fails_on_a_changed_or_removed_ballot(
@@ -101,3 +102,7 @@ def test_demo_with_mail_faults_reaches_every_member_by_email_or_letter(tmp_path,
     assert delivery["fallbacks_to_post"] >= delivery["hard_bounces"]["after_sending"]
     assert report["reach"]["unexplained"] == 0
     assert report["bounce_doors"]["kept_for_review"] == 3
+    # Reminders and replacement codes work through a misbehaving mail system too.
+    assert delivery["reminders"] > 0 and report["reminders"]["reminded_twice"] == []
+    replaced = report["replacements"]
+    assert replaced["asked"] == replaced["old_codes_refused"] == replaced["voted_with_new_code"] > 0

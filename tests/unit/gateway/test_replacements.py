@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway import pages, replacements
-from gateway.errors import ReplacementClosed
+from gateway.errors import Answer, ReplacementClosed
 
 POSTAL = "2026-11-19T17:00:00+00:00"
 EMAIL = "2026-11-21T17:00:00+00:00"
@@ -59,3 +59,11 @@ def test_the_page_keeps_the_number_escaped_and_never_the_contact():
 def test_the_voting_page_links_to_the_replacement_page_of_its_ballot():
     ballot = {"ballot_id": 7, "title": "T", "method": "fptp", "seats": 1, "candidates": ["A", "B"]}
     assert 'href="/replacement?ballot=7"' in pages.vote_form(ballot)
+
+
+def test_an_error_on_the_page_is_the_form_again_with_the_words():
+    answer = Answer(404, {"error": {"code": "ballot_not_found", "message": "No such ballot."}})
+    response = replacements.html_error(answer)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 404 and "No such ballot." in text
+    assert 'action="/replacement"' in text
