@@ -40,7 +40,15 @@ from gateway.access import Access, guarded, source
 from gateway.base import BALLOT, GatewayBase, now
 from gateway.errors import GatewayError, InvalidRequest, RateLimited, ReplacementClosed
 from gateway.schemas import ReissueSchema, ReplacementSchema, load
-from gateway.web import MAX_FORM, answer_for, json_response, limit_body, read_json, route
+from gateway.web import (
+    MAX_FORM,
+    answer_for,
+    ballot_number,
+    json_response,
+    limit_body,
+    read_json,
+    route,
+)
 from rollcall import audit
 
 log = logging.getLogger(__name__)
@@ -134,12 +142,6 @@ class _Refused(Exception):
         self.wait = wait
 
 
-def _ballot_number(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 9:
-        raise InvalidRequest("A ballot number is made of digits only.")
-    return int(raw)
-
-
 class ReplacementRoutes(GatewayBase):
     def _replacement(
         self, request: Request, ballot_id: int, asked: dict[str, Any]
@@ -206,7 +208,7 @@ class ReplacementRoutes(GatewayBase):
         raw = request.args.get("ballot", "").strip()
         if not raw:
             return pages.html_response(200, form_page())
-        ballot = self.remote.registration.get_ballot(_ballot_number(raw))
+        ballot = self.remote.registration.get_ballot(ballot_number(raw))
         words = cutoff_words(dict(ballot.get("timetable") or {}))
         return pages.html_response(200, form_page(raw, cutoffs=words))
 
@@ -216,7 +218,7 @@ class ReplacementRoutes(GatewayBase):
         raw = request.form.get("ballot_id", "").strip()
         number = request.form.get("membership_number", "").strip()
         try:
-            ballot_id = _ballot_number(raw)
+            ballot_id = ballot_number(raw)
             asked = load(
                 ReplacementSchema(),
                 {
