@@ -148,7 +148,7 @@ class ReplacementRoutes(GatewayBase):
     ) -> dict[str, Any]:
         """Count the request, hand it to registration, audit it; the reply's body (or raise)."""
         number = asked["membership_number"]
-        client = request.remote_addr or "-"
+        client = self.clients(request)
         wait = self._take(client, number)
         if wait is not None:
             self._audit(request, ballot_id, number, "rate_limited")

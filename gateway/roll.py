@@ -147,7 +147,7 @@ class RollRoutes(GatewayBase):
         asked = load(RollCheckSchema(), read_json(request))
         number = asked["membership_number"]
         keys = [
-            limits.key("client", request.remote_addr or "-"),
+            limits.key("client", self.clients(request)),
             limits.key("member", number.upper()),
         ]
         with self.store.transaction() as session:

@@ -42,7 +42,7 @@ class VotingRoutes(GatewayBase):
     @route("POST", f"{BALLOT}/votes")
     def cast_vote(self, request: Request, ballot_id: int) -> Response:
         vote = load(VoteSchema(), read_json(request))
-        receipt = self._vote(ballot_id, vote, request.remote_addr or "")
+        receipt = self._vote(ballot_id, vote, self.clients(request))
         return json_response(201, {"receipt": receipt})
 
     @route("GET", f"{BALLOT}/receipts/<receipt>")
@@ -69,7 +69,7 @@ class VotingRoutes(GatewayBase):
         choices = [c for c in request.form.getlist("choice") if c]
         try:
             vote = load(VoteSchema(), {"code": request.form.get("code", ""), "choices": choices})
-            receipt = self._vote(ballot_id, vote, request.remote_addr or "")
+            receipt = self._vote(ballot_id, vote, self.clients(request))
         except (GatewayError, RemoteError) as exc:
             return self._form_again(request, ballot_id, exc, choices)
         # No remote call after the vote is cast: nothing may stand between it and its receipt.
@@ -85,4 +85,6 @@ class VotingRoutes(GatewayBase):
             ballot = self.remote.registration.get_ballot(ballot_id)
         except (GatewayError, RemoteError):
             return pages.html_response(answer.status, pages.ballot_picker(message, str(ballot_id)))
-        return pages.html_response(answer.status, pages.vote_form(ballot, message, choices))
+        response = pages.html_response(answer.status, pages.vote_form(ballot, message, choices))
+        response.headers.update(answer.headers)
+        return response

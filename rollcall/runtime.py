@@ -141,16 +141,17 @@ class BackgroundLoop(DependencyProvider):
 
 
 class MetricsServer(SharedExtension):
-    """Serves Prometheus ``/metrics`` on the service's configured port (0 = off)."""
+    """Serves Prometheus ``/metrics`` on ``metrics_host`` and the service's port (0 = off)."""
 
     _started: set[int] = set()
 
     def start(self) -> None:
         from prometheus_client import start_http_server
 
-        port = settings_of(self.container).metrics_port(self.container.service_name)
+        settings = settings_of(self.container)
+        port = settings.metrics_port(self.container.service_name)
         if port and port not in MetricsServer._started:
-            start_http_server(port)
+            start_http_server(port, addr=settings.metrics_host)
             MetricsServer._started.add(port)
 
 
