@@ -135,6 +135,10 @@ class ReplacementClosed(GatewayError):
     """No replacement code can be sent any more (cut-offs passed, or voting closed); the message says what is left."""
 
 
+class NoSuchMember(GatewayError):
+    """The member is not on the ballot, or is not the caller's to see (answered alike)."""
+
+
 class RowStillRejected(GatewayError):
     """A corrected extract row is still not valid; the message gives every reason."""
 
@@ -199,6 +203,9 @@ TABLE: dict[str, Mapping] = {
     ),
     "gateway.errors.ReplacementClosed": Mapping(
         409, "replacement_closed", "Replacement codes can no longer be sent for this ballot."
+    ),
+    "gateway.errors.NoSuchMember": Mapping(
+        404, "member_not_found", "That member is not on this ballot."
     ),
     "gateway.errors.RowStillRejected": Mapping(
         422, "row_still_rejected", "The corrected row is still not valid."
