@@ -85,6 +85,9 @@ class VotingRoutes(GatewayBase):
             ballot = self.remote.registration.get_ballot(ballot_id)
         except (GatewayError, RemoteError):
             return pages.html_response(answer.status, pages.ballot_picker(message, str(ballot_id)))
-        response = pages.html_response(answer.status, pages.vote_form(ballot, message, choices))
+        error = answer.body["error"]
+        about_code = error["code"] in pages.CODE_ERRORS or "code" in error.get("fields", {})
+        form = pages.vote_form(ballot, message, choices, code_invalid=about_code)
+        response = pages.html_response(answer.status, form)
         response.headers.update(answer.headers)
         return response

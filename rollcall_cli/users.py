@@ -16,19 +16,20 @@ only owner of users and their token hashes:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
 
+from rollcall_cli.common import cli_actor
+
 #: Seconds to wait for the gateway before giving up.
 RPC_TIMEOUT = 30
 
 
 def _actor() -> str:
-    return f"cli:{os.environ.get('USER') or os.environ.get('USERNAME') or 'unknown'}"
+    return cli_actor()
 
 
 @contextmanager

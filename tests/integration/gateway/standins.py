@@ -383,7 +383,7 @@ def ballot_definition(ballot_id: int) -> dict[str, Any]:
         "method": method,
         "seats": 1,
         "candidates": candidates,
-        "phase": "open",
+        "phase": {CLOSED: "closed", NOT_OPEN: "draft"}.get(ballot_id, "open"),
     }
 
 
