@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 MEMBERS ?= 2000
 SEED ?= 11
 
-.PHONY: install demo test lint typecheck unit integration faults e2e bench clean
+.PHONY: axe install demo test lint typecheck unit integration faults e2e bench clean
 
 $(BIN)/rollcall: pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -37,8 +37,15 @@ typecheck: install
 	  services/tally/counting services/tally/ballotfiles.py \
 	  services/tally/bulletin.py services/tally/certificate.py
 
-test: lint typecheck
+test: lint typecheck axe
 	$(BIN)/pytest -q tests
+
+# axe-core, from the npm registry, for the browser test of the voting page (tests/integration/gateway/test_browser.py).
+AXE_VERSION := 4.11.0
+axe: var/axe/node_modules/axe-core/axe.min.js
+
+var/axe/node_modules/axe-core/axe.min.js:
+	npm install --silent --no-audit --no-fund --prefix var/axe axe-core@$(AXE_VERSION)
 
 unit: install
 	$(BIN)/pytest -q tests/unit
