@@ -43,7 +43,11 @@ def browser() -> Iterator[Any]:
     options.binary_location = str(CHROMIUM)
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
         options.add_argument(argument)
-    options.add_argument(f"--window-size={PHONE[0]},{PHONE[1]}")
+    # A phone's viewport: a desktop window cannot be made this narrow.
+    options.add_experimental_option(
+        "mobileEmulation",
+        {"deviceMetrics": {"width": PHONE[0], "height": PHONE[1], "pixelRatio": 2}},
+    )
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(30)
     try:
@@ -78,8 +82,12 @@ def focused(driver: Any) -> Any:
 
 
 def fits_the_phone(driver: Any) -> bool:
-    width = driver.execute_script("return document.documentElement.scrollWidth")
-    return int(width) <= PHONE[0]
+    """The page is laid out at the phone's width and needs no sideways scrolling."""
+    inner, scroll = driver.execute_script(
+        "return [window.innerWidth, document.documentElement.scrollWidth]"
+    )
+    assert int(inner) == PHONE[0], f"the viewport is {inner}px wide, not a phone's"
+    return int(scroll) <= PHONE[0]
 
 
 def test_an_fptp_vote_by_keyboard_alone_at_phone_width(gateway, browser):
