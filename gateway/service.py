@@ -22,7 +22,6 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from nameko.rpc import rpc
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Request, Response
@@ -30,6 +29,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import auth, users
 from gateway.access import Access, guarded
 from gateway.base import BALLOT, now
+from gateway.bounces import BounceRoutes
 from gateway.dropped_rows import DroppedRowRoutes
 from gateway.errors import RPC_EXPECTED, ServiceUnavailable
 from gateway.oversight import OversightRoutes
@@ -39,6 +39,7 @@ from gateway.schemas import DecisionSchema, PostalBatchSchema, load
 from gateway.voting import VotingRoutes
 from gateway.web import file_response, json_response, read_json, route
 from rollcall.audit import AuditedService
+from rollcall.messaging.rpc import rpc
 
 OPENAPI = Path(__file__).parent / "openapi.yaml"
 
@@ -49,6 +50,7 @@ class GatewayService(
     DroppedRowRoutes,
     OversightRoutes,
     ReplacementRoutes,
+    BounceRoutes,
     AuditedService,
 ):
     name = "gateway"

@@ -7,12 +7,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from rollcall import metrics
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, once, subscribe
+from rollcall.messaging.rpc import rpc
 from rollcall.metrics import BOUNCES
 from rollcall.runtime import Metrics
 from services.mailer import bounces, deliveries, reminding, reporting
@@ -50,6 +50,10 @@ class MailerService(ServiceBase):
     @rpc
     def get_delivery_summary(self, ballot_id: int) -> dict[str, Any]:
         return self.read(lambda s: reporting.summary(s, ballot_id))
+
+    @rpc
+    def list_bounced_members(self, ballot_id: int) -> list[str]:
+        return self.read(lambda s: reporting.bounced_members(s, ballot_id))
 
     @rpc
     def list_bounces_for_review(self, limit: int = 100) -> list[dict[str, Any]]:
@@ -118,6 +122,16 @@ class MailerService(ServiceBase):
                 payload["membership_number"],
                 payload["channel"],
                 datetime.now(UTC),
+            ),
+        )
+
+    @subscribe("voters.withdrawn")
+    def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return once(
+            self.store,
+            meta,
+            lambda s: reminding.record_withdrawal(
+                s, payload["ballot_id"], payload["membership_numbers"], datetime.now(UTC)
             ),
         )
 
