@@ -40,6 +40,12 @@ import click
     "--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None
 )
 @click.option("--keep", is_flag=True, help="Leave the broker namespace in place afterwards.")
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="After the ballot, keep the stack running (printing the gateway URL, the metrics "
+    "URLs and an operator token) until Ctrl-C.",
+)
 def demo(
     members: int,
     seed: int,
@@ -48,6 +54,7 @@ def demo(
     turnout: float,
     report_path: Path | None,
     keep: bool,
+    serve: bool,
 ) -> None:
     """Run a demo ballot of MEMBERS members end to end and check every invariant."""
     from rollcall_cli.common import green
@@ -58,5 +65,5 @@ def demo(
     run = DemoRun(
         members=members, seed=seed, method=method, seats=seats, turnout=turnout, keep=keep
     )
-    ok = run.execute(report_path)
+    ok = run.execute(report_path, serve=serve)
     sys.exit(0 if ok else 1)

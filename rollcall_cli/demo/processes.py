@@ -351,7 +351,35 @@ class DemoRun:
         return summary.as_dict()
 
     # -- the ballot ------------------------------------------------------
-    def execute(self, report_path: Path | None) -> bool:
+    def serve(self, report: dict[str, Any]) -> None:
+        """Keep the stack up after the ballot, saying where to look, until Ctrl-C or SIGTERM."""
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        from rollcall.runtime import nameko_config
+
+        with ClusterRpcProxy(nameko_config(self.settings), timeout=60) as rpc:
+            token = rpc.gateway.add_user("serve operator", "operator", None, actor="demo")["token"]
+        base = self.settings.public_url
+        ballot = 1  # the demo's one ballot, in databases of its own
+        click.echo(f"serving the demo stack (Ctrl-C to stop); files in {self.dir}")
+        click.echo(f"  voting page    {base}/vote")
+        click.echo(f"  result         {base}/api/ballots/{ballot}/result.txt")
+        click.echo(f"  operator token {token}")
+        click.echo(
+            f"                 curl -H 'Authorization: Bearer {token}' {base}/api/ballots/{ballot}/reconciliation"
+        )
+        for service, ports in sorted(getattr(self, "ports", {}).items()):
+            click.echo(f"  metrics        http://127.0.0.1:{ports['metrics']}/metrics  ({service})")
+        click.echo(f"  mailbox        {self.dir / 'mailbox'}")
+        try:
+            while all(p.poll() is None for p in self.procs.values()):
+                time.sleep(1)
+            gone = [n for n, p in self.procs.items() if p.poll() is not None]
+            click.echo(f"stopping: {', '.join(gone)} exited")
+        except KeyboardInterrupt:
+            click.echo("stopping")
+
+    def execute(self, report_path: Path | None, serve: bool = False) -> bool:
         # A SIGTERM (from ``timeout``, CI or an operator) unwinds through the
         # ``finally`` below, so the services are stopped and the vhost removed.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
@@ -375,6 +403,8 @@ class DemoRun:
             from rollcall_cli.demo.ballot import run_ballot
 
             ok = run_ballot(self, report, extract, area, extra)
+            if serve:
+                self.serve(report)
         finally:
             self.stop()
         report["seconds"] = round(time.monotonic() - started, 1)
