@@ -15,7 +15,7 @@ Guarantees:
   after both cut-offs or the close a 409 ``replacement_closed`` saying what
   is left to do.
 - Refused with 429 and ``Retry-After`` beyond ``limits.REPLACEMENT_MEMBER``
-  an hour per membership number or ``limits.REPLACEMENT_CLIENT`` per client
+  an hour per membership number (in one ballot) or ``limits.REPLACEMENT_CLIENT`` per client
   address; a refused request is counted under neither.
 - Every request is appended to the gateway's audit log (client address,
   ballot and membership number as typed, and the outcome: received, closed
@@ -147,7 +147,7 @@ class ReplacementRoutes(GatewayBase):
         """Count the request, hand it to registration, audit it; the reply's body (or raise)."""
         number = asked["membership_number"]
         client = request.remote_addr or "-"
-        wait = self._take(client, number)
+        wait = self._take(client, f"{ballot_id}:{number.upper()}")
         if wait is not None:
             self._audit(request, ballot_id, number, "rate_limited")
             log.info("replacement on ballot %s refused for %ss: rate limited", ballot_id, wait)
@@ -167,12 +167,12 @@ class ReplacementRoutes(GatewayBase):
         self._audit(request, ballot_id, number, "received")
         return answer
 
-    def _take(self, client: str, number: str) -> int | None:
-        """Count one request per member and per client, or neither; the wait when refused."""
+    def _take(self, client: str, member_of_ballot: str) -> int | None:
+        """Count one request per member of a ballot and per client, or neither; the wait when refused."""
         moment = now()
         try:
             with self.store.transaction() as session:
-                member = [limits.key("repl-member", number.upper())]
+                member = [limits.key("repl-member", member_of_ballot)]
                 wait = limits.take(session, member, moment, limits.REPLACEMENT_MEMBER)
                 if wait is None:
                     client_key = [limits.key("repl-client", client)]

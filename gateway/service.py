@@ -22,7 +22,6 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from nameko.rpc import rpc
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Request, Response
@@ -39,6 +38,7 @@ from gateway.schemas import DecisionSchema, PostalBatchSchema, load
 from gateway.voting import VotingRoutes
 from gateway.web import file_response, json_response, read_json, route
 from rollcall.audit import AuditedService
+from rollcall.messaging.rpc import rpc
 
 OPENAPI = Path(__file__).parent / "openapi.yaml"
 

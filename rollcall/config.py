@@ -36,6 +36,10 @@ DEFAULT_METRICS_PORTS = {
 }
 
 
+#: The queue types ``queue_type`` may name.
+QUEUE_TYPES = ("classic", "quorum")
+
+
 class MissingSecret(RuntimeError):
     """A secret was asked for and neither its variable nor its file exists."""
 
@@ -47,7 +51,15 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     var_dir: str = "var"
+    #: One broker URI, or several separated by ``;`` (the nodes of one
+    #: RabbitMQ cluster): every connection takes the first that answers and
+    #: fails over to the next when its node goes away.
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    #: ``classic`` or ``quorum``: the type of every durable queue Rollcall
+    #: declares (its handler, delay, parking-lot and unroutable queues, and
+    #: nameko's ``rpc-<service>`` queues). ``quorum`` needs RabbitMQ 3.10 or
+    #: later and is what a cluster wants: a queue outlives the loss of a node.
+    queue_type: str = "classic"
     #: Prefix of every exchange and queue Rollcall declares; tests use a
     #: unique one each so they cannot see each other's messages.
     namespace: str = "rollcall"
@@ -99,12 +111,21 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
 
     def __post_init__(self) -> None:
+        if self.queue_type not in QUEUE_TYPES:
+            raise ConfigError(
+                f"setting queue_type: must be one of {', '.join(QUEUE_TYPES)}, "
+                f"got {self.queue_type!r}"
+            )
         delays = self.mail_retry_delays
         if not delays or not all(0 < d < float("inf") for d in delays):
             raise ConfigError(
                 f"setting mail_retry_delays: needs one or more positive delays in seconds, "
                 f"got {delays!r}"
             )
+
+    def amqp_uris(self) -> list[str]:
+        """Each broker URI of ``amqp_uri``, in the order they are tried."""
+        return [uri.strip() for uri in self.amqp_uri.split(";") if uri.strip()]
 
     def database_url(self, service: str) -> str:
         if service not in SERVICES:

@@ -98,7 +98,7 @@ SMTP_OUTCOMES = Counter(
 REMINDERS = Counter(
     "rollcall_mailer_reminders_total",
     "Reminders to voters who have not voted, by outcome (sent, letter, failed, skipped_voted,"
-    " skipped_awaiting_code, skipped_not_reached, cancelled_closed).",
+    " skipped_awaiting_code, skipped_not_reached, skipped_withdrawn, cancelled_closed).",
     ["outcome"],
 )
 RETRY_BACKLOG = Gauge(

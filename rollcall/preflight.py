@@ -198,7 +198,10 @@ def service_problems(settings: Settings, service: str) -> list[Problem]:
     if service not in SERVICES:
         raise ConfigError(f"unknown service {service!r}")
     found: list[Problem | None] = [
-        _url_problem("amqp_uri", settings.amqp_uri, ("amqp", "amqps")),
+        *[
+            _url_problem("amqp_uri", uri, ("amqp", "amqps"))
+            for uri in settings.amqp_uris() or [settings.amqp_uri]
+        ],
         _database_problem(settings, service),
     ]
     unknown = set(settings.database_urls) - set(SERVICES)

@@ -187,7 +187,7 @@ def _messaging():  # type: ignore[no-untyped-def]
     from rollcall.messaging.topology import Topology
 
     settings = load_settings()
-    topology = Topology(settings.namespace, settings.retry_delays)
+    topology = Topology.of(settings)
     publisher = ConfirmingPublisher(settings.amqp_uri)
     channel = publisher.channel()
     topology.declare(channel)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, once, subscribe
+from rollcall.messaging.rpc import rpc
 from rollcall.runtime import Metrics, settings_of
 from services.codes import issuing
 from services.codes.errors import EXPECTED

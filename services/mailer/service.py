@@ -7,12 +7,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from rollcall import metrics
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, once, subscribe
+from rollcall.messaging.rpc import rpc
 from rollcall.metrics import BOUNCES
 from rollcall.runtime import Metrics
 from services.mailer import bounces, deliveries, reminding, reporting
@@ -118,6 +118,16 @@ class MailerService(ServiceBase):
                 payload["membership_number"],
                 payload["channel"],
                 datetime.now(UTC),
+            ),
+        )
+
+    @subscribe("voters.withdrawn")
+    def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return once(
+            self.store,
+            meta,
+            lambda s: reminding.record_withdrawal(
+                s, payload["ballot_id"], payload["membership_numbers"], datetime.now(UTC)
             ),
         )
 

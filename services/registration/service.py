@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, subscribe
+from rollcall.messaging.rpc import rpc
 from rollcall.runtime import Metrics, settings_of
 from services.registration import (
     approvals,

@@ -1,63 +1,127 @@
-"""Reading ballot files: PrefLib ``.soi``, ``.toi``, ``.soc`` and the BLT format.
+"""Reading ballot files as they are published: PrefLib (``.soi``, ``.soc``, ``.toi``,
+``.toc``) and BLT.
 
 ``parse_preflib`` and ``parse_blt`` are pure (text in, ``ElectionFile`` out);
-``read_election`` is the thin I/O wrapper that picks one by file extension.
+``read_election`` is the thin I/O wrapper that picks one by file extension and
+decodes the bytes (UTF-8, with or without a byte-order mark, else Windows-1252).
 
 Guarantees:
 
-- Any malformed input raises ``BallotFileError`` carrying the file name and
-  the 1-based line number, e.g. ``ward.blt:7: preference 9 is not a candidate``.
-- Ballots come back in the count's vocabulary: ``(names in preference order,
-  weight)`` with the names as written in the file.
+- What cannot be read raises ``BallotFileError`` carrying the file name, the
+  1-based line and column and what was expected there, e.g.
+  ``ward.blt:7:5: preference 9 is not a candidate (expected 1 to 8)``.
+- Ballots come back in the count's vocabulary, identical ballots folded
+  together in order of first appearance: ``(names in preference order,
+  weight)``. Weights are whole numbers, or ``Fraction``s where a BLT file
+  gives a fractional weight.
 - An equal ranking (PrefLib ``{a,b}``, BLT ``a=b``) is an overvote: the
   ballot keeps the preferences before it and stops there; ``overvotes``
   counts the ballots (by weight) so cut short. A ballot left with nothing is
   kept, as a blank, for the count to report as invalid.
 - PrefLib headers that state numbers (alternatives, voters, unique orders)
-  are checked against the data; a ``.soc`` ballot must rank every candidate.
-- BLT withdrawn candidates (negative numbers after the header) are dropped
-  from the candidate list and skipped on every ballot.
+  are checked against the data; a ``.soc``/``.toc`` ballot must rank every
+  candidate; ``.soi``/``.soc`` refuse equal rankings.
+- BLT is read leniently (docs/formats.md, "BLT"): names quoted or not, a party
+  in parentheses or in a second quoted string (kept in ``parties``), the title
+  quoted or not and on one or several lines, commas after numbers, blank lines,
+  runs of spaces, trailing whitespace, any line ending, ballot ids, withdrawn
+  candidates (dropped from the candidate list and skipped on every ballot).
+  The same ballots give the same ``ElectionFile`` whatever the style.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 
-PREFLIB_FORMATS = ("soi", "toi", "soc")
+import numpy as np
+
+from services.tally.counting.ballots import fold_rows
+
+PREFLIB_FORMATS = ("soi", "toi", "soc", "toc")
 FORMATS = (*PREFLIB_FORMATS, "blt")
 
-Ballot = tuple[tuple[str, ...], int]
+Weight = int | Fraction
+Ballot = tuple[tuple[str, ...], Weight]
 
 
 class BallotFileError(ValueError):
-    """A ballot file could not be read; says which file and which line."""
+    """A ballot file could not be read; says which file, line and column, and what was expected."""
 
-    def __init__(self, source: str, line: int, message: str) -> None:
-        super().__init__(f"{source}:{line}: {message}")
+    def __init__(self, source: str, line: int, message: str, column: int | None = None) -> None:
+        where = f"{source}:{line}:{column}" if column else f"{source}:{line}"
+        super().__init__(f"{where}: {message}")
         self.source = source
         self.line = line
+        self.column = column
         self.message = message
 
 
 @dataclass(frozen=True)
 class ElectionFile:
-    """What a ballot file holds."""
+    """What a ballot file holds.
+
+    The ballots are held as arrays, the form the count takes (``count_rows``):
+    ``prefs[i]`` is the i-th distinct ballot as indices into ``candidates``,
+    padded with ``len(candidates)``; ``weights[i]`` its total weight (int64, or
+    object holding ``Fraction``s where the file gave fractional weights).
+    ``ballots`` gives the same as ``(names, weight)`` pairs.
+    """
 
     source: str
     format: str
     title: str
     candidates: tuple[str, ...]
-    ballots: list[Ballot]
+    prefs: np.ndarray
+    weights: np.ndarray
     seats: int | None = None
     withdrawn: tuple[str, ...] = ()
-    overvotes: int = 0
+    overvotes: Weight = 0
+    parties: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def ballots(self) -> list[Ballot]:
+        names = self.candidates
+        n = len(names)
+        return [
+            (tuple(names[c] for c in row if c < n), w)
+            for row, w in zip(self.prefs.tolist(), self.weights.tolist(), strict=True)
+        ]
 
     @property
-    def voters(self) -> int:
-        return sum(weight for _, weight in self.ballots)
+    def voters(self) -> Weight:
+        total = self.weights.sum() if len(self.weights) else 0
+        return total if isinstance(total, Fraction) and total.denominator != 1 else int(total)
 
+    @property
+    def fractional(self) -> bool:
+        """True where some weight is not a whole number (the file gave fractions)."""
+        return self.weights.dtype == object
+
+    def label(self, name: str) -> str:
+        """``Name (Party)`` where the file gave a party, else the name."""
+        party = self.parties.get(name)
+        return f"{name} ({party})" if party else name
+
+
+def _arrays(
+    rows: list[tuple[int, ...]], weights: list[Weight], pad: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of candidate indices as a padded matrix (always a last pad column), folded."""
+    width = max(map(len, rows), default=0) + 1
+    prefs = np.full((len(rows), width), pad, dtype=np.int32)
+    for i, row in enumerate(rows):
+        prefs[i, : len(row)] = row
+    exact = any(isinstance(w, Fraction) for w in weights)
+    w = np.array(weights, dtype=object if exact else np.int64)
+    return fold_rows(prefs, w, pad)
+
+
+# --- PrefLib -------------------------------------------------------------------------
 
 _HEADER = re.compile(r"#\s*([^:]+?)\s*:\s?(.*)$")
 _NAME_KEY = re.compile(r"ALTERNATIVE NAME (\d+)$")
@@ -66,58 +130,85 @@ _COUNTED = {
     "NUMBER VOTERS": "voters",
     "NUMBER UNIQUE ORDERS": "orders",
 }
+_INT = re.compile(r"\s*[+-]?\d+\s*")
 
 
-def _number(text: str, source: str, line: int, what: str) -> int:
-    text = text.strip()
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise BallotFileError(source, line, f"{what} {text!r} is not a whole number")
+def _number(text: str, source: str, line: int, what: str, column: int | None = None) -> int:
+    if not _INT.fullmatch(text):
+        raise BallotFileError(
+            source, line, f"{what} {text.strip()!r} is not a whole number", column
+        )
     return int(text)
 
 
-def _preflib_order(text: str, source: str, line: int) -> list[list[int]]:
-    """``3,{1,2},5`` as ranks: ``[[3], [1, 2], [5]]``."""
+def _preflib_order(text: str, source: str, line: int, col: int) -> list[list[int]]:
+    """``3,{1,2},5`` as ranks: ``[[3], [1, 2], [5]]``; ``col`` is where ``text`` starts."""
     ranks: list[list[int]] = []
-    rest = text.strip()
-    while rest:
-        if rest.startswith("{"):
-            end = rest.find("}")
+    at = 0
+    size = len(text)
+
+    def column(i: int) -> int:
+        return col + i
+
+    while True:
+        while at < size and text[at] in " \t":
+            at += 1
+        if at >= size:
+            if ranks:
+                raise BallotFileError(
+                    source, line, "trailing ',' with nothing after it", column(at - 1)
+                )
+            return ranks
+        if text[at] == "{":
+            end = text.find("}", at)
             if end < 0:
-                raise BallotFileError(source, line, "'{' without a closing '}'")
-            inside, rest = rest[1:end], rest[end + 1 :].strip()
-            group = [_number(p, source, line, "candidate") for p in inside.split(",")]
+                raise BallotFileError(source, line, "'{' without a closing '}'", column(at))
+            parts, start = text[at + 1 : end].split(","), at + 1
+            group = []
+            for part in parts:
+                lead = len(part) - len(part.lstrip())
+                group.append(_number(part, source, line, "candidate", column(start + lead)))
+                start += len(part) + 1
+            at = end + 1
         else:
-            item, comma, after = rest.partition(",")
-            if "}" in item or "{" in item:
-                raise BallotFileError(source, line, f"misplaced brace in {text.strip()!r}")
-            group, rest = [_number(item, source, line, "candidate")], comma + after
-        if rest.startswith(","):
-            rest = rest[1:].strip()
-            if not rest:
-                raise BallotFileError(source, line, "trailing ',' with nothing after it")
-        elif rest:
-            raise BallotFileError(source, line, f"expected ',' before {rest!r}")
+            comma = text.find(",", at)
+            item = text[at:] if comma < 0 else text[at:comma]
+            if "{" in item or "}" in item:
+                raise BallotFileError(
+                    source, line, f"misplaced brace in {text.strip()!r}", column(at)
+                )
+            group = [_number(item, source, line, "candidate", column(at))]
+            at = size if comma < 0 else comma
         ranks.append(group)
-    return ranks
+        while at < size and text[at] in " \t":
+            at += 1
+        if at >= size:
+            return ranks
+        if text[at] != ",":
+            raise BallotFileError(
+                source, line, f"expected ',' before {text[at:].strip()!r}", column(at)
+            )
+        at += 1
 
 
 def parse_preflib(text: str, source: str, fmt: str) -> ElectionFile:
-    """Parse a PrefLib ``soi``/``toi``/``soc`` file (the 2022 format with ``#`` headers)."""
+    """Parse a PrefLib ``soi``/``toi``/``soc``/``toc`` file (the 2022 format with ``#`` headers)."""
     if fmt not in PREFLIB_FORMATS:
         raise ValueError(f"not a PrefLib format: {fmt!r}")
     names: dict[int, str] = {}
     stated: dict[str, tuple[int, int]] = {}
     title = ""
-    ballots: list[Ballot] = []
+    rows: dict[tuple[int, ...], int] = {}
     overvotes = 0
+    orders = 0
     first_data = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         line = raw.strip()
         if not line:
             continue
         if line.startswith("#"):
             if first_data:
-                raise BallotFileError(source, number, "header line after the ballots began")
+                raise BallotFileError(source, number, "header line after the ballots began", 1)
             match = _HEADER.match(line)
             if not match:
                 continue
@@ -135,13 +226,17 @@ def parse_preflib(text: str, source: str, fmt: str) -> ElectionFile:
             first_data = number
             if not names:
                 raise BallotFileError(source, number, "ballots before any ALTERNATIVE NAME header")
+        indent = len(raw) - len(raw.lstrip())
         count_text, colon, order = line.partition(":")
         if not colon:
-            raise BallotFileError(source, number, f"expected 'count: preferences', got {line!r}")
-        count = _number(count_text, source, number, "ballot count")
+            raise BallotFileError(
+                source, number, f"expected 'count: preferences', got {line!r}", indent + 1
+            )
+        count = _number(count_text, source, number, "ballot count", indent + 1)
         if count < 1:
             raise BallotFileError(source, number, f"ballot count {count} is not positive")
-        ranks = _preflib_order(order, source, number)
+        ranks = _preflib_order(order, source, number, indent + len(count_text) + 2)
+        orders += 1
         seen: set[int] = set()
         for group in ranks:
             for c in group:
@@ -150,131 +245,418 @@ def parse_preflib(text: str, source: str, fmt: str) -> ElectionFile:
                 if c in seen:
                     raise BallotFileError(source, number, f"candidate {c} ranked twice")
                 seen.add(c)
-        if fmt != "toi" and any(len(group) > 1 for group in ranks):
+        if fmt in ("soi", "soc") and any(len(group) > 1 for group in ranks):
             raise BallotFileError(source, number, f"equal ranking in a strict-order .{fmt} file")
-        if fmt == "soc" and len(seen) != len(names):
-            raise BallotFileError(source, number, "a .soc ballot must rank every candidate")
-        choices: list[str] = []
+        if fmt in ("soc", "toc") and len(seen) != len(names):
+            raise BallotFileError(source, number, f"a .{fmt} ballot must rank every candidate")
+        row: list[int] = []
         for group in ranks:
             if len(group) > 1:
                 overvotes += count
                 break
-            choices.append(names[group[0]])
-        ballots.append((tuple(choices), count))
+            row.append(group[0])
+        key = tuple(row)
+        rows[key] = rows.get(key, 0) + count
     if not names:
         raise BallotFileError(source, 1, "no ALTERNATIVE NAME headers: not a PrefLib file")
     if sorted(names) != list(range(1, len(names) + 1)):
         raise BallotFileError(source, 1, "alternatives are not numbered 1..n")
-    actual = {
-        "alternatives": len(names),
-        "voters": sum(w for _, w in ballots),
-        "orders": len(ballots),
-    }
+    actual = {"alternatives": len(names), "voters": sum(rows.values()), "orders": orders}
     for what, (value, number) in stated.items():
         if value != actual[what]:
             raise BallotFileError(
                 source, number, f"header says {value} {what} but the file has {actual[what]}"
             )
+    n = len(names)
+    prefs, weights = _arrays([tuple(c - 1 for c in row) for row in rows], list(rows.values()), n)
     return ElectionFile(
         source=source,
         format=fmt,
         title=title,
         candidates=tuple(names[i] for i in sorted(names)),
-        ballots=ballots,
+        prefs=prefs,
+        weights=weights,
         overvotes=overvotes,
     )
 
 
+# --- BLT -----------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\s,]+")
+_BALLOT_ID = re.compile(r"\s*\(([^()]*)\)")
+_WEIGHT = re.compile(r"\d+(?:\.\d+)?|\d+/\d+")
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_PARTY = re.compile(r"(.*?\S)\s*\(([^()]*)\)")
+
+
+def _tokens(raw: str) -> list[tuple[int, str]]:
+    """Whitespace- or comma-separated words with their 1-based columns."""
+    return [(m.start() + 1, m.group()) for m in _TOKEN.finditer(raw)]
+
+
+def _ints(raw: str, source: str, line: int, what: str) -> list[tuple[int, int]]:
+    return [(col, _number(tok, source, line, what, col)) for col, tok in _tokens(raw)]
+
+
+def _is_zero_line(raw: str) -> bool:
+    return [tok for _, tok in _tokens(raw)] == ["0"]
+
+
+def _ballot_line(raw: str, n: int, withdrawn: set[int]) -> tuple[Weight, list[int], bool]:
+    """One ballot line read word by word: its weight, its preferences (numbers 1..n,
+    withdrawn ones skipped, cut short at an equal ranking) and whether it was cut.
+    Errors carry the column; the caller supplies the line (0 here)."""
+    source = ""
+    offset = 0
+    ballot_id = _BALLOT_ID.match(raw)
+    if ballot_id:
+        offset = ballot_id.end()
+    words = [(col + offset, tok) for col, tok in _tokens(raw[offset:])]
+    if not words:
+        raise BallotFileError(source, 0, "expected a ballot weight after the ballot id", offset + 1)
+    col, text = words[0]
+    if not _WEIGHT.fullmatch(text) or len(text) > 15:
+        raise BallotFileError(
+            source, 0, f"ballot weight {text!r} is not a number (expected e.g. 1 or 0.5)", col
+        )
+    weight: Weight = int(text) if text.isdigit() else Fraction(text)
+    if isinstance(weight, Fraction) and weight.denominator == 1:
+        weight = int(weight)
+    if len(words) < 2 or words[-1][1] != "0":
+        end = len(raw.rstrip()) + 1
+        raise BallotFileError(source, 0, "a ballot line must end with 0 (expected '0' here)", end)
+    groups: list[list[int]] = []
+    seen: set[int] = set()
+    for col, text in words[1:-1]:
+        group = []
+        for part in text.split("="):
+            c = _number(part, source, 0, "preference", col)
+            if not 1 <= c <= n:
+                raise BallotFileError(
+                    source, 0, f"preference {c} is not a candidate (expected 1 to {n})", col
+                )
+            if c in seen:
+                raise BallotFileError(source, 0, f"candidate {c} ranked twice", col)
+            seen.add(c)
+            group.append(c)
+            col += len(part) + 1
+        groups.append(group)
+    row: list[int] = []
+    for group in groups:
+        group = [c for c in group if c not in withdrawn]
+        if len(group) > 1:
+            return weight, row, True
+        row.extend(group)
+    return weight, row, False
+
+
+_PLAIN_BYTES = np.zeros(256, dtype=bool)
+_PLAIN_BYTES[list(b"0123456789 \n")] = True
+
+
+def _plain_text(text: str) -> str:
+    """Ballot lines in the plain form ``weight p1 p2 ... 0``: commas, tabs and carriage
+    returns are spaces, runs of spaces one, no space at either end, ballot ids and
+    comments gone. Each step runs only where the text needs it."""
+    for other in ("\t", ",", "\r", "\x0b", "\x0c"):
+        if other in text:
+            text = text.replace(other, " ")
+    while "  " in text:
+        text = text.replace("  ", " ")
+    if " \n" in text or "\n " in text or text[:1] == " " or text[-1:] == " ":
+        text = text.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
+    if "(" in text or "#" in text:
+        text = "\n".join(
+            k[k.find(")") + 1 :].lstrip(" ") if k[:1] == "(" else "" if k[:1] == "#" else k
+            for k in text.split("\n")
+        )
+    return text
+
+
+class _Ballots:
+    """The ballot lines of a BLT file read into arrays.
+
+    Each distinct line is taken once (``papers``: line -> times). Lines in the plain
+    form (nearly all, once tidied) are read all together with numpy; the others
+    (equal rankings, fractional weights, mistakes) word by word."""
+
+    def __init__(self, source: str, n: int, withdrawn: set[int], lines: list[str], start: int):
+        self.source, self.n, self.withdrawn = source, n, withdrawn
+        self.lines, self.start = lines, start
+
+    def fail(self, raw: str, err: BallotFileError) -> BallotFileError:
+        line = self.lines.index(raw, self.start) + 1
+        return BallotFileError(self.source, line, err.message, err.column)
+
+    def read(self, papers: Counter[str]) -> tuple[np.ndarray, np.ndarray, Weight]:
+        """Padded rows of 1-based candidate numbers (0 = none), weights x times, overvotes."""
+        raws = list(papers)
+        times = np.fromiter(papers.values(), dtype=np.int64, count=len(raws))
+        chars = np.frombuffer(_plain_text("\n".join(raws)).encode("utf-8"), dtype=np.uint8)
+        breaks = np.flatnonzero(chars == 10)
+        odd = np.unique(np.searchsorted(breaks, np.flatnonzero(~_PLAIN_BYTES[chars])))
+        if len(odd):
+            # Lines with anything but digits and spaces are read word by word below.
+            chars = chars.copy()
+            begins = np.insert(breaks + 1, 0, 0)
+            ends = np.append(breaks, len(chars))
+            for i in odd.tolist():
+                chars[begins[i] : ends[i]] = 32
+        prefs, weights, used = self._plain(chars, breaks, raws, odd)
+        prefs, weights = prefs[used], (weights * times)[used]
+        overvotes: Weight = 0
+        if not len(odd):
+            return prefs, weights, overvotes
+        rows: list[list[int]] = []
+        extra: list[Weight] = []
+        for i in odd.tolist():
+            try:
+                weight, row, cut = _ballot_line(raws[i], self.n, self.withdrawn)
+            except BallotFileError as err:
+                raise self.fail(raws[i], err) from None
+            rows.append(row)
+            extra.append(weight * int(times[i]))
+            if cut:
+                overvotes += extra[-1]
+        width = max(prefs.shape[1], max(map(len, rows), default=0))
+        more = np.zeros((len(rows), width), dtype=np.int64)
+        for i, row in enumerate(rows):
+            more[i, : len(row)] = row
+        grown = np.zeros((len(prefs), width), dtype=np.int64)
+        grown[:, : prefs.shape[1]] = prefs
+        exact = any(isinstance(w, Fraction) for w in extra)
+        weights = weights.astype(object) if exact else weights
+        return (
+            np.vstack([grown, more]),
+            np.concatenate([weights, np.array(extra, dtype=weights.dtype)]),
+            overvotes,
+        )
+
+    def _plain(
+        self, chars: np.ndarray, breaks: np.ndarray, raws: list[str], odd: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Lines of digits and single spaces read with numpy: rows of numbers, weights,
+        and which lines held a ballot. Lines in ``odd`` were blanked and are skipped. A
+        line that is not ``weight p1 p2 ... 0`` with distinct candidates is re-read for
+        its error."""
+        ends = np.append(breaks, len(chars))
+        begins = np.insert(breaks + 1, 0, 0)
+        spaces = np.concatenate([[0], np.cumsum(chars == 32)])
+        words = np.where(ends > begins, spaces[ends] - spaces[begins] + 1, 0)
+        words[odd] = 0
+        values = (
+            np.fromstring(chars.tobytes(), dtype=np.int64, sep=" ") if words.any() else words[:0]
+        )
+        used = words > 0
+        starts = np.cumsum(words) - words
+        count = np.where(used, words - 2, 0)
+        bad = used & (count < 0)
+        count = np.maximum(count, 0)
+        width = int(count.max()) if len(count) else 0
+        prefs = np.zeros((len(words), width), dtype=np.int64)
+        row_of = np.repeat(np.arange(len(words)), count)
+        col = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        prefs[row_of, col] = values[np.repeat(starts + 1, count) + col]
+        weights = np.zeros(len(words), dtype=np.int64)
+        weights[used] = values[starts[used]]
+        last = np.zeros(len(words), dtype=np.int64)
+        last[used] = values[(starts + words - 1)[used]]
+        bad |= (last != 0) | (weights >= 10**15) | (prefs > self.n).any(axis=1)
+        bad |= ((prefs == 0) & (np.arange(width) < count[:, None])).any(axis=1)
+        ordered = np.sort(prefs, axis=1)
+        bad |= ((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] > 0)).any(axis=1)
+        if bad.any():
+            raw = raws[int(np.flatnonzero(bad)[0])]
+            try:
+                _ballot_line(raw, self.n, self.withdrawn)
+            except BallotFileError as err:
+                raise self.fail(raw, err) from None
+            raise self.fail(raw, BallotFileError("", 0, "a ballot line that cannot be read"))
+        if self.withdrawn:
+            prefs[np.isin(prefs, list(self.withdrawn))] = 0
+        return prefs, weights, used
+
+
+def _split_party(text: str) -> tuple[str, str]:
+    match = _PARTY.fullmatch(text)
+    if match:
+        return match.group(1), match.group(2)
+    return text, ""
+
+
+def _tidy(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _name_items(raw: str, source: str, line: int) -> tuple[list[str], str]:
+    """A names-section line: its quoted strings and any unquoted text after them."""
+    text = raw.strip()
+    if not text.startswith('"'):
+        return [], text
+    strings: list[str] = []
+    at = 0
+    while at < len(text) and text[at] == '"':
+        match = _QUOTED.match(text, at)
+        if not match:
+            col = len(raw) - len(raw.lstrip()) + at + 1
+            raise BallotFileError(source, line, "'\"' without a closing '\"'", col)
+        strings.append(match.group(1).replace('\\"', '"'))
+        at = match.end()
+        while at < len(text) and text[at] in " \t":
+            at += 1
+    return strings, text[at:]
+
+
+def _names_and_title(
+    lines: list[tuple[int, str]], n: int, source: str
+) -> tuple[list[tuple[str, str]], str, list[int]]:
+    """Candidates (name, party), the title and each candidate's line, from the names section."""
+    items = [(number, *_name_items(raw, source, number)) for number, raw in lines]
+    quoted_only = all(strings and not rest for _, strings, rest in items)
+    count = sum(len(strings) + (1 if rest else 0) for _, strings, rest in items)
+    if quoted_only and count in (n, n + 1) or quoted_only and len(items) < n:
+        flat = [(number, s) for number, strings, _ in items for s in strings]
+        if len(flat) < n:
+            at = flat[-1][0] if flat else (lines[-1][0] if lines else 0)
+            raise BallotFileError(source, at, f"expected {n} candidate names, found {len(flat)}")
+        found = [_split_party(s) for _, s in flat[:n]]
+        return found, " ".join(s for _, s in flat[n:]), [number for number, _ in flat[:n]]
+    if len(items) < n:
+        at = items[-1][0] if items else (lines[-1][0] if lines else 0)
+        raise BallotFileError(source, at, f"expected {n} candidate names, found {len(items)}")
+    found = []
+    for number, strings, rest in items[:n]:
+        if len(strings) > 2 or (len(strings) == 2 and rest):
+            raise BallotFileError(
+                source, number, "expected a name and at most one party on a candidate's line"
+            )
+        if len(strings) == 2:
+            found.append((strings[0], strings[1]))
+        elif strings:
+            found.append((strings[0], rest.strip("()")) if rest else _split_party(strings[0]))
+        else:
+            found.append(_split_party(rest))
+    title = " ".join(" ".join(strings + ([rest] if rest else [])) for _, strings, rest in items[n:])
+    return found, title, [number for number, _, _ in items[:n]]
+
+
+def _content(lines: list[str], start: int, stop: int) -> list[int]:
+    """Indices of the lines in ``lines[start:stop]`` that are neither blank nor comments."""
+    return [
+        i for i in range(start, stop) if (text := lines[i].strip()) and not text.startswith("#")
+    ]
 
 
 def parse_blt(text: str, source: str) -> ElectionFile:
-    """Parse an ERS/OpenSTV BLT file."""
-    lines = [(n, raw.strip()) for n, raw in enumerate(text.splitlines(), start=1)]
-    lines = [(n, line) for n, line in lines if line and not line.startswith("#")]
-    if not lines:
-        raise BallotFileError(source, 1, "empty file: expected 'candidates seats'")
-    head_no, head = lines[0]
-    fields = head.split()
+    """Parse a BLT file in any of the published styles (see the module docstring)."""
+    lines = text.lstrip("\ufeff").splitlines()
+    at = 0
+    while at < len(lines) and (not lines[at].strip() or lines[at].lstrip().startswith("#")):
+        at += 1
+    if at == len(lines):
+        raise BallotFileError(source, 1, "empty file: expected 'candidates seats'", 1)
+    fields = _ints(lines[at], source, at + 1, "header value")
     if len(fields) != 2:
-        raise BallotFileError(source, head_no, f"expected 'candidates seats', got {head!r}")
-    n = _number(fields[0], source, head_no, "number of candidates")
-    seats = _number(fields[1], source, head_no, "number of seats")
-    if n < 1 or seats < 1:
-        raise BallotFileError(source, head_no, "candidates and seats must both be at least 1")
-    at = 1
-    withdrawn: set[int] = set()
-    while at < len(lines) and lines[at][1].startswith("-"):
-        number, line = lines[at]
-        for item in line.split():
-            c = -_number(item, source, number, "withdrawn candidate")
-            if not 1 <= c <= n:
-                raise BallotFileError(source, number, f"withdrawn candidate {item} out of range")
-            withdrawn.add(c)
-        at += 1
-    raw_ballots: list[tuple[list[list[int]], int, int]] = []
-    while True:
-        if at >= len(lines):
-            raise BallotFileError(source, lines[-1][0], "ballots not ended by a line '0'")
-        number, line = lines[at]
-        at += 1
-        if line == "0":
-            break
-        items = line.split()
-        weight = _number(items[0], source, number, "ballot weight")
-        if weight < 0:
-            raise BallotFileError(source, number, f"negative ballot weight {weight}")
-        if items[-1] != "0" or len(items) < 2:
-            raise BallotFileError(source, number, "a ballot line must end with 0")
-        ranks: list[list[int]] = []
-        seen: set[int] = set()
-        for item in items[1:-1]:
-            group = [_number(part, source, number, "preference") for part in item.split("=")]
-            for c in group:
-                if not 1 <= c <= n:
-                    raise BallotFileError(source, number, f"preference {c} is not a candidate")
-                if c in seen:
-                    raise BallotFileError(source, number, f"candidate {c} ranked twice")
-                seen.add(c)
-            ranks.append(group)
-        raw_ballots.append((ranks, weight, number))
-    rest_start = lines[at][0] if at < len(lines) else lines[-1][0]
-    strings: list[tuple[str, int]] = []
-    for number, line in lines[at:]:
-        found = _QUOTED.findall(line)
-        if not found or _QUOTED.sub("", line).strip():
-            raise BallotFileError(source, number, f"expected a quoted name, got {line!r}")
-        strings.extend((s.replace('\\"', '"'), number) for s in found)
-    if len(strings) < n:
         raise BallotFileError(
-            source, rest_start, f"expected {n} candidate names, found {len(strings)}"
+            source,
+            at + 1,
+            f"expected 'candidates seats' (two whole numbers), got {lines[at].strip()!r}",
+            1,
         )
-    if len(strings) > n + 1:
-        raise BallotFileError(source, strings[n + 1][1], "text after the title")
-    all_names = [s for s, _ in strings[:n]]
-    if len(set(all_names)) != n:
-        raise BallotFileError(source, strings[0][1], "two candidates share a name")
-    ballots: list[Ballot] = []
-    overvotes = 0
-    for ranks, weight, _ in raw_ballots:
-        choices: list[str] = []
-        for group in ranks:
-            group = [c for c in group if c not in withdrawn]
-            if len(group) > 1:
-                overvotes += weight
-                break
-            choices.extend(all_names[c - 1] for c in group)
-        ballots.append((tuple(choices), weight))
+    (_, n), (seats_col, seats) = fields
+    if n < 1 or seats < 1:
+        raise BallotFileError(
+            source, at + 1, "candidates and seats must both be at least 1", seats_col
+        )
+    withdrawn: set[int] = set()
+    at += 1
+    while at < len(lines) and (not lines[at].strip() or lines[at].lstrip()[:1] in "#-"):
+        if lines[at].lstrip().startswith("-"):
+            for col, c in _ints(lines[at], source, at + 1, "withdrawn candidate"):
+                if not 1 <= -c <= n:
+                    raise BallotFileError(
+                        source,
+                        at + 1,
+                        f"withdrawn candidate {c} out of range (expected -1 to -{n})",
+                        col,
+                    )
+                withdrawn.add(-c)
+        at += 1
+    start = at
+    end, papers = _ballot_lines(lines, start, source)
+    numbers, totals, overvotes = _Ballots(source, n, withdrawn, lines, start).read(papers)
+    rest = [(i + 1, lines[i]) for i in _content(lines, end + 1, len(lines))]
+    found, title, at_line = _names_and_title(rest, n, source)
+    names = [_tidy(name) for name, _ in found]
+    for i, name in enumerate(names):
+        if not name:
+            raise BallotFileError(source, at_line[i], f"candidate {i + 1} has an empty name")
+        if name in names[:i]:
+            raise BallotFileError(source, at_line[i], f"two candidates share the name {name!r}")
+    parties = {name: _tidy(party) for name, (_, party) in zip(names, found, strict=True) if party}
+    kept = [name for i, name in enumerate(names, 1) if i not in withdrawn]
     return ElectionFile(
         source=source,
         format="blt",
-        title=strings[n][0] if len(strings) > n else "",
-        candidates=tuple(name for i, name in enumerate(all_names, 1) if i not in withdrawn),
-        ballots=ballots,
+        title=_tidy(title),
+        candidates=tuple(kept),
+        **_kept_rows(numbers, totals, n, withdrawn),
         seats=seats,
-        withdrawn=tuple(all_names[c - 1] for c in sorted(withdrawn)),
+        withdrawn=tuple(names[c - 1] for c in sorted(withdrawn)),
         overvotes=overvotes,
+        parties={name: party for name, party in parties.items() if name in kept},
     )
+
+
+def _kept_rows(
+    numbers: np.ndarray, totals: np.ndarray, n: int, withdrawn: set[int]
+) -> dict[str, np.ndarray]:
+    """Rows of candidate numbers (1..n, 0 = none or withdrawn) as indices into the candidates
+    left after withdrawal, gaps closed, padded, identical rows folded."""
+    kept = n - len(withdrawn)
+    lookup = np.full(n + 1, kept, dtype=np.int32)
+    lookup[[c for c in range(1, n + 1) if c not in withdrawn]] = np.arange(kept, dtype=np.int32)
+    rows = lookup[numbers] if numbers.size else np.zeros((len(numbers), 0), dtype=np.int32)
+    if withdrawn and rows.size:
+        rows = np.take_along_axis(rows, np.argsort(rows == kept, axis=1, kind="stable"), axis=1)
+    rows = np.hstack([rows, np.full((len(rows), 1), kept, dtype=np.int32)])
+    prefs, weights = fold_rows(rows, totals, kept)
+    return {"prefs": prefs, "weights": weights}
+
+
+def _ballot_lines(lines: list[str], start: int, source: str) -> tuple[int, Counter[str]]:
+    """Where the ballots end (the line ``0``, also written ``0,`` or ``0 ``), and each
+    distinct ballot line with the number of times it occurs before that."""
+    try:
+        end = lines.index("0", start)
+    except ValueError:
+        end = len(lines)
+    papers = Counter(lines[start:end])
+    variants = [raw for raw in papers if raw[:1] in "0 \t" and _is_zero_line(raw)]
+    if variants:
+        end = min(lines.index(raw, start) for raw in variants)
+        papers = Counter(lines[start:end])
+    if end == len(lines):
+        last = max((i for i, raw in enumerate(lines) if raw.strip()), default=0)
+        raise BallotFileError(
+            source, last + 1, "ballots not ended by a line '0' (expected '0' after the ballots)"
+        )
+    return end, papers
+
+
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 (a byte-order mark is dropped), else Windows-1252, else a refusal with the line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        utf8_error = err
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        line = data[: utf8_error.start].count(b"\n") + 1
+        raise BallotFileError(
+            source, line, "neither UTF-8 nor Windows-1252 text (expected a text file)"
+        ) from None
 
 
 def read_election(path: str | Path) -> ElectionFile:
@@ -286,12 +668,10 @@ def read_election(path: str | Path) -> ElectionFile:
             str(path), 1, f"unknown extension; expected one of {', '.join(FORMATS)}"
         )
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        line = path.read_bytes()[: err.start].count(b"\n") + 1
-        raise BallotFileError(str(path), line, "not valid UTF-8 text") from None
+        data = path.read_bytes()
     except OSError as err:
         raise BallotFileError(str(path), 0, f"cannot read: {err.strerror}") from None
+    text = decode(data, str(path))
     if fmt == "blt":
         return parse_blt(text, str(path))
     return parse_preflib(text, str(path), fmt)

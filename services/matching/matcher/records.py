@@ -264,6 +264,15 @@ def member_keys(member: Member) -> frozenset[str]:
         words = address.building.split()
         if len(words) > 1 and words[-1] in BUILDING_WORDS:
             keys.update(*_premise_keys(replace(address, building=" ".join(words[:-1]))))
+    if address.number and address.street and not (address.building or address.sub):
+        # "2 Church Cottages" on the party's record is cottage 2 of the building
+        # "Church Cottages" on the register (whose street the party left out).
+        keys.update(_flat_keys(replace(address, building=address.street, sub=address.number)))
+    elif address.sub and address.building and not address.number and not flat:
+        # And the other way round: "38 Clepington Court, West End" read as flat 38 of
+        # a building is number 38 of the street "Clepington Court" on the register.
+        keys.update(_premise_keys(replace(address, number=address.sub, building=None))[0])
+        keys.add(f"sn|{address.building}|{address.sub}")
     sounds = {name.surname_sound, sound(name.first.replace("-", ""))}
     sounds.update(sound(part) for part in name.surname_parts)
     for snd in filter(None, sounds):

@@ -11,7 +11,7 @@ that unchanged.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -157,3 +157,47 @@ class CountResult:
             "rounds": rounds,
             "ties": [tie.to_dict() for tie in self.ties],
         }
+
+
+def relabel(result: CountResult, labels: Mapping[str, str]) -> CountResult:
+    """The same result with candidates shown by ``labels`` (e.g. ``Name (Party)``), for
+    tables and charts; names without a label stay as they are. Nothing is recounted."""
+    if not labels:
+        return result
+
+    def one(name: str) -> str:
+        return labels.get(name, name)
+
+    def many(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        return tuple(map(one, names))
+
+    def keyed(values: Mapping[str, int]) -> dict[str, int]:
+        return {one(name): value for name, value in values.items()}
+
+    rounds = tuple(
+        replace(
+            stage,
+            totals=keyed(stage.totals),
+            transfers=keyed(stage.transfers),
+            subject=None if stage.subject is None else one(stage.subject),
+            elected=many(stage.elected),
+            excluded=many(stage.excluded),
+        )
+        for stage in result.rounds
+    )
+    ties = tuple(
+        replace(
+            tie,
+            tied=many(tie.tied),
+            chosen=one(tie.chosen),
+            drawn_among=many(tie.drawn_among),
+        )
+        for tie in result.ties
+    )
+    return replace(
+        result,
+        candidates=many(result.candidates),
+        winners=list(many(result.winners)),
+        rounds=rounds,
+        ties=ties,
+    )

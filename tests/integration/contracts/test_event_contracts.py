@@ -166,7 +166,7 @@ def ballot_run(make_settings, tmp_path):
                 for p in payloads(settings, "registration", "voters.enrolled")
                 for v in p["voters"]
             ]
-            moved, lapsed, asked, unsealable, voter = voters[:5]
+            moved, lapsed, asked, unsealable, voter, replaced = voters[:6]
             _inbound(
                 settings,
                 "member.updated",
@@ -180,6 +180,9 @@ def ballot_run(make_settings, tmp_path):
                 lapsed_on=date.today().isoformat(),
             )
             rpc.registration.roll_check(ballot_id, asked["membership_number"], asked["postcode"])
+            number = replaced["membership_number"]
+            rpc.registration.request_replacement(ballot_id, number, "", replaced["postcode"])
+            rpc.registration.reissue_code(ballot_id, number, "officer-1", "lost it", "officer")
             support.publish_event(
                 settings,
                 "codes.issued",
@@ -211,6 +214,8 @@ def ballot_run(make_settings, tmp_path):
                     "mail.failed",
                     "ballots.marked",
                     "result.published",
+                    "replacement.requested",
+                    "voters.reissue_requested",
                 ),
                 what="every event of the ballot",
                 timeout=120,
