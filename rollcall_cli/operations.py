@@ -141,12 +141,20 @@ def _reason(exc: BaseException) -> str:
 
 
 def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    """``url`` (or ``;``-separated URLs) with every password replaced by ``***``."""
+    from urllib.parse import urlsplit, urlunsplit
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a URL that does not parse is shown as it is
-        return url
+    shown = []
+    for part in url.split(";"):
+        try:
+            parts = urlsplit(part)
+            if parts.password:
+                netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+                part = urlunsplit(parts._replace(netloc=netloc))
+        except ValueError:
+            part = "(a URL that does not parse)"
+        shown.append(part)
+    return ";".join(shown)
 
 
 def _wait_migrated(services, settings, timeout: float) -> None:  # type: ignore[no-untyped-def]

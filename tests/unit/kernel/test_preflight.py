@@ -92,6 +92,7 @@ def test_a_secret_from_the_environment_is_checked_too(settings, monkeypatch):
     ("overrides", "service", "expected"),
     [
         ({"amqp_uri": "http://localhost/"}, "codes", "amqp_uri"),
+        ({"amqp_uri": "amqp://u:p@mq1:5672/;mq2:5672"}, "codes", "amqp_uri"),
         ({"database_urls": {"codes": "mysql://x/y"}}, "codes", "database_urls.codes"),
         ({"database_urls": {"codez": "sqlite:///x"}}, "codes", "no service is called codez"),
         ({"metrics_ports": {"tally": 70000}}, "tally", "ROLLCALL_METRICS_PORT_TALLY"),
@@ -125,3 +126,16 @@ def test_new_secrets_are_private_well_formed_and_kept_when_present(tmp_path):
     before = (directory / "mail_seal_key").read_bytes()
     assert new_secrets(directory) == []
     assert (directory / "mail_seal_key").read_bytes() == before
+
+
+def test_a_cluster_of_broker_uris_is_accepted(settings):
+    cluster = replace(settings, amqp_uri="amqp://u:p@mq1:5672/rc;amqp://u:p@mq2:5672/rc")
+    assert lines(cluster, "codes") == []
+
+
+def test_passwords_are_hidden_in_every_uri_shown():
+    from rollcall_cli.operations import _redacted
+
+    shown = _redacted("amqp://u:s3cret@mq1:5672/rc;amqp://u:s3cret@mq2:5672/rc")
+    assert "s3cret" not in shown and shown.count("u:***@") == 2
+    assert _redacted("postgresql://rollcall:pw@db/x") == "postgresql://rollcall:***@db/x"
