@@ -68,7 +68,14 @@ def run_service(
     if wait_seconds is not None:
         _wait_migrated((service,), settings, wait_seconds)
     elif not no_migrate:
-        upgrade(service, settings.database_url(service))
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            upgrade(service, settings.database_url(service))
+        except SQLAlchemyError as exc:
+            url = _redacted(settings.database_url(service))
+            click.echo(f"{service} cannot start: migrating {url} failed: {_reason(exc)}", err=True)
+            raise SystemExit(1) from None
     runner = ServiceRunner(nameko_config(settings, any_port=ports_file is not None))
     runner.add_service(service_class(service))
 

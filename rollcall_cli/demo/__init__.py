@@ -46,6 +46,14 @@ import click
     help="After the ballot, keep the stack running (printing the gateway URL, the metrics "
     "URLs and an operator token) until Ctrl-C.",
 )
+@click.option(
+    "--chaos",
+    type=float,
+    default=0.0,
+    metavar="SECONDS",
+    help="Kill a random service (kill -9) about every SECONDS from the import to the close, "
+    "restarting it each time; the checks must still pass and the report lists the kills.",
+)
 def demo(
     members: int,
     seed: int,
@@ -55,6 +63,7 @@ def demo(
     report_path: Path | None,
     keep: bool,
     serve: bool,
+    chaos: float,
 ) -> None:
     """Run a demo ballot of MEMBERS members end to end and check every invariant."""
     from rollcall_cli.common import green
@@ -65,5 +74,5 @@ def demo(
     run = DemoRun(
         members=members, seed=seed, method=method, seats=seats, turnout=turnout, keep=keep
     )
-    ok = run.execute(report_path, serve=serve)
+    ok = run.execute(report_path, serve=serve, chaos=chaos)
     sys.exit(0 if ok else 1)
