@@ -25,9 +25,10 @@ import eventlet
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.rpc import MethodProxy, ReplyListener, RpcReply
+from nameko.rpc import MethodProxy, RpcReply
 
 from gateway.errors import ServiceError, ServiceUnavailable
+from rollcall.messaging.rpc import ReplyListener
 
 TIMEOUT_KEY = "GATEWAY_RPC_TIMEOUT"
 DEFAULT_TIMEOUT = 15.0

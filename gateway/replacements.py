@@ -38,7 +38,13 @@ from werkzeug.wrappers import Request, Response
 from gateway import limits, pages
 from gateway.access import Access, guarded, source
 from gateway.base import BALLOT, GatewayBase, now
-from gateway.errors import GatewayError, InvalidRequest, RateLimited, ReplacementClosed
+from gateway.errors import (
+    Answer,
+    GatewayError,
+    InvalidRequest,
+    RateLimited,
+    ReplacementClosed,
+)
 from gateway.schemas import ReissueSchema, ReplacementSchema, load
 from gateway.web import MAX_FORM, answer_for, json_response, limit_body, read_json, route
 from rollcall import audit
@@ -128,6 +134,14 @@ def cutoff_words(timetable: dict[str, Any]) -> str:
     return f"You can ask for a new code {' and '.join(parts)}."
 
 
+def html_error(answer: Answer, request: Request | None = None) -> Response:
+    """An error on the replacement page: the form again, the message in plain words."""
+    page = form_page(message=answer.body["error"]["message"])
+    response = pages.html_response(answer.status, page)
+    response.headers.update(answer.headers)
+    return response
+
+
 class _Refused(Exception):
     def __init__(self, wait: int) -> None:
         super().__init__(wait)
@@ -201,7 +215,7 @@ class ReplacementRoutes(GatewayBase):
         return json_response(202, self._replacement(request, ballot_id, asked))
 
     # -- the HTML page ------------------------------------------------------------------
-    @route("GET", "/replacement", render=pages.html_error)
+    @route("GET", "/replacement", render=html_error)
     def replacement_page(self, request: Request) -> Response:
         raw = request.args.get("ballot", "").strip()
         if not raw:
@@ -210,7 +224,7 @@ class ReplacementRoutes(GatewayBase):
         words = cutoff_words(dict(ballot.get("timetable") or {}))
         return pages.html_response(200, form_page(raw, cutoffs=words))
 
-    @route("POST", "/replacement", render=pages.html_error)
+    @route("POST", "/replacement", render=html_error)
     def replacement_form(self, request: Request) -> Response:
         limit_body(request, MAX_FORM)
         raw = request.form.get("ballot_id", "").strip()
@@ -256,6 +270,7 @@ class ReplacementRoutes(GatewayBase):
             access.reason,
             source="officer" if access.principal.role == "officer" else "operator",
             channel=asked["channel"],
+            via="gateway",
         )
         access.details.update(channel=result.get("channel"), status=result.get("status"))
         return json_response(202, result)

@@ -35,7 +35,7 @@ from services.tally.counting import (
     count_ballots,
     count_rows,
 )
-from services.tally.counting.model import relabel
+from services.tally.counting.model import RON_NOTE, relabel
 
 
 def _count(election: ElectionFile, method: str, seats: int, seed: str) -> CountResult:
@@ -66,6 +66,8 @@ def _summary(path: Path, result: CountResult) -> str:
     winners = "; ".join(result.winners) or "nobody"
     lots = sum(1 for tie in result.ties if tie.method == "lot")
     extra = f" ({lots} tie(s) decided by lot)" if lots else ""
+    if result.ron_elected:
+        extra += f"; {RON_NOTE}"
     return f"{path}: {result.method}, {result.seats} seat(s): {winners}{extra}"
 
 

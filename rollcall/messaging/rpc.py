@@ -8,11 +8,16 @@ callers) except that, with ``queue_type="quorum"``, the queue is declared
 cluster node. Every RPC entrypoint of a service must come from here: one
 service's request queue is declared by one consumer, with one set of arguments.
 
-Callers' reply queues (``rpc.reply-<service>-<uuid>``) stay as nameko makes
-them: non-durable and expiring, which quorum queues cannot be. A reply queue
-on a lost node goes with it; its caller reconnects to another node and
-declares it again, and a call whose reply was lost is the caller's to repeat
-(every RPC that changes state is idempotent or refuses a repeat).
+A caller's reply queue (``rpc.reply-<service>-<uuid>``, ``ReplyListener``
+here) belongs to one running process and expires without it. nameko declares
+it durable, on the node its caller is connected to; on a cluster a durable
+classic queue whose node is down can be neither used nor declared again
+elsewhere, and nameko's consumer, which shares one connection among all of a
+service's queues, would stop consuming everything until that node returned.
+So with ``queue_type="quorum"`` the reply queue is non-durable: RabbitMQ
+deletes it with its node, and the caller, reconnecting to another node,
+declares it there. A call whose reply was lost with the node is the caller's
+to repeat (every RPC that changes state is idempotent or refuses a repeat).
 """
 
 from __future__ import annotations
@@ -29,6 +34,13 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
         extra = QUEUE_ARGUMENTS[settings_of(self.container).queue_type]
         if extra:
             self.queue.queue_arguments = {**(self.queue.queue_arguments or {}), **extra}
+
+
+class ReplyListener(nameko_rpc.ReplyListener):
+    def setup(self) -> None:
+        super().setup()
+        if settings_of(self.container).queue_type == "quorum":
+            self.queue.durable = False
 
 
 class Rpc(nameko_rpc.Rpc):

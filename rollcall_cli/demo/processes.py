@@ -10,6 +10,7 @@ import random
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,25 +31,15 @@ DAMAGE = (
     ("status", "unknown"),
 )
 ROLE_SERVICES = ("registration", "matching", "codes", "mailer", "tally", "gateway")
+#: How long the faulty sink refuses connections, once mail starts to flow.
+OUTAGE_SECONDS = 5.0
 
 
-#: The demo's SMTP sink (aiosmtpd, saving to a Maildir): it binds a free port itself and
-#: writes the port to a file, so no port is picked by one process and bound by another.
-SMTP_SINK = """
-import asyncio, os, socket, sys
-from aiosmtpd.handlers import Mailbox
-from aiosmtpd.smtp import SMTP
-sock = socket.socket()
-sock.bind(("127.0.0.1", 0))
-sock.listen(128)
-loop = asyncio.new_event_loop()
-handler = Mailbox(sys.argv[1])
-loop.run_until_complete(loop.create_server(lambda: SMTP(handler), sock=sock))
-with open(sys.argv[2] + ".partial", "w") as f:
-    f.write(str(sock.getsockname()[1]))
-os.replace(sys.argv[2] + ".partial", sys.argv[2])
-loop.run_forever()
-"""
+def free_port() -> int:
+    """A port free now, for the mailer's bounce endpoint (which binds the port it is given)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def own_vhost(amqp_uri: str) -> tuple[str, str] | None:
@@ -85,10 +76,20 @@ def _die_with_parent() -> None:
 
 class DemoRun:
     def __init__(
-        self, *, members: int, seed: int, method: str, seats: int, turnout: float, keep: bool
+        self,
+        *,
+        members: int,
+        seed: int,
+        method: str,
+        seats: int,
+        turnout: float,
+        keep: bool,
+        fault_rate: float | None = None,
     ) -> None:
         self.n_members, self.seed, self.method, self.seats = members, seed, method, seats
         self.turnout, self.keep = turnout, keep
+        #: With ``--mail-faults``: the share of addresses the sink defers, refuses or bounces.
+        self.fault_rate = fault_rate
         self.rng = random.Random(seed)
         stamp = time.strftime("%Y%m%dT%H%M%S")
         base = load_settings()
@@ -98,6 +99,8 @@ class DemoRun:
         self.checks: dict[str, bool] = {}
         self.env = self._environment(base)
         self.settings: Settings = load_settings(self.env)
+        #: What the SMTP sink did, one JSON line an event (``rollcall_cli.demo.sink``).
+        self.journal = self.dir / "sink.jsonl"
 
     # -- set-up ----------------------------------------------------------
     def _environment(self, base: Settings) -> dict[str, str]:
@@ -109,12 +112,18 @@ class DemoRun:
         (secrets_dir / "mail_seal_key").write_bytes(new_key())
         (secrets_dir / "signing_key_passphrase").write_text(secrets.token_hex(32))
         (secrets_dir / "personal_data_key").write_text(secrets.token_hex(32))
+        (secrets_dir / "bounce_webhook_secret").write_text(secrets.token_hex(32))
         env = dict(os.environ)
         env.update(
             ROLLCALL_VAR_DIR=str(self.dir),
             ROLLCALL_SECRETS_DIR=str(secrets_dir),
             ROLLCALL_NAMESPACE=f"rollcall-demo-{secrets.token_hex(4)}",
             ROLLCALL_RELAY_INTERVAL="0.1",
+            # The mailer's own bounce endpoint, where the sink's DSNs go; a short retry
+            # schedule (32 s in all) that rides out the sink's outage within the demo.
+            ROLLCALL_BOUNCE_SMTP_PORT=str(free_port()),
+            ROLLCALL_BOUNCE_SETTLE_SECONDS="1",
+            ROLLCALL_MAIL_RETRY_DELAYS="1,2,3,5,8,13",
         )
         self.vhost = own_vhost(base.amqp_uri)
         if self.vhost:
@@ -176,8 +185,27 @@ class DemoRun:
         mail_dir = self.dir / "mailbox"
         (self.dir / "ports").mkdir(exist_ok=True)
         smtp_port_file = self.dir / "ports" / "smtp"
+        sink = [
+            sys.executable,
+            "-m",
+            "rollcall_cli.demo.sink",
+            "--listen",
+            "127.0.0.1:0",
+            "--port-file",
+            str(smtp_port_file),
+            "--mailbox",
+            str(mail_dir),
+            "--journal",
+            str(self.journal),
+            "--bounce-to",
+            f"127.0.0.1:{self.settings.bounce_smtp_port}",
+            "--seed",
+            str(self.seed),
+        ]
+        if self.fault_rate is not None:
+            sink += ["--fault-rate", str(self.fault_rate), "--outage", str(OUTAGE_SECONDS)]
         self.procs["smtp"] = subprocess.Popen(
-            [sys.executable, "-c", SMTP_SINK, str(mail_dir), str(smtp_port_file)],
+            sink,
             stdout=(logs / "smtp.log").open("wb"),
             stderr=subprocess.STDOUT,
             env=self.env,
@@ -431,6 +459,7 @@ class DemoRun:
             "members": self.n_members,
             "method": self.method,
             "dir": str(self.dir),
+            "mail_faults": self.fault_rate,
         }
         try:
             say(f"demo in {self.dir}")

@@ -10,8 +10,9 @@ Guarantees:
   repeated (the timer firing again, a restart) finds its decisions and makes
   none twice. Should two decisions for one voter ever meet, the unique keys
   (here and on ``deliveries``) refuse the second and its transaction fails
-  loudly rather than send twice. The dispatcher sends the delivery (``sending.Dispatcher``), and
-  its Message-ID is that of (ballot, voter, ``reminder-<slot>``).
+  loudly rather than send twice. The dispatcher sends the delivery
+  (``sending.Dispatcher``; one replica per delivery, ``claiming``), and its
+  Message-ID is that of (ballot, voter, ``reminder-<slot>``).
 - Only the latest reminder time that has come is served: a mailer that was
   down across two reminder times sends one reminder, not two at once.
 - None while the ballot is not open (a draft, paused or closed ballot), and none
@@ -189,6 +190,7 @@ def remind(
     }
     kind = reminder_kind(slot)
     outcomes: Counter[str] = Counter()
+    decisions: list[tuple[str, str, Delivery | None]] = []
     for code in codes:
         number = code.membership_number
         since = number in withdrawn and withdrawn[number] >= code.created_at
@@ -206,9 +208,13 @@ def remind(
                 last_error="",
                 created_at=now,
             )
-            session.add(delivery)
-            session.flush()
-        session.add(
+        decisions.append((number, decided, delivery))
+        outcomes[decided] += 1
+    # One flush gives every new delivery its id (a batched insert), for the decisions to name.
+    session.add_all([d for _, _, d in decisions if d is not None])
+    session.flush()
+    session.add_all(
+        [
             Reminder(
                 ballot_id=ballot_id,
                 membership_number=number,
@@ -217,8 +223,9 @@ def remind(
                 delivery_id=delivery.id if delivery else None,
                 created_at=now,
             )
-        )
-        outcomes[decided] += 1
+            for number, decided, delivery in decisions
+        ]
+    )
     return outcomes
 
 

@@ -398,7 +398,7 @@ def postal_fallback(
 
 def _kept_for_a_bounce(d: Delivery) -> bool:
     """Whether a delivery keeps its sealed code: an access code email that went, in case it bounces."""
-    return d.status == "sent" and d.channel == "email" and not d.kind.startswith("notice")
+    return d.status == "sent" and d.channel == "email" and bool(d.sealed_code)
 
 
 def forget_codes(session: Session, ballots: Iterable[Ballot], now: datetime) -> int:

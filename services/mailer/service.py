@@ -52,6 +52,10 @@ class MailerService(ServiceBase):
         return self.read(lambda s: reporting.summary(s, ballot_id))
 
     @rpc
+    def list_bounced_members(self, ballot_id: int) -> list[str]:
+        return self.read(lambda s: reporting.bounced_members(s, ballot_id))
+
+    @rpc
     def list_bounces_for_review(self, limit: int = 100) -> list[dict[str, Any]]:
         return self.read(lambda s: reporting.review(s, limit))
 

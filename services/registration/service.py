@@ -253,6 +253,7 @@ class RegistrationService(ServiceBase):
         reason: str,
         source: str = "operator",
         channel: str | None = None,
+        via: str = "cli",
     ) -> dict[str, Any]:
         """An officer's or operator's reissue for one member: audited, no hold unless a contact change is cooling off."""
         return self._write_or_refuse(
@@ -264,6 +265,7 @@ class RegistrationService(ServiceBase):
                 actor=actor,
                 reason=reason,
                 channel=channel,
+                via=via,
             )
         )
 

@@ -412,7 +412,8 @@ def _compare(member: Address, elector: Address) -> AddressLevel:
     pc_close = pc in ("exact", "near")
     premise = (
         (number_same and (street_same or (no_street and pc_close)))
-        or (building_same and (street_same or no_street or pc_close))
+        # Two houses of one name on two streets are one only with the same postcode.
+        or (building_same and (street_same or no_street or pc == "exact"))
         or (number_same and pc_close and building_same)
     )
     written_differently = member.street != elector.street and street_same

@@ -20,7 +20,9 @@ always gives the same result, whatever the order of ``candidates`` or of the
 ballots); identical ballots are folded together first; a ballot naming an
 unknown candidate or repeating one raises ``InvalidBallot``; a bad method,
 seat number or candidate list raises ``InvalidCount``; both are ``ValueError``.
-The rules of each method are in docs/counting.md.
+The rules of each method are in docs/counting.md. ``RON`` (re-open
+nominations) is counted like any other candidate; a result with RON among the
+winners says so (``ron_elected``, and a ``note`` in ``to_dict``).
 """
 
 from __future__ import annotations
@@ -40,12 +42,14 @@ from services.tally.counting.irv import count_irv
 from services.tally.counting.marks import count_marks
 from services.tally.counting.meek import count_meek
 from services.tally.counting.model import (
+    RON,
     CountingError,
     CountResult,
     InvalidBallot,
     InvalidCount,
     Stage,
     Tie,
+    is_ron,
 )
 from services.tally.counting.stv import count_stv
 from services.tally.counting.ties import draw_lot
@@ -54,6 +58,7 @@ METHODS: tuple[str, ...] = ("fptp", "approval", "irv", "stv", "meek")
 
 __all__ = [
     "METHODS",
+    "RON",
     "CountResult",
     "CountingError",
     "InvalidBallot",
@@ -63,6 +68,7 @@ __all__ = [
     "count_ballots",
     "count_rows",
     "draw_lot",
+    "is_ron",
 ]
 
 

@@ -139,6 +139,9 @@ def fold_rows(prefs: np.ndarray, weights: np.ndarray, pad: int) -> tuple[np.ndar
     base = pad + 1
     if width and base**width < 2**62:
         keys = prefs.astype(np.int64) @ (base ** np.arange(width, dtype=np.int64))
+        ordered = np.sort(keys)
+        if not (ordered[1:] == ordered[:-1]).any():
+            return prefs, weights  # already distinct (a reader's rows are): nothing to fold
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     else:
         _, first, inverse = np.unique(prefs, axis=0, return_index=True, return_inverse=True)

@@ -14,6 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+RON = "RON (re-open nominations)"
+RON_NOTE = "RON (re-open nominations) won: its seat is not filled and nominations re-open"
+
+
+def is_ron(name: str) -> bool:
+    """Whether ``name`` is RON, re-open nominations: a candidate a ballot may offer,
+    counted like any other (``RON``, ``Re-open nominations`` or ``RON (re-open nominations)``)."""
+    key = " ".join(name.split()).casefold()
+    return key in {"ron", "re-open nominations", "reopen nominations", RON.casefold()}
+
 
 class CountingError(ValueError):
     """The count cannot start: something about its input is wrong."""
@@ -96,7 +106,7 @@ class CountResult:
     """The outcome of one count.
 
     Guarantees: ``winners`` are in the order elected and are never more than
-    ``seats``; ``rounds[i].number == i + 1``; every tie that affected who was
+    ``seats`` (RON among them means its seat stays empty: ``ron_elected``); ``rounds[i].number == i + 1``; every tie that affected who was
     elected, excluded or transferred first is in ``ties``.
     """
 
@@ -112,6 +122,11 @@ class CountResult:
     rounds: tuple[Stage, ...]
     ties: tuple[Tie, ...]
     seed: str
+
+    @property
+    def ron_elected(self) -> bool:
+        """RON is among the winners: the result says so (``to_dict``'s ``ron_elected``)."""
+        return any(is_ron(name) for name in self.winners)
 
     def value(self, units: int) -> int | float:
         """A fixed-point value as a number of votes."""
@@ -143,7 +158,7 @@ class CountResult:
             if stage.note:
                 entry["note"] = stage.note
             rounds.append(entry)
-        return {
+        out = {
             "method": self.method,
             "seats": self.seats,
             "candidates": list(self.candidates),
@@ -157,6 +172,10 @@ class CountResult:
             "rounds": rounds,
             "ties": [tie.to_dict() for tie in self.ties],
         }
+        if self.ron_elected:
+            out["ron_elected"] = True
+            out["note"] = RON_NOTE
+        return out
 
 
 def relabel(result: CountResult, labels: Mapping[str, str]) -> CountResult:

@@ -161,6 +161,17 @@ def test_an_officers_reissue_works_at_once_for_their_own_members_only(stack):
     assert voted.status_code == 409 and error_of(voted)["code"] == "reissue_refused"
     members = gateway.get(f"/api/ballots/{bid}/members", gateway.user("operator")).json()
     assert {m["membership_number"]: m["replacements"] for m in members}["M3"] == 1
+    recorded = gateway.rows(
+        "select source, reason, details from audit_log"
+        " where action = 'member.replacement_requested' order by seq",
+        "registration",
+    )
+    assert [(r.source, r.reason, json.loads(r.details)["outcome"]) for r in recorded] == [
+        ("gateway", "the member deleted the email", "reissued"),
+        ("gateway", "has voted", "refused"),
+    ]
+    (reissued,) = [e for e in gateway.audit_since(0) if e.action == "member.code_reissued"]
+    assert reissued.reason == "the member deleted the email"
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Reminders from the running mailer, against a real SMTP server and the real broker: one per
 voter who has not voted (fed by ballots.marked), by the channel their code went, once however
-often the timer fires or an event is redelivered."""
+often the timer fires or an event is redelivered; none while paused or once closed."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rollcall import sealing
 from rollcall.db import make_engine, session_factory
 from rollcall.messaging.topology import Topology
 from services.mailer import reminding
-from services.mailer.models import Voted
+from services.mailer.models import Ballot, Voted
 from services.mailer.service import REMINDER_INTERVAL, MailerService
 from tests import support
 from tests.builders import ballots as builders
@@ -149,3 +149,46 @@ def test_one_reminder_per_voter_who_has_not_voted_by_their_channel_under_redeliv
         ("P1", "initial"),
         ("V1", "initial"),
     ], "a reminder is not an access code: registration hears of codes only"
+
+
+def test_no_reminder_goes_while_the_ballot_is_paused_or_once_it_closed(make_settings, tmp_path):
+    mail_dir = tmp_path / "mailbox"
+    now = datetime.now(UTC)
+    timetable = {
+        "opens_at": (now - timedelta(hours=1)).isoformat(),
+        "closes_at": (now + timedelta(hours=1)).isoformat(),
+        "reminders": [(now - timedelta(minutes=10)).isoformat()],
+    }
+    with support.smtp_sink(mail_dir) as port:
+        settings = make_settings("mailer", smtp_port=port)
+        definition = {
+            **builders.ballot_definition(),
+            "ballot_id": BALLOT,
+            "phase": "draft",
+            "timetable": timetable,
+        }
+        codes = {"ballot_id": BALLOT, "codes": [_voter(settings, "E1", "e1@example.org")]}
+        with support.running(settings, MailerService):
+            support.publish_event(settings, "ballot.created", definition)
+            support.publish_event(settings, "codes.issued", codes)
+            support.wait_for(lambda: support.mails(mail_dir), what="the code email")
+            seen = {}
+            for phase in ("paused", "closed"):
+                changed = {"ballot_id": BALLOT, "phase": phase, "at": now.isoformat()}
+                support.publish_event(settings, "ballot.phase_changed", changed)
+                support.wait_for(lambda p=phase: _phase(settings) == p, what=f"the ballot {phase}")
+                eventlet.sleep(REMINDER_INTERVAL + 3)  # a timer run and a dispatch, at least
+                seen[phase] = sorted(_reminders(support.mails(mail_dir)))
+            with support.rpc_proxy(settings) as rpc:
+                counts = rpc.mailer.get_reminders(BALLOT)
+    assert seen == {"paused": [], "closed": []}
+    assert counts["total"] == {}
+
+
+def _phase(settings) -> str | None:
+    engine = sa.create_engine(settings.database_url("mailer"), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as c:
+            return c.scalar(sa.select(Ballot.phase).where(Ballot.ballot_id == BALLOT))
+    finally:
+        engine.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,3 +104,21 @@ def test_preflight_checks_every_broker_uri_of_a_list(tmp_path):
     )
     found = [p.line() for p in service_problems(settings, "tally")]
     assert len(found) == 1 and "'http://mq2:5672/rc' is not a amqp or amqps URL" in found[0]
+
+
+def test_the_cluster_example_in_the_runbook_loads_as_settings(tmp_path):
+    text = (Path(__file__).resolve().parents[3] / "docs" / "operations.md").read_text()
+    (body,) = [
+        block
+        for block in re.findall(r"^```yaml\n(.*?)^```", text, re.M | re.S)
+        if "queue_type" in block
+    ]
+    path = tmp_path / "rollcall.yaml"
+    path.write_text(body)
+    settings = load_settings({"ROLLCALL_CONFIG": str(path)})
+    assert settings.queue_type == "quorum"
+    assert [u.split("@")[1] for u in settings.amqp_uris()] == [
+        "mq1:5672/rollcall",
+        "mq2:5672/rollcall",
+        "mq3:5672/rollcall",
+    ]

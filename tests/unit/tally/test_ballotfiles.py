@@ -154,3 +154,22 @@ def test_read_election_picks_the_format_by_extension(tmp_path):
     (tmp_path / "d.soi").write_bytes(b"# ALTERNATIVE NAME 1: A\n# ALTERNATIVE NAME 2: \x81\n")
     with pytest.raises(BallotFileError, match=r"d.soi:2: neither UTF-8 nor Windows-1252"):
         read_election(tmp_path / "d.soi")
+
+
+def test_toc_allows_ties_and_must_rank_everyone_and_preflib_takes_published_quirks():
+    text = (
+        "\ufeff"
+        + HEAD.replace("\n", "\r\n")
+        + "# DATA TYPE: toc\r\n# MODIFICATION TYPE: original\r\n"
+    )
+    data = parse_preflib(text + "3: 1,{2,3}\r\n2:  3 , 1 , 2 \r\n", "x.toc", "toc")
+    assert data.format == "toc"
+    assert data.ballots == [(("Ann Smith",), 3), (("Cy   Jones", "Ann Smith", '"Bob"'), 2)]
+    assert data.overvotes == 3
+    with pytest.raises(BallotFileError, match=r"x.toc:7: a .toc ballot must rank every"):
+        parse_preflib(HEAD + "3: 1,{2}\n", "x.toc", "toc")
+
+
+def test_read_election_reads_toc_files(tmp_path):
+    (tmp_path / "e.toc").write_text(HEAD + "1: {1,2},3\n", encoding="utf-8")
+    assert read_election(tmp_path / "e.toc").overvotes == 1

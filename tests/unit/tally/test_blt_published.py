@@ -257,3 +257,10 @@ def test_the_example_in_docs_formats_reads_as_the_doc_says():
     assert (data.voters, data.seats, data.overvotes) == (6, 1, 1)
     assert dict(data.ballots)[()] == 1
     assert data.title == "Ward 2 - Bonnyrigg"
+
+
+def test_a_file_that_stops_after_its_ballots_blames_the_line_that_ends_them():
+    with pytest.raises(BallotFileError) as caught:
+        parse_blt("2 1\n1 1 2 0\n0\n", "x.blt")
+    assert caught.value.line == 3
+    assert "expected 2 candidate names, found 0" in str(caught.value)

@@ -161,3 +161,15 @@ def test_fractional_weights_are_read_but_refused_by_a_whole_ballot_count(tmp_pat
         f"error: {tmp_path / 'half.blt'}: the file gives fractional ballot weights; "
         "irv counts whole ballots (expected whole-number weights)\n"
     )
+
+
+def test_rollcall_count_says_when_ron_wins(tmp_path):
+    (tmp_path / "ron.blt").write_text(
+        '3 1\n4 3 0\n2 1 0\n1 2 3 0\n0\n"Ann"\n"Bob"\n"RON"\n"Chair"\n', encoding="utf-8"
+    )
+    result = run([str(tmp_path / "ron.blt"), "--method", "irv"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"{tmp_path / 'ron.blt'}: irv, 1 seat(s): RON; "
+        "RON (re-open nominations) won: its seat is not filled and nominations re-open"
+    )

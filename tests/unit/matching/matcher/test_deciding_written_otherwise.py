@@ -5,7 +5,12 @@ names, particle surnames, short doubled surnames and swapped first and last name
 
 from __future__ import annotations
 
-from services.matching.matcher.addresses import FLAT_SAME, compare_addresses, parse_address
+from services.matching.matcher.addresses import (
+    FLAT_SAME,
+    FLAT_UNKNOWN,
+    compare_addresses,
+    parse_address,
+)
 from services.matching.matcher.deciding import Decision
 from tests.builders.registers import elector, member, one
 
@@ -171,3 +176,30 @@ def test_the_housemate_rule_reads_swapped_names_the_way_the_best_fit_did() -> No
                                     postcode="PH2 0AB"))  # fmt: skip
     assert decision.decision == "review", decision.reasons
     assert "as a middle name" in decision.reasons
+
+
+# --- a named house with a slip in the inward code -----------------------------------
+
+FARMS = [
+    elector("T1", "Valerie Christine", "Thwaite", "Tan y Bryn", "Bow Street", "Aberystwyth",
+            postcode="SY24 7FD"),
+    elector("T2", "Rhodri", "Griffiths", "Ty Capel", "Rhodfa y Felin", "Deiniolen",
+            postcode="LL55 1XJ"),
+]  # fmt: skip
+
+
+def test_a_named_house_with_its_inward_code_mistyped_is_found() -> None:
+    decision = one(FARMS, member("M", "Valerie", "Thwaite", "Tan y Bryn", postcode="SY24 7DF"))
+    assert decision.elector_id == "T1", decision.reasons
+    assert decision.decision in ("match", "review")
+    assert "postcode differs by one character (SY24 7DF / SY24 7FD)" in decision.reasons
+
+
+def test_a_house_of_the_same_name_on_another_street_is_not_the_same_house() -> None:
+    party = parse_address(("Ty Capel", "Llys Llwyn", "Deiniolen"), "LL55 1XR")
+    register = parse_address(("Ty Capel", "Rhodfa y Felin", "Deiniolen"), "LL55 1XJ")
+    assert compare_addresses(party, register).premise not in (FLAT_SAME, FLAT_UNKNOWN)
+    decision = one(FARMS, member("M", "Rhodri", "Howells", "Ty Capel", "Llys Llwyn", "Deiniolen",
+                                 postcode="LL55 1XR"))  # fmt: skip
+    assert decision.decision != "match", decision.reasons
+    assert "same house" not in decision.reasons

@@ -1,286 +1,27 @@
-"""Reading ballot files as they are published: PrefLib (``.soi``, ``.soc``, ``.toi``,
-``.toc``) and BLT.
+"""BLT files (ERS / OpenSTV) in every style they are published in.
 
-``parse_preflib`` and ``parse_blt`` are pure (text in, ``ElectionFile`` out);
-``read_election`` is the thin I/O wrapper that picks one by file extension and
-decodes the bytes (UTF-8, with or without a byte-order mark, else Windows-1252).
-
-Guarantees:
-
-- What cannot be read raises ``BallotFileError`` carrying the file name, the
-  1-based line and column and what was expected there, e.g.
-  ``ward.blt:7:5: preference 9 is not a candidate (expected 1 to 8)``.
-- Ballots come back in the count's vocabulary, identical ballots folded
-  together in order of first appearance: ``(names in preference order,
-  weight)``. Weights are whole numbers, or ``Fraction``s where a BLT file
-  gives a fractional weight.
-- An equal ranking (PrefLib ``{a,b}``, BLT ``a=b``) is an overvote: the
-  ballot keeps the preferences before it and stops there; ``overvotes``
-  counts the ballots (by weight) so cut short. A ballot left with nothing is
-  kept, as a blank, for the count to report as invalid.
-- PrefLib headers that state numbers (alternatives, voters, unique orders)
-  are checked against the data; a ``.soc``/``.toc`` ballot must rank every
-  candidate; ``.soi``/``.soc`` refuse equal rankings.
-- BLT is read leniently (docs/formats.md, "BLT"): names quoted or not, a party
-  in parentheses or in a second quoted string (kept in ``parties``), the title
-  quoted or not and on one or several lines, commas after numbers, blank lines,
-  runs of spaces, trailing whitespace, any line ending, ballot ids, withdrawn
-  candidates (dropped from the candidate list and skipped on every ballot).
-  The same ballots give the same ``ElectionFile`` whatever the style.
+The header, withdrawn candidates and the names are read line by line; the ballot
+lines, nearly all the file, are folded by their text (each distinct line is read
+once), tidied into the plain form ``weight c1 ... 0`` and parsed together with
+numpy; only lines that are not plain (equal rankings, fractions, mistakes) are read
+word by word. See the package docstring for what is guaranteed. Pure.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
+from services.tally.ballotfiles.model import (
+    BallotFileError,
+    ElectionFile,
+    Weight,
+    whole_number,
+)
 from services.tally.counting.ballots import fold_rows
-
-PREFLIB_FORMATS = ("soi", "toi", "soc", "toc")
-FORMATS = (*PREFLIB_FORMATS, "blt")
-
-Weight = int | Fraction
-Ballot = tuple[tuple[str, ...], Weight]
-
-
-class BallotFileError(ValueError):
-    """A ballot file could not be read; says which file, line and column, and what was expected."""
-
-    def __init__(self, source: str, line: int, message: str, column: int | None = None) -> None:
-        where = f"{source}:{line}:{column}" if column else f"{source}:{line}"
-        super().__init__(f"{where}: {message}")
-        self.source = source
-        self.line = line
-        self.column = column
-        self.message = message
-
-
-@dataclass(frozen=True)
-class ElectionFile:
-    """What a ballot file holds.
-
-    The ballots are held as arrays, the form the count takes (``count_rows``):
-    ``prefs[i]`` is the i-th distinct ballot as indices into ``candidates``,
-    padded with ``len(candidates)``; ``weights[i]`` its total weight (int64, or
-    object holding ``Fraction``s where the file gave fractional weights).
-    ``ballots`` gives the same as ``(names, weight)`` pairs.
-    """
-
-    source: str
-    format: str
-    title: str
-    candidates: tuple[str, ...]
-    prefs: np.ndarray
-    weights: np.ndarray
-    seats: int | None = None
-    withdrawn: tuple[str, ...] = ()
-    overvotes: Weight = 0
-    parties: dict[str, str] = field(default_factory=dict)
-
-    @cached_property
-    def ballots(self) -> list[Ballot]:
-        names = self.candidates
-        n = len(names)
-        return [
-            (tuple(names[c] for c in row if c < n), w)
-            for row, w in zip(self.prefs.tolist(), self.weights.tolist(), strict=True)
-        ]
-
-    @property
-    def voters(self) -> Weight:
-        total = self.weights.sum() if len(self.weights) else 0
-        return total if isinstance(total, Fraction) and total.denominator != 1 else int(total)
-
-    @property
-    def fractional(self) -> bool:
-        """True where some weight is not a whole number (the file gave fractions)."""
-        return self.weights.dtype == object
-
-    def label(self, name: str) -> str:
-        """``Name (Party)`` where the file gave a party, else the name."""
-        party = self.parties.get(name)
-        return f"{name} ({party})" if party else name
-
-
-def _arrays(
-    rows: list[tuple[int, ...]], weights: list[Weight], pad: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of candidate indices as a padded matrix (always a last pad column), folded."""
-    width = max(map(len, rows), default=0) + 1
-    prefs = np.full((len(rows), width), pad, dtype=np.int32)
-    for i, row in enumerate(rows):
-        prefs[i, : len(row)] = row
-    exact = any(isinstance(w, Fraction) for w in weights)
-    w = np.array(weights, dtype=object if exact else np.int64)
-    return fold_rows(prefs, w, pad)
-
-
-# --- PrefLib -------------------------------------------------------------------------
-
-_HEADER = re.compile(r"#\s*([^:]+?)\s*:\s?(.*)$")
-_NAME_KEY = re.compile(r"ALTERNATIVE NAME (\d+)$")
-_COUNTED = {
-    "NUMBER ALTERNATIVES": "alternatives",
-    "NUMBER VOTERS": "voters",
-    "NUMBER UNIQUE ORDERS": "orders",
-}
-_INT = re.compile(r"\s*[+-]?\d+\s*")
-
-
-def _number(text: str, source: str, line: int, what: str, column: int | None = None) -> int:
-    if not _INT.fullmatch(text):
-        raise BallotFileError(
-            source, line, f"{what} {text.strip()!r} is not a whole number", column
-        )
-    return int(text)
-
-
-def _preflib_order(text: str, source: str, line: int, col: int) -> list[list[int]]:
-    """``3,{1,2},5`` as ranks: ``[[3], [1, 2], [5]]``; ``col`` is where ``text`` starts."""
-    ranks: list[list[int]] = []
-    at = 0
-    size = len(text)
-
-    def column(i: int) -> int:
-        return col + i
-
-    while True:
-        while at < size and text[at] in " \t":
-            at += 1
-        if at >= size:
-            if ranks:
-                raise BallotFileError(
-                    source, line, "trailing ',' with nothing after it", column(at - 1)
-                )
-            return ranks
-        if text[at] == "{":
-            end = text.find("}", at)
-            if end < 0:
-                raise BallotFileError(source, line, "'{' without a closing '}'", column(at))
-            parts, start = text[at + 1 : end].split(","), at + 1
-            group = []
-            for part in parts:
-                lead = len(part) - len(part.lstrip())
-                group.append(_number(part, source, line, "candidate", column(start + lead)))
-                start += len(part) + 1
-            at = end + 1
-        else:
-            comma = text.find(",", at)
-            item = text[at:] if comma < 0 else text[at:comma]
-            if "{" in item or "}" in item:
-                raise BallotFileError(
-                    source, line, f"misplaced brace in {text.strip()!r}", column(at)
-                )
-            group = [_number(item, source, line, "candidate", column(at))]
-            at = size if comma < 0 else comma
-        ranks.append(group)
-        while at < size and text[at] in " \t":
-            at += 1
-        if at >= size:
-            return ranks
-        if text[at] != ",":
-            raise BallotFileError(
-                source, line, f"expected ',' before {text[at:].strip()!r}", column(at)
-            )
-        at += 1
-
-
-def parse_preflib(text: str, source: str, fmt: str) -> ElectionFile:
-    """Parse a PrefLib ``soi``/``toi``/``soc``/``toc`` file (the 2022 format with ``#`` headers)."""
-    if fmt not in PREFLIB_FORMATS:
-        raise ValueError(f"not a PrefLib format: {fmt!r}")
-    names: dict[int, str] = {}
-    stated: dict[str, tuple[int, int]] = {}
-    title = ""
-    rows: dict[tuple[int, ...], int] = {}
-    overvotes = 0
-    orders = 0
-    first_data = 0
-    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("#"):
-            if first_data:
-                raise BallotFileError(source, number, "header line after the ballots began", 1)
-            match = _HEADER.match(line)
-            if not match:
-                continue
-            key, value = match.group(1).upper(), match.group(2).strip()
-            if key == "TITLE":
-                title = value
-            elif name_key := _NAME_KEY.match(key):
-                if not value:
-                    raise BallotFileError(source, number, "alternative with an empty name")
-                names[int(name_key.group(1))] = value
-            elif key in _COUNTED:
-                stated[_COUNTED[key]] = (_number(value, source, number, key.lower()), number)
-            continue
-        if not first_data:
-            first_data = number
-            if not names:
-                raise BallotFileError(source, number, "ballots before any ALTERNATIVE NAME header")
-        indent = len(raw) - len(raw.lstrip())
-        count_text, colon, order = line.partition(":")
-        if not colon:
-            raise BallotFileError(
-                source, number, f"expected 'count: preferences', got {line!r}", indent + 1
-            )
-        count = _number(count_text, source, number, "ballot count", indent + 1)
-        if count < 1:
-            raise BallotFileError(source, number, f"ballot count {count} is not positive")
-        ranks = _preflib_order(order, source, number, indent + len(count_text) + 2)
-        orders += 1
-        seen: set[int] = set()
-        for group in ranks:
-            for c in group:
-                if c not in names:
-                    raise BallotFileError(source, number, f"candidate {c} has no ALTERNATIVE NAME")
-                if c in seen:
-                    raise BallotFileError(source, number, f"candidate {c} ranked twice")
-                seen.add(c)
-        if fmt in ("soi", "soc") and any(len(group) > 1 for group in ranks):
-            raise BallotFileError(source, number, f"equal ranking in a strict-order .{fmt} file")
-        if fmt in ("soc", "toc") and len(seen) != len(names):
-            raise BallotFileError(source, number, f"a .{fmt} ballot must rank every candidate")
-        row: list[int] = []
-        for group in ranks:
-            if len(group) > 1:
-                overvotes += count
-                break
-            row.append(group[0])
-        key = tuple(row)
-        rows[key] = rows.get(key, 0) + count
-    if not names:
-        raise BallotFileError(source, 1, "no ALTERNATIVE NAME headers: not a PrefLib file")
-    if sorted(names) != list(range(1, len(names) + 1)):
-        raise BallotFileError(source, 1, "alternatives are not numbered 1..n")
-    actual = {"alternatives": len(names), "voters": sum(rows.values()), "orders": orders}
-    for what, (value, number) in stated.items():
-        if value != actual[what]:
-            raise BallotFileError(
-                source, number, f"header says {value} {what} but the file has {actual[what]}"
-            )
-    n = len(names)
-    prefs, weights = _arrays([tuple(c - 1 for c in row) for row in rows], list(rows.values()), n)
-    return ElectionFile(
-        source=source,
-        format=fmt,
-        title=title,
-        candidates=tuple(names[i] for i in sorted(names)),
-        prefs=prefs,
-        weights=weights,
-        overvotes=overvotes,
-    )
-
-
-# --- BLT -----------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"[^\s,]+")
 _BALLOT_ID = re.compile(r"\s*\(([^()]*)\)")
@@ -295,7 +36,7 @@ def _tokens(raw: str) -> list[tuple[int, str]]:
 
 
 def _ints(raw: str, source: str, line: int, what: str) -> list[tuple[int, int]]:
-    return [(col, _number(tok, source, line, what, col)) for col, tok in _tokens(raw)]
+    return [(col, whole_number(tok, source, line, what, col)) for col, tok in _tokens(raw)]
 
 
 def _is_zero_line(raw: str) -> bool:
@@ -330,7 +71,7 @@ def _ballot_line(raw: str, n: int, withdrawn: set[int]) -> tuple[Weight, list[in
     for col, text in words[1:-1]:
         group = []
         for part in text.split("="):
-            c = _number(part, source, 0, "preference", col)
+            c = whole_number(part, source, 0, "preference", col)
             if not 1 <= c <= n:
                 raise BallotFileError(
                     source, 0, f"preference {c} is not a candidate (expected 1 to {n})", col
@@ -508,21 +249,22 @@ def _name_items(raw: str, source: str, line: int) -> tuple[list[str], str]:
 
 
 def _names_and_title(
-    lines: list[tuple[int, str]], n: int, source: str
+    lines: list[tuple[int, str]], n: int, source: str, after: int
 ) -> tuple[list[tuple[str, str]], str, list[int]]:
-    """Candidates (name, party), the title and each candidate's line, from the names section."""
+    """Candidates (name, party), the title and each candidate's line, from the names section
+    (``lines``, numbered; ``after`` is the line ending the ballots, blamed if it is empty)."""
     items = [(number, *_name_items(raw, source, number)) for number, raw in lines]
     quoted_only = all(strings and not rest for _, strings, rest in items)
     count = sum(len(strings) + (1 if rest else 0) for _, strings, rest in items)
     if quoted_only and count in (n, n + 1) or quoted_only and len(items) < n:
         flat = [(number, s) for number, strings, _ in items for s in strings]
         if len(flat) < n:
-            at = flat[-1][0] if flat else (lines[-1][0] if lines else 0)
+            at = flat[-1][0] if flat else (lines[-1][0] if lines else after)
             raise BallotFileError(source, at, f"expected {n} candidate names, found {len(flat)}")
         found = [_split_party(s) for _, s in flat[:n]]
         return found, " ".join(s for _, s in flat[n:]), [number for number, _ in flat[:n]]
     if len(items) < n:
-        at = items[-1][0] if items else (lines[-1][0] if lines else 0)
+        at = items[-1][0] if items else (lines[-1][0] if lines else after)
         raise BallotFileError(source, at, f"expected {n} candidate names, found {len(items)}")
     found = []
     for number, strings, rest in items[:n]:
@@ -586,7 +328,7 @@ def parse_blt(text: str, source: str) -> ElectionFile:
     end, papers = _ballot_lines(lines, start, source)
     numbers, totals, overvotes = _Ballots(source, n, withdrawn, lines, start).read(papers)
     rest = [(i + 1, lines[i]) for i in _content(lines, end + 1, len(lines))]
-    found, title, at_line = _names_and_title(rest, n, source)
+    found, title, at_line = _names_and_title(rest, n, source, end + 1)
     names = [_tidy(name) for name, _ in found]
     for i, name in enumerate(names):
         if not name:
@@ -642,36 +384,3 @@ def _ballot_lines(lines: list[str], start: int, source: str) -> tuple[int, Count
             source, last + 1, "ballots not ended by a line '0' (expected '0' after the ballots)"
         )
     return end, papers
-
-
-def decode(data: bytes, source: str) -> str:
-    """UTF-8 (a byte-order mark is dropped), else Windows-1252, else a refusal with the line."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        utf8_error = err
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        line = data[: utf8_error.start].count(b"\n") + 1
-        raise BallotFileError(
-            source, line, "neither UTF-8 nor Windows-1252 text (expected a text file)"
-        ) from None
-
-
-def read_election(path: str | Path) -> ElectionFile:
-    """Read a ballot file, choosing the format by its extension."""
-    path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise BallotFileError(
-            str(path), 1, f"unknown extension; expected one of {', '.join(FORMATS)}"
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise BallotFileError(str(path), 0, f"cannot read: {err.strerror}") from None
-    text = decode(data, str(path))
-    if fmt == "blt":
-        return parse_blt(text, str(path))
-    return parse_preflib(text, str(path), fmt)
