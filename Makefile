@@ -33,8 +33,9 @@ typecheck: install
 	  services/codes/codeformat.py services/codes/issuing.py \
 	  services/registration/rows.py services/registration/ledger.py \
 	  services/registration/ledger_writer.py services/registration/contacts.py \
-	  services/registration/eligibility.py services/mailer/letters.py services/mailer/printing.py services/mailer/outcomes.py services/mailer/reminding.py \
-	  services/tally/counting services/tally/ballotfiles.py \
+	  services/registration/eligibility.py services/mailer/letters.py services/mailer/printing.py services/mailer/outcomes.py services/mailer/reminding.py services/mailer/claiming.py \
+	  services/mailer/bounces.py services/mailer/reporting.py \
+	  services/tally/counting services/tally/ballotfiles \
 	  services/tally/bulletin.py services/tally/certificate.py
 
 test: lint typecheck

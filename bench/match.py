@@ -122,6 +122,8 @@ def run_child(args: list[str]) -> tuple[float, dict[str, float], str]:
         "largest_process_rss_mb": round(usage.ru_maxrss / 1024),
         "tree_rss_mb": round(memory.peak_rss),
         "tree_pss_mb": round(memory.peak_pss),
+        # The child's CPU and that of the workers it waited for.
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
     }
     return time.perf_counter() - started, peaks, out
 
@@ -361,6 +363,11 @@ def main() -> None:
     parser.add_argument("--db", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--live-samples", type=int, default=300)
     parser.add_argument("--workers", type=int, default=None, help="rollcall match --workers")
+    parser.add_argument(
+        "--rollcall",
+        nargs="+",
+        help="the command to run as rollcall (to time another checkout's code the same way)",
+    )
     parser.add_argument("--splink-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.splink_child:
@@ -375,7 +382,8 @@ def main() -> None:
     say("matching end to end (rollcall match)")
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     seconds, memory, stdout = run_child([
-        str(Path(sys.executable).parent / "rollcall"), "match", "--register", str(directory / "register.csv"),
+        *(args.rollcall or [str(Path(sys.executable).parent / "rollcall")]), "match",
+        "--register", str(directory / "register.csv"),
         "--members", str(directory / "members.csv"), "--out", str(out),
         *(["--workers", str(args.workers)] if args.workers else []),
     ])  # fmt: skip

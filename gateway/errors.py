@@ -197,6 +197,18 @@ TABLE: dict[str, Mapping] = {
     "gateway.errors.RowStillRejected": Mapping(
         422, "row_still_rejected", "The corrected row is still not valid."
     ),
+    "gateway.bounces.SignatureMissing": Mapping(
+        401, "signature_missing", "This needs a signature in the X-Rollcall-Signature header."
+    ),
+    "gateway.bounces.SignatureInvalid": Mapping(
+        403, "signature_invalid", "The signature does not match the body."
+    ),
+    "gateway.bounces.SignatureExpired": Mapping(
+        403, "signature_expired", "The signature is too old (or from the future): not accepted."
+    ),
+    "gateway.bounces.WebhookNotConfigured": Mapping(
+        503, "service_unavailable", "The bounce webhook is not configured yet."
+    ),
     "gateway.errors.InvalidUser": Mapping(400, "invalid_user", "Those user details are not valid."),
     "gateway.errors.UserNotFound": Mapping(404, "user_not_found", "There is no such user."),
     # codes

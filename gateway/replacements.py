@@ -15,7 +15,7 @@ Guarantees:
   after both cut-offs or the close a 409 ``replacement_closed`` saying what
   is left to do.
 - Refused with 429 and ``Retry-After`` beyond ``limits.REPLACEMENT_MEMBER``
-  an hour per membership number or ``limits.REPLACEMENT_CLIENT`` per client
+  an hour per membership number (in one ballot) or ``limits.REPLACEMENT_CLIENT`` per client
   address; a refused request is counted under neither.
 - Every request is appended to the gateway's audit log (client address,
   ballot and membership number as typed, and the outcome: received, closed
@@ -38,7 +38,13 @@ from werkzeug.wrappers import Request, Response
 from gateway import limits, pages
 from gateway.access import Access, guarded, source
 from gateway.base import BALLOT, GatewayBase, now
-from gateway.errors import GatewayError, InvalidRequest, RateLimited, ReplacementClosed
+from gateway.errors import (
+    Answer,
+    GatewayError,
+    InvalidRequest,
+    RateLimited,
+    ReplacementClosed,
+)
 from gateway.schemas import ReissueSchema, ReplacementSchema, load
 from gateway.web import MAX_FORM, answer_for, json_response, limit_body, read_json, route
 from rollcall import audit
@@ -128,6 +134,14 @@ def cutoff_words(timetable: dict[str, Any]) -> str:
     return f"You can ask for a new code {' and '.join(parts)}."
 
 
+def html_error(answer: Answer, request: Request | None = None) -> Response:
+    """An error on the replacement page: the form again, the message in plain words."""
+    page = form_page(message=answer.body["error"]["message"])
+    response = pages.html_response(answer.status, page)
+    response.headers.update(answer.headers)
+    return response
+
+
 class _Refused(Exception):
     def __init__(self, wait: int) -> None:
         super().__init__(wait)
@@ -147,7 +161,7 @@ class ReplacementRoutes(GatewayBase):
         """Count the request, hand it to registration, audit it; the reply's body (or raise)."""
         number = asked["membership_number"]
         client = request.remote_addr or "-"
-        wait = self._take(client, number)
+        wait = self._take(client, f"{ballot_id}:{number.upper()}")
         if wait is not None:
             self._audit(request, ballot_id, number, "rate_limited")
             log.info("replacement on ballot %s refused for %ss: rate limited", ballot_id, wait)
@@ -167,12 +181,12 @@ class ReplacementRoutes(GatewayBase):
         self._audit(request, ballot_id, number, "received")
         return answer
 
-    def _take(self, client: str, number: str) -> int | None:
-        """Count one request per member and per client, or neither; the wait when refused."""
+    def _take(self, client: str, member_of_ballot: str) -> int | None:
+        """Count one request per member of a ballot and per client, or neither; the wait when refused."""
         moment = now()
         try:
             with self.store.transaction() as session:
-                member = [limits.key("repl-member", number.upper())]
+                member = [limits.key("repl-member", member_of_ballot)]
                 wait = limits.take(session, member, moment, limits.REPLACEMENT_MEMBER)
                 if wait is None:
                     client_key = [limits.key("repl-client", client)]
@@ -201,7 +215,7 @@ class ReplacementRoutes(GatewayBase):
         return json_response(202, self._replacement(request, ballot_id, asked))
 
     # -- the HTML page ------------------------------------------------------------------
-    @route("GET", "/replacement", render=pages.html_error)
+    @route("GET", "/replacement", render=html_error)
     def replacement_page(self, request: Request) -> Response:
         raw = request.args.get("ballot", "").strip()
         if not raw:
@@ -210,7 +224,7 @@ class ReplacementRoutes(GatewayBase):
         words = cutoff_words(dict(ballot.get("timetable") or {}))
         return pages.html_response(200, form_page(raw, cutoffs=words))
 
-    @route("POST", "/replacement", render=pages.html_error)
+    @route("POST", "/replacement", render=html_error)
     def replacement_form(self, request: Request) -> Response:
         limit_body(request, MAX_FORM)
         raw = request.form.get("ballot_id", "").strip()
@@ -256,6 +270,7 @@ class ReplacementRoutes(GatewayBase):
             access.reason,
             source="officer" if access.principal.role == "officer" else "operator",
             channel=asked["channel"],
+            via="gateway",
         )
         access.details.update(channel=result.get("channel"), status=result.get("status"))
         return json_response(202, result)

@@ -29,6 +29,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import auth, users
 from gateway.access import Access, guarded
 from gateway.base import BALLOT, now
+from gateway.bounces import BounceRoutes
 from gateway.dropped_rows import DroppedRowRoutes
 from gateway.errors import RPC_EXPECTED, ServiceUnavailable
 from gateway.oversight import OversightRoutes
@@ -49,6 +50,7 @@ class GatewayService(
     DroppedRowRoutes,
     OversightRoutes,
     ReplacementRoutes,
+    BounceRoutes,
     AuditedService,
 ):
     name = "gateway"

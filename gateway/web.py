@@ -172,8 +172,10 @@ def _too_deep() -> str:
     return f"The request body nests arrays and objects more than {MAX_DEPTH} deep."
 
 
-def refuse_unstorable(request: Request, values: dict[str, Any]) -> None:
-    """``InvalidRequest`` when a path value or query parameter holds text no store can keep."""
+def check_request(request: Request, values: dict[str, Any]) -> None:
+    """404 for an id over ``MAX_ID``; 400 for text no store can keep in the path or the query."""
+    if any(isinstance(v, int) and v > MAX_ID for v in values.values()):
+        raise errors.NotFound()
     found = schemas.unstorable(values)
     query = {k: v[0] if len(v) == 1 else v for k, v in request.args.lists()}
     found.update(schemas.unstorable(query))
@@ -236,13 +238,14 @@ class JsonWsgiApp(WsgiApp):
 
 
 class AsciiInteger(IntegerConverter):
-    """``<int:...>`` in a path: ASCII digits only (``\\d`` takes ``٣``), at most ``MAX_ID``."""
+    """``<int:...>`` in a path: ASCII digits only (``\\d`` takes ``٣``).
+
+    ``MAX_ID`` is held by the route (``check_request``), not here: Werkzeug
+    answers 405 when a converter refuses a value that another method's rule
+    would have refused too.
+    """
 
     regex = r"[0-9]+"
-
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
 
 
 def _raw_answer(status: int, reason: str, exc: errors.GatewayError) -> bytes:
@@ -347,7 +350,7 @@ def route(method: str, url: str, *, render: Renderer = json_error) -> Callable[.
         @functools.wraps(handler)
         def answering(service: Any, request: Request, **values: Any) -> Response:
             try:
-                refuse_unstorable(request, values)
+                check_request(request, values)
                 return handler(service, request, **values)
             except Exception as exc:  # noqa: BLE001 - answered, and logged when unexpected
                 return render(answer_for(exc, request, url), request)

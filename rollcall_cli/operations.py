@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import signal
+from pathlib import Path
 
 import click
 
@@ -32,7 +35,16 @@ def _settings_or_exit():  # type: ignore[no-untyped-def]
     help="Do not migrate: wait up to this many seconds for the database to be migrated "
     "(by a one-shot `rollcall db upgrade`), then start.",
 )
-def run_service(service: str, no_migrate: bool, wait_seconds: float | None) -> None:
+@click.option(
+    "--ports-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Bind the metrics (and the gateway's HTTP) server on free ports of the service's "
+    "own choosing and write them to this JSON file once it is running.",
+)
+def run_service(
+    service: str, no_migrate: bool, wait_seconds: float | None, ports_file: Path | None
+) -> None:
     """Run one service in this process until SIGTERM or SIGINT.
 
     It first checks its settings and every secret it uses and exits with
@@ -57,7 +69,7 @@ def run_service(service: str, no_migrate: bool, wait_seconds: float | None) -> N
         _wait_migrated((service,), settings, wait_seconds)
     elif not no_migrate:
         upgrade(service, settings.database_url(service))
-    runner = ServiceRunner(nameko_config(settings))
+    runner = ServiceRunner(nameko_config(settings, any_port=ports_file is not None))
     runner.add_service(service_class(service))
 
     def shutdown(signum, frame):  # type: ignore[no-untyped-def]
@@ -66,6 +78,14 @@ def run_service(service: str, no_migrate: bool, wait_seconds: float | None) -> N
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     runner.start()
+    if ports_file is not None:
+        from rollcall.runtime import bound_ports
+
+        (container,) = runner.containers
+        ports = {"service": service, "pid": os.getpid(), **bound_ports(container)}
+        partial = ports_file.with_name(ports_file.name + ".partial")
+        partial.write_text(json.dumps(ports))
+        partial.replace(ports_file)
     click.echo(f"{service} running", err=True)
     runner.wait()
 

@@ -349,7 +349,7 @@ CONTRACTS: dict[str, Contract] = {
             "voters.withdrawn",
             1,
             VotersWithdrawnSchema,
-            ("codes", "tally"),
+            ("codes", "tally", "mailer"),
             "Members no longer eligible; their codes are revoked.",
         ),
         Contract(

@@ -9,7 +9,8 @@ bounced: not delivered, and a delivery-status notification (RFC 3464) goes
 to the message's envelope sender at ``--bounce-to`` a moment later, as a
 remote mail system would. The rest are delivered to the mailbox. With
 ``--outage S`` the sink stops listening for S seconds once the first message
-arrives (connections are refused), then listens again.
+arrives (connections are refused), then listens again. ``--listen HOST:0``
+binds a free port, written to ``--port-file`` once it listens.
 
 Everything it does is appended to ``--journal`` as JSON lines (``event``:
 ``deferred``, ``refused``, ``delivered``, ``bounced``, ``dsn_sent``,
@@ -20,9 +21,11 @@ bounces the mailer must have received.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import json
 import smtplib
+import socket
 import threading
 import time
 from collections import Counter
@@ -30,8 +33,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import SMTP
 
 DEFER, REFUSE, BOUNCE, DELIVER = "defer", "refuse", "bounce", "deliver"
 #: How many tries a deferred address is answered 451 before it is taken.
@@ -132,7 +135,7 @@ class FaultyMailbox(Mailbox):
         rate: float,
         journal: Journal,
         bounce_to: tuple[str, int] | None,
-        first_message: threading.Event,
+        first_message: asyncio.Event,
         bounce_delay: float = 1.0,
     ) -> None:
         super().__init__(mail_dir)
@@ -192,9 +195,43 @@ def _host_port(text: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
+def _listening_socket(host: str, port: int) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+async def _serve(args: argparse.Namespace, handler: FaultyMailbox, journal: Journal) -> None:
+    loop = asyncio.get_running_loop()
+    host, port = _host_port(args.listen)
+    sock = _listening_socket(host, port)
+    port = sock.getsockname()[1]
+    server = await loop.create_server(lambda: SMTP(handler), sock=sock)
+    if args.port_file:
+        partial = args.port_file.with_name(args.port_file.name + ".partial")
+        partial.write_text(str(port))
+        partial.replace(args.port_file)
+    journal.write("listening", port=port)
+    if args.outage > 0:
+        # Stop listening once mail flows: new connections are refused (sessions under
+        # way finish), then listen again on the same port.
+        await handler.first_message.wait()
+        await asyncio.sleep(0.5)
+        server.close()
+        await server.wait_closed()
+        journal.write("outage", seconds=args.outage)
+        await asyncio.sleep(args.outage)
+        server = await loop.create_server(lambda: SMTP(handler), sock=_listening_socket(host, port))
+        journal.write("listening", port=port)
+    await asyncio.Event().wait()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="rollcall_cli.demo.sink", description=__doc__)
-    parser.add_argument("--listen", required=True, help="HOST:PORT to serve SMTP on")
+    parser.add_argument("--listen", required=True, help="HOST:PORT to serve SMTP on (port 0: any)")
+    parser.add_argument("--port-file", type=Path, help="where to write the port once listening")
     parser.add_argument("--mailbox", required=True, type=Path, help="Maildir to deliver to")
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=11)
@@ -205,34 +242,18 @@ def main(argv: list[str] | None = None) -> None:
     if not 0 <= args.fault_rate <= 1:
         parser.error(f"--fault-rate must be between 0 and 1, got {args.fault_rate}")
     journal = Journal(args.journal)
-    first = threading.Event()
     handler = FaultyMailbox(
         str(args.mailbox),
         seed=args.seed,
         rate=args.fault_rate,
         journal=journal,
         bounce_to=_host_port(args.bounce_to) if args.bounce_to else None,
-        first_message=first,
+        first_message=asyncio.Event(),
     )
-    host, port = _host_port(args.listen)
-    controller = Controller(handler, hostname=host, port=port)
-    controller.start()
-    journal.write("listening")
     try:
-        if args.outage > 0:
-            first.wait()
-            time.sleep(0.5)  # a few messages go through first
-            controller.stop()
-            journal.write("outage", seconds=args.outage)
-            time.sleep(args.outage)
-            controller = Controller(handler, hostname=host, port=port)
-            controller.start()
-            journal.write("listening")
-        threading.Event().wait()
+        asyncio.run(_serve(args, handler, journal))
     except KeyboardInterrupt:
         pass
-    finally:
-        controller.stop()
 
 
 if __name__ == "__main__":

@@ -118,8 +118,8 @@ def _returned_headers(msg: Message) -> Message | None:
         kind = part.get_content_type()
         if kind == "message/rfc822":
             payload = part.get_payload()
-            if isinstance(payload, list) and payload:
-                return payload[0]  # type: ignore[no-any-return]
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+                return payload[0]
         if kind == "text/rfc822-headers":
             text = part.get_payload(decode=True) or b""
             return email.message_from_bytes(bytes(text), policy=email.policy.compat32)
@@ -153,6 +153,8 @@ def read_dsn(raw: bytes, envelope_recipients: Iterable[str] = ()) -> list[Report
     message_id = str(returned.get("Message-ID", "")).strip() if returned is not None else ""
     reports = []
     for block in blocks[1:]:
+        if not isinstance(block, Message):
+            continue
         recipient = _address(str(block.get("Final-Recipient", "")))
         recipient = recipient or _address(str(block.get("Original-Recipient", "")))
         status = str(block.get("Status", ""))
@@ -237,9 +239,11 @@ def _effect(delivery: Delivery, report: Report) -> tuple[str, str]:
         return "no_effect", "a delay notice: the remote server is still trying"
     if report.severity == NONE:
         return "no_effect", "not a failure (delivered, relayed or expanded)"
-    if delivery.channel != "email" or delivery.status != "sent":
+    if delivery.channel != "email" or delivery.status not in ("sent", "pending"):
         return "no_effect", f"the delivery is {delivery.status} by {delivery.channel}"
-    return "pending", "a hard bounce of an email that was sent"
+    # A fast bounce can arrive before the mailer has recorded its email as sent
+    # (it records a whole batch at once): it waits, and ``apply_due`` decides.
+    return "pending", "a hard bounce, applied once its email has been recorded as sent"
 
 
 def receive(
@@ -328,7 +332,8 @@ def apply_due(
         bounce.status = "applied"
         words = f"email bounced after it was sent: {bounce.diagnostic or 'no reason given'}"
         delivery.bounced_at = now
-        is_code = not delivery.kind.startswith("notice")
+        # Notices and reminders carry no code: they too go by letter, and are no ledger fact.
+        is_code = not delivery.kind.startswith(("notice", "reminder-"))
         why_not = no_letter(delivery)
         if not why_not and is_code and not delivery.sealed_code:
             why_not = "its code is no longer kept for a letter"

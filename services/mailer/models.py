@@ -103,6 +103,16 @@ class Voted(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Withdrawn(Base):
+    """Voters withdrawn from a ballot (``voters.withdrawn``), and when: not reminded unless a
+    code was issued to them again since."""
+
+    __tablename__ = "withdrawn"
+    ballot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    membership_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Reminder(Base):
     """What the reminder run decided for one voter at one reminder time: exactly one row each."""
 

@@ -10,8 +10,9 @@ Guarantees:
   repeated (the timer firing again, a restart) finds its decisions and makes
   none twice. Should two decisions for one voter ever meet, the unique keys
   (here and on ``deliveries``) refuse the second and its transaction fails
-  loudly rather than send twice. The dispatcher sends the delivery (``sending.Dispatcher``), and
-  its Message-ID is that of (ballot, voter, ``reminder-<slot>``).
+  loudly rather than send twice. The dispatcher sends the delivery
+  (``sending.Dispatcher``; one replica per delivery, ``claiming``), and its
+  Message-ID is that of (ballot, voter, ``reminder-<slot>``).
 - Only the latest reminder time that has come is served: a mailer that was
   down across two reminder times sends one reminder, not two at once.
 - None while the ballot is not open (a draft, paused or closed ballot), and none
@@ -24,7 +25,9 @@ Guarantees:
   posted (or whose email fell back to a letter) by a letter in the next postal
   batch. A voter whose code is still on its way, or never reached them, is not
   reminded (``skipped_awaiting_code``, ``skipped_not_reached``): a reminder
-  cannot reach where the code could not.
+  cannot reach where the code could not. Nor is a voter withdrawn from the
+  ballot (``voters.withdrawn``: their code was revoked) after their latest code
+  went (``skipped_withdrawn``).
 """
 
 from __future__ import annotations
@@ -40,12 +43,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.mailer.letters import REMINDER
-from services.mailer.models import Ballot, Delivery, Reminder, Voted
+from services.mailer.models import Ballot, Delivery, Reminder, Voted, Withdrawn
 
 EMAIL, LETTER = "email", "letter"
 SKIPPED_VOTED = "skipped_voted"
 SKIPPED_AWAITING_CODE = "skipped_awaiting_code"
 SKIPPED_NOT_REACHED = "skipped_not_reached"
+SKIPPED_WITHDRAWN = "skipped_withdrawn"
 #: A reminder recorded before the close and not yet sent when the ballot closed.
 CANCELLED = "cancelled_closed"
 #: Voters decided per transaction.
@@ -93,10 +97,13 @@ class CodeDelivery:
     channel: str
 
 
-def outcome(has_voted: bool, code: CodeDelivery) -> str:
-    """What a voter gets at a reminder time: ``email`` or ``letter``, or why nothing."""
+def outcome(has_voted: bool, code: CodeDelivery, withdrawn: bool = False) -> str:
+    """What a voter gets at a reminder time: ``email`` or ``letter``, or why nothing.
+    ``withdrawn``: the voter was withdrawn from the ballot after their latest code went."""
     if has_voted:
         return SKIPPED_VOTED
+    if withdrawn:
+        return SKIPPED_WITHDRAWN
     if code.status == "pending":
         return SKIPPED_AWAITING_CODE
     if code.status not in ("sent", "queued"):
@@ -113,6 +120,16 @@ def record_mark(session: Session, ballot_id: int, number: str, channel: str, now
         session.add(
             Voted(ballot_id=ballot_id, membership_number=number, channel=channel, recorded_at=now)
         )
+
+
+def record_withdrawal(session: Session, ballot_id: int, numbers: list[str], now: datetime) -> None:
+    """Keep who was withdrawn from the ballot (``voters.withdrawn``), and when they last were."""
+    for number in numbers:
+        row = session.get(Withdrawn, (ballot_id, number))
+        if row is None:
+            session.add(Withdrawn(ballot_id=ballot_id, membership_number=number, withdrawn_at=now))
+        else:
+            row.withdrawn_at = now
 
 
 def due_ballots(session: Session, now: datetime) -> list[tuple[int, datetime]]:
@@ -163,11 +180,21 @@ def remind(
             )
         )
     )
+    withdrawn: dict[str, datetime] = {
+        w.membership_number: w.withdrawn_at
+        for w in session.scalars(
+            select(Withdrawn).where(
+                Withdrawn.ballot_id == ballot_id, Withdrawn.membership_number.in_(numbers)
+            )
+        )
+    }
     kind = reminder_kind(slot)
     outcomes: Counter[str] = Counter()
+    decisions: list[tuple[str, str, Delivery | None]] = []
     for code in codes:
         number = code.membership_number
-        decided = outcome(number in voted, CodeDelivery(code.status, code.channel))
+        since = number in withdrawn and withdrawn[number] >= code.created_at
+        decided = outcome(number in voted, CodeDelivery(code.status, code.channel), since)
         delivery = None
         if decided in (EMAIL, LETTER):
             delivery = Delivery(
@@ -181,9 +208,13 @@ def remind(
                 last_error="",
                 created_at=now,
             )
-            session.add(delivery)
-            session.flush()
-        session.add(
+        decisions.append((number, decided, delivery))
+        outcomes[decided] += 1
+    # One flush gives every new delivery its id (a batched insert), for the decisions to name.
+    session.add_all([d for _, _, d in decisions if d is not None])
+    session.flush()
+    session.add_all(
+        [
             Reminder(
                 ballot_id=ballot_id,
                 membership_number=number,
@@ -192,33 +223,40 @@ def remind(
                 delivery_id=delivery.id if delivery else None,
                 created_at=now,
             )
-        )
-        outcomes[decided] += 1
+            for number, decided, delivery in decisions
+        ]
+    )
     return outcomes
+
+
+def _closed(ballot: Ballot, now: datetime) -> bool:
+    closes = (ballot.timetable or {}).get("closes_at")
+    return ballot.phase in ("closed", "counted") or bool(
+        closes and now >= datetime.fromisoformat(closes)
+    )
 
 
 def cancel_after_close(session: Session, now: datetime) -> int:
     """Cancel reminders not yet sent of ballots that closed (by phase or by ``closes_at``)."""
+    closed = [b.ballot_id for b in session.scalars(select(Ballot)) if _closed(b, now)]
+    if not closed:
+        return 0
     pending = session.scalars(
         select(Delivery)
         .where(Delivery.status == "pending", Delivery.kind.startswith(REMINDER))
+        .where(Delivery.ballot_id.in_(closed))
         .with_for_update()
     ).all()
-    ballots = {b.ballot_id: b for b in session.scalars(select(Ballot))}
-    cancelled = []
     for d in pending:
-        ballot = ballots.get(d.ballot_id)
-        closes = (ballot.timetable or {}).get("closes_at") if ballot else None
-        closed = ballot is None or ballot.phase in ("closed", "counted")
-        if closed or (closes and now >= datetime.fromisoformat(closes)):
-            d.status, d.done_at = "failed", now
-            d.last_error = "not sent: voting closed before the reminder went"
-            cancelled.append(d.id)
-    if cancelled:
+        d.status, d.done_at = "failed", now
+        d.last_error = "not sent: voting closed before the reminder went"
+    if pending:
         session.execute(
-            update(Reminder).where(Reminder.delivery_id.in_(cancelled)).values(outcome=CANCELLED)
+            update(Reminder)
+            .where(Reminder.delivery_id.in_([d.id for d in pending]))
+            .values(outcome=CANCELLED)
         )
-    return len(cancelled)
+    return len(pending)
 
 
 def run(transaction: Callable[[], AbstractContextManager[Session]], now: datetime) -> Counter[str]:

@@ -47,15 +47,13 @@ def summary(session: Session, ballot_id: int) -> dict[str, Any]:
     )
     codes = [r for r in rows if _is_code(r.kind)]
     statuses = Counter((r.channel, r.status) for r in codes)
-    reports = Counter(
-        dict(
-            session.execute(
-                select(Bounce.status, func.count())
-                .where((Bounce.ballot_id == ballot_id) | Bounce.ballot_id.is_(None))
-                .group_by(Bounce.status)
-            ).all()
-        )
-    )
+    reports: Counter[str] = Counter()
+    for status, n in session.execute(
+        select(Bounce.status, func.count())
+        .where((Bounce.ballot_id == ballot_id) | Bounce.ballot_id.is_(None))
+        .group_by(Bounce.status)
+    ):
+        reports[status] += n
     return {
         "codes": len(codes),
         "emails_accepted": statuses[("email", "sent")] + len(late & {r.id for r in codes}),
@@ -69,12 +67,21 @@ def summary(session: Session, ballot_id: int) -> dict[str, Any]:
             1 for r in codes if r.channel == "post" and (r.contact or {}).get("email")
         ),
         "failed": sum(n for (_, status), n in statuses.items() if status == "failed"),
-        "pending": sum(n for (_, status), n in statuses.items() if status == "pending"),
+        #: Every delivery still to send, access codes and notices alike.
+        "pending": sum(1 for r in rows if r.status == "pending"),
         "reminders": sum(1 for r in rows if r.kind.startswith("reminder")),
         "reissued_codes": sum(1 for r in codes if r.kind != "initial"),
         "bounce_reports": dict(sorted(reports.items())),
         "bounce_reports_for_review": sum(reports[s] for s in FOR_REVIEW),
     }
+
+
+def bounced_members(session: Session, ballot_id: int) -> list[str]:
+    """Membership numbers of members whose access code email bounced, at sending or after."""
+    kinds = select(Delivery.membership_number, Delivery.kind).where(
+        Delivery.ballot_id == ballot_id, Delivery.bounced_at.is_not(None)
+    )
+    return sorted({n for n, kind in session.execute(kinds) if _is_code(kind)})
 
 
 def review(session: Session, limit: int = 100) -> list[dict[str, Any]]:

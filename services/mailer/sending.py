@@ -3,7 +3,9 @@
 ``Dispatcher`` (one per mailer process, one flush at a time) sends pending
 deliveries: email over SMTP, or a row in a postal batch file for voters
 without email; then, in one transaction, marks them and emits
-``mail.sent`` / ``mail.failed``.
+``mail.sent`` / ``mail.failed``. Of the deliveries it picked it sends only
+those it claimed (``claiming``), so two mailer replicas never send the same
+one.
 
 A crash after sending and before that transaction commits sends those mails again on
 restart, with the same Message-ID: at-least-once at the SMTP boundary, which
@@ -43,7 +45,7 @@ from sqlalchemy.orm import Session
 from rollcall import metrics, sealing
 from rollcall.messaging.outbox import emit
 from rollcall.runtime import BackgroundLoop, Database
-from services.mailer import bounces, letters, printing, reminding
+from services.mailer import bounces, claiming, letters, printing, reminding
 from services.mailer.models import Ballot, Delivery
 from services.mailer.outcomes import BOUNCE, PERMANENT, TRANSIENT, classify, gave_up, retry_at
 
@@ -88,7 +90,8 @@ class Dispatcher(BackgroundLoop):
 
     def flush(self, batch: int = 200) -> int:
         """Send one batch of due deliveries; return how many were sent, queued, failed or put off."""
-        with self._lock:
+        with self._lock, claiming.claims(self.database.engine) as claims:
+            self._claims = claims
             return self._flush(batch)
 
     def _flush(self, batch: int) -> int:
@@ -120,6 +123,9 @@ class Dispatcher(BackgroundLoop):
                 .where(Delivery.status == "pending", Delivery.next_attempt_at.is_not(None))
             )
             metrics.RETRY_BACKLOG.set(waiting or 0)
+        # Another mailer may have picked the same deliveries: send only those claimed here.
+        mine = self._claims.take(d.id for d in pending)
+        pending = [d for d in pending if d.id in mine]
         if not pending:
             return bounced
         seal_key = self.settings.secret("mail_seal_key")
@@ -392,7 +398,7 @@ def postal_fallback(
 
 def _kept_for_a_bounce(d: Delivery) -> bool:
     """Whether a delivery keeps its sealed code: an access code email that went, in case it bounces."""
-    return d.status == "sent" and d.channel == "email" and not d.kind.startswith("notice")
+    return d.status == "sent" and d.channel == "email" and bool(d.sealed_code)
 
 
 def forget_codes(session: Session, ballots: Iterable[Ballot], now: datetime) -> int:

@@ -52,6 +52,10 @@ class MailerService(ServiceBase):
         return self.read(lambda s: reporting.summary(s, ballot_id))
 
     @rpc
+    def list_bounced_members(self, ballot_id: int) -> list[str]:
+        return self.read(lambda s: reporting.bounced_members(s, ballot_id))
+
+    @rpc
     def list_bounces_for_review(self, limit: int = 100) -> list[dict[str, Any]]:
         return self.read(lambda s: reporting.review(s, limit))
 
@@ -118,6 +122,16 @@ class MailerService(ServiceBase):
                 payload["membership_number"],
                 payload["channel"],
                 datetime.now(UTC),
+            ),
+        )
+
+    @subscribe("voters.withdrawn")
+    def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return once(
+            self.store,
+            meta,
+            lambda s: reminding.record_withdrawal(
+                s, payload["ballot_id"], payload["membership_numbers"], datetime.now(UTC)
             ),
         )
 

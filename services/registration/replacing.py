@@ -25,7 +25,8 @@ The rules, each inside the caller's transaction:
   codes service to replace the code (the old one stops working when the new
   one is made; no cooling-off unless a contact change is still cooling off),
   and a ``replacements`` row and an audit entry say who asked and what came of
-  it. Neither keeps the email or postcode the member typed.
+  it. Neither holds the email or postcode the member typed (only the
+  ``replacement.requested`` message that carried them does).
 """
 
 from __future__ import annotations
@@ -160,6 +161,8 @@ class Asked:
     actor: str
     reason: str
     at: datetime
+    #: Where the request came from, for the audit log: ``gateway`` or ``cli``.
+    via: str = "gateway"
 
 
 def _record(
@@ -189,7 +192,7 @@ def _record(
     audit.append(
         session,
         actor=asked.actor,
-        source="gateway" if asked.source != "operator" else "cli",
+        source=asked.via,
         action="member.replacement_requested",
         subject=f"ballot:{ballot_id}/member:{number}",
         details={"by": asked.source, "outcome": outcome, "channel": channel},
@@ -271,11 +274,12 @@ def reissue(
     actor: str,
     reason: str,
     channel: str | None = None,
+    via: str = "cli",
     now: datetime | None = None,
 ) -> dict[str, Any] | ReissueRefused:
     """An officer's or operator's reissue for one member, or the refusal (recorded) to raise."""
     now = now or datetime.now(UTC)
-    asked = Asked(source, actor, reason, now)
+    asked = Asked(source, actor, reason, now, via)
     ballot = ballots.get(session, ballot_id)
     member, state = _member_and_state(session, ballot_id, number)
     if member is None:

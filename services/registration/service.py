@@ -63,9 +63,11 @@ class RegistrationService(ServiceBase):
 
     @rpc(expected_exceptions=EXPECTED)
     def change_phase(
-        self, ballot_id: int, phase: str, actor: str = "cli", reason: str = ""
+        self, ballot_id: int, phase: str, actor: str = "cli", reason: str = "", force: bool = False
     ) -> dict[str, Any]:
-        return self.write(lambda s: ballots.change_phase(s, ballot_id, phase, actor, reason))
+        return self._write_or_refuse(
+            lambda s: ballots.open_or_close(s, ballot_id, phase, actor, reason, force=force)
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def pause_ballot(self, ballot_id: int, actor: str, reason: str) -> dict[str, Any]:
@@ -251,6 +253,7 @@ class RegistrationService(ServiceBase):
         reason: str,
         source: str = "operator",
         channel: str | None = None,
+        via: str = "cli",
     ) -> dict[str, Any]:
         """An officer's or operator's reissue for one member: audited, no hold unless a contact change is cooling off."""
         return self._write_or_refuse(
@@ -262,6 +265,7 @@ class RegistrationService(ServiceBase):
                 actor=actor,
                 reason=reason,
                 channel=channel,
+                via=via,
             )
         )
 

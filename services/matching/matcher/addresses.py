@@ -234,6 +234,17 @@ def parse_address(lines: tuple[str, ...], postcode: str) -> Address:
             sub = sub or first
             number, suffix, street = second, match.group(3), match.group(4)
             continue
+        if (
+            sub is None
+            and number is None
+            and later
+            and later[0][:1].isdigit()
+            and (segment.isdigit() or (len(segment) == 1 and segment.isalpha()))
+        ):
+            # ``1, 51 Lon Pant`` or ``A, 23 Llys Penygraig``: a flat on its own before
+            # the house number.
+            sub = _number(segment) if segment.isdigit() else segment
+            continue
         match = _NUMBER.match(segment)
         if match and number is None and street is None:
             rest = match.group(3).strip()
@@ -350,6 +361,8 @@ def _style(label: str) -> str:
 
 
 _FLOOR_LABELS = frozenset(_FLOORS.values())
+#: How a flat is named (``position``, ``floor``, ``side``, ``number``, ``letter``).
+flat_style = _style
 
 
 def compare_addresses(member: Address, elector: Address) -> AddressLevel:
@@ -377,6 +390,16 @@ def other_reading(address: Address) -> Address:
     )
 
 
+def _house_in_building(a: Address, b: Address) -> Address | None:
+    """``b`` when ``a`` read ``2 Church Cottages`` as flat 2 of the building ``Church
+    Cottages`` (no house number) and ``b`` read it as number 2 of the street ``Church
+    Cottages`` (``22 Cowper Court, Hyde Park`` and ``22 Cowper Court`` likewise)."""
+    if a.number or not a.sub or not a.building or b.number != a.sub or not b.street:
+        return None
+    same = b.street == a.building or fuzz.ratio(b.street, a.building, score_cutoff=88) > 0
+    return b if same else None
+
+
 def _compare(member: Address, elector: Address) -> AddressLevel:
     pc = compare_postcodes(member.postcode, elector.postcode)
     street_same = _same_street(member.street, elector.street)
@@ -389,10 +412,23 @@ def _compare(member: Address, elector: Address) -> AddressLevel:
     pc_close = pc in ("exact", "near")
     premise = (
         (number_same and (street_same or (no_street and pc_close)))
-        or (building_same and (street_same or no_street or pc_close))
+        # Two houses of one name on two streets are one only with the same postcode.
+        or (building_same and (street_same or no_street or pc == "exact"))
         or (number_same and pc_close and building_same)
     )
     written_differently = member.street != elector.street and street_same
+    if not premise and pc_close:
+        house = _house_in_building(member, elector) or _house_in_building(elector, member)
+        if house is not None:
+            # ``2 Church Cottages`` read as number 2 of a street on one side and as
+            # cottage 2 of a building on the other: one house, whose flat (if any) is
+            # only on the side that read the number as a number.
+            flat = house.sub
+            return AddressLevel(
+                FLAT_UNKNOWN if flat else FLAT_SAME, pc,
+                flat if house is member else None, flat if house is elector else None,
+                house.number, house.number, True,
+            )  # fmt: skip
     if premise:
         m_sub, e_sub = _subs(member, elector)
         if m_sub == e_sub:

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from services.matching.matcher import addresses as addr
+from services.matching.matcher.addresses import flat_style as _style
 from services.matching.matcher.candidates import CandidateSource
 from services.matching.matcher.explaining import describe, forename_phrase, who
 from services.matching.matcher.probabilities import Model
@@ -122,7 +123,8 @@ class Matcher:
         is_taken = best.elector.elector_id in taken
         explanation = describe(best, member)
         score = best.probability
-        relative = _known_by_middle(best, scored.known_by_middle)
+        slip = None if scored.family_at_home else _number_slip(member, best)
+        relative = _known_by_middle(best, scored.known_by_middle, slip is not None)
         if relative is not None and score >= self.model.review_at:
             why = (
                 f"{relative.elector.name.display} at the same address has "
@@ -135,7 +137,14 @@ class Matcher:
                 ward=best.elector.ward,
             )  # fmt: skip
         moved = _other_district(member, best)
-        would_match = score >= self.model.match_at and strong_address and not is_taken
+        if slip is not None and _all_agree(member, best, (addr.STREET,)):
+            strong_address, explanation = True, f"{explanation}; {slip}"
+        # A middle name with a typing slip is as near to a relative's first name as to
+        # this elector's: never matched without a person.
+        approximate = best.forename.level == "middle" and best.forename.slips == 2
+        would_match = (
+            score >= self.model.match_at and strong_address and not is_taken and not approximate
+        )
         if would_match and (moved is None or _all_agree(member, best)):
             if moved is not None:
                 explanation = f"{explanation}; the postcode looks mistyped: {moved}"
@@ -148,6 +157,8 @@ class Matcher:
                 why = f"another postcode district and not every detail agrees ({moved})"
             else:
                 why = _review_reason(best, runner, strong_address, is_taken, self.model)
+                if approximate and score >= self.model.match_at and strong_address:
+                    why = "the first name is a middle name with a typing slip"
                 if moved is not None:
                     why = f"{why} ({moved})"
             shown = tuple(c.evidence() for c in ranked[:REVIEW_CANDIDATES])
@@ -185,12 +196,32 @@ def _other_district(member: Member, c: Comparison) -> str | None:
     )
 
 
-def _all_agree(member: Member, c: Comparison) -> bool:
+def _number_slip(member: Member, c: Comparison) -> str | None:
+    """``the house number looks mistyped (party: 74, register: 47)`` when the
+    candidate is in the member's street and postcode at a house number that is the
+    member's with two neighbouring digits swapped, else None."""
+    level = c.address
+    mine, theirs = level.member_number, level.elector_number
+    if level.premise != addr.STREET or level.postcode != "exact" or not (mine and theirs):
+        return None
+    if len(mine) != len(theirs) or mine == theirs or not mine.isdigit():
+        return None
+    swaps = {mine[:i] + mine[i + 1] + mine[i] + mine[i + 2 :] for i in range(len(mine) - 1)}
+    flats = level.member_sub, level.elector_sub
+    if theirs not in swaps:
+        return None
+    if flats[0] and flats[1] and flats[0] != flats[1] and _style(flats[0]) == _style(flats[1]):
+        return None  # another flat as well
+    return f"the house number looks mistyped (party: {mine}, register: {theirs})"
+
+
+def _all_agree(member: Member, c: Comparison, premises: tuple[str, ...] = _AT_HOME) -> bool:
     """Street, house and name agree: enough to take another district's postcode for a
-    typing slip."""
+    typing slip (or, with ``premises=(STREET,)``, two swapped digits of a house number
+    when nobody is registered at the number on the party's record)."""
     street = member.address.street
     return (
-        c.address.premise in _AT_HOME
+        c.address.premise in premises
         and street is not None
         and street == c.elector.address.street
         and c.forename.level in ("exact", "nickname")
@@ -199,14 +230,17 @@ def _all_agree(member: Member, c: Comparison) -> bool:
     )
 
 
-def _known_by_middle(best: Comparison, relative: Comparison | None) -> Comparison | None:
+def _known_by_middle(
+    best: Comparison, relative: Comparison | None, slip: bool = False
+) -> Comparison | None:
     """A housemate whose middle name is the member's first name, when the best fit is
-    the one whose first name it is and nothing else tells them apart."""
+    the one whose first name it is and nothing else tells them apart (``slip``: the
+    best fit is at the party's house number with two digits swapped)."""
     if relative is None or best.forename.level not in FORENAME_AGREES:
         return None
-    if best.middle.level in ("agree", "initial") or best.address.premise not in _AT_HOME:
+    if best.middle.level in ("agree", "initial"):
         return None
-    return relative
+    return relative if best.address.premise in _AT_HOME or slip else None
 
 
 def _shown(

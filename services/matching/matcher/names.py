@@ -33,7 +33,9 @@ TITLES = frozenset(
     "MR MRS MS MISS MX DR PROF REV REVD SIR DAME LADY LORD CLLR FR SR MASTER".split()
 )
 #: Surname particles too short or too common to identify a family on their own.
-PARTICLES = frozenset("DE DA DI DU EL AL LA LE VAN VON DER DEN BIN BINTI BEN MC MAC ST".split())
+PARTICLES = frozenset(
+    "DE DA DI DU EL AL LA LE VAN VON DER DEN BIN BINTI BEN MC MAC ST NI NIC UA AP AB".split()
+)
 
 _NOT_LETTER = re.compile(r"[^A-Z\s\-]")
 _SPACES = re.compile(r"[\s\-]+")
@@ -259,12 +261,27 @@ def compare_forenames(member: tuple[str, ...], elector: tuple[str, ...]) -> Name
     if shortened(m, e) if len(m) < len(e) else shortened(e, m):
         return NameLevel("short", m, e)
     for middle in elector[1:]:
-        if len(middle) > 1 and (middle == m or table.equivalent(middle, m)):
+        if len(middle) > 1 and middle == m:
             return NameLevel("middle", m, " ".join(elector))
     for middle in member[1:]:
-        if len(middle) > 1 and (middle == e or table.equivalent(middle, e)):
+        if len(middle) > 1 and middle == e:
             return NameLevel("middle", " ".join(member), e)
+    # A short form or a typing slip of a middle name is two departures from the name
+    # on the register, not one: weaker than a short form of the first name (``Gail`` is
+    # Abigail before Alexandra Abigail). ``slips`` says which: 1 a listed short form,
+    # 2 a typing slip (never matched without a person: see ``deciding``).
+    for middle in elector[1:]:
+        if len(middle) > 1 and (table.equivalent(middle, m) or slip(middle, m) == 1):
+            return NameLevel("middle", m, " ".join(elector), _form(middle, m))
+    for middle in member[1:]:
+        if len(middle) > 1 and (table.equivalent(middle, e) or slip(middle, e) == 1):
+            return NameLevel("middle", " ".join(member), e, _form(middle, e))
     return NameLevel("different", m, e)
+
+
+def _form(middle: str, name: str) -> int:
+    """1 when ``name`` is a listed short form of ``middle``, else 2 (a typing slip)."""
+    return 1 if nicknames().equivalent(middle, name) else 2
 
 
 def compare_middle(member: tuple[str, ...], elector: tuple[str, ...], first: str) -> NameLevel:
@@ -287,6 +304,19 @@ def _mac(key: str) -> str:
     return "MAC" + key[2:] if key.startswith("MC") else key
 
 
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _undoubled(key: str) -> str:
+    """``LII`` -> ``LI``: every run of one letter written once."""
+    return _DOUBLED.sub(r"\1", key)
+
+
+def _several(folded: str) -> bool:
+    """Whether a folded surname has more than one word (spaces or hyphens)."""
+    return " " in folded or "-" in folded
+
+
 def compare_surnames(member: PersonName, elector: PersonName) -> NameLevel:
     """Levels, best first: ``exact``, ``punctuation`` (same letters, different
     spacing or marks), ``mac`` (Mc for Mac), ``part`` (one part of a double-barrelled name), ``typo``,
@@ -301,9 +331,13 @@ def compare_surnames(member: PersonName, elector: PersonName) -> NameLevel:
     if _mac(m) == _mac(e):
         return NameLevel("mac", member.raw_surname.strip(), elector.raw_surname.strip())
     parts_m, parts_e = set(member.surname_parts), set(elector.surname_parts)
-    if (len(parts_m) > 1 or len(parts_e) > 1) and not parts_m.isdisjoint(parts_e):
+    # ``Briain`` for ``Ni Briain``, ``Owain`` for ``ab Owain``: a particle dropped is a
+    # part of the name kept, as is one half of ``Dobson-Taylor``.
+    several = _several(member.surname) or _several(elector.surname)
+    if several and not parts_m.isdisjoint(parts_e):
         return NameLevel("part", member.raw_surname.strip(), elector.raw_surname.strip())
-    slips = slip(m, e)
+    # A doubled letter is a slip in a surname of any length (``Lii`` for ``Li``).
+    slips = slip(m, e) or int(_undoubled(m) == _undoubled(e))
     if slips:
         return NameLevel("typo", member.raw_surname.strip(), elector.raw_surname.strip(), slips)
     if sounds_alike(m, e):

@@ -76,7 +76,8 @@ class Model:
     #: P(recorded forename | true forename) by level; "different" is x population.
     forename_m: Mapping[str, float] = field(default_factory=lambda: {
         "exact": 0.86, "nickname": 0.04 * 0.3, "typo1": 0.03 * 0.02, "typo2": 0.03 * 0.005,
-        "sounds": 0.01 * 0.2, "short": 0.04 * 0.05, "middle": 0.05, "initial": 0.03,
+        "sounds": 0.01 * 0.2, "short": 0.04 * 0.05, "middle": 0.05, "middle_form": 0.05 * 0.04 * 0.3,
+        "middle_slip": 0.05 * 0.03 * 0.02, "initial": 0.03,
         "different": 0.005,
     })  # fmt: skip
     surname_m: Mapping[str, float] = field(default_factory=lambda: {

@@ -29,6 +29,7 @@ from functools import lru_cache
 from services.matching.matcher.addresses import (
     BUILDING_WORDS,
     RECENT,
+    STREET_WORDS,
     Address,
     other_reading,
     outward,
@@ -264,6 +265,15 @@ def member_keys(member: Member) -> frozenset[str]:
         words = address.building.split()
         if len(words) > 1 and words[-1] in BUILDING_WORDS:
             keys.update(*_premise_keys(replace(address, building=" ".join(words[:-1]))))
+    if address.number and address.street and not (address.building or address.sub):
+        # "2 Church Cottages" on the party's record is cottage 2 of the building
+        # "Church Cottages" on the register (whose street the party left out).
+        keys.update(_flat_keys(replace(address, building=address.street, sub=address.number)))
+    elif address.sub and address.building and not address.number and not flat:
+        # And the other way round: "38 Clepington Court, West End" read as flat 38 of
+        # a building is number 38 of the street "Clepington Court" on the register.
+        keys.update(_premise_keys(replace(address, number=address.sub, building=None))[0])
+        keys.add(f"sn|{address.building}|{address.sub}")
     sounds = {name.surname_sound, sound(name.first.replace("-", ""))}
     sounds.update(sound(part) for part in name.surname_parts)
     for snd in filter(None, sounds):
@@ -293,7 +303,38 @@ def inward_keys(member: Member) -> frozenset[str]:
         # as ``member_keys`` avoids (a missing flat is not a mistyped postcode).
         premises.discard(address.building.replace(" ", ""))
         premises.discard(address.building)
-    return frozenset(_inward_key(pc, p, address.street) for p in premises)
+    keys = {_inward_key(pc, p, address.street) for p in premises}
+    if address.building and not (address.number or address.sub or _a_street(address.street)):
+        # A named house with no street on the record (or only its village) has nothing
+        # but its postcode to be found by: a slip in the inward code (``SY24 6WP`` for
+        # ``SY24 4WP``, ``7FD`` for ``7DF``) is looked up too.
+        building = address.building.replace(" ", "")
+        keys.update(_inward_key(slipped, building, None) for slipped in inward_slips(pc))
+    return frozenset(keys)
+
+
+#: Welsh street words come first: ``Heol y Nant``, ``Lon Pant``, ``Llys Cynan``.
+_WELSH_STREET = frozenset("HEOL FFORDD STRYD LON RHODFA CLOS MAES LLYS CILGANT TERAS".split())
+
+
+def _a_street(street: str | None) -> bool:
+    words = (street or "").split()
+    return bool(words) and (words[-1] in STREET_WORDS or words[0] in _WELSH_STREET)
+
+
+_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters an inward code uses
+
+
+def inward_slips(postcode: str) -> list[str]:
+    """Every postcode one typing slip away in its inward code: a digit or a letter
+    replaced, or the two letters swapped (``SY244WP`` -> ``SY240WP``... ``SY244PW``)."""
+    out, digit, letters = postcode[:-3], postcode[-3], postcode[-2:]
+    found = [f"{out}{d}{letters}" for d in "0123456789" if d != digit]
+    found += [f"{out}{digit}{c}{letters[1]}" for c in _INWARD_LETTERS if c != letters[0]]
+    found += [f"{out}{digit}{letters[0]}{c}" for c in _INWARD_LETTERS if c != letters[1]]
+    if letters[0] != letters[1]:
+        found.append(f"{out}{digit}{letters[::-1]}")
+    return found
 
 
 def found_at_house(member: Member, electors: Iterable[Elector]) -> bool:

@@ -84,7 +84,11 @@ class Comparison:
 
 
 def _level_key(level: NameLevel) -> str:
-    return f"typo{level.slips}" if level.level == "typo" else level.level
+    if level.level == "typo":
+        return f"typo{level.slips}"
+    if level.level == "middle" and level.slips:
+        return "middle_form" if level.slips == 1 else "middle_slip"
+    return level.level
 
 
 @dataclass(slots=True, eq=False)
@@ -183,7 +187,9 @@ class _Names:
         hf, hs = self.model.household_forename, self.model.household_surname
         relative = hf * pf
         if hit.forename.level == "middle":
-            relative = max(relative, self.model.household_middle)
+            # As likely as the elector to be known by that (form of the) middle name.
+            share = pf / self.model.forename_m["middle"]
+            relative = max(relative, self.model.household_middle * share)
         return (relative + (1 - hf) * self.pop_f) * (hs * ps + (1 - hs) * self.pop_s)
 
 
@@ -197,6 +203,11 @@ class _Plausible:
         self.initials = (member.first[:1], member.surname_key[:1])
         self.first_sound = sound(member.first)
         self.surname_first = member.surname.split(" ")[0] if member.surname else ""
+        # The forenames read as a surname (``ab Owain``, ``Ward-Cooper``) and the
+        # surname as a first name, for records with the two the wrong way round.
+        swapped = parse_name(member.raw_surname, member.raw_forenames)
+        self.swapped_sound = swapped.surname_sound
+        self.swapped_first = swapped.first
 
     def __call__(self, elector: PersonName) -> bool:
         return (
@@ -208,7 +219,8 @@ class _Plausible:
 
     def swapped(self, elector: PersonName) -> bool:
         return bool(self.first_sound) and (
-            elector.surname_sound == self.first_sound or elector.first == self.surname_first
+            elector.surname_sound in (self.first_sound, self.swapped_sound)
+            or elector.first in (self.surname_first, self.swapped_first)
         )
 
 
@@ -220,6 +232,7 @@ def _address_p(level: AddressLevel, model: Model) -> float:
 #: Surname levels that say "the same family name" (a floor holds only on these).
 SURNAME_AGREES = frozenset(("exact", "punctuation", "mac", "part", "typo", "sounds"))
 _AT_HOME = frozenset((addr.FLAT_SAME, addr.FLAT_UNKNOWN))
+_NEAR_HOME = _AT_HOME | {addr.STREET}
 
 
 @dataclass(slots=True)
@@ -239,6 +252,9 @@ class Scored:
     considered: int
     at_address: Comparison | None = None
     known_by_middle: Comparison | None = None
+    #: Whether a candidate with the member's surname lives at the member's own house
+    #: or flat (same postcode, one slip away or missing).
+    family_at_home: bool = False
 
 
 def score_member(
@@ -365,7 +381,8 @@ def score_best(
         return _comparison(rows[i], weights, model, totals[i], scaled[i] / denominator)
 
     ranked = [compared(i) for i in best]
-    scored = Scored(ranked, len(rows))
+    family = at_home and any(_at_address(row[1], row[3]) for row in rows)
+    scored = Scored(ranked, len(rows), family_at_home=family)
     # Each is looked for only where the decision can use it: the household floor below
     # the review threshold, the housemate known by a middle name above it.
     top_p = ranked[0].probability
@@ -373,13 +390,19 @@ def score_best(
         home = next((i for i in order if _at_address(rows[i][1], rows[i][3])), None)
         if home is not None:
             scored.at_address = compared(home)
-    elif rows[order[0]][1].premise in _AT_HOME and len(order) > 1:
+    elif rows[order[0]][1].premise in _NEAR_HOME and len(order) > 1:
+        # A housemate of the member (at the member's address) or of the best fit (at
+        # its house, when the party's house number may be mistyped).
+        house = rows[order[0]][0].address
+        # The member's name as the best fit read it (first and last perhaps swapped).
+        name = swapped.member if rows[order[0]][5] else member.name
         relative = next(
             (
                 i
                 for i in order[1:]
-                if _at_address(rows[i][1], rows[i][3])
-                and _middle_is_first(member.name, rows[i][0].name, rows[order[0]][2].level)
+                if (_at_address(rows[i][1], rows[i][3]) or rows[i][0].address == house)
+                and rows[i][3].level in SURNAME_AGREES
+                and _middle_is_first(name, rows[i][0].name, rows[order[0]][2].level)
             ),
             None,
         )

@@ -185,9 +185,9 @@ class TallyStandIn:
     @rpc
     def get_receipt(self, ballot_id: int, receipt: str) -> dict[str, Any]:
         CALLS.append(("tally.get_receipt", ballot_id, receipt))
-        for (ballot, _), (held, choices) in STATE["votes"].items():
+        for (ballot, _), (held, _choices) in STATE["votes"].items():
             if ballot == ballot_id and held == receipt:
-                return {"found": True, "choices": choices, "counted": False}
+                return {"found": True, "choices": None, "counted": False}  # open: no choices
         return {"found": False, "choices": None, "counted": None}
 
     @rpc

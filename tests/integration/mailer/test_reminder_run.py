@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from rollcall.db import make_engine, session_factory
 from services.mailer import reminding
-from services.mailer.models import Ballot, Delivery, Reminder, Voted
+from services.mailer.models import Ballot, Delivery, Reminder, Voted, Withdrawn
 
 OPENS = datetime(2026, 12, 8, 9, tzinfo=UTC)
 FIRST, SECOND = OPENS + timedelta(days=4), OPENS + timedelta(days=10)
@@ -167,3 +167,30 @@ def test_none_while_paused_none_after_the_close_and_what_was_not_sent_is_cancell
         "skipped_not_reached": 1,
         "skipped_voted": 1,
     }
+
+
+def test_a_voter_withdrawn_after_their_code_went_is_not_reminded_unless_a_code_went_since(
+    transaction,
+):
+    reminding_at = FIRST + timedelta(minutes=1)
+    with transaction() as s:
+        reminding.record_withdrawal(s, 1, ["E1", "E2"], OPENS + timedelta(hours=1))
+        # E2 is enrolled again and sent a new code after the withdrawal.
+        s.add(
+            Delivery(
+                ballot_id=1,
+                membership_number="E2",
+                kind="reissue-1",
+                channel="email",
+                status="sent",
+                contact={"membership_number": "E2", "name": "E2", "email": "x@y"},
+                attempts=1,
+                last_error="",
+                created_at=OPENS + timedelta(hours=2),
+            )
+        )
+    outcomes = reminding.run(transaction, reminding_at)
+    assert outcomes[reminding.SKIPPED_WITHDRAWN] == 1 and outcomes[reminding.EMAIL] == 1
+    assert [n for n, _, _ in _reminders(transaction)] == ["E2", "P1"]
+    with transaction() as s:
+        assert s.get(Withdrawn, (1, "E1")) is not None

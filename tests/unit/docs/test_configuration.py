@@ -44,7 +44,12 @@ def test_documented_defaults_are_the_defaults_in_code():
         default = getattr(Settings(), f.name)
         if isinstance(default, dict) or default == "":
             continue
-        shown = ",".join(f"{d:g}" for d in default) if isinstance(default, tuple) else f"{default}"
+        if isinstance(default, tuple):
+            shown = ",".join(f"{d:g}" for d in default)
+        elif isinstance(default, float):
+            shown = f"{default:g}"
+        else:
+            shown = f"{default}"
         assert rows[f.name][1] == f"`{shown}`", f.name
 
 

@@ -117,6 +117,8 @@ PUBLIC = {
     ("GET", "/vote"),
     ("POST", "/vote"),
     ("GET", "/healthz"),
+    # Signed by the mail provider (HMAC over the body), not a user's token: gateway/bounces.py.
+    ("POST", "/api/mail/bounces"),
     ("GET", "/openapi.yaml"),
 }
 

@@ -70,6 +70,12 @@ def test_a_voter_is_reminded_by_the_channel_their_code_reached_them_by(
     assert reminding.outcome(voted, CodeDelivery(status, channel)) == expected
 
 
+def test_a_voter_withdrawn_since_their_code_went_is_not_reminded_but_one_who_voted_is_counted_so():
+    code = CodeDelivery("sent", "email")
+    assert reminding.outcome(False, code, withdrawn=True) == "skipped_withdrawn"
+    assert reminding.outcome(True, code, withdrawn=True) == "skipped_voted"
+
+
 BALLOT = letters.BallotFacts(
     ballot_id=3,
     title="Selection for Hackney North",

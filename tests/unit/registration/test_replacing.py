@@ -202,6 +202,10 @@ def test_an_officers_reissue_is_recorded_and_audited_and_refused_with_the_reason
         text("select actor, details from audit_log where action = 'member.replacement_requested'")
     ).all()
     assert [a for a, _ in audited] == ["Orla", "Orla", "op", "op"]
+    sources = session.scalars(
+        text("select source from audit_log where action = 'member.replacement_requested'")
+    ).all()
+    assert sources == ["cli"] * 4, "these came from the command line (the default)"
     assert all("e1@example.org" not in d for _, d in audited), "no contact in the audit log"
     summary = replacing.summary(session, bid)
     assert summary == {
