@@ -169,7 +169,8 @@ def _latest_codes(
         # The last voter's later deliveries may lie beyond the limit: they start the next chunk.
         rows = [r for r in rows if r.membership_number != last]
     latest = {r.membership_number: r for r in rows}  # by id within a voter: the last is latest
-    return list(latest.values()), max(latest)
+    # The database's order, not Python's: its collation decides what ``>`` means next time.
+    return list(latest.values()), rows[-1].membership_number
 
 
 def remind(
