@@ -65,7 +65,9 @@ def _phase(ballot_id: int, phase: str, reason: str, force: bool = False) -> None
         raise click.UsageError("--force needs --reason saying why (it goes in the audit log)")
     with cluster() as rpc:
         echo_json(
-            rpc.registration.change_phase(ballot_id, phase, actor=cli_actor(), reason=reason, force=force)
+            rpc.registration.change_phase(
+                ballot_id, phase, actor=cli_actor(), reason=reason, force=force
+            )
         )
 
 
