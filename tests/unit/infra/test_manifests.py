@@ -33,6 +33,7 @@ DASHBOARD_METRICS = (
     "rollcall_codes_issued_total",
     "rollcall_codes_redeemed_total",
     "rollcall_mailer_mail_total",
+    "rollcall_mailer_reminders_total",
     "rollcall_tally_ballots_cast_total",
 )
 
