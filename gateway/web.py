@@ -172,6 +172,14 @@ def _too_deep() -> str:
     return f"The request body nests arrays and objects more than {MAX_DEPTH} deep."
 
 
+def ballot_number(raw: str) -> int:
+    """A ballot number typed into a form or a query; ``InvalidRequest`` unless ASCII digits up to ``MAX_ID``."""
+    # str.isdigit takes "²" and "٣", which int refuses or reads as another number.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+        raise errors.InvalidRequest("A ballot number is made of the digits 0 to 9 only.")
+    return int(raw)
+
+
 def check_request(request: Request, values: dict[str, Any]) -> None:
     """404 for an id over ``MAX_ID``; 400 for text no store can keep in the path or the query."""
     if any(isinstance(v, int) and v > MAX_ID for v in values.values()):

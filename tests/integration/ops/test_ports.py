@@ -24,6 +24,9 @@ def start(service: str, env: dict[str, str], ports_file) -> subprocess.Popen[str
             "rollcall_cli.main",
             "run",
             service,
+            # Migrated once beforehand: replicas that each migrated on start would race.
+            "--wait",
+            "60",
             "--ports-file",
             str(ports_file),
         ],
@@ -55,6 +58,13 @@ def test_two_gateways_and_a_service_bind_their_own_ports_and_report_them(vhost, 
         ROLLCALL_GATEWAY_PORT="1",
         **{f"ROLLCALL_METRICS_PORT_{s.upper()}": "1" for s in SERVICES},
     )
+    migrated = subprocess.run(
+        [sys.executable, "-m", "rollcall_cli.main", "db", "upgrade", "gateway", "codes"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert migrated.returncode == 0, migrated.stderr
     procs = []
     try:
         found = {}
