@@ -1,6 +1,17 @@
-"""Benchmark the counting core against the real elections and a 1,000,000-ballot count.
+"""Benchmark reading and counting: a corpus of published BLT files, the real elections,
+and a 1,000,000-ballot count.
 
 Prints ONE JSON object:
+
+- ``corpus``: the 1,100-contest BLT corpus of ``tests/builders/bltcorpus.py``
+  (about 5.6 million ballots, 6-12 candidates, 1-4 seats: the scale of Scottish
+  council elections), written once under ``var/bench/`` (``--corpus`` elsewhere)
+  in the published styles and in strict BLT. For each form, every file is read and
+  counted by IRV and by Scottish STV (the seats in its header), ``--repeat`` times
+  (default 3); the median wall-clock and CPU seconds of each step and of the whole
+  are reported, with the goal (10 s for the published corpus) and the files
+  refused. Run against an older checkout (copy this script and the builder into
+  it), it measures the code before a change on the same files;
 
 - ``elections``: every ballot file under shared/elections (``ROLLCALL_ELECTIONS``
   overrides), read once (time to read), then counted by IRV and by Scottish
@@ -12,12 +23,15 @@ Prints ONE JSON object:
   own: time, tracemalloc peak of a second, traced run, and ru_maxrss.
 
 Everything is seeded, so two runs count the same ballots and draw the same
-lots. Run: ``.venv/bin/python bench/count.py`` (about two minutes, mostly
-stvpoll on the two Minneapolis files with write-ins).
+lots. Run: ``.venv/bin/python bench/count.py`` (a few minutes, mostly stvpoll
+on the two Minneapolis files with write-ins); ``--only corpus`` (or
+``elections``, ``synthetic``, repeatable) runs just those parts, and
+``--skip-stvpoll`` times only Rollcall on the real elections.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.metadata
 import json
 import multiprocessing
@@ -25,6 +39,7 @@ import os
 import platform
 import random
 import resource
+import statistics
 import sys
 import time
 import tracemalloc
@@ -38,8 +53,14 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from services.tally.ballotfiles import ElectionFile, read_election  # noqa: E402
+from services.tally.ballotfiles import BallotFileError, ElectionFile, read_election  # noqa: E402
 from services.tally.counting import count_ballots  # noqa: E402
+from tests.builders.bltcorpus import write_corpus  # noqa: E402
+
+try:
+    from services.tally.counting import count_rows  # type: ignore[attr-defined]
+except ImportError:  # an older checkout: count from (names, weight) pairs
+    count_rows = None
 
 LOT_SEED = "rollcall-bench"
 SYNTHETIC_SEED = 20070503
@@ -50,6 +71,87 @@ EXTRA_SEATS = {
     "other/00018_minneapolis/00018-00000001.soi": 3,
     "other/00018_minneapolis/00018-00000003.soi": 2,
 }
+
+
+CORPUS = {"files": 1100, "mean_ballots": 5100, "seed": 2017, "goal_seconds": 10.0}
+
+
+def count_file(method: str, data: ElectionFile, seats: int, seed: str) -> Any:
+    """Count one read file the fastest way the checkout offers."""
+    if count_rows is not None and hasattr(data, "prefs"):
+        return count_rows(method, data.candidates, data.prefs, data.weights, seats, seed)
+    return count_ballots(method, data.candidates, data.ballots, seats, seed)
+
+
+def corpus_dir(folder: Path | None) -> Path:
+    """The corpus folder, written first if it is not there yet."""
+    root = folder or REPO / "var" / "bench" / (
+        f"blt-corpus-{CORPUS['files']}-{CORPUS['mean_ballots']}-{CORPUS['seed']}"
+    )
+    done = root / "WRITTEN"
+    if not done.exists():
+        write_corpus(root, CORPUS["files"], CORPUS["mean_ballots"], CORPUS["seed"])
+        done.write_text("ok\n", encoding="utf-8")
+    return root
+
+
+def read_and_count(paths: list[Path]) -> dict[str, Any]:
+    """One pass: read every file, then count each by IRV and by STV; wall and CPU times."""
+    clock = {"wall": time.perf_counter, "cpu": time.process_time}
+    start = {k: f() for k, f in clock.items()}
+    files: list[ElectionFile] = []
+    refused: list[str] = []
+    for path in paths:
+        try:
+            files.append(read_election(path))
+        except BallotFileError as err:
+            refused.append(str(err))
+    read = {k: f() for k, f in clock.items()}
+    irv = [count_file("irv", d, 1, LOT_SEED) for d in files]
+    counted_irv = {k: f() for k, f in clock.items()}
+    stv = [count_file("stv", d, d.seats or 1, LOT_SEED) for d in files]
+    end = {k: f() for k, f in clock.items()}
+    out: dict[str, Any] = {"read": len(files), "refused": len(refused)}
+    for k in clock:
+        out[f"read_{k}_s"] = read[k] - start[k]
+        out[f"irv_{k}_s"] = counted_irv[k] - read[k]
+        out[f"stv_{k}_s"] = end[k] - counted_irv[k]
+        out[f"total_{k}_s"] = end[k] - start[k]
+    out["ballots"] = sum(int(d.voters) for d in files)
+    out["winners"] = [r.winners for r in irv] + [r.winners for r in stv]
+    out["first_refusal"] = refused[0] if refused else None
+    return out
+
+
+def corpus(folder: Path | None, repeat: int, forms: list[str]) -> dict[str, Any]:
+    root = corpus_dir(folder)
+    report: dict[str, Any] = {"dir": str(root), **CORPUS, "repeat": repeat}
+    winners: dict[str, Any] = {}
+    for form, where in (("published", root), ("strict", root / "strict")):
+        if form not in forms:
+            continue
+        paths = sorted(where.glob("*.blt"))
+        runs = [read_and_count(paths) for _ in range(repeat)]
+        first = runs[0]
+        winners[form] = first.pop("winners")
+        timing = {
+            key: round(statistics.median(run[key] for run in runs), 3)
+            for key in first
+            if key.endswith("_s")
+        }
+        report[form] = {
+            "files": len(paths),
+            "read": first["read"],
+            "refused": first["refused"],
+            "first_refusal": first["first_refusal"],
+            "ballots": first["ballots"],
+            "median_seconds": timing,
+            "all_total_wall_s": [round(run["total_wall_s"], 3) for run in runs],
+            "within_goal": timing["total_wall_s"] <= CORPUS["goal_seconds"],
+        }
+    if len(winners) == 2 and report["published"]["refused"] == 0:
+        report["same_winners_published_and_strict"] = winners["published"] == winners["strict"]
+    return report
 
 
 def elections_dir() -> Path:
@@ -92,10 +194,11 @@ def compare(ours: list[str], theirs: list[str]) -> str | None:
     return "order differs" if sorted(ours) == sorted(theirs) else "winners differ"
 
 
-def real_elections() -> dict[str, Any]:
+def real_elections(with_stvpoll: bool = True) -> dict[str, Any]:
     root = elections_dir()
+    cpu_start = time.process_time()
     expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
-    paths = sorted(p for ext in ("soi", "toi", "soc", "blt") for p in root.rglob(f"*.{ext}"))
+    paths = sorted(p for ext in ("soi", "toi", "soc", "toc", "blt") for p in root.rglob(f"*.{ext}"))
     files, read_s = timed(lambda: {p.relative_to(root).as_posix(): read_election(p) for p in paths})
     ours_irv_s = ours_stv_s = poll_irv_s = poll_stv_s = 0.0
     slowest: list[tuple[float, str]] = []
@@ -106,12 +209,15 @@ def real_elections() -> dict[str, Any]:
     for rel, data in files.items():
         want = expected.get(rel)
         seats = want["seats"] if want else EXTRA_SEATS.get(rel, 1)
-        irv, t_irv = timed(count_ballots, "irv", data.candidates, data.ballots, seed=LOT_SEED)
-        stv, t_stv = timed(count_ballots, "stv", data.candidates, data.ballots, seats, LOT_SEED)
+        irv, t_irv = timed(count_file, "irv", data, 1, LOT_SEED)
+        stv, t_stv = timed(count_file, "stv", data, seats, LOT_SEED)
         ours_irv_s += t_irv
         ours_stv_s += t_stv
         lots += sum(t.method == "lot" for t in irv.ties + stv.ties)
-        p_irv, p_stv, incomplete, t_pirv, t_pstv = stvpoll_counts(data, seats)
+        if not with_stvpoll:
+            p_irv, p_stv, incomplete, t_pirv, t_pstv = irv.winners, stv.winners, False, 0.0, 0.0
+        else:
+            p_irv, p_stv, incomplete, t_pirv, t_pstv = stvpoll_counts(data, seats)
         poll_irv_s += t_pirv
         poll_stv_s += t_pstv
         slowest.append((t_pirv + t_pstv, rel))
@@ -147,7 +253,7 @@ def real_elections() -> dict[str, Any]:
                     )
     ours_s = ours_irv_s + ours_stv_s
     poll_s = poll_irv_s + poll_stv_s
-    return {
+    report: dict[str, Any] = {
         "dir": str(root),
         "files": len(files),
         "in_expected_json": sum(rel in expected for rel in files),
@@ -159,6 +265,7 @@ def real_elections() -> dict[str, Any]:
             "count_seconds": round(ours_s, 3),
             "total_seconds_with_reading": round(ours_s + read_s, 3),
             "lots_drawn": lots,
+            "disagreements_with_expected_count": len(vs_expected),
             "disagreements_with_expected": vs_expected,
         },
         "stvpoll": {
@@ -175,6 +282,11 @@ def real_elections() -> dict[str, Any]:
         "stvpoll_over_rollcall_time": round(poll_s / ours_s, 1) if ours_s else None,
         "disagreements_rollcall_vs_stvpoll": vs_stvpoll,
     }
+    if not with_stvpoll:
+        for key in ("stvpoll", "stvpoll_over_rollcall_time", "disagreements_rollcall_vs_stvpoll"):
+            del report[key]
+        report["cpu_seconds_read_and_count"] = round(time.process_time() - cpu_start, 3)
+    return report
 
 
 def synthetic_ballots(
@@ -229,15 +341,36 @@ def synthetic_count() -> dict[str, Any]:
 
 
 def main() -> None:
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        synthetic = pool.submit(synthetic_count).result()
-    report = {
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", choices=("corpus", "elections", "synthetic"))
+    parser.add_argument("--corpus", type=Path, default=None, help="corpus folder")
+    parser.add_argument("--repeat", type=int, default=3, help="corpus passes (median)")
+    parser.add_argument(
+        "--skip-stvpoll", action="store_true", help="time only Rollcall on the real elections"
+    )
+    parser.add_argument(
+        "--form",
+        action="append",
+        choices=("published", "strict"),
+        help="which form of the corpus to time [default: both]",
+    )
+    args = parser.parse_args()
+    parts = set(args.only or ("corpus", "elections", "synthetic"))
+    report: dict[str, Any] = {
         "python": platform.python_version(),
         "numpy": np.__version__,
         "cpus": os.cpu_count(),
-        "elections": real_elections(),
-        "synthetic": synthetic,
+        "load_average_at_start": os.getloadavg(),
+        "count_path": "count_rows" if count_rows is not None else "count_ballots",
     }
+    if "corpus" in parts:
+        report["corpus"] = corpus(args.corpus, args.repeat, args.form or ["published", "strict"])
+    if "elections" in parts:
+        report["elections"] = real_elections(not args.skip_stvpoll)
+    if "synthetic" in parts:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            report["synthetic"] = pool.submit(synthetic_count).result()
+    report["load_average_at_end"] = os.getloadavg()
     print(json.dumps(report, ensure_ascii=False))
 
 

@@ -37,6 +37,9 @@ class Mapping:
     #: Use the exception's own words when it has some (they were written
     #: for a volunteer); otherwise, or when False, ``message``.
     detail: bool = True
+    #: A service's exception whose last argument is whole seconds to wait:
+    #: sent as ``Retry-After`` (``codes.errors.LockedOut``).
+    retry_after: bool = False
 
 
 class GatewayError(Exception):
@@ -55,9 +58,12 @@ class GatewayError(Exception):
 class ServiceError(RemoteError):
     """An exception another service raised, with the dotted path of its class."""
 
-    def __init__(self, exc_type: str | None, value: str, exc_path: str) -> None:
+    def __init__(
+        self, exc_type: str | None, value: str, exc_path: str, exc_args: Any = None
+    ) -> None:
         super().__init__(exc_type, value)
         self.exc_path = exc_path
+        self.exc_args = list(exc_args) if isinstance(exc_args, list | tuple) else []
 
 
 # -- the gateway's own conditions -----------------------------------------
@@ -93,6 +99,14 @@ class MethodNotAllowed(GatewayError):
     """The address does not accept this method."""
 
 
+class BadHttpRequest(GatewayError):
+    """The HTTP server refused the request before any route saw it (a header, a length)."""
+
+
+class UriTooLong(GatewayError):
+    """The request line is over the HTTP server's limit."""
+
+
 class PayloadTooLarge(GatewayError):
     """The request body is over the limit."""
 
@@ -115,6 +129,14 @@ class RateLimited(GatewayError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class ReplacementClosed(GatewayError):
+    """No replacement code can be sent any more (cut-offs passed, or voting closed); the message says what is left."""
+
+
+class NoSuchMember(GatewayError):
+    """The member is not on the ballot, or is not the caller's to see (answered alike)."""
 
 
 class RowStillRejected(GatewayError):
@@ -159,6 +181,10 @@ TABLE: dict[str, Mapping] = {
     "gateway.errors.MethodNotAllowed": Mapping(
         405, "method_not_allowed", "This address does not accept that."
     ),
+    "gateway.errors.BadHttpRequest": Mapping(
+        400, "bad_http_request", "The request is not valid HTTP."
+    ),
+    "gateway.errors.UriTooLong": Mapping(414, "uri_too_long", "The address is too long."),
     "gateway.errors.PayloadTooLarge": Mapping(
         413, "payload_too_large", "The request is too large."
     ),
@@ -175,8 +201,26 @@ TABLE: dict[str, Mapping] = {
         "Something went wrong on our side. It has been logged; please try again later.",
         False,
     ),
+    "gateway.errors.ReplacementClosed": Mapping(
+        409, "replacement_closed", "Replacement codes can no longer be sent for this ballot."
+    ),
+    "gateway.errors.NoSuchMember": Mapping(
+        404, "member_not_found", "That member is not on this ballot."
+    ),
     "gateway.errors.RowStillRejected": Mapping(
         422, "row_still_rejected", "The corrected row is still not valid."
+    ),
+    "gateway.bounces.SignatureMissing": Mapping(
+        401, "signature_missing", "This needs a signature in the X-Rollcall-Signature header."
+    ),
+    "gateway.bounces.SignatureInvalid": Mapping(
+        403, "signature_invalid", "The signature does not match the body."
+    ),
+    "gateway.bounces.SignatureExpired": Mapping(
+        403, "signature_expired", "The signature is too old (or from the future): not accepted."
+    ),
+    "gateway.bounces.WebhookNotConfigured": Mapping(
+        503, "service_unavailable", "The bounce webhook is not configured yet."
     ),
     "gateway.errors.InvalidUser": Mapping(400, "invalid_user", "Those user details are not valid."),
     "gateway.errors.UserNotFound": Mapping(404, "user_not_found", "There is no such user."),
@@ -190,7 +234,9 @@ TABLE: dict[str, Mapping] = {
     "codes.errors.LockedOut": Mapping(
         429,
         "locked_out",
-        "Too many wrong access codes have been tried. Wait 15 minutes and try again.",
+        "That access code is not valid, and too many wrong ones have come from here lately: "
+        "wait a little before trying another.",
+        retry_after=True,
     ),
     "codes.errors.VoterNotFound": Mapping(
         404, "voter_not_found", "That voter is not on the roll of this ballot."
@@ -244,6 +290,9 @@ TABLE: dict[str, Mapping] = {
         409,
         "row_not_correctable",
         "This row cannot be changed that way: it is already settled, or not of that kind.",
+    ),
+    "registration.errors.ReissueRefused": Mapping(
+        409, "reissue_refused", "This member's code cannot be reissued now."
     ),
     "registration.errors.CaseError": Mapping(
         409, "case_error", "The complaint is not at the right stage for that."
@@ -321,4 +370,10 @@ def answer(exc: BaseException) -> Answer:
     message = _sentence(words) if mapping.detail and words.strip() else mapping.message
     if isinstance(exc, GatewayError):
         return Answer(mapping.status, body(mapping.code, message, exc.fields), headers=exc.headers)
-    return Answer(mapping.status, body(mapping.code, message))
+    headers = {}
+    if mapping.retry_after and isinstance(exc, ServiceError):
+        # nameko sends every argument as text.
+        wait = str(exc.exc_args[-1]) if exc.exc_args else ""
+        if wait.isascii() and wait.isdigit() and int(wait) > 0:
+            headers["Retry-After"] = str(int(wait))
+    return Answer(mapping.status, body(mapping.code, message), headers=headers)

@@ -47,6 +47,11 @@ class Limit:
 
 #: A member's roll check: per client address and per membership number.
 ROLL_CHECK = Limit(limit=5)
+#: Replacement codes: per membership number (each one replaces the member's code), and
+#: per client address (a party office may help several members). The window and bucket
+#: are the roll check's, so one purge serves both.
+REPLACEMENT_MEMBER = Limit(limit=3)
+REPLACEMENT_CLIENT = Limit(limit=10)
 
 
 def key(kind: str, value: str) -> str:

@@ -67,6 +67,12 @@ ACTIONS: dict[str, Action] = {
     "correct_member": Action(
         ("operator", "officer"), "correct a member's details", Scope.OWNER, ("member", "correct")
     ),
+    "reissue_code": Action(
+        ("operator", "officer"),
+        "reissue a member's access code",
+        Scope.OWNER,
+        ("member", "reissue the code of"),
+    ),
     "list_changes": Action(("operator", "scrutineer"), "see the changes waiting for approval"),
     "decide_change": Action(
         ("operator",), "approve or refuse a change to a member's contact details"

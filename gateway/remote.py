@@ -25,9 +25,10 @@ import eventlet
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.rpc import MethodProxy, ReplyListener, RpcReply
+from nameko.rpc import MethodProxy, RpcReply
 
 from gateway.errors import ServiceError, ServiceUnavailable
+from rollcall.messaging.rpc import ReplyListener
 
 TIMEOUT_KEY = "GATEWAY_RPC_TIMEOUT"
 DEFAULT_TIMEOUT = 15.0
@@ -40,8 +41,9 @@ def _result(reply: RpcReply) -> Any:
     try:
         return reply.result()
     except RemoteError as exc:
-        path = str(reply.resp_body["error"].get("exc_path") or "")
-        raise ServiceError(exc.exc_type, exc.value, path) from None
+        error = reply.resp_body["error"]
+        path = str(error.get("exc_path") or "")
+        raise ServiceError(exc.exc_type, exc.value, path, error.get("exc_args")) from None
 
 
 class _Method:

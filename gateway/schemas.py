@@ -54,7 +54,37 @@ def _no_repeats(values: list[str]) -> None:
 
 def _storable(value: str) -> None:
     if _UNSTORABLE.search(value):
-        raise ValidationError("This holds a control character or broken text.")
+        raise ValidationError(UNSTORABLE_MESSAGE)
+
+
+UNSTORABLE_MESSAGE = "This holds a control character or broken text."
+
+
+def unstorable(data: Any) -> dict[str, Any]:
+    """Where ``data`` (parsed JSON, a query, path values) holds text no store can keep.
+
+    The answer maps each field (``papers.0.choices.1``) to the message; empty
+    when every string, and every name, is storable. Walked without recursion,
+    so no nesting can exhaust the stack (``gateway.web`` limits it anyway).
+    """
+    found: dict[str, Any] = {}
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                found[where or "_schema"] = [UNSTORABLE_MESSAGE]
+        elif isinstance(value, Mapping):
+            for name, item in value.items():
+                name = str(name)
+                path = f"{where}.{name}" if where else name
+                if _UNSTORABLE.search(name):
+                    found[_shown(path)] = ["This name holds a control character or broken text."]
+                else:
+                    stack.append((path, item))
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{where}.{i}" if where else str(i), v) for i, v in enumerate(value))
+    return found
 
 
 def _shown(name: str, limit: int = 40) -> str:
@@ -73,8 +103,22 @@ class StrictBoolean(fields.Boolean):
 
 
 class Strict(Schema):
+    """Unknown fields refused; and no text anywhere in the input that a store cannot keep.
+
+    PostgreSQL refuses a NUL in text and no encoder writes half a UTF-16 pair,
+    so either would fail deep inside a service: they are refused here, by
+    field, for every schema of the gateway.
+    """
+
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _storable_text(self, data: Any, **_: Any) -> Any:
+        found = unstorable(data)
+        if found:
+            raise ValidationError(found)
+        return data
 
 
 class VoteSchema(Strict):
@@ -320,6 +364,46 @@ class ReasonSchema(Strict):
     """Why: pausing, asking to resume, approving a resume."""
 
     reason = fields.String(required=True, validate=_REASON, error_messages=_SAY_WHY)
+
+
+class ReplacementSchema(Strict):
+    """A member asking for a replacement code: their number, and the email or postcode the party holds."""
+
+    membership_number = fields.String(
+        required=True,
+        validate=[_MEMBERSHIP_NUMBER, _storable],
+        error_messages={"required": "Enter your membership number."},
+    )
+    email = fields.String(
+        load_default="",
+        validate=[validate.Length(max=320, error="That email address is too long."), _storable],
+    )
+    postcode = fields.String(
+        load_default="",
+        validate=[validate.Length(max=16, error="That postcode is too long."), _storable],
+    )
+
+    @pre_load
+    def _trim(self, data: Any, **_: Any) -> Any:
+        return _trimmed(data)
+
+    @validates_schema
+    def _one_contact(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("email") and not data.get("postcode"):
+            raise ValidationError(
+                "Enter the email address or the postcode the party holds for you.", "email"
+            )
+
+
+class ReissueSchema(Strict):
+    """An officer's or operator's reissue of one member's code: why, and optionally how."""
+
+    reason = fields.String(required=True, validate=_REASON, error_messages=_SAY_WHY)
+    channel = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(["email", "post"], error="The channel is email or post."),
+    )
 
 
 def load(schema: Schema, data: Any) -> dict[str, Any]:

@@ -8,7 +8,8 @@ actor. Errors become responses in ``gateway.web`` through the one table in
 ``gateway.errors``.
 
 ``GatewayService`` is made of route groups sharing ``gateway.base``: voting
-and receipts (``gateway.voting``), the members of a ballot (``gateway.roll``),
+and receipts (``gateway.voting``), replacement codes and reissues
+(``gateway.replacements``), the members of a ballot (``gateway.roll``),
 the rows its extracts dropped (``gateway.dropped_rows``), and audit heads,
 complaints and pausing (``gateway.oversight``). Results,
 scrutiny, postal batches, reviews and users are here. Like every service it
@@ -21,7 +22,6 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from nameko.rpc import rpc
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Request, Response
@@ -29,19 +29,30 @@ from werkzeug.wrappers import Request, Response
 from gateway import auth, users
 from gateway.access import Access, guarded
 from gateway.base import BALLOT, now
+from gateway.bounces import BounceRoutes
 from gateway.dropped_rows import DroppedRowRoutes
 from gateway.errors import RPC_EXPECTED, ServiceUnavailable
 from gateway.oversight import OversightRoutes
+from gateway.replacements import ReplacementRoutes
 from gateway.roll import RollRoutes
 from gateway.schemas import DecisionSchema, PostalBatchSchema, load
 from gateway.voting import VotingRoutes
 from gateway.web import file_response, json_response, read_json, route
 from rollcall.audit import AuditedService
+from rollcall.messaging.rpc import rpc
 
 OPENAPI = Path(__file__).parent / "openapi.yaml"
 
 
-class GatewayService(VotingRoutes, RollRoutes, DroppedRowRoutes, OversightRoutes, AuditedService):
+class GatewayService(
+    VotingRoutes,
+    RollRoutes,
+    DroppedRowRoutes,
+    OversightRoutes,
+    ReplacementRoutes,
+    BounceRoutes,
+    AuditedService,
+):
     name = "gateway"
 
     # -- users (RPC, for the CLI) ----------------------------------------------
@@ -64,6 +75,14 @@ class GatewayService(VotingRoutes, RollRoutes, DroppedRowRoutes, OversightRoutes
                 actor=actor,
                 token=auth.new_token(),
                 now=now(),
+            )
+
+    @rpc(expected_exceptions=RPC_EXPECTED)
+    def add_token(self, user_id: int, actor: str = "cli") -> dict[str, Any]:
+        """Another token for an existing user: the same person to every rule."""
+        with self.store.transaction() as session:
+            return users.add_token(
+                session, user_id=int(user_id), actor=actor, token=auth.new_token(), now=now()
             )
 
     @rpc(expected_exceptions=RPC_EXPECTED)

@@ -38,7 +38,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from nameko.rpc import rpc
 from sqlalchemy import (
     Column,
     Index,
@@ -52,6 +51,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Session
+
+from rollcall.messaging.rpc import rpc
 
 TABLE_NAME = "audit_log"
 GENESIS_HASH = "0" * 64

@@ -36,6 +36,10 @@ DEFAULT_METRICS_PORTS = {
 }
 
 
+#: The queue types ``queue_type`` may name.
+QUEUE_TYPES = ("classic", "quorum")
+
+
 class MissingSecret(RuntimeError):
     """A secret was asked for and neither its variable nor its file exists."""
 
@@ -47,7 +51,15 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     var_dir: str = "var"
+    #: One broker URI, or several separated by ``;`` (the nodes of one
+    #: RabbitMQ cluster): every connection takes the first that answers and
+    #: fails over to the next when its node goes away.
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    #: ``classic`` or ``quorum``: the type of every durable queue Rollcall
+    #: declares (its handler, delay, parking-lot and unroutable queues, and
+    #: nameko's ``rpc-<service>`` queues). ``quorum`` needs RabbitMQ 3.10 or
+    #: later and is what a cluster wants: a queue outlives the loss of a node.
+    queue_type: str = "classic"
     #: Prefix of every exchange and queue Rollcall declares; tests use a
     #: unique one each so they cannot see each other's messages.
     namespace: str = "rollcall"
@@ -55,6 +67,11 @@ class Settings:
     metrics_ports: dict[str, int] = field(default_factory=dict)
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
+    #: Proxies whose ``X-Forwarded-For`` the gateway believes: addresses or
+    #: networks, comma-separated (``10.0.0.0/8,127.0.0.1``). Empty: none.
+    trusted_proxies: str = ""
+    #: The address every service's Prometheus ``/metrics`` binds.
+    metrics_host: str = "127.0.0.1"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "ballots@rollcall.invalid"
@@ -81,18 +98,39 @@ class Settings:
         10800.0,
         10800.0,
     )
+    #: The mailer's own SMTP endpoint for delivery-status notifications
+    #: (bounces): off while the port is 0. Mail is sent with the envelope
+    #: sender ``bounce+<token>@<bounce_domain>`` (the domain of ``mail_from``
+    #: when empty), whose MX must lead here.
+    bounce_smtp_host: str = "127.0.0.1"
+    bounce_smtp_port: int = 0
+    bounce_domain: str = ""
+    #: A bounce is applied only this many seconds after its email was sent,
+    #: so registration has recorded the sending before it records the bounce.
+    bounce_settle_seconds: float = 30.0
+    #: How far (seconds) a bounce webhook's signed timestamp may be from now.
+    bounce_webhook_tolerance: float = 300.0
     relay_interval: float = 0.2
     relay_batch: int = 500
     max_workers: int = 10
     public_url: str = "http://127.0.0.1:8000"
 
     def __post_init__(self) -> None:
+        if self.queue_type not in QUEUE_TYPES:
+            raise ConfigError(
+                f"setting queue_type: must be one of {', '.join(QUEUE_TYPES)}, "
+                f"got {self.queue_type!r}"
+            )
         delays = self.mail_retry_delays
         if not delays or not all(0 < d < float("inf") for d in delays):
             raise ConfigError(
                 f"setting mail_retry_delays: needs one or more positive delays in seconds, "
                 f"got {delays!r}"
             )
+
+    def amqp_uris(self) -> list[str]:
+        """Each broker URI of ``amqp_uri``, in the order they are tried."""
+        return [uri.strip() for uri in self.amqp_uri.split(";") if uri.strip()]
 
     def database_url(self, service: str) -> str:
         if service not in SERVICES:

@@ -3,11 +3,30 @@
 Names follow ``rollcall_<service>_<thing>_<unit>``; kernel metrics shared by
 all services carry a ``service`` label instead. Defining a metric only
 registers it with prometheus-client's default registry: no I/O happens here.
+
+Each service serves only its own families: ``registry_for(service)`` holds the
+metrics named ``rollcall_<service>_...``, the kernel's (messages, handlers,
+retries, parking, outbox: every service but the gateway, which has no
+consumers nor outbox), and the process's own (``process_*``, ``python_*``).
+The owner is read from the name, so a metric added here is served by its
+service alone without further wiring. The default registry keeps every metric
+too, for code that reads values in-process (tests).
 """
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
+from prometheus_client.metrics import MetricWrapperBase
+
+from rollcall.config import SERVICES
 
 MESSAGES_HANDLED = Counter(
     "rollcall_messages_handled_total",
@@ -57,6 +76,11 @@ EXCLUSION_NOTICES = Counter(
     "Notices requested for members excluded for a reason they can fix, by reason.",
     ["reason"],
 )
+REPLACEMENTS = Counter(
+    "rollcall_registration_replacements_total",
+    "Replacement codes asked for, by who asked (member, officer, operator) and outcome.",
+    ["source", "outcome"],
+)
 MATCH_DECISIONS = Counter(
     "rollcall_matching_decisions_total", "Match decisions by kind.", ["decision"]
 )
@@ -71,9 +95,26 @@ SMTP_OUTCOMES = Counter(
     "Attempts to hand an email to the mail server, by outcome (sent, transient, bounce, permanent).",
     ["outcome"],
 )
+REMINDERS = Counter(
+    "rollcall_mailer_reminders_total",
+    "Reminders to voters who have not voted, by outcome (sent, letter, failed, skipped_voted,"
+    " skipped_awaiting_code, skipped_not_reached, skipped_withdrawn, cancelled_closed).",
+    ["outcome"],
+)
 RETRY_BACKLOG = Gauge(
     "rollcall_mailer_retry_backlog",
     "Emails the mail server deferred, waiting for their next attempt.",
+)
+BOUNCES = Counter(
+    "rollcall_mailer_bounces_total",
+    "Bounce reports received, by source (smtp, webhook) and what became of them"
+    " (pending, no_effect, unmatched, forged, unreadable).",
+    ["source", "status"],
+)
+BOUNCE_WEBHOOK_REFUSED = Counter(
+    "rollcall_gateway_bounce_webhook_refused_total",
+    "Bounce webhook calls refused, by reason (missing, invalid, stale, unconfigured).",
+    ["reason"],
 )
 BALLOTS_CAST = Counter("rollcall_tally_ballots_cast_total", "Ballots cast.", ["channel"])
 POSTAL_REFUSED = Counter(
@@ -83,3 +124,30 @@ GATEWAY_REQUESTS = Counter(
     "rollcall_gateway_requests_total", "HTTP requests.", ["method", "route", "status"]
 )
 GATEWAY_SECONDS = Histogram("rollcall_gateway_request_seconds", "HTTP request latency.", ["route"])
+
+
+#: The services that consume events and publish through an outbox: they serve the kernel's families.
+KERNEL_SERVICES = tuple(s for s in SERVICES if s != "gateway")
+_REGISTRIES: dict[str, CollectorRegistry] = {}
+
+
+def owner(metric: MetricWrapperBase) -> str | None:
+    """The service a metric belongs to by its name, or None for a kernel metric."""
+    name = next(iter(metric.describe())).name
+    return next((s for s in SERVICES if name.startswith(f"rollcall_{s}_")), None)
+
+
+def registry_for(service: str) -> CollectorRegistry:
+    """The registry ``service`` serves on ``/metrics``: its own families and no other service's."""
+    if service not in _REGISTRIES:
+        registry = CollectorRegistry()
+        for value in list(globals().values()):
+            if isinstance(value, MetricWrapperBase):
+                belongs = owner(value)
+                if belongs == service or (belongs is None and service in KERNEL_SERVICES):
+                    registry.register(value)
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+        _REGISTRIES[service] = registry
+    return _REGISTRIES[service]

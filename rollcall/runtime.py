@@ -26,6 +26,8 @@ from rollcall.config import Settings, load_settings
 from rollcall.db import make_engine, session_factory
 
 SETTINGS_KEY = "ROLLCALL_SETTINGS"
+#: Config key: bind the metrics and HTTP servers on free ports of their own choosing.
+ANY_PORT_KEY = "ROLLCALL_ANY_PORT"
 log = logging.getLogger(__name__)
 
 
@@ -36,16 +38,36 @@ def settings_of(container: Any) -> Settings:
     return load_settings()
 
 
-def nameko_config(settings: Settings, **extra: Any) -> dict[str, Any]:
-    """The nameko config dict for a service running with ``settings``."""
+def nameko_config(settings: Settings, *, any_port: bool = False, **extra: Any) -> dict[str, Any]:
+    """The nameko config dict for a service running with ``settings``.
+
+    ``any_port``: the gateway and the metrics server bind free ports of their
+    own choosing (``bound_ports`` says which) rather than the configured ones.
+    """
+    port = 0 if any_port else settings.gateway_port
     return {
         "AMQP_URI": settings.amqp_uri,
         "max_workers": settings.max_workers,
         "parent_calls_tracked": 10,
-        "WEB_SERVER_ADDRESS": f"{settings.gateway_host}:{settings.gateway_port}",
+        "WEB_SERVER_ADDRESS": f"{settings.gateway_host}:{port}",
         SETTINGS_KEY: settings,
+        ANY_PORT_KEY: any_port,
         **extra,
     }
+
+
+def bound_ports(container: Any) -> dict[str, int]:
+    """The ports a started container serves on: ``metrics`` and, for the gateway, ``http``."""
+    from nameko.web.server import WebServer
+
+    ports: dict[str, int] = {}
+    for extension in container.extensions:
+        if isinstance(extension, MetricsServer) and extension.port:
+            ports["metrics"] = extension.port
+        sock = getattr(extension, "_sock", None)
+        if isinstance(extension, WebServer) and sock is not None:
+            ports["http"] = int(sock.getsockname()[1])
+    return ports
 
 
 class Database(SharedExtension):
@@ -141,17 +163,33 @@ class BackgroundLoop(DependencyProvider):
 
 
 class MetricsServer(SharedExtension):
-    """Serves Prometheus ``/metrics`` on the service's configured port (0 = off)."""
+    """Serves the service's own Prometheus ``/metrics`` on ``metrics_host`` and its port (0 = off).
+
+    With ``ANY_PORT_KEY`` set in the container's config it binds a free port
+    of its own choosing instead (the demo, many stacks on one host) and keeps
+    it in ``port``; ``rollcall run --ports-file`` reports it.
+    """
 
     _started: set[int] = set()
+    port: int = 0
 
     def start(self) -> None:
         from prometheus_client import start_http_server
 
-        port = settings_of(self.container).metrics_port(self.container.service_name)
+        from rollcall.metrics import registry_for
+
+        service = self.container.service_name
+        registry = registry_for(service)
+        if self.container.config.get(ANY_PORT_KEY):
+            server, _ = start_http_server(0, addr="127.0.0.1", registry=registry)
+            self.port = int(server.server_port)
+            return
+        settings = settings_of(self.container)
+        port = settings.metrics_port(service)
         if port and port not in MetricsServer._started:
-            start_http_server(port)
+            start_http_server(port, addr=settings.metrics_host, registry=registry)
             MetricsServer._started.add(port)
+            self.port = port
 
 
 class Metrics(DependencyProvider):

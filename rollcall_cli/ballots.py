@@ -6,6 +6,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,21 @@ import yaml
 
 from rollcall.formats import EXTRACT_COLUMNS, EXTRACT_OPTIONAL_COLUMNS
 from rollcall.intake import Export, Record, Refused, open_export
-from rollcall_cli.common import cluster, echo_json
+from rollcall_cli.common import cli_actor, cluster, echo_json
 from rollcall_cli.dropped import extract_correct, extract_rejected, extract_resolve
 
 EXTRACT_FIELDS = EXTRACT_COLUMNS + EXTRACT_OPTIONAL_COLUMNS
+
+
+def _iso_dates(value: Any) -> Any:
+    """``value`` with the dates and times YAML made of unquoted timestamps turned back into ISO text."""
+    if isinstance(value, dict):
+        return {k: _iso_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso_dates(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 @click.group()
@@ -25,38 +37,67 @@ def ballot() -> None:
     """Ballots: create, open, close, show."""
 
 
+def read_definition(text: str) -> Any:
+    """A ballot definition from YAML or JSON text, as registration takes it.
+
+    YAML reads an unquoted ``2026-11-01T00:00:00+00:00`` as a datetime; the
+    message to registration would carry it as one, and the definition's
+    schema takes times as ISO text. So dates and times go back to ISO text.
+    """
+    return _iso_dates(yaml.safe_load(text))
+
+
 @ballot.command("create")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def ballot_create(file: Path) -> None:
     """Create a ballot from a YAML or JSON definition FILE."""
     try:
-        definition = yaml.safe_load(file.read_text())
+        definition = read_definition(file.read_text())
     except yaml.YAMLError as exc:
         raise click.ClickException(f"{file}: not valid YAML/JSON: {exc}") from None
     with cluster() as rpc:
-        created = rpc.registration.create_ballot(definition, actor="cli")
+        created = rpc.registration.create_ballot(definition, actor=cli_actor())
     echo_json(created)
 
 
-def _phase(ballot_id: int, phase: str, reason: str) -> None:
+def _phase(ballot_id: int, phase: str, reason: str, force: bool = False) -> None:
+    if force and not reason.strip():
+        raise click.UsageError("--force needs --reason saying why (it goes in the audit log)")
     with cluster() as rpc:
-        echo_json(rpc.registration.change_phase(ballot_id, phase, actor="cli", reason=reason))
+        echo_json(
+            rpc.registration.change_phase(
+                ballot_id, phase, actor=cli_actor(), reason=reason, force=force
+            )
+        )
+
+
+FORCE_HELP = "Go ahead despite the reasons given against it (needs --reason; audited)."
 
 
 @ballot.command("open")
 @click.argument("ballot_id", type=int)
 @click.option("--reason", default="")
-def ballot_open(ballot_id: int, reason: str) -> None:
-    """Open a ballot for voting."""
-    _phase(ballot_id, "open", reason)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+def ballot_open(ballot_id: int, reason: str, force: bool) -> None:
+    """Open a ballot for voting.
+
+    Refused, with the reasons, before the timetable's freeze_at or opens_at,
+    or while members are unaccounted for or waiting for review.
+    """
+    _phase(ballot_id, "open", reason, force)
 
 
 @ballot.command("close")
 @click.argument("ballot_id", type=int)
 @click.option("--reason", default="")
-def ballot_close(ballot_id: int, reason: str) -> None:
-    """Close a ballot; the tally then counts it and writes the bulletin board."""
-    _phase(ballot_id, "closed", reason)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+def ballot_close(ballot_id: int, reason: str, force: bool) -> None:
+    """Close a ballot; the tally then counts it and writes the bulletin board.
+
+    Refused, with the reasons, before the timetable's closes_at or while
+    members are waiting for review.
+    """
+    _phase(ballot_id, "closed", reason, force)
 
 
 @ballot.command("show")
@@ -282,6 +323,31 @@ def print_reconciliation(report: dict[str, Any]) -> None:
         click.echo(f"    {m['membership_number']} ({m['association']}): {m['reason']}")
     if report["not_reached_list_truncated"]:
         click.echo("    ... list cut")
+    replaced = report["replacements"]
+    click.echo(f"  replacement codes sent: {replaced['reissued']}")
+    for source, outcomes in sorted(replaced["by_source"].items()):
+        shown = ", ".join(f"{outcome} {n}" for outcome, n in sorted(outcomes.items()))
+        click.echo(f"    asked by {source}: {shown}")
+    reminders = report.get("reminders", {})
+    if reminders is None:
+        click.echo("  reminders: the mailer did not answer")
+    elif reminders:
+        total = ", ".join(f"{n} {what}" for what, n in sorted(reminders["total"].items()))
+        click.echo(f"  reminders (whole ballot): {total or 'none yet'}")
+        for slot, outcomes in reminders["slots"].items():
+            click.echo(f"    {slot}: {', '.join(f'{n} {w}' for w, n in sorted(outcomes.items()))}")
+
+
+def _reminders(ballot_id: int) -> dict[str, Any] | None:
+    """The ballot's reminders by outcome, from the mailer (which keeps them and knows no
+    associations); None if the mailer does not answer: the roll's figures stand without them."""
+    from nameko.exceptions import RpcTimeout, UnknownService
+
+    try:
+        with cluster(timeout=10.0) as rpc:
+            return dict(rpc.mailer.get_reminders(ballot_id))
+    except (RpcTimeout, UnknownService):
+        return None
 
 
 @click.command()
@@ -292,6 +358,7 @@ def reconcile(ballot_id: int, association: str | None, as_json: bool) -> None:
     """Count every member in each ledger state; exit non-zero if any is unaccounted for."""
     with cluster() as rpc:
         report = rpc.registration.reconcile(ballot_id, association)
+    report["reminders"] = _reminders(ballot_id)
     if as_json:
         echo_json(report)
     else:

@@ -1,15 +1,21 @@
 """``rollcall count``: count ballot files offline with the tally's counting core.
 
-Reads each FILE (PrefLib ``.soi``/``.toi``/``.soc`` or BLT), counts it by
+Reads each FILE (PrefLib ``.soi``/``.toi``/``.soc``/``.toc`` or BLT, in any of
+the published styles ``services.tally.ballotfiles`` accepts), counts it by
 ``--method`` and prints a one-line summary, a stage table (``--table``), one
 JSON object per line (``--json``) and/or a PNG chart per file (``--chart
 DIR``). Seats default to the BLT header's, else 1 (IRV always fills one).
 From a ranked file, FPTP takes each ballot's first ``seats`` preferences as
 its X's and approval takes every ranked candidate as approved.
 
-A file that cannot be read or counted is reported on stderr as ``error:
-FILE:LINE: problem`` (or ``error: FILE: problem``); the remaining files are
-still counted and the command exits 1. See docs/counting.md for the rules.
+Where the file gives candidates' parties, the summary, the table and the chart
+show ``Name (Party)`` and the JSON adds ``parties``; the names counted are the
+names alone.
+
+A file that cannot be read or counted is reported on stderr as one line,
+``error: FILE:LINE:COLUMN: problem (expected ...)`` (or ``error: FILE:
+problem``), never a traceback; the remaining files are still counted and the
+command exits 1. See docs/counting.md for the rules.
 """
 
 from __future__ import annotations
@@ -22,22 +28,37 @@ from typing import Any
 import click
 
 from services.tally.ballotfiles import BallotFileError, ElectionFile, read_election
-from services.tally.counting import METHODS, CountingError, CountResult, count_ballots
+from services.tally.counting import (
+    METHODS,
+    CountingError,
+    CountResult,
+    count_ballots,
+    count_rows,
+)
+from services.tally.counting.model import RON_NOTE, relabel
 
 
-def _ballots_for(
-    election: ElectionFile, method: str, seats: int
-) -> list[tuple[tuple[str, ...], int]]:
+def _count(election: ElectionFile, method: str, seats: int, seed: str) -> CountResult:
+    if election.fractional:
+        raise CountingError(
+            "the file gives fractional ballot weights; "
+            f"{method} counts whole ballots (expected whole-number weights)"
+        )
     if method == "fptp":
-        return [(choices[:seats], weight) for choices, weight in election.ballots]
-    return election.ballots
+        ballots = [(choices[:seats], int(weight)) for choices, weight in election.ballots]
+        return count_ballots(method, election.candidates, ballots, seats=seats, seed=seed)
+    return count_rows(
+        method, election.candidates, election.prefs, election.weights, seats=seats, seed=seed
+    )
 
 
 def _json_line(path: Path, election: ElectionFile, result: CountResult) -> str:
     out: dict[str, Any] = {"file": str(path), "title": election.title}
     out.update(result.to_dict())
-    out["overvotes"] = election.overvotes
+    out["overvotes"] = int(election.overvotes)
     out["withdrawn"] = list(election.withdrawn)
+    if election.parties:
+        out["parties"] = dict(election.parties)
     return json.dumps(out, ensure_ascii=False)
 
 
@@ -45,6 +66,8 @@ def _summary(path: Path, result: CountResult) -> str:
     winners = "; ".join(result.winners) or "nobody"
     lots = sum(1 for tie in result.ties if tie.method == "lot")
     extra = f" ({lots} tie(s) decided by lot)" if lots else ""
+    if result.ron_elected:
+        extra += f"; {RON_NOTE}"
     return f"{path}: {result.method}, {result.seats} seat(s): {winners}{extra}"
 
 
@@ -81,13 +104,7 @@ def count(
         try:
             election = read_election(path)
             wanted = seats or (1 if method == "irv" else election.seats or 1)
-            result = count_ballots(
-                method,
-                election.candidates,
-                _ballots_for(election, method, wanted),
-                seats=wanted,
-                seed=seed,
-            )
+            result = _count(election, method, wanted, seed)
         except BallotFileError as err:
             click.echo(f"error: {err}", err=True)
             failed = True
@@ -102,18 +119,19 @@ def count(
                 "publish a seed before the count and pass --seed",
                 err=True,
             )
+        shown = relabel(result, {name: election.label(name) for name in election.parties})
         if as_json:
             click.echo(_json_line(path, election, result))
         else:
-            click.echo(_summary(path, result))
+            click.echo(_summary(path, shown))
         if table:
             from services.tally.rendering import stage_table
 
-            click.echo(stage_table(result, election.title or path.name), err=as_json)
+            click.echo(stage_table(shown, election.title or path.name), err=as_json)
         if chart is not None:
             from services.tally.rendering import stage_chart
 
-            written = stage_chart(result, chart / f"{path.stem}-{method}.png", election.title)
+            written = stage_chart(shown, chart / f"{path.stem}-{method}.png", election.title)
             click.echo(f"chart: {written}", err=True)
     if failed:
         sys.exit(1)

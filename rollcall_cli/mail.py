@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rollcall_cli.common import cluster
+from rollcall_cli.common import cli_actor, cluster
 
 
 @click.group()
@@ -23,7 +23,10 @@ def mail() -> None:
     is_flag=True,
     help="Also replace codes already delivered (the old code stops working).",
 )
-def resend(ballot_id: int, state: str, association: str | None, reissue: bool) -> None:
+@click.option(
+    "--actor", default=cli_actor, show_default="your login", help="Who is acting (audited)."
+)
+def resend(ballot_id: int, state: str, association: str | None, reissue: bool, actor: str) -> None:
     """Send a new access code to members whose code did not reach them; one line of summary.
 
     Registration moves each member to ``awaiting_code`` first, so running it
@@ -32,7 +35,7 @@ def resend(ballot_id: int, state: str, association: str | None, reissue: bool) -
     """
     with cluster() as rpc:
         chosen = rpc.registration.resend_codes(
-            ballot_id, state=state, association=association, reissue=reissue, actor="operator"
+            ballot_id, state=state, association=association, reissue=reissue, actor=actor
         )
         sent = rpc.codes.reissue_codes(ballot_id, chosen["voters"]) if chosen["voters"] else 0
     skipped = sum(chosen["skipped"].values())

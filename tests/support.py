@@ -144,7 +144,7 @@ def publish_event(
     from rollcall.messaging.topology import SCHEMA_HEADER, Topology
 
     message_id = message_id or uuid.uuid4().hex
-    topology = Topology(settings.namespace, settings.retry_delays)
+    topology = Topology.of(settings)
     publisher = ConfirmingPublisher(settings.amqp_uri)
     try:
         channel = publisher.channel()

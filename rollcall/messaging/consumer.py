@@ -92,7 +92,7 @@ class Subscription(Consumer):
                 "as a consumer; add it to rollcall.messaging.contracts"
             )
         settings = settings_of(self.container)
-        self.topology = Topology(settings.namespace, settings.retry_delays)
+        self.topology = Topology.of(settings)
         self.queue_name = self.topology.queue(service, self.event_type)
         self.queue = Queue(self.queue_name, no_declare=True)
         self.handler_name = f"{service}.{self.method_name}"

@@ -44,6 +44,17 @@ _id = fields.Integer(required=True, validate=validate.Range(min=1))
 _membership_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
+class _TimetableEntry(fields.Field):
+    """A timetable entry: an ISO timestamp, or a list of them (``reminders``)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return list(value)
+        raise ValidationError("must be a timestamp or a list of timestamps")
+
+
 class BallotSchema(_Strict):
     ballot_id = _id
     title = fields.String(required=True)
@@ -51,7 +62,7 @@ class BallotSchema(_Strict):
     seats = fields.Integer(required=True, validate=validate.Range(min=1))
     candidates = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     area = fields.List(fields.String(), required=True)
-    timetable = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    timetable = fields.Dict(keys=fields.String(), values=_TimetableEntry(), required=True)
     eligibility = fields.Dict(required=True)
     seed = fields.String(required=True)
     phase = fields.String(required=True)
@@ -156,6 +167,19 @@ class MailOutcomeSchema(_Strict):
     deliveries = fields.List(fields.Nested(DeliverySchema), required=True)
 
 
+class BouncedSchema(_Lenient):
+    membership_number = _membership_number
+    kind = fields.String(load_default="initial")
+    reason = fields.String(required=True)
+    #: Whether the code follows by letter (else the member is not reached).
+    letter = fields.Boolean(required=True)
+
+
+class MailBouncedSchema(_Strict):
+    ballot_id = _id
+    bounces = fields.List(fields.Nested(BouncedSchema), required=True)
+
+
 class BallotMarkedSchema(_Strict):
     ballot_id = _id
     membership_number = _membership_number
@@ -243,6 +267,27 @@ class ExclusionNoticesSchema(_Strict):
     notices = fields.List(fields.Nested(ExclusionNoticeSchema), required=True)
 
 
+class ReplacementRequestedSchema(_Strict):
+    """A member's own request for a replacement code, as they typed it: matched later, never shown."""
+
+    ballot_id = _id
+    membership_number = _membership_number
+    email = fields.String(load_default="", validate=validate.Length(max=320))
+    postcode = fields.String(load_default="", validate=validate.Length(max=16))
+    #: When the member asked: the cut-offs apply to this moment, not to when the message is handled.
+    requested_at = fields.String(required=True)
+
+
+class ReissueRequestedSchema(_Strict):
+    ballot_id = _id
+    #: Where the new code goes: the party-held contact, without the email when it goes by post.
+    voter = fields.Nested(VoterSchema, required=True)
+    #: Who asked: ``member`` (self-service), ``officer`` or ``operator``.
+    source = fields.String(
+        required=True, validate=validate.OneOf(["member", "officer", "operator"])
+    )
+
+
 @dataclass(frozen=True)
 class Contract:
     event_type: str
@@ -304,7 +349,7 @@ CONTRACTS: dict[str, Contract] = {
             "voters.withdrawn",
             1,
             VotersWithdrawnSchema,
-            ("codes", "tally"),
+            ("codes", "tally", "mailer"),
             "Members no longer eligible; their codes are revoked.",
         ),
         Contract(
@@ -317,10 +362,17 @@ CONTRACTS: dict[str, Contract] = {
         Contract("mail.sent", 1, MailOutcomeSchema, ("registration",), "Codes sent or queued."),
         Contract("mail.failed", 1, MailOutcomeSchema, ("registration",), "Codes not delivered."),
         Contract(
+            "mail.bounced",
+            1,
+            MailBouncedSchema,
+            ("registration",),
+            "Code emails that bounced after they were sent; whether a letter follows.",
+        ),
+        Contract(
             "ballots.marked",
             1,
             BallotMarkedSchema,
-            ("registration", "codes"),
+            ("registration", "codes", "mailer"),
             "A voter's mark on the marked register (who and how, never what).",
         ),
         Contract(
@@ -365,6 +417,22 @@ CONTRACTS: dict[str, Contract] = {
             ("mailer",),
             "Members excluded for a reason they can fix, before the freeze: tell each why and "
             "how, at the contact the party holds.",
+        ),
+        Contract(
+            "replacement.requested",
+            1,
+            ReplacementRequestedSchema,
+            ("registration",),
+            "A member asked for a replacement code through the gateway; registration matches "
+            "the request against the party-held contact, whatever the gateway answered.",
+        ),
+        Contract(
+            "voters.reissue_requested",
+            1,
+            ReissueRequestedSchema,
+            ("codes",),
+            "A voter's code is replaced (self-service or an officer's or operator's reissue): "
+            "the old one stops working and a new one goes to the party-held contact.",
         ),
         Contract(
             "result.published",

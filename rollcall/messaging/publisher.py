@@ -9,6 +9,8 @@ takes the relay from hundreds to thousands of messages a second.
 
 One publisher holds one connection and serialises its callers with a lock; on
 any connection error it drops the connection and reconnects on the next call.
+Given several broker URIs (``amqp_uri`` with ``;`` between them, the nodes of
+one cluster) it connects to the first that answers, trying each in turn.
 
 ``Messaging`` is the nameko extension that gives a container one publisher and
 the topology, declared in full before any consumer starts.
@@ -71,8 +73,21 @@ class ConfirmingPublisher:
 
     def _connection(self) -> amqp.Connection:
         if self._kombu is None:
-            self._kombu = Connection(self.amqp_uri, heartbeat=0, connect_timeout=10)
-            self._kombu.connect()
+            kombu = Connection(self.amqp_uri, heartbeat=0, connect_timeout=10)
+            # kombu moves to the next URI after each failed attempt: try each twice.
+            tries = 2 * len(kombu.alt or [self.amqp_uri])
+            try:
+                kombu.ensure_connection(
+                    max_retries=tries - 1,
+                    interval_start=0,
+                    interval_step=0.2,
+                    interval_max=1,
+                    reraise_as_library_errors=False,
+                )
+            except BaseException:
+                kombu.release()
+                raise
+            self._kombu = kombu
         return self._kombu.connection
 
     def channel(self) -> amqp.Channel:
@@ -153,7 +168,7 @@ class Messaging(SharedExtension):
 
     def setup(self) -> None:
         settings = settings_of(self.container)
-        self.topology = Topology(settings.namespace, settings.retry_delays)
+        self.topology = Topology.of(settings)
         self.publisher = ConfirmingPublisher(settings.amqp_uri)
         channel = self.publisher.channel()
         try:

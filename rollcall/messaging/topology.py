@@ -14,6 +14,20 @@ tests and demo runs can share a broker without seeing each other's messages.
   ``<ns>.requeue`` with their routing key (the target queue's name).
 - ``<ns>.parked``: the parking lot. A message whose retries are spent, or that
   breaks its contract, waits here with its reason until an operator replays it.
+
+Every queue is durable. With ``queue_type="quorum"`` (setting ``queue_type``)
+each is declared ``x-queue-type: quorum``, replicated over the cluster's nodes
+so that losing one node loses no queue and no message. What the topology uses
+holds for quorum queues on RabbitMQ 3.10 and later: per-queue message TTL (the
+delay queues) is supported since 3.10; dead-lettering is, and a delay queue
+asks for the at-least-once kind (``x-dead-letter-strategy: at-least-once``,
+which needs ``x-overflow: reject-publish``), so a retry cannot vanish between
+its delay queue and its target; no queue here is exclusive, auto-delete,
+non-durable or prioritised, none of which quorum queues support; consumers
+use per-consumer prefetch, never global QoS, which quorum queues refuse.
+A queue's type is fixed when it is first declared: changing ``queue_type``
+needs a fresh vhost (or the queues deleted), or RabbitMQ refuses to start the
+services with ``PRECONDITION_FAILED - inequivalent arg 'x-queue-type'``.
 """
 
 from __future__ import annotations
@@ -34,10 +48,35 @@ REASON_HEADER = "x-rollcall-reason"
 PARKED_BY_HEADER = "x-rollcall-parked-by"
 
 
+#: The arguments every durable queue of each type is declared with.
+QUEUE_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "classic": {},
+    "quorum": {"x-queue-type": "quorum"},
+}
+#: What a delay queue adds so that expired messages are dead-lettered at least once.
+AT_LEAST_ONCE_DEAD_LETTERING: dict[str, Any] = {
+    "x-dead-letter-strategy": "at-least-once",
+    "x-overflow": "reject-publish",
+}
+
+
 @dataclass(frozen=True)
 class Topology:
     namespace: str
     retry_delays: tuple[float, ...]
+    queue_type: str = "classic"
+
+    @classmethod
+    def of(cls, settings: Any) -> Topology:
+        """The topology a service running with ``settings`` declares."""
+        return cls(settings.namespace, settings.retry_delays, settings.queue_type)
+
+    def queue_arguments(self, **extra: Any) -> dict[str, Any]:
+        """The arguments of a durable queue of this topology's type, with ``extra``."""
+        arguments = {**QUEUE_ARGUMENTS[self.queue_type], **extra}
+        if self.queue_type == "quorum" and "x-dead-letter-exchange" in extra:
+            arguments.update(AT_LEAST_ONCE_DEAD_LETTERING)
+        return arguments
 
     @property
     def events_exchange(self) -> str:
@@ -84,7 +123,9 @@ class Topology:
     def declare(self, channel: Any) -> None:
         """Declare everything on a py-amqp channel. Idempotent."""
         channel.exchange_declare(self.unroutable, "fanout", durable=True, auto_delete=False)
-        channel.queue_declare(self.unroutable, durable=True, auto_delete=False)
+        channel.queue_declare(
+            self.unroutable, durable=True, auto_delete=False, arguments=self.queue_arguments()
+        )
         channel.queue_bind(self.unroutable, self.unroutable, "")
         channel.exchange_declare(
             self.events_exchange,
@@ -95,17 +136,18 @@ class Topology:
         )
         channel.exchange_declare(self.requeue_exchange, "direct", durable=True, auto_delete=False)
         channel.exchange_declare(self.delay_exchange, "headers", durable=True, auto_delete=False)
-        channel.queue_declare(self.parked, durable=True, auto_delete=False)
+        channel.queue_declare(
+            self.parked, durable=True, auto_delete=False, arguments=self.queue_arguments()
+        )
         for delay in sorted({int(d * 1000) for d in self.retry_delays}):
             name = self.delay_queue(delay)
             channel.queue_declare(
                 name,
                 durable=True,
                 auto_delete=False,
-                arguments={
-                    "x-message-ttl": delay,
-                    "x-dead-letter-exchange": self.requeue_exchange,
-                },
+                arguments=self.queue_arguments(
+                    **{"x-message-ttl": delay, "x-dead-letter-exchange": self.requeue_exchange}
+                ),
             )
             channel.queue_bind(
                 name,
@@ -114,7 +156,9 @@ class Topology:
                 arguments={"x-match": "all", DELAY_HEADER: str(delay)},
             )
         for name, _service, event_type in self.consumer_queues():
-            channel.queue_declare(name, durable=True, auto_delete=False)
+            channel.queue_declare(
+                name, durable=True, auto_delete=False, arguments=self.queue_arguments()
+            )
             channel.queue_bind(name, self.events_exchange, event_type)
             channel.queue_bind(name, self.requeue_exchange, name)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import eventlet
 import requests
 
 from rollcall_cli.ballots import import_extract
+from rollcall_cli.demo import delivery, replacements
 from rollcall_cli.demo.mailbox import notices_reached, notices_sent, read_mailbox, read_postal
 from rollcall_cli.demo.output import say
 from rollcall_cli.demo.reach import Officers, correct_rows, fixable_exclusions
@@ -77,6 +79,7 @@ def run_ballot(
                 "candidates": candidates,
                 "area": area,
                 "seed": f"demo-{run.seed}",
+                "timetable": replacements.timetable(datetime.now(UTC)),
             },
             actor="demo",
         )
@@ -146,6 +149,26 @@ def run_ballot(
             and len({n for n, _ in sent}) == len(sent)
         )
 
+        mailed = _wait(
+            "the mail to settle (retries, bounces, letters)",
+            lambda: delivery.mail_settled(rpc, ballot_id, run.journal),
+            timeout=600,
+        )
+        settled = rpc.registration.reconcile(ballot_id)
+        say(
+            f"mail settled: {mailed['emails_accepted']} emails taken, "
+            f"{mailed['transient_retries']} retries, {mailed['hard_bounces']} hard bounces, "
+            f"{mailed['fallbacks_to_post']} letters instead"
+        )
+        doors = delivery.probe_bounce_doors(run, rpc, ballot_id)
+        report["bounce_doors"] = doors
+        checks[
+            "garbage, forged and unknown bounce reports are kept for review; unsigned refused"
+        ] = doors == {
+            "unsigned_webhook_status": 401,
+            "signed_webhook_status": 200,
+            "kept_for_review": 3,
+        }
         rpc.registration.change_phase(
             ballot_id, "open", actor="demo", reason="demo opens the ballot"
         )
@@ -159,12 +182,36 @@ def run_ballot(
         )
 
         must = set(fixed["corrected"])
-        voting = vote_online(run, base, ballot_id, emailed, candidates, must)
+        # A few voters lose their code and ask for another: they vote with the new one.
+        askers = replacements.choose(run, emailed, must)
+        voting = vote_online(
+            run,
+            base,
+            ballot_id,
+            {n: c for n, c in emailed.items() if n not in askers},
+            candidates,
+            must,
+        )
+        replaced = replacements.replace_codes(
+            run, base, ballot_id, emailed, askers, run.dir / "mailbox"
+        )
+        report["replacements"] = replaced
+        checks[
+            "voters who asked for a replacement got one and voted with it; old codes refused"
+        ] = (
+            replaced["asked"]
+            == replaced["new_codes"]
+            == replaced["old_codes_refused"]
+            == replaced["voted_with_new_code"]
+            > 0
+        )
+        voting["voted"] |= set(askers)
         postal = vote_by_post(
             run, base, teller, ballot_id, posted, voting["voted"], candidates, must
         )
         voting.update(postal)
         voting.pop("voted")
+        voting["accepted_online"] += replaced["voted_with_new_code"]
         voting["votes_submitted"] = voting["accepted_online"] + voting["accepted_postal"]
         checks["every genuine first vote was accepted"] = voting["refused_first_votes"] == 0
         checks["a second vote was always refused"] = voting["second_votes_accepted"] == 0
@@ -178,8 +225,27 @@ def run_ballot(
             ),
             timeout=300,
         )
+        _wait(
+            "the mail to settle again (reminders, replacement codes)",
+            lambda: delivery.mail_settled(rpc, ballot_id, run.journal),
+            timeout=600,
+        )
+        reminded = replacements.reminders_emailed(run.dir / "mailbox", ballot_id)
+        reminded["mailer"] = rpc.mailer.get_reminders(ballot_id)["total"]
+        report["reminders"] = reminded
+        checks["a reminder went to voters who had not voted, one per voter and time"] = (
+            reminded["by_email"] > 0
+            and not reminded["reminded_twice"]
+            and reminded["by_email"] == reminded["mailer"].get("sent", 0)
+        )
+        # The timetable closes hours from now: the demo closes early, and says why.
+        run.calm()  # --chaos stops here: the count and the checks run undisturbed
         rpc.registration.change_phase(
-            ballot_id, "closed", actor="demo", reason="demo closes the ballot"
+            ballot_id,
+            "closed",
+            actor="demo",
+            reason="demo closes the ballot early: every voter who will vote has",
+            force=True,
         )
         say("ballot closed; counting")
         result = _wait("the result", lambda: _result(rpc, ballot_id), timeout=300)
@@ -191,9 +257,31 @@ def run_ballot(
         started = time.monotonic()
         final = rpc.registration.reconcile(ballot_id)
         report["reconcile_seconds"] = round(time.monotonic() - started, 3)
-        states = {
-            m["membership_number"]: m["state"] for m in rpc.registration.list_members(ballot_id)
-        }
+        members = rpc.registration.list_members(ballot_id)
+        states = {m["membership_number"]: m["state"] for m in members}
+        summary = rpc.mailer.get_delivery_summary(ballot_id)
+        bounced = set(rpc.mailer.list_bounced_members(ballot_id))
+    reached = delivery.reach(members, bounced)
+    report["reach"] = {k: len(v) for k, v in reached.items()}
+    report["reach"]["unexplained_members"] = reached["unexplained"][:20]
+    checks[
+        "every eligible member voted, holds a delivered code, or is shown not reached with a reason"
+    ] = not reached["unexplained"]
+    report["delivery"] = delivery.section(summary, members, run.journal, run.fault_rate)
+    sink = report["delivery"]["sink"]
+    checks["every bounce the sink sent was received and applied"] = summary["bounce_reports"].get(
+        "applied", 0
+    ) + summary["bounce_reports"].get("no_effect", 0) == sink.get("dsn_sent", 0) and not sink.get(
+        "dsn_failed"
+    )
+    if run.fault_rate:
+        checks["the sink's outage, deferrals, refusals and bounces were all met"] = bool(
+            sink.get("outage")
+            and summary["transient_retries"]
+            and summary["hard_bounces"]["at_sending"]
+            and summary["hard_bounces"]["after_sending"]
+            and summary["fallbacks_to_post"]
+        )
     checks["every corrected member went on to match, get a code and vote"] = bool(must) and all(
         states.get(n) == "voted" for n in must
     )

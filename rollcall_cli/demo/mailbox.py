@@ -58,7 +58,13 @@ def read_postal(postal_dir: Path) -> dict[str, str]:
 def notices_sent(mail_dir: Path, postal_dir: Path, ballot_id: int) -> Counter[tuple[str, str]]:
     """(membership number, how) of every exclusion notice sent, by email or in a postal batch."""
     sent: Counter[tuple[str, str]] = Counter()
+    # One Message-ID is one message: a copy the sink stored twice (the connection dropped
+    # before the mailer heard it was taken, so it sent it again) is not a second notice.
+    seen: set[str] = set()
     for msg in _messages(mail_dir):
+        if str(msg["Message-ID"]) in seen:
+            continue
+        seen.add(str(msg["Message-ID"]))
         found = NOTICE_RE.search(str(msg["Message-ID"]))
         if found and int(found.group(1)) == ballot_id:
             sent[(found.group(2), f"email:{found.group(3)}")] += 1

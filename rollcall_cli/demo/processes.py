@@ -31,12 +31,15 @@ DAMAGE = (
     ("status", "unknown"),
 )
 ROLE_SERVICES = ("registration", "matching", "codes", "mailer", "tally", "gateway")
+#: How long the faulty sink refuses connections, once mail starts to flow.
+OUTAGE_SECONDS = 5.0
 
 
 def free_port() -> int:
+    """A port free now, for the mailer's bounce endpoint (which binds the port it is given)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 def own_vhost(amqp_uri: str) -> tuple[str, str] | None:
@@ -73,10 +76,20 @@ def _die_with_parent() -> None:
 
 class DemoRun:
     def __init__(
-        self, *, members: int, seed: int, method: str, seats: int, turnout: float, keep: bool
+        self,
+        *,
+        members: int,
+        seed: int,
+        method: str,
+        seats: int,
+        turnout: float,
+        keep: bool,
+        fault_rate: float | None = None,
     ) -> None:
         self.n_members, self.seed, self.method, self.seats = members, seed, method, seats
         self.turnout, self.keep = turnout, keep
+        #: With ``--mail-faults``: the share of addresses the sink defers, refuses or bounces.
+        self.fault_rate = fault_rate
         self.rng = random.Random(seed)
         stamp = time.strftime("%Y%m%dT%H%M%S")
         base = load_settings()
@@ -86,6 +99,8 @@ class DemoRun:
         self.checks: dict[str, bool] = {}
         self.env = self._environment(base)
         self.settings: Settings = load_settings(self.env)
+        #: What the SMTP sink did, one JSON line an event (``rollcall_cli.demo.sink``).
+        self.journal = self.dir / "sink.jsonl"
 
     # -- set-up ----------------------------------------------------------
     def _environment(self, base: Settings) -> dict[str, str]:
@@ -97,22 +112,68 @@ class DemoRun:
         (secrets_dir / "mail_seal_key").write_bytes(new_key())
         (secrets_dir / "signing_key_passphrase").write_text(secrets.token_hex(32))
         (secrets_dir / "personal_data_key").write_text(secrets.token_hex(32))
+        (secrets_dir / "bounce_webhook_secret").write_text(secrets.token_hex(32))
         env = dict(os.environ)
         env.update(
             ROLLCALL_VAR_DIR=str(self.dir),
             ROLLCALL_SECRETS_DIR=str(secrets_dir),
             ROLLCALL_NAMESPACE=f"rollcall-demo-{secrets.token_hex(4)}",
-            ROLLCALL_SMTP_PORT=str(free_port()),
-            ROLLCALL_GATEWAY_PORT=str(free_port()),
             ROLLCALL_RELAY_INTERVAL="0.1",
+            # The mailer's own bounce endpoint, where the sink's DSNs go; a short retry
+            # schedule (32 s in all) that rides out the sink's outage within the demo.
+            ROLLCALL_BOUNCE_SMTP_PORT=str(free_port()),
+            ROLLCALL_BOUNCE_SETTLE_SECONDS="1",
+            ROLLCALL_MAIL_RETRY_DELAYS="1,2,3,5,8,13",
         )
-        env["ROLLCALL_PUBLIC_URL"] = f"http://127.0.0.1:{env['ROLLCALL_GATEWAY_PORT']}"
         self.vhost = own_vhost(base.amqp_uri)
         if self.vhost:
             env["ROLLCALL_AMQP_URI"] = self.vhost[1]
-        for service in SERVICES:
-            env[f"ROLLCALL_METRICS_PORT_{service.upper()}"] = str(free_port())
         return env
+
+    def _reported(self, name: str, path: Path, timeout: float = 90.0) -> str:
+        """What process ``name`` wrote to ``path`` once it bound its ports."""
+        deadline = time.monotonic() + timeout
+        while not path.exists():
+            proc = self.procs[name]
+            if proc.poll() is not None:
+                raise click.ClickException(
+                    f"{name} exited with {proc.returncode}; see {self.dir}/logs/{name}.log"
+                )
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"{name} did not report its ports after {timeout}s")
+            time.sleep(0.1)
+        return path.read_text()
+
+    def _run_service(self, service: str, logs: Path) -> None:
+        """Start ``service``, which writes the ports it bound to ``ports/<service>.json``."""
+        ports_file = self.dir / "ports" / f"{service}.json"
+        self.procs[service] = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rollcall_cli.main",
+                "run",
+                service,
+                "--no-migrate",
+                "--ports-file",
+                str(ports_file),
+            ],
+            stdout=(logs / f"{service}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            preexec_fn=_die_with_parent,
+        )
+
+    def _collect_ports(self, service: str) -> None:
+        reported = json.loads(self._reported(service, self.dir / "ports" / f"{service}.json"))
+        self.ports[service] = {k: v for k, v in reported.items() if k in ("metrics", "http")}
+        self._set_env(
+            **{f"ROLLCALL_METRICS_PORT_{service.upper()}": str(self.ports[service]["metrics"])}
+        )
+
+    def _set_env(self, **values: str) -> None:
+        self.env.update(values)
+        self.settings = load_settings(self.env)
 
     def start(self) -> None:
         from rollcall.db import upgrade
@@ -122,31 +183,49 @@ class DemoRun:
         logs = self.dir / "logs"
         logs.mkdir(exist_ok=True)
         mail_dir = self.dir / "mailbox"
+        (self.dir / "ports").mkdir(exist_ok=True)
+        smtp_port_file = self.dir / "ports" / "smtp"
+        sink = [
+            sys.executable,
+            "-m",
+            "rollcall_cli.demo.sink",
+            "--listen",
+            "127.0.0.1:0",
+            "--port-file",
+            str(smtp_port_file),
+            "--mailbox",
+            str(mail_dir),
+            "--journal",
+            str(self.journal),
+            "--bounce-to",
+            f"127.0.0.1:{self.settings.bounce_smtp_port}",
+            "--seed",
+            str(self.seed),
+        ]
+        if self.fault_rate is not None:
+            sink += ["--fault-rate", str(self.fault_rate), "--outage", str(OUTAGE_SECONDS)]
         self.procs["smtp"] = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                f"127.0.0.1:{self.settings.smtp_port}",
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-                str(mail_dir),
-            ],
+            sink,
             stdout=(logs / "smtp.log").open("wb"),
             stderr=subprocess.STDOUT,
             env=self.env,
             preexec_fn=_die_with_parent,
         )
+        self._set_env(ROLLCALL_SMTP_PORT=self._reported("smtp", smtp_port_file))
+        # Each service binds its own ports and reports them. The gateway goes
+        # first: the mailer writes its address into letters and emails.
+        self.ports: dict[str, dict[str, int]] = {}
+        for service in ("gateway", *[s for s in ROLE_SERVICES if s != "gateway"]):
+            self._run_service(service, logs)
+            if service == "gateway":
+                self._collect_ports("gateway")
+                http = self.ports["gateway"]["http"]
+                self._set_env(
+                    ROLLCALL_GATEWAY_PORT=str(http), ROLLCALL_PUBLIC_URL=f"http://127.0.0.1:{http}"
+                )
         for service in ROLE_SERVICES:
-            self.procs[service] = subprocess.Popen(
-                [sys.executable, "-m", "rollcall_cli.main", "run", service, "--no-migrate"],
-                stdout=(logs / f"{service}.log").open("wb"),
-                stderr=subprocess.STDOUT,
-                env=self.env,
-                preexec_fn=_die_with_parent,
-            )
+            if service not in self.ports:
+                self._collect_ports(service)
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 90.0) -> None:
@@ -212,6 +291,7 @@ class DemoRun:
         return peaks
 
     def stop(self) -> None:
+        self.calm()
         self.peaks = self.peak_rss_mb()
         for proc in self.procs.values():
             if proc.poll() is None:
@@ -300,7 +380,76 @@ class DemoRun:
         return summary.as_dict()
 
     # -- the ballot ------------------------------------------------------
-    def execute(self, report_path: Path | None) -> bool:
+    # -- chaos -----------------------------------------------------------
+    def unleash(self, every: float) -> None:
+        """Kill a random service (``kill -9``) about every ``every`` seconds, restarting it
+        as an orchestrator would, until ``calm()``. The gateway is spared: it is the door
+        the demo's voters and officers come through, and it keeps no state."""
+        import eventlet
+
+        self.kills: list[dict[str, Any]] = []
+        self._chaos = True
+        victims = [s for s in ROLE_SERVICES if s != "gateway"]
+        rng = random.Random(self.seed * 7919)
+        logs = self.dir / "logs"
+
+        def loop() -> None:
+            started = time.monotonic()
+            while True:
+                eventlet.sleep(rng.uniform(0.5, 1.5) * every)
+                if not self._chaos:
+                    return
+                service = rng.choice(victims)
+                proc = self.procs[service]
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                    self.kills.append(
+                        {"service": service, "at_seconds": round(time.monotonic() - started, 1)}
+                    )
+                    say(f"chaos: killed {service} (kill -9); restarting it")
+                (self.dir / "ports" / f"{service}.json").unlink(missing_ok=True)
+                self._run_service(service, logs)
+                self._collect_ports(service)
+
+        self._chaos_thread = eventlet.spawn(loop)
+
+    def calm(self) -> None:
+        """Stop killing services; return once any service being restarted is back."""
+        if getattr(self, "_chaos", False):
+            self._chaos = False
+            self._chaos_thread.wait()
+            say(f"chaos over: {len(self.kills)} kill(s)")
+
+    def serve(self, report: dict[str, Any]) -> None:
+        """Keep the stack up after the ballot, saying where to look, until Ctrl-C or SIGTERM."""
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        from rollcall.runtime import nameko_config
+
+        with ClusterRpcProxy(nameko_config(self.settings), timeout=60) as rpc:
+            token = rpc.gateway.add_user("serve operator", "operator", None, actor="demo")["token"]
+        base = self.settings.public_url
+        ballot = 1  # the demo's one ballot, in databases of its own
+        click.echo(f"serving the demo stack (Ctrl-C to stop); files in {self.dir}")
+        click.echo(f"  voting page    {base}/vote")
+        click.echo(f"  result         {base}/api/ballots/{ballot}/result.txt")
+        click.echo(f"  operator token {token}")
+        click.echo(
+            f"                 curl -H 'Authorization: Bearer {token}' {base}/api/ballots/{ballot}/reconciliation"
+        )
+        for service, ports in sorted(getattr(self, "ports", {}).items()):
+            click.echo(f"  metrics        http://127.0.0.1:{ports['metrics']}/metrics  ({service})")
+        click.echo(f"  mailbox        {self.dir / 'mailbox'}")
+        try:
+            while all(p.poll() is None for p in self.procs.values()):
+                time.sleep(1)
+            gone = [n for n, p in self.procs.items() if p.poll() is not None]
+            click.echo(f"stopping: {', '.join(gone)} exited")
+        except KeyboardInterrupt:
+            click.echo("stopping")
+
+    def execute(self, report_path: Path | None, serve: bool = False, chaos: float = 0.0) -> bool:
         # A SIGTERM (from ``timeout``, CI or an operator) unwinds through the
         # ``finally`` below, so the services are stopped and the vhost removed.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
@@ -310,6 +459,7 @@ class DemoRun:
             "members": self.n_members,
             "method": self.method,
             "dir": str(self.dir),
+            "mail_faults": self.fault_rate,
         }
         try:
             say(f"demo in {self.dir}")
@@ -323,11 +473,20 @@ class DemoRun:
             say(f"register loaded: {report['register']}")
             from rollcall_cli.demo.ballot import run_ballot
 
+            if chaos:
+                say(f"chaos: killing a random service about every {chaos:g} s until the close")
+                self.unleash(chaos)
             ok = run_ballot(self, report, extract, area, extra)
+            self.calm()
+            if chaos:
+                report["chaos"] = {"every_seconds": chaos, "kills": self.kills}
+            if serve:
+                self.serve(report)
         finally:
             self.stop()
         report["seconds"] = round(time.monotonic() - started, 1)
         report["peak_rss_mb"] = getattr(self, "peaks", {})
+        report["ports"] = getattr(self, "ports", {})
         report["checks"] = self.checks
         ok = ok and all(self.checks.values())
         report["ok"] = ok
@@ -338,6 +497,9 @@ class DemoRun:
             report_path.write_text(text)
         for name, passed in self.checks.items():
             click.echo(f"  {'ok  ' if passed else 'FAIL'} {name}")
+        if chaos:
+            killed = ", ".join(k["service"] for k in getattr(self, "kills", []))
+            click.echo(f"  chaos: {len(getattr(self, 'kills', []))} kill(s): {killed or 'none'}")
         click.echo(
             f"demo {'passed' if ok else 'FAILED'} in {report['seconds']} s; report: {report_path or self.dir / 'report.json'}"
         )

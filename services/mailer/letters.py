@@ -4,7 +4,9 @@ The Message-ID is derived from (ballot, voter, kind), so if a crash makes the
 mailer send the same email twice, receiving systems see one message. A
 printed letter (``Letter``) says what the email of the same kind says: a code
 letter carries the code, how to vote online and by post and the ballot's
-dates; a notice letter carries the notice's words and never a code.
+dates; a notice letter carries the notice's words and never a code; a reminder
+says the voter has not voted, until when they can, how, and how to get a
+replacement code, and never carries a code.
 ``services.mailer.printing`` lays letters out on paper.
 """
 
@@ -30,6 +32,8 @@ POSTAL_COLUMNS = (
 
 #: The kind of every exclusion notice starts so: ``notice-excluded-<reason>``.
 EXCLUDED = "notice-excluded-"
+#: The kind of every reminder starts so: ``reminder-<time>`` (``reminding.reminder_kind``).
+REMINDER = "reminder-"
 
 
 def message_id(ballot_id: int, membership_number: str, kind: str, domain: str) -> str:
@@ -175,7 +179,9 @@ class BallotFacts:
     vote_url: str
     roll_check_url: str
     #: The ballot's timetable (ISO timestamps by key, e.g. ``closes_at``), as far as known.
-    timetable: Mapping[str, str] = field(default_factory=dict)
+    timetable: Mapping[str, Any] = field(default_factory=dict)
+    #: Where a voter asks for a replacement code (named in reminders).
+    replacement_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,7 @@ class Letter:
     """One printed letter: to whom, about which ballot, and its words in reading order.
 
     ``kind`` is what the print house encloses it with: ``code`` (a postal
-    ballot paper goes with it) or ``notice`` (nothing).
+    ballot paper goes with it), ``notice`` or ``reminder`` (nothing).
     """
 
     kind: str
@@ -208,13 +214,15 @@ def _when(iso: str) -> str:
     return f"{at:%A} {at.day} {at:%B %Y}, {at:%H:%M} UTC"
 
 
-def ballot_dates(timetable: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+def ballot_dates(timetable: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """(what, when) of each date of the timetable a letter names; none when none is known."""
     return tuple((what, _when(timetable[key])) for key, what in _DATES if timetable.get(key))
 
 
 def heading(kind: str) -> str:
     """What a letter of this delivery kind is about, in a few words (its email's subject too)."""
+    if kind.startswith(REMINDER):
+        return "Reminder: you have not voted yet"
     if kind.startswith("notice-roll"):
         return "Are you on the roll?"
     if kind.startswith(EXCLUDED):
@@ -255,8 +263,60 @@ def _code_words(ballot: BallotFacts, code: str) -> tuple[tuple[str, ...], tuple[
     return before, after
 
 
+def reminder_paragraphs(contact: Mapping[str, Any], ballot: BallotFacts) -> tuple[str, ...]:
+    """The words of a reminder, email or letter: the voter has not voted, until when they can,
+    how (by the channel their code came by), and how to get a replacement code. Never a code."""
+    closes = ballot.timetable.get("closes_at")
+    until = f" Voting closes on {_when(closes)}." if closes else ""
+    by = "by post" if contact.get("code_channel") == "post" else "by email"
+    words = [
+        f"You can vote in {ballot.title}, and the marked register shows that you have not"
+        f" voted yet.{until}",
+        f"To vote online, go to {ballot.vote_url}, choose ballot {ballot.ballot_id} and enter"
+        f" the access code we sent you {by}.",
+    ]
+    if contact.get("code_channel") == "post":
+        words.append(
+            "Or mark the postal ballot paper that came with your code letter and post it back"
+            " in the reply envelope, so that it arrives before voting closes."
+        )
+    cutoff = ballot.timetable.get("replacement_cutoff")
+    by_when = f" (until {_when(cutoff)})" if cutoff else ""
+    words += [
+        "Lost your code, or it never arrived? Ask for a new one"
+        f"{by_when} at {ballot.replacement_url or ballot.vote_url}: give your membership number"
+        " and the email address or postcode the party holds for you. The new code goes only to"
+        " the contact the party holds, and the old one stops working.",
+        "If you have voted since this was sent, thank you: you need do nothing.",
+    ]
+    return tuple(words)
+
+
+def reminder(
+    *, contact: dict[str, Any], kind: str, sender: str, ballot: BallotFacts
+) -> EmailMessage:
+    """The reminder email to a voter who has not voted; it carries no code."""
+    body = f"Dear {contact['name']},\n\n" + "\n\n".join(reminder_paragraphs(contact, ballot))
+    return _message(
+        ballot.ballot_id, contact, kind, sender, f"{heading(kind)}: {ballot.title}", body + "\n"
+    )
+
+
 def letter(kind: str, contact: dict[str, Any], code: str, ballot: BallotFacts) -> Letter:
-    """The printed letter of a delivery: a notice's words, or the code and how to vote."""
+    """The printed letter of a delivery: a notice's or a reminder's words, or the code and how
+    to vote."""
+    if kind.startswith(REMINDER):
+        return Letter(
+            kind="reminder",
+            membership_number=contact["membership_number"],
+            name=contact["name"],
+            address=tuple(line for line in contact.get("address") or [] if line),
+            postcode=contact.get("postcode") or "",
+            ballot_id=ballot.ballot_id,
+            title=ballot.title,
+            heading=heading(kind),
+            paragraphs=reminder_paragraphs(contact, ballot),
+        )
     is_notice = kind.startswith("notice")
     after: tuple[str, ...]
     if is_notice:

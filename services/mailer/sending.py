@@ -3,7 +3,9 @@
 ``Dispatcher`` (one per mailer process, one flush at a time) sends pending
 deliveries: email over SMTP, or a row in a postal batch file for voters
 without email; then, in one transaction, marks them and emits
-``mail.sent`` / ``mail.failed``.
+``mail.sent`` / ``mail.failed``. Of the deliveries it picked it sends only
+those it claimed (``claiming``), so two mailer replicas never send the same
+one.
 
 A crash after sending and before that transaction commits sends those mails again on
 restart, with the same Message-ID: at-least-once at the SMTP boundary, which
@@ -17,25 +19,33 @@ time. An email that is refused (a 5xx for the recipient or the message) or
 whose schedule is used up falls back to a letter (``postal_fallback``) when
 there is a postal address and the ballot's ``postal_cutoff`` has not passed;
 else it fails with the server's words and why no letter went.
+
+Every email goes out with the envelope sender ``bounce+<token>@<domain>`` and
+the header ``X-Rollcall-Delivery`` (``bounces.token``), so a bounce that comes
+back later is proved to be about this delivery. An access code email keeps its
+sealed code after it went, until the ballot's postal cut-off or close, so a
+late hard bounce can still become a letter (``bounces.apply_due``, run at the
+start of each flush; it tells registration ``mail.bounced``).
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import eventlet
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
 
 from rollcall import metrics, sealing
 from rollcall.messaging.outbox import emit
 from rollcall.runtime import BackgroundLoop, Database
-from services.mailer import letters, printing
+from services.mailer import bounces, claiming, letters, printing, reminding
 from services.mailer.models import Ballot, Delivery
 from services.mailer.outcomes import BOUNCE, PERMANENT, TRANSIENT, classify, gave_up, retry_at
 
@@ -80,19 +90,30 @@ class Dispatcher(BackgroundLoop):
 
     def flush(self, batch: int = 200) -> int:
         """Send one batch of due deliveries; return how many were sent, queued, failed or put off."""
-        with self._lock:
+        with self._lock, claiming.claims(self.database.engine) as claims:
+            self._claims = claims
             return self._flush(batch)
 
     def _flush(self, batch: int) -> int:
         now = datetime.now(UTC)
+        self._facts: dict[int, letters.BallotFacts] = {}
+        bounced = self._apply_bounces(now)
         with self.database.transaction() as session:
             held = select(Ballot.ballot_id).where(Ballot.phase.in_(["paused"]))
+            # A reminder goes only while its ballot is open (``reminding``).
+            not_open = select(Ballot.ballot_id).where(Ballot.phase != "open")
             pending = session.scalars(
                 select(Delivery)
                 .where(Delivery.status == "pending")
                 .where(or_(Delivery.not_before.is_(None), Delivery.not_before <= now))
                 .where(or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
                 .where(Delivery.ballot_id.not_in(held))
+                .where(
+                    or_(
+                        ~Delivery.kind.startswith(letters.REMINDER),
+                        Delivery.ballot_id.not_in(not_open),
+                    )
+                )
                 .order_by(Delivery.id)
                 .limit(batch)
             ).all()
@@ -102,8 +123,11 @@ class Dispatcher(BackgroundLoop):
                 .where(Delivery.status == "pending", Delivery.next_attempt_at.is_not(None))
             )
             metrics.RETRY_BACKLOG.set(waiting or 0)
+        # Another mailer may have picked the same deliveries: send only those claimed here.
+        mine = self._claims.take(d.id for d in pending)
+        pending = [d for d in pending if d.id in mine]
         if not pending:
-            return 0
+            return bounced
         seal_key = self.settings.secret("mail_seal_key")
         outcomes: dict[int, dict[str, Any]] = {}
         emails = [d for d in pending if d.channel == "email"]
@@ -117,6 +141,9 @@ class Dispatcher(BackgroundLoop):
             code, message = "", ""
             if d.kind.startswith("notice"):
                 message = letters.notice_text(d.kind, d.contact, self._roll_check_url(d.ballot_id))
+            elif d.kind.startswith(letters.REMINDER):
+                facts = self._ballot_facts(d.ballot_id)
+                message = " ".join(letters.reminder_paragraphs(d.contact, facts))
             else:
                 try:
                     code = sealing.unseal(seal_key, d.sealed_code or "")
@@ -140,21 +167,56 @@ class Dispatcher(BackgroundLoop):
         for d, row in zip(postal_ids, postal_rows, strict=True):
             by_ballot.setdefault(d.ballot_id, []).append((d, row))
         for ballot_id, items in by_ballot.items():
-            with self.database.transaction() as session:
-                known = session.get(Ballot, ballot_id)
-            ballot = letters.BallotFacts(
+            path = _write_postal_batch(
+                self.settings.postal_path(),
+                self._ballot_facts(ballot_id),
+                items,
+                now,
+                self.settings.mail_from,
+            )
+            for d, _ in items:
+                outcomes[d.id] = {"status": "queued", "batch": path}
+        return self._record(pending, outcomes) + bounced
+
+    def _ballot_facts(self, ballot_id: int) -> letters.BallotFacts:
+        """What the letters and reminders of a ballot name: its title, dates and pages (read
+        once a flush)."""
+        if ballot_id in self._facts:
+            return self._facts[ballot_id]
+        with self.database.transaction() as session:
+            known = session.get(Ballot, ballot_id)
+            facts = self._facts[ballot_id] = letters.BallotFacts(
                 ballot_id,
                 known.title if known else f"ballot {ballot_id}",
                 self._vote_url(),
                 self._roll_check_url(ballot_id),
                 timetable=(known.timetable or {}) if known else {},
+                replacement_url=f"{self.settings.public_url}/replacement?ballot={ballot_id}",
             )
-            path = _write_postal_batch(
-                self.settings.postal_path(), ballot, items, now, self.settings.mail_from
-            )
-            for d, _ in items:
-                outcomes[d.id] = {"status": "queued", "batch": path}
-        return self._record(pending, outcomes)
+        return facts
+
+    def _apply_bounces(self, now: datetime) -> int:
+        """Apply the hard bounces that are due, tell registration, and forget codes no longer needed."""
+        with self.database.transaction() as session:
+            ballots = {b.ballot_id: b for b in session.scalars(select(Ballot))}
+
+            def no_letter(d: Delivery) -> str:
+                known = ballots.get(d.ballot_id)
+                return postal_fallback(d.contact, known.timetable if known else None, now)
+
+            told = bounces.apply_due(session, now, self.settings.bounce_settle_seconds, no_letter)
+            by_ballot: dict[int, list[dict[str, Any]]] = {}
+            for item in told:
+                by_ballot.setdefault(item.pop("ballot_id"), []).append(item)
+            for ballot_id, items in by_ballot.items():
+                emit(
+                    session,
+                    "mail.bounced",
+                    {"ballot_id": ballot_id, "bounces": items},
+                    correlation_id=ballot_id,
+                )
+            forget_codes(session, ballots.values(), now)
+        return len(told)
 
     def _vote_url(self) -> str:
         return f"{self.settings.public_url}/vote"
@@ -178,6 +240,13 @@ class Dispatcher(BackgroundLoop):
                 sender=sender,
                 roll_check_url=self._roll_check_url(d.ballot_id),
             )
+        if d.kind.startswith(letters.REMINDER):
+            return letters.reminder(
+                contact=d.contact,
+                kind=d.kind,
+                sender=sender,
+                ballot=self._ballot_facts(d.ballot_id),
+            )
         if d.kind.startswith("notice"):
             return letters.notice(
                 ballot_id=d.ballot_id, title=title, contact=d.contact, kind=d.kind, sender=sender
@@ -200,6 +269,8 @@ class Dispatcher(BackgroundLoop):
         self, emails: list[Delivery], seal_key: bytes, titles: dict[int, str]
     ) -> dict[int, dict[str, Any]]:
         outcomes: dict[int, dict[str, Any]] = {}
+        key = bounces.token_key(seal_key)
+        domain = self.settings.bounce_domain or self.settings.mail_from.split("@")[-1]
         try:
             smtp = self.smtp_factory()
         except (smtplib.SMTPException, OSError) as exc:
@@ -215,8 +286,9 @@ class Dispatcher(BackgroundLoop):
                         "reason": "the sealed code could not be opened",
                     }
                     continue
+                msg[bounces.TOKEN_HEADER] = bounces.token(key, d.id)
                 try:
-                    smtp.send_message(msg)
+                    smtp.send_message(msg, from_addr=bounces.return_path(key, d.id, domain))
                     outcomes[d.id] = {"status": "sent", "message_id": msg["Message-ID"]}
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
                     # The server answered and the session goes on with the next mail.
@@ -256,6 +328,7 @@ class Dispatcher(BackgroundLoop):
                     d.next_attempt_at = retry_at(d.attempts, self.settings.mail_retry_delays, now)
                     if d.next_attempt_at is not None:
                         d.last_error = out["reason"]
+                        d.retries += 1
                         settled += 1
                         continue
                     out = {
@@ -263,6 +336,8 @@ class Dispatcher(BackgroundLoop):
                             d.attempts, self.settings.mail_retry_delays, out["reason"]
                         )
                     }
+                if status == BOUNCE:
+                    d.bounced_at = now
                 if status in (TRANSIENT, BOUNCE, PERMANENT):
                     no_letter = postal_fallback(d.contact, timetables.get(d.ballot_id), now)
                     if not no_letter:
@@ -276,9 +351,13 @@ class Dispatcher(BackgroundLoop):
                 d.message_id = out.get("message_id", "")
                 d.postal_batch = out.get("batch", "")
                 d.last_error = out.get("reason", d.last_error)
-                d.sealed_code = None
+                if not _kept_for_a_bounce(d):
+                    d.sealed_code = None
                 metrics.MAIL.labels(d.channel, status).inc()
                 settled += 1
+                if d.kind.startswith(letters.REMINDER):
+                    metrics.REMINDERS.labels(reminding.delivered(d.channel, status)).inc()
+                    continue
                 if d.kind.startswith("notice"):
                     continue
                 item = {
@@ -315,6 +394,30 @@ def postal_fallback(
     if cutoff and now >= datetime.fromisoformat(cutoff):
         return f"the postal cut-off ({cutoff}) has passed, so no letter was sent"
     return ""
+
+
+def _kept_for_a_bounce(d: Delivery) -> bool:
+    """Whether a delivery keeps its sealed code: an access code email that went, in case it bounces."""
+    return d.status == "sent" and d.channel == "email" and bool(d.sealed_code)
+
+
+def forget_codes(session: Session, ballots: Iterable[Ballot], now: datetime) -> int:
+    """Drop the sealed codes kept for late bounces once no letter could follow: after a
+    ballot's postal cut-off, or once it closed. Returns how many were dropped."""
+    done = []
+    for b in ballots:
+        cutoff = (b.timetable or {}).get("postal_cutoff")
+        if b.phase in ("closed", "counted") or (cutoff and now >= datetime.fromisoformat(cutoff)):
+            done.append(b.ballot_id)
+    if not done:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.ballot_id.in_(done))
+        .where(Delivery.status == "sent", Delivery.sealed_code.is_not(None))
+        .values(sealed_code=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 _SMTP_KINDS = ("sent", TRANSIENT, BOUNCE, PERMANENT)

@@ -1,15 +1,26 @@
-"""The mailer: one access code mail (or letter) per voter, ballot and kind; notices to members."""
+"""The mailer: one access code mail (or letter) per voter, ballot and kind; notices to members;
+one reminder per voter who has not voted at each reminder time."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from nameko.timer import timer
+
+from rollcall import metrics
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, once, subscribe
+from rollcall.messaging.rpc import rpc
+from rollcall.metrics import BOUNCES
 from rollcall.runtime import Metrics
-from services.mailer import deliveries
+from services.mailer import bounces, deliveries, reminding, reporting
+from services.mailer.inbound import BounceEndpoint
 from services.mailer.sending import Dispatcher
+
+#: Seconds between reminder runs: how late after its time a reminder may start going.
+REMINDER_INTERVAL = 5.0
 
 
 class MailerService(ServiceBase):
@@ -17,6 +28,36 @@ class MailerService(ServiceBase):
 
     dispatcher = Dispatcher()
     metrics = Metrics()
+    bounce_endpoint = BounceEndpoint()
+
+    @rpc
+    def record_bounce_events(self, events: list[dict[str, Any]], raw: str) -> dict[str, int]:
+        """A mail provider's bounce events (the gateway checked their signature): kept, then applied."""
+        key = bounces.token_key(self.dispatcher.settings.secret("mail_seal_key"))
+        stored = self.write(
+            lambda s: [
+                row.status
+                for row in bounces.receive(
+                    s, key, "webhook", raw, bounces.from_events(events), datetime.now(UTC)
+                )
+            ]
+        )
+        for status in stored:
+            BOUNCES.labels("webhook", status).inc()
+        self.dispatcher.kick()
+        return {"received": len(events), "stored": len(stored), **Counter(stored)}
+
+    @rpc
+    def get_delivery_summary(self, ballot_id: int) -> dict[str, Any]:
+        return self.read(lambda s: reporting.summary(s, ballot_id))
+
+    @rpc
+    def list_bounced_members(self, ballot_id: int) -> list[str]:
+        return self.read(lambda s: reporting.bounced_members(s, ballot_id))
+
+    @rpc
+    def list_bounces_for_review(self, limit: int = 100) -> list[dict[str, Any]]:
+        return self.read(lambda s: reporting.review(s, limit))
 
     @subscribe("ballot.created")
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
@@ -69,3 +110,42 @@ class MailerService(ServiceBase):
         return self._accept(
             meta, lambda s, now: deliveries.accept(s, payload["ballot_id"], payload["codes"], now)
         )
+
+    @subscribe("ballots.marked")
+    def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return once(
+            self.store,
+            meta,
+            lambda s: reminding.record_mark(
+                s,
+                payload["ballot_id"],
+                payload["membership_number"],
+                payload["channel"],
+                datetime.now(UTC),
+            ),
+        )
+
+    @subscribe("voters.withdrawn")
+    def handle_voters_withdrawn(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return once(
+            self.store,
+            meta,
+            lambda s: reminding.record_withdrawal(
+                s, payload["ballot_id"], payload["membership_numbers"], datetime.now(UTC)
+            ),
+        )
+
+    @timer(interval=REMINDER_INTERVAL)
+    def send_reminders(self) -> None:
+        """Serve every reminder time that has come (once per voter), then wake the dispatcher."""
+        outcomes = reminding.run(self.store.transaction, datetime.now(UTC))
+        for outcome, n in outcomes.items():
+            if outcome not in (reminding.EMAIL, reminding.LETTER):
+                metrics.REMINDERS.labels(outcome).inc(n)
+        if outcomes:
+            self.dispatcher.kick()
+
+    @rpc
+    def get_reminders(self, ballot_id: int) -> dict[str, Any]:
+        """Reminders of a ballot per reminder time and outcome, for ``rollcall reconcile``."""
+        return self.read(lambda s: reminding.counts(s, ballot_id))

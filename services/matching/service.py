@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, subscribe
+from rollcall.messaging.rpc import rpc
 from rollcall.runtime import Metrics
 from services.matching import decisions
 from services.matching.batch.source import DatabaseSource

@@ -49,6 +49,10 @@ class RowNotCorrectable(RegistrationError):
     """The dropped row is not open, or not of the kind this step acts on."""
 
 
+class ReissueRefused(RegistrationError):
+    """A member's code cannot be reissued now; the message says why."""
+
+
 #: What a caller can cause: declared as ``expected_exceptions`` on every entrypoint.
 EXPECTED: tuple[type[RegistrationError], ...] = (
     BallotNotFound,
@@ -62,4 +66,5 @@ EXPECTED: tuple[type[RegistrationError], ...] = (
     MemberNotFound,
     DroppedRowNotFound,
     RowNotCorrectable,
+    ReissueRefused,
 )

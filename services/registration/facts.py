@@ -79,6 +79,20 @@ def apply_deliveries(
     return {"moved": len(recorded.moved), "refused": recorded.refused}
 
 
+def apply_bounces(
+    session: Session, ballot_id: int, bounces: list[dict[str, Any]]
+) -> dict[str, int]:
+    """Members whose code email bounced after it went: not reached, until a letter is queued."""
+    facts = []
+    for b in bounces:
+        then = "a letter with the code is being queued" if b["letter"] else "no letter follows"
+        facts.append(
+            (b["membership_number"], "bounced", f"{STATES['mail_failed']}: {b['reason']} ({then})")
+        )
+    recorded = ledger_writer.record(session, ballot_id, facts, source="mailer")
+    return {"moved": len(recorded.moved), "refused": recorded.refused}
+
+
 def apply_mark(session: Session, ballot_id: int, number: str, channel: str) -> dict[str, int]:
     how = "online" if channel == "online" else "by post"
     recorded = ledger_writer.record(

@@ -53,6 +53,14 @@ MOVES: dict[str, Fact] = {
     "mail_failed": Fact("mail_failed", ("awaiting_code", "code_emailed")),
     # An operator has a code sent again: a new one replaces it, so the member awaits it.
     "resend": Fact("awaiting_code", HOLDS_CODE),
+    # A member asked for a replacement code (self-service): the old one is revoked, a new one comes.
+    "replacement_requested": Fact("awaiting_code", HOLDS_CODE),
+    # An email the server had accepted bounced later: not reached, until a letter is queued.
+    "bounced": Fact("mail_failed", ("awaiting_code", "code_emailed")),
+    # After a bounce (or a failure) the code goes by post instead.
+    "letter_queued_after_bounce": Fact(
+        "letter_queued", ("awaiting_code", "code_emailed", "mail_failed")
+    ),
     "voted": Fact(
         "voted",
         ("awaiting_code", "code_emailed", "letter_queued", "mail_failed", "in_review", "excluded"),

@@ -204,4 +204,27 @@ class Evidence(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Replacement(Base):
+    """A replacement code asked for: by the member (self-service), an officer or an operator.
+
+    ``outcome`` is ``reissued`` (a new code goes by ``channel``; the old one is
+    revoked) or why not (``not_matched``, ``no_code``, ``voted``, ``in_flight``,
+    ``cut_off``). No contact detail the member gave is kept.
+    """
+
+    __tablename__ = "replacements"
+    __table_args__ = (Index("ix_replacements_ballot_member", "ballot_id", "membership_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(Integer)
+    membership_number: Mapped[str] = mapped_column(String(64))
+    #: The member's association, or '' when no member has this number.
+    association: Mapped[str] = mapped_column(String(32), default="")
+    source: Mapped[str] = mapped_column(String(16))  # member | officer | operator
+    actor: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(8), default="")  # email | post | ''
+    reason: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 add_kernel_tables(Base.metadata)

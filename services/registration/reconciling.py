@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from rollcall import metrics
 from services.registration import extracts as extract_files
+from services.registration import replacing
 from services.registration.errors import BallotNotFound
 from services.registration.ledger import IN_FLIGHT, NOT_REACHED, STATES
 from services.registration.models import Ballot, Extract, LedgerEntry, Member
@@ -108,6 +109,7 @@ def reconcile(session: Session, ballot_id: int, association: str | None = None) 
             for n, a, r in not_reached[:UNACCOUNTED_LIST_LIMIT]
         ],
         "not_reached_list_truncated": len(not_reached) > UNACCOUNTED_LIST_LIMIT,
+        "replacements": replacing.summary(session, ballot_id, association),
         "balanced": all(s["balanced"] for s in shown) and accepted == known and not missing,
     }
     if not association:

@@ -7,17 +7,21 @@ asks to reissue; anyone else never (a voter has voted; the rest hold no
 code). ``resend`` moves those sent again to
 ``awaiting_code`` through the ledger's one writer and returns their
 party-held contacts for the codes service, so a second run finds nobody left
-in the state it asked for and sends nothing twice.
+in the state it asked for and sends nothing twice. Every run is appended to
+the audit log (``codes.resent``) with the actor, what was asked, who was sent
+a new code and how many were skipped why.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rollcall import audit
 from services.registration import contacts, ledger_writer
 from services.registration.ledger import STATES
 from services.registration.models import LedgerEntry, Member
@@ -74,6 +78,22 @@ def resend(
         [(n, "resend", reason) for n in chosen],
         source="registration",
         actor=actor,
+    )
+    audit.append(
+        session,
+        actor=actor,
+        source="cli",
+        action="codes.resent",
+        subject=f"ballot:{ballot_id}",
+        details={
+            "state": state,
+            "association": association,
+            "reissue": reissue,
+            "members": list(recorded.moved),
+            "skipped": dict(skipped),
+        },
+        reason=f"rollcall mail resend: {len(recorded.moved)} sent a new code",
+        at=datetime.now(UTC),
     )
     return {
         "voters": [contacts.voter(chosen[n]) for n in recorded.moved],

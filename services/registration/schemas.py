@@ -16,6 +16,10 @@ class TimetableSchema(Schema):
     closes_at = fields.AwareDateTime(load_default=None, format="iso")
     #: The last moment a code letter is worth queuing: after it, an email that failed is not posted.
     postal_cutoff = fields.AwareDateTime(load_default=None, format="iso")
+    #: The last moment a member may ask for a replacement code by email (a letter: ``postal_cutoff``).
+    replacement_cutoff = fields.AwareDateTime(load_default=None, format="iso")
+    #: When voters who have not voted are reminded (``ballots.reminder_problems`` checks the order).
+    reminders = fields.List(fields.AwareDateTime(format="iso"), load_default=list)
     joined_before = fields.Date(load_default=None)
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, subscribe
+from rollcall.messaging.rpc import rpc
 from rollcall.runtime import Metrics, settings_of
 from services.registration import (
     approvals,
@@ -27,6 +27,7 @@ from services.registration import (
     feed,
     pausing,
     reconciling,
+    replacing,
     resending,
     resubmission,
     rollcheck,
@@ -62,9 +63,11 @@ class RegistrationService(ServiceBase):
 
     @rpc(expected_exceptions=EXPECTED)
     def change_phase(
-        self, ballot_id: int, phase: str, actor: str = "cli", reason: str = ""
+        self, ballot_id: int, phase: str, actor: str = "cli", reason: str = "", force: bool = False
     ) -> dict[str, Any]:
-        return self.write(lambda s: ballots.change_phase(s, ballot_id, phase, actor, reason))
+        return self._write_or_refuse(
+            lambda s: ballots.open_or_close(s, ballot_id, phase, actor, reason, force=force)
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def pause_ballot(self, ballot_id: int, actor: str, reason: str) -> dict[str, Any]:
@@ -229,6 +232,47 @@ class RegistrationService(ServiceBase):
             )
         )
 
+    # -- replacement codes ----------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("email", "postcode"))
+    def request_replacement(
+        self, ballot_id: int, membership_number: str, email: str = "", postcode: str = ""
+    ) -> dict[str, Any]:
+        """Take a member's request (matched later, by a message); the ballot's public window."""
+        return self.write(
+            lambda s: replacing.accept_request(
+                s, ballot_id, membership_number, email, postcode, replacing.utcnow()
+            )
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reissue_code(
+        self,
+        ballot_id: int,
+        membership_number: str,
+        actor: str,
+        reason: str,
+        source: str = "operator",
+        channel: str | None = None,
+        via: str = "cli",
+    ) -> dict[str, Any]:
+        """An officer's or operator's reissue for one member: audited, no hold unless a contact change is cooling off."""
+        return self._write_or_refuse(
+            lambda s: replacing.reissue(
+                s,
+                ballot_id,
+                membership_number,
+                source=source,
+                actor=actor,
+                reason=reason,
+                channel=channel,
+                via=via,
+            )
+        )
+
+    @subscribe("replacement.requested")
+    def handle_replacement_requested(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self.on_event(meta, lambda s: replacing.apply_request(s, payload))
+
     @rpc(expected_exceptions=EXPECTED)
     def list_members(self, ballot_id: int, association: str | None = None) -> list[dict[str, Any]]:
         """Each member with their state and its reason in plain words (an officer's view)."""
@@ -275,7 +319,7 @@ class RegistrationService(ServiceBase):
         self, change_id: int, approver: str, approve: bool = True, reason: str = ""
     ) -> dict[str, Any]:
         return self._write_or_refuse(
-            lambda s: approvals.decide_change(s, change_id, approver, approve, self._key(), reason)
+            lambda s: corrections.decide(s, change_id, approver, approve, self._key(), reason)
         )
 
     @subscribe("member.joined")
@@ -318,6 +362,12 @@ class RegistrationService(ServiceBase):
     def handle_mail_failed(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self.on_event(
             meta, lambda s: facts.apply_deliveries(s, payload["ballot_id"], payload["deliveries"])
+        )
+
+    @subscribe("mail.bounced")
+    def handle_mail_bounced(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        return self.on_event(
+            meta, lambda s: facts.apply_bounces(s, payload["ballot_id"], payload["bounces"])
         )
 
     @subscribe("ballots.marked")

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.registration import contacts
+from services.registration import contacts, replacing
 from services.registration.errors import MemberNotFound
 from services.registration.models import LedgerEntry, Member
 
@@ -33,6 +33,8 @@ def members_view(
         query = query.where(Member.association == association)
     if number:
         query = query.where(Member.membership_number == number)
+    rows = session.execute(query).all()
+    replaced = replacing.counts_by_member(session, ballot_id)
     return [
         {
             "membership_number": m.membership_number,
@@ -42,8 +44,9 @@ def members_view(
             "state": state or "unaccounted",
             "reason": reason or "not in the ledger: report this to the operations team",
             "updated_at": updated_at.isoformat() if updated_at else None,
+            "replacements": replaced.get(m.membership_number, 0),
         }
-        for m, state, reason, updated_at in session.execute(query)
+        for m, state, reason, updated_at in rows
     ]
 
 

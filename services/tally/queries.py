@@ -63,7 +63,10 @@ def receipt(session: Session, ballot_id: int, receipt_id: str) -> dict[str, Any]
     if paper is None or paper.ballot_id != ballot_id:
         return {"found": False, "choices": None, "counted": False}
     counted = session.get(Result, ballot_id) is not None
-    return {"found": True, "choices": list(paper.choices), "counted": counted}
+    # While voting is open a receipt shows only that the paper was recorded: showing the
+    # choices would let anyone shown a receipt (a buyer, a coercer) check how it was cast.
+    # They appear once the count has written the bulletin board, where they are public.
+    return {"found": True, "choices": list(paper.choices) if counted else None, "counted": counted}
 
 
 def result(session: Session, ballot_id: int) -> Result:

@@ -6,10 +6,9 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from nameko.rpc import rpc
-
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, subscribe
+from rollcall.messaging.rpc import rpc
 from rollcall.runtime import Metrics, settings_of
 from services.tally import ballots, casting, queries, voters
 from services.tally.errors import EXPECTED

@@ -50,6 +50,13 @@ def test_demo_of_2000_members_balances_and_every_vote_is_cast_and_marked(demo_ru
     assert voting["votes_submitted"] == voting["ballots_cast"] == voting["marked_register"] > 0
     assert report["result"]["winners"]
     assert all(report["checks"].values()), report["checks"]
+    # The plain demo tells its delivery story too: a sink that takes every email.
+    delivery = report["delivery"]
+    assert delivery["sent"] + delivery["letters_queued"] == delivery["codes"] > 0
+    assert delivery["hard_bounces"] == {"at_sending": 0, "after_sending": 0}
+    assert delivery["transient_retries"] == 0 and delivery["not_reached"]["count"] == 0
+    assert report["reach"]["unexplained"] == 0
+    assert delivery["reminders"] > 0 and delivery["replacements"] == report["replacements"]["asked"]
 
 
 def test_verify_passes_on_the_demo_board_and_fails_on_a_changed_or_removed_ballot(
@@ -73,3 +80,29 @@ def test_verify_passes_on_the_demo_board_and_fails_on_a_changed_or_removed_ballo
         bad = _rollcall("verify", str(path), env=env, timeout=120)
         assert bad.returncode != 0, f"verify passed a board with a {name} ballot"
         assert "FAIL" in bad.stdout
+
+
+def test_demo_with_mail_faults_reaches_every_member_by_email_or_letter(tmp_path, amqp_url):
+    """An outage, 4xx, 5xx and late DSNs: every eligible member still gets a working code."""
+    env = {**os.environ, "ROLLCALL_VAR_DIR": str(tmp_path), "ROLLCALL_AMQP_URI": amqp_url}
+    report_path = tmp_path / "faults.json"
+    done = _rollcall(
+        "demo", "--members", "300", "--seed", "11", "--mail-faults", "--report", str(report_path),
+        env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(report_path.read_text())
+    assert all(report["checks"].values()), report["checks"]
+    delivery, sink = report["delivery"], report["delivery"]["sink"]
+    assert sink["outage"] == 1 and sink["deferred"] and sink["refused"] and sink["dsn_sent"]
+    assert delivery["transient_retries"] >= sink["deferred"]
+    assert (
+        delivery["hard_bounces"]["after_sending"] > 0 and delivery["hard_bounces"]["at_sending"] > 0
+    )
+    assert delivery["fallbacks_to_post"] >= delivery["hard_bounces"]["after_sending"]
+    assert report["reach"]["unexplained"] == 0
+    assert report["bounce_doors"]["kept_for_review"] == 3
+    # Reminders and replacement codes work through a misbehaving mail system too.
+    assert delivery["reminders"] > 0 and report["reminders"]["reminded_twice"] == []
+    replaced = report["replacements"]
+    assert replaced["asked"] == replaced["old_codes_refused"] == replaced["voted_with_new_code"] > 0

@@ -13,6 +13,8 @@ sum of its weights. This module owns that step and the checks at the door:
 Ranked ballots come out as numpy arrays: ``prefs[i]`` is the i-th distinct
 ballot as candidate indices, padded with ``len(candidates)`` (a sentinel that
 stands for "no further preference"); ``counts[i]`` is its total weight.
+``ranked_rows`` takes ballots already in that array form (a file reader's)
+and checks and folds them without a Python object per ballot.
 """
 
 from __future__ import annotations
@@ -121,6 +123,74 @@ def ranked(
         prefs=prefs,
         counts=counts,
         valid=sum(weights),
+        invalid={"blank": blank} if blank else {},
+    )
+
+
+def fold_rows(prefs: np.ndarray, weights: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """Identical rows of ``prefs`` (values 0..``pad``) folded together, weights summed.
+
+    Rows come back in order of first appearance; ``weights`` may be any dtype
+    ``np.add.at`` accepts (int64, or object for exact fractions).
+    """
+    if len(prefs) == 0:
+        return prefs, weights
+    width = prefs.shape[1]
+    base = pad + 1
+    if width and base**width < 2**62:
+        keys = prefs.astype(np.int64) @ (base ** np.arange(width, dtype=np.int64))
+        ordered = np.sort(keys)
+        if not (ordered[1:] == ordered[:-1]).any():
+            return prefs, weights  # already distinct (a reader's rows are): nothing to fold
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    else:
+        _, first, inverse = np.unique(prefs, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    totals = np.zeros(len(first), dtype=weights.dtype)
+    np.add.at(totals, inverse, weights)
+    order = np.argsort(first, kind="stable")
+    return prefs[first[order]], totals[order]
+
+
+def ranked_rows(
+    candidates: tuple[str, ...], prefs: np.ndarray, weights: np.ndarray
+) -> RankedBallots:
+    """Check and fold ranked ballots given as arrays: ``prefs[i]`` candidate indices padded
+    with ``len(candidates)``, ``weights[i]`` a whole number >= 0. Same result as ``ranked``."""
+    n = len(candidates)
+    prefs = np.asarray(prefs)
+    weights = np.asarray(weights)
+    if prefs.ndim != 2 or len(prefs) != len(weights):
+        raise InvalidBallot("ballot rows and weights do not line up")
+    if weights.dtype.kind not in "iu":
+        raise InvalidBallot(f"ballot weights must be whole numbers, not {weights.dtype}")
+    if len(weights) and int(weights.min()) < 0:
+        raise InvalidBallot(f"a ballot has negative weight {int(weights.min())}")
+    if prefs.size:
+        if prefs.dtype.kind not in "iu" or int(prefs.min()) < 0 or int(prefs.max()) > n:
+            raise InvalidBallot("a ballot names someone who is not a candidate")
+        padded = prefs == n
+        if (padded[:, :-1] & ~padded[:, 1:]).any():
+            raise InvalidBallot("a ballot has a gap between its preferences")
+        ordered = np.sort(prefs, axis=1)
+        if ((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] < n)).any():
+            raise InvalidBallot("a ballot names a candidate more than once")
+    rows, totals = fold_rows(prefs.astype(np.int32), weights.astype(np.int64), n)
+    keep = totals > 0
+    rows, totals = rows[keep], totals[keep]
+    blank_rows = rows[:, 0] == n if rows.shape[1] else np.ones(len(rows), dtype=bool)
+    blank = int(totals[blank_rows].sum())
+    rows, totals = rows[~blank_rows], totals[~blank_rows]
+    lengths = (rows < n).sum(axis=1)
+    width = int(lengths.max()) + 1 if len(rows) else 1
+    out = np.full((len(rows), width), n, dtype=np.int32)
+    take = min(width, rows.shape[1])
+    out[:, :take] = rows[:, :take]
+    return RankedBallots(
+        candidates=candidates,
+        prefs=out,
+        counts=totals,
+        valid=int(totals.sum()),
         invalid={"blank": blank} if blank else {},
     )
 

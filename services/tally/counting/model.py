@@ -11,8 +11,18 @@ that unchanged.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+RON = "RON (re-open nominations)"
+RON_NOTE = "RON (re-open nominations) won: its seat is not filled and nominations re-open"
+
+
+def is_ron(name: str) -> bool:
+    """Whether ``name`` is RON, re-open nominations: a candidate a ballot may offer,
+    counted like any other (``RON``, ``Re-open nominations`` or ``RON (re-open nominations)``)."""
+    key = " ".join(name.split()).casefold()
+    return key in {"ron", "re-open nominations", "reopen nominations", RON.casefold()}
 
 
 class CountingError(ValueError):
@@ -96,7 +106,7 @@ class CountResult:
     """The outcome of one count.
 
     Guarantees: ``winners`` are in the order elected and are never more than
-    ``seats``; ``rounds[i].number == i + 1``; every tie that affected who was
+    ``seats`` (RON among them means its seat stays empty: ``ron_elected``); ``rounds[i].number == i + 1``; every tie that affected who was
     elected, excluded or transferred first is in ``ties``.
     """
 
@@ -112,6 +122,11 @@ class CountResult:
     rounds: tuple[Stage, ...]
     ties: tuple[Tie, ...]
     seed: str
+
+    @property
+    def ron_elected(self) -> bool:
+        """RON is among the winners: the result says so (``to_dict``'s ``ron_elected``)."""
+        return any(is_ron(name) for name in self.winners)
 
     def value(self, units: int) -> int | float:
         """A fixed-point value as a number of votes."""
@@ -143,7 +158,7 @@ class CountResult:
             if stage.note:
                 entry["note"] = stage.note
             rounds.append(entry)
-        return {
+        out = {
             "method": self.method,
             "seats": self.seats,
             "candidates": list(self.candidates),
@@ -157,3 +172,51 @@ class CountResult:
             "rounds": rounds,
             "ties": [tie.to_dict() for tie in self.ties],
         }
+        if self.ron_elected:
+            out["ron_elected"] = True
+            out["note"] = RON_NOTE
+        return out
+
+
+def relabel(result: CountResult, labels: Mapping[str, str]) -> CountResult:
+    """The same result with candidates shown by ``labels`` (e.g. ``Name (Party)``), for
+    tables and charts; names without a label stay as they are. Nothing is recounted."""
+    if not labels:
+        return result
+
+    def one(name: str) -> str:
+        return labels.get(name, name)
+
+    def many(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        return tuple(map(one, names))
+
+    def keyed(values: Mapping[str, int]) -> dict[str, int]:
+        return {one(name): value for name, value in values.items()}
+
+    rounds = tuple(
+        replace(
+            stage,
+            totals=keyed(stage.totals),
+            transfers=keyed(stage.transfers),
+            subject=None if stage.subject is None else one(stage.subject),
+            elected=many(stage.elected),
+            excluded=many(stage.excluded),
+        )
+        for stage in result.rounds
+    )
+    ties = tuple(
+        replace(
+            tie,
+            tied=many(tie.tied),
+            chosen=one(tie.chosen),
+            drawn_among=many(tie.drawn_among),
+        )
+        for tie in result.ties
+    )
+    return replace(
+        result,
+        candidates=many(result.candidates),
+        winners=list(many(result.winners)),
+        rounds=rounds,
+        ties=ties,
+    )

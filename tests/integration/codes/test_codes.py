@@ -124,3 +124,71 @@ def test_a_mark_redeems_the_code_and_a_withdrawal_revokes_it(make_settings):
     assert statuses == {"M1": "redeemed", "M2": "revoked"}
     assert revoked == "InvalidCode"
     assert unknown in ("InvalidCode", "MalformedCode")
+
+
+def test_a_reissue_works_at_once_unless_a_contact_change_is_still_cooling_off(make_settings):
+    settings = make_settings("codes")
+    queue = Topology(settings.namespace, settings.retry_delays).queue("mailer", "codes.issued")
+    key = settings.secret("mail_seal_key")
+    seen: dict[tuple[str, str], tuple[str, str | None]] = {}
+
+    def issued(number: str, kind: str) -> tuple[str, str | None] | None:
+        for message in support.queue_messages(settings, queue):
+            for c in json.loads(message.body)["codes"]:
+                code = sealing.unseal(key, c["sealed_code"])
+                seen[(c["membership_number"], c["kind"])] = (code, c.get("not_before"))
+        return seen.get((number, kind))
+
+    def reissue(voter: dict) -> None:  # type: ignore[type-arg]
+        support.publish_event(
+            settings,
+            "voters.reissue_requested",
+            {"ballot_id": BALLOT, "voter": voter, "source": "officer"},
+        )
+
+    with support.running(settings, CodesService), support.rpc_proxy(settings) as rpc:
+        definition = builders.ballot_definition(eligibility={"cooling_off_hours": 48})
+        support.publish_event(
+            settings, "ballot.created", {**definition, "ballot_id": BALLOT, "phase": "draft"}
+        )
+        support.publish_event(
+            settings,
+            "ballot.phase_changed",
+            {"ballot_id": BALLOT, "phase": "open", "at": datetime.now(UTC).isoformat()},
+        )
+        support.publish_event(settings, "voters.enrolled", {"ballot_id": BALLOT, "voters": VOTERS})
+        old, _ = support.wait_for(lambda: issued("M1", "initial"), what="M1's code")
+        support.wait_for(lambda: issued("M2", "initial"), what="M2's code")
+
+        # A lost code: the new one works at once and the old one no longer does.
+        reissue(VOTERS[0])
+        new, not_before = support.wait_for(lambda: issued("M1", "reissue-2"), what="M1's new code")
+        assert not_before is None
+        assert _verify_when_open(rpc, new) == {"membership_number": "M1"}
+        assert _refusal(rpc, old) == "InvalidCode"
+
+        # A contact change holds the new code; a reissue after it keeps the same hold.
+        support.publish_event(
+            settings,
+            "voters.contact_changed",
+            {
+                "ballot_id": BALLOT,
+                "membership_number": "M2",
+                "name": "Mary Seacole",
+                "old": {"email": ""},
+                "new": {"email": "m2@example.org"},
+                "fields_changed": ["email"],
+                "reissue": True,
+                "voter": {**VOTERS[1], "email": "m2@example.org"},
+            },
+        )
+        _, held_until = support.wait_for(lambda: issued("M2", "reissue-2"), what="M2's held code")
+        reissue({**VOTERS[1], "email": "m2@example.org"})
+        again, still_held = support.wait_for(
+            lambda: issued("M2", "reissue-3"), what="M2's reissued code"
+        )
+        refused = _refusal(rpc, again)
+    assert held_until is not None
+    assert datetime.fromisoformat(held_until) > datetime.now(UTC).replace(microsecond=0)
+    assert still_held == held_until, "a reissue never shortens a contact change's cooling-off"
+    assert refused == "InvalidCode"

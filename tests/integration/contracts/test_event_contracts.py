@@ -131,6 +131,22 @@ def _cast_when_open(rpc, ballot_id: int, number: str, choice: str) -> dict[str, 
     return support.wait_for(attempt, what="the ballot to open in the tally")
 
 
+def _bounce_back(settings, mail_dir, number: str) -> None:
+    """Play a remote mail system: the member's code email bounces, to the mailer's endpoint."""
+    from rollcall_cli.demo.sink import compose_dsn, send_dsn
+
+    def mail():  # type: ignore[no-untyped-def]
+        found = [
+            m for m in support.mails(mail_dir) if f".{number}.initial@" in str(m["Message-ID"])
+        ]
+        return found[0] if found else None
+
+    original = support.wait_for(mail, what="the member's code email")
+    path = str(original["X-MailFrom"])
+    dsn = compose_dsn(original.as_bytes(), recipient=str(original["To"]), return_path=path)
+    send_dsn(dsn, path, "127.0.0.1", settings.bounce_smtp_port)
+
+
 def _parked_as_invalid(settings) -> list[str]:
     topology = Topology(settings.namespace, settings.retry_delays)
     return [
@@ -147,7 +163,12 @@ def ballot_run(make_settings, tmp_path):
     paths = data.write_csv(tmp_path / "synth")
     wards = sorted({r["ward"] for r in data.register_rows})
     with support.smtp_sink(tmp_path / "mailbox") as port:
-        settings = make_settings(*SERVICES, smtp_port=port)
+        settings = make_settings(
+            *SERVICES,
+            smtp_port=port,
+            bounce_smtp_port=support.free_port(),
+            bounce_settle_seconds=0.1,
+        )
         engine = make_engine(settings.database_url("matching"))
         load_register(engine, paths["register"], "HACKNEY", "2026-11")
         engine.dispose()
@@ -166,7 +187,8 @@ def ballot_run(make_settings, tmp_path):
                 for p in payloads(settings, "registration", "voters.enrolled")
                 for v in p["voters"]
             ]
-            moved, lapsed, asked, unsealable, voter = voters[:5]
+            moved, lapsed, asked, unsealable, voter, replaced, bounced = voters[:7]
+            _bounce_back(settings, tmp_path / "mailbox", bounced["membership_number"])
             _inbound(
                 settings,
                 "member.updated",
@@ -180,6 +202,9 @@ def ballot_run(make_settings, tmp_path):
                 lapsed_on=date.today().isoformat(),
             )
             rpc.registration.roll_check(ballot_id, asked["membership_number"], asked["postcode"])
+            number = replaced["membership_number"]
+            rpc.registration.request_replacement(ballot_id, number, "", replaced["postcode"])
+            rpc.registration.reissue_code(ballot_id, number, "officer-1", "lost it", "officer")
             support.publish_event(
                 settings,
                 "codes.issued",
@@ -194,9 +219,14 @@ def ballot_run(make_settings, tmp_path):
                     ],
                 },
             )
-            rpc.registration.change_phase(ballot_id, "open", actor="test", reason="open")
+            # Members stay in review here on purpose (their events are under test): forced.
+            rpc.registration.change_phase(
+                ballot_id, "open", actor="test", reason="reviews left open", force=True
+            )
             _cast_when_open(rpc, ballot_id, voter["membership_number"], "Ada Lovelace")
-            rpc.registration.change_phase(ballot_id, "closed", actor="test", reason="close")
+            rpc.registration.change_phase(
+                ballot_id, "closed", actor="test", reason="reviews left open", force=True
+            )
             support.wait_for(
                 lambda: has_events(
                     settings,
@@ -204,8 +234,11 @@ def ballot_run(make_settings, tmp_path):
                     "voters.withdrawn",
                     "roll.check_answered",
                     "mail.failed",
+                    "mail.bounced",
                     "ballots.marked",
                     "result.published",
+                    "replacement.requested",
+                    "voters.reissue_requested",
                 ),
                 what="every event of the ballot",
                 timeout=120,

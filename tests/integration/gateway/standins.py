@@ -148,7 +148,11 @@ class CodesStandIn:
         if ballot_id == NOT_OPEN:
             raise BallotNotOpen(f"ballot {ballot_id} is not open for voting")
         if code == LOCKED:
-            raise LockedOut("too many wrong access codes from here; try again in 15 minutes")
+            raise LockedOut(
+                "this access code is not valid for this ballot; too many wrong access codes "
+                "have come from here lately: wait 15 minutes before trying another",
+                retry_after=900,
+            )
         if "-" not in code:
             raise MalformedCode("this access code has a typing mistake in it")
         if code not in CODES:
@@ -185,9 +189,9 @@ class TallyStandIn:
     @rpc
     def get_receipt(self, ballot_id: int, receipt: str) -> dict[str, Any]:
         CALLS.append(("tally.get_receipt", ballot_id, receipt))
-        for (ballot, _), (held, choices) in STATE["votes"].items():
+        for (ballot, _), (held, _choices) in STATE["votes"].items():
             if ballot == ballot_id and held == receipt:
-                return {"found": True, "choices": choices, "counted": False}
+                return {"found": True, "choices": None, "counted": False}  # open: no choices
         return {"found": False, "choices": None, "counted": None}
 
     @rpc
@@ -379,7 +383,7 @@ def ballot_definition(ballot_id: int) -> dict[str, Any]:
         "method": method,
         "seats": 1,
         "candidates": candidates,
-        "phase": "open",
+        "phase": {CLOSED: "closed", NOT_OPEN: "draft"}.get(ballot_id, "open"),
     }
 
 

@@ -29,9 +29,9 @@ def test_a_token_is_stored_only_as_its_sha256(gateway):
     made = gateway.rpc.gateway.add_user("Olu Operator", "operator", None, actor="test")
     token = made["token"]
     assert len(token) >= 43 and set(made) == {"user_id", "token"}
-    (row,) = gateway.rows("select * from users where id = :id", id=made["user_id"])
+    (row,) = gateway.rows("select * from tokens where user_id = :id", id=made["user_id"])
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
-    for value in row:
+    for value in [*row, *gateway.rows("select * from users where id = :id", id=made["user_id"])[0]]:
         assert token not in str(value)
     for entry in gateway.rows("select * from audit_log"):
         assert token not in " ".join(str(v) for v in entry)

@@ -81,7 +81,7 @@ def test_one_vote_per_member_across_channels_and_a_count_anyone_can_check(make_s
         assert rpc.tally.enter_postal_batch(1, "b1", "teller-1", [])["duplicate_batch"] is True
         assert rpc.tally.get_receipt(1, receipt) == {
             "found": True,
-            "choices": ["Ada Lovelace"],
+            "choices": None,  # recorded; the choices only with the bulletin board
             "counted": False,
         }
         support.publish_event(
@@ -94,6 +94,8 @@ def test_one_vote_per_member_across_channels_and_a_count_anyone_can_check(make_s
         key = rpc.tally.get_key(1)
         files = rpc.tally.get_result_files(1)
         marked = rpc.tally.get_marked_register(1)
+        after_close = rpc.tally.get_receipt(1, receipt)
+    assert after_close == {"found": True, "choices": ["Ada Lovelace"], "counted": True}
     assert result["counts"]["winners"] == ["Ada Lovelace"]
     assert result["turnout"] == {
         "electorate": 5,

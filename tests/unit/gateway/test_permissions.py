@@ -48,6 +48,10 @@ EXPECTED = {
     ("correct_member", "officer"): True,
     ("correct_member", "scrutineer"): False,
     ("correct_member", "teller"): False,
+    ("reissue_code", "operator"): True,
+    ("reissue_code", "officer"): True,
+    ("reissue_code", "scrutineer"): False,
+    ("reissue_code", "teller"): False,
     ("list_changes", "operator"): True,
     ("list_changes", "scrutineer"): True,
     ("list_changes", "officer"): False,
@@ -106,10 +110,15 @@ PUBLIC = {
     ("GET", "/api/ballots/<int:ballot_id>/key"),
     ("GET", "/api/ballots/<int:ballot_id>/bulletin"),
     ("POST", "/api/ballots/<int:ballot_id>/roll-check"),
+    ("POST", "/api/ballots/<int:ballot_id>/replacement"),
+    ("GET", "/replacement"),
+    ("POST", "/replacement"),
     ("GET", "/"),
     ("GET", "/vote"),
     ("POST", "/vote"),
     ("GET", "/healthz"),
+    # Signed by the mail provider (HMAC over the body), not a user's token: gateway/bounces.py.
+    ("POST", "/api/mail/bounces"),
     ("GET", "/openapi.yaml"),
 }
 
@@ -243,3 +252,13 @@ def test_a_teller_enters_postal_ballots_for_their_ballot_only():
 
 def test_operators_enter_postal_ballots_for_any_ballot():
     assert permissions.ballot_refusals(OPERATOR, "enter_postal_batch", 8) == []
+
+
+def test_an_officer_reissues_codes_only_for_members_of_their_own_association():
+    assert permissions.owner_refusals(OFFICER, "reissue_code", "HACK") == []
+    (reason,) = permissions.owner_refusals(OFFICER, "reissue_code", "ISLI")
+    assert reason == (
+        "this member belongs to ISLI; an officer of HACK may only reissue the code of "
+        "members of their own association"
+    )
+    assert permissions.owner_refusals(OPERATOR, "reissue_code", "ISLI") == []

@@ -4,6 +4,7 @@ beside a formula-safe manifest whose row ``n`` is page ``n``."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from datetime import UTC, datetime
 
@@ -198,3 +199,47 @@ def test_dejavu_is_found_where_it_is_and_not_where_it_is_not(tmp_path):
     assert printing.find_fonts([tmp_path]) is None
     found = printing.find_fonts([tmp_path, *printing.font_dirs()])
     assert found is not None and found["mono"].name == "DejaVuSansMono.ttf"
+
+
+def test_code_reminder_and_notice_letters_print_one_a_page_and_a_reminder_carries_no_code():
+    reminded = dataclasses.replace(
+        BALLOT, replacement_url="https://vote.example.org/replacement?ballot=3"
+    )
+    postal = _contact("M6", "Ada Byron", "4 Mill Lane", "Leeds", postcode="LS1 1AA")
+    items = [
+        ("initial", VOTER, CODE),
+        ("reminder-20261215T090000Z", {**postal, "code_channel": "post"}, ""),
+        (letters.exclusion_kind("not_on_register"), EXCLUDED, ""),
+    ]
+    printed = [letters.letter(kind, contact, code, reminded) for kind, contact, code in items]
+    rows = [
+        letters.postal_row(ballot_id=3, contact=c, code=code, vote_url=BALLOT.vote_url)
+        for _, c, code in items
+    ]
+    fonts = printing.find_fonts(printing.font_dirs())
+    pdf = printing.render_pdf(printed, sender="b@example", date=NOW, fonts=fonts)
+    pages = _pages(pdf)
+    manifest = list(
+        csv.DictReader(io.StringIO(printing.manifest_csv(letters.POSTAL_COLUMNS, rows, printed)))
+    )
+    assert len(pages) == 3
+    assert [(r["membership_number"], r["letter"], r["page"]) for r in manifest] == [
+        ("M1", "code", "1"),
+        ("M6", "reminder", "2"),
+        ("M2", "notice", "3"),
+    ]
+    reminder = pages[1]
+    for words in (
+        "Reminder: you have not voted yet: Selection for Hackney North",
+        "Ada Byron",
+        "4 Mill Lane",
+        "LS1 1AA",
+        "have not voted yet",
+        "Voting closes on Tuesday 22 December 2026, 17:00 UTC",
+        "https://vote.example.org/vote",
+        "https://vote.example.org/replacement?ballot=3",
+        "postal ballot paper",
+    ):
+        assert words in reminder, words
+    assert CODE not in reminder and manifest[1]["code"] == ""
+    assert CODE in pages[0] and "How to fix it" in pages[2] and CODE not in pages[2]

@@ -53,3 +53,24 @@ def test_every_fact_from_every_state_ends_in_one_known_state_or_is_refused(state
         return
     assert result.state in ledger.STATES
     assert result.changes or result.state == state
+
+
+@pytest.mark.parametrize("state", ledger.HOLDS_CODE)
+def test_a_replacement_asked_for_by_a_code_holder_awaits_the_new_code(state):
+    assert ledger.move(state, "replacement_requested", "asked").state == "awaiting_code"
+
+
+@pytest.mark.parametrize("state", ["awaiting_match", "in_review", "excluded", "voted"])
+def test_no_replacement_for_a_member_who_holds_no_code_or_has_voted(state):
+    with pytest.raises(ledger.MoveRefused):
+        ledger.move(state, "replacement_requested", "asked")
+
+
+def test_a_late_bounce_leaves_the_member_not_reached_until_a_letter_is_queued():
+    bounced = ledger.move("code_emailed", "bounced", "bounced: 550 no such user")
+    assert bounced.state in ledger.NOT_REACHED
+    assert ledger.move(bounced.state, "letter_queued_after_bounce", "posted").state == (
+        "letter_queued"
+    )
+    with pytest.raises(ledger.MoveRefused):
+        ledger.move("voted", "bounced", "a bounce after the vote changes nothing")

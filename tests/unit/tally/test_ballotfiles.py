@@ -46,26 +46,27 @@ def test_soc_ballots_must_rank_everyone():
 
 
 @pytest.mark.parametrize(
-    ("body", "line", "problem"),
+    ("body", "line", "column", "problem"),
     [
-        ("5: 1,4\n", 7, "candidate 4 has no ALTERNATIVE NAME"),
-        ("5: 1,1\n", 7, "candidate 1 ranked twice"),
-        ("5 1,2\n", 7, "expected 'count: preferences'"),
-        ("x: 1,2\n", 7, "ballot count 'x' is not a whole number"),
-        ("0: 1,2\n", 7, "ballot count 0 is not positive"),
-        ("1: 1,\n", 7, "trailing ','"),
-        ("1: 1,{2,3\n", 7, "'{' without a closing '}'"),
-        ("1: 1,two\n", 7, "candidate 'two' is not a whole number"),
-        ("1: 1 2\n", 7, "candidate '1 2' is not a whole number"),
-        ("1: {1,2}3\n", 7, "expected ',' before '3'"),
-        ("1: 1,2\n# NUMBER VOTERS: 1\n", 8, "header line after the ballots began"),
+        ("5: 1,4\n", 7, None, "candidate 4 has no ALTERNATIVE NAME"),
+        ("5: 1,1\n", 7, None, "candidate 1 ranked twice"),
+        ("5 1,2\n", 7, 1, "expected 'count: preferences'"),
+        ("x: 1,2\n", 7, 1, "ballot count 'x' is not a whole number"),
+        ("0: 1,2\n", 7, None, "ballot count 0 is not positive"),
+        ("1: 1,\n", 7, 5, "trailing ','"),
+        ("1: 1,{2,3\n", 7, 6, "'{' without a closing '}'"),
+        ("1: 1,two\n", 7, 6, "candidate 'two' is not a whole number"),
+        ("1: 1 2\n", 7, 4, "candidate '1 2' is not a whole number"),
+        ("1: {1,2}3\n", 7, 9, "expected ',' before '3'"),
+        ("1: 1,2\n# NUMBER VOTERS: 1\n", 8, 1, "header line after the ballots began"),
     ],
 )
-def test_malformed_preflib_line_is_reported_with_file_and_line(body, line, problem):
+def test_malformed_preflib_line_is_reported_with_file_line_and_column(body, line, column, problem):
     with pytest.raises(BallotFileError) as caught:
         parse_preflib(HEAD + body, "x.toi", "toi")
-    assert caught.value.line == line
-    assert str(caught.value).startswith(f"x.toi:{line}: ")
+    assert (caught.value.line, caught.value.column) == (line, column)
+    where = f"x.toi:{line}:{column}: " if column else f"x.toi:{line}: "
+    assert str(caught.value).startswith(where)
     assert problem in str(caught.value)
 
 
@@ -110,8 +111,7 @@ def test_blt_reads_seats_withdrawn_overvotes_and_names():
     assert data.ballots == [
         (("Ann", "Bob"), 3),
         (("Bob", 'Cy "The Fox"', "Ann"), 2),
-        ((), 1),
-        ((), 1),
+        ((), 2),
     ]
     assert data.overvotes == 1
 
@@ -127,10 +127,10 @@ def test_blt_reads_seats_withdrawn_overvotes_and_names():
         ("2 1\n-1 2 1 0\n", 2, "withdrawn candidate"),
         ("2 1\n1 1 0\n", 2, "not ended by a line '0'"),
         ('2 1\n1 1 0\n0\n"A"\n', 4, "expected 2 candidate names, found 1"),
-        ('2 1\n1 1 0\n0\n"A"\nB\n', 5, "expected a quoted name"),
-        ('2 1\n1 1 0\n0\n"A"\n"A"\n', 4, "two candidates share a name"),
-        ('2 1\n1.5 1 0\n0\n"A"\n"B"\n', 2, "ballot weight '1.5' is not a whole number"),
-        ('2 1\n1 1 0\n0\n"A"\n"B"\n"T"\n"extra"\n', 7, "text after the title"),
+        ('2 1\n1 1 0\n0\n"A"\n"A"\n', 5, "two candidates share the name 'A'"),
+        ('2 1\n1 1 0\n0\n"A"\n"B\n', 5, "'\"' without a closing '\"'"),
+        ('2 1\n1 x 0\n0\n"A"\n"B"\n', 2, "preference 'x' is not a whole number"),
+        ('2 1\nx 1 0\n0\n"A"\n"B"\n', 2, "ballot weight 'x' is not a number"),
         ("2 0\n", 1, "at least 1"),
     ],
 )
@@ -151,6 +151,25 @@ def test_read_election_picks_the_format_by_extension(tmp_path):
         read_election(tmp_path / "c.csv")
     with pytest.raises(BallotFileError, match="cannot read"):
         read_election(tmp_path / "missing.soi")
-    (tmp_path / "d.soi").write_bytes(b"# ALTERNATIVE NAME 1: A\n# ALTERNATIVE NAME 2: \xff\n")
-    with pytest.raises(BallotFileError, match=r"d.soi:2: not valid UTF-8"):
+    (tmp_path / "d.soi").write_bytes(b"# ALTERNATIVE NAME 1: A\n# ALTERNATIVE NAME 2: \x81\n")
+    with pytest.raises(BallotFileError, match=r"d.soi:2: neither UTF-8 nor Windows-1252"):
         read_election(tmp_path / "d.soi")
+
+
+def test_toc_allows_ties_and_must_rank_everyone_and_preflib_takes_published_quirks():
+    text = (
+        "\ufeff"
+        + HEAD.replace("\n", "\r\n")
+        + "# DATA TYPE: toc\r\n# MODIFICATION TYPE: original\r\n"
+    )
+    data = parse_preflib(text + "3: 1,{2,3}\r\n2:  3 , 1 , 2 \r\n", "x.toc", "toc")
+    assert data.format == "toc"
+    assert data.ballots == [(("Ann Smith",), 3), (("Cy   Jones", "Ann Smith", '"Bob"'), 2)]
+    assert data.overvotes == 3
+    with pytest.raises(BallotFileError, match=r"x.toc:7: a .toc ballot must rank every"):
+        parse_preflib(HEAD + "3: 1,{2}\n", "x.toc", "toc")
+
+
+def test_read_election_reads_toc_files(tmp_path):
+    (tmp_path / "e.toc").write_text(HEAD + "1: {1,2},3\n", encoding="utf-8")
+    assert read_election(tmp_path / "e.toc").overvotes == 1

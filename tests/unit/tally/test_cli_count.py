@@ -113,3 +113,63 @@ def test_a_lot_with_no_seed_is_warned_about(tmp_path):
     assert result.exit_code == 0
     assert "a lot was drawn with an empty seed" in result.stderr
     assert "(1 tie(s) decided by lot)" in result.stdout
+
+
+PUBLISHED = """3,1,\r
+1 1 2 0 \r
+1 1 0\r
+1 2 0\r
+(17) 1 3 2 0\r
+0\r
+Yvonne ALLAN (Lab)\r
+"Hazel MCLEOD" "Scottish Labour Party"\r
+Ruairidh MacDHÒMHNAILL\r
+Ward 2 -\r
+Bonnyrigg\r
+"""
+
+
+def test_a_published_blt_file_counts_and_shows_each_candidates_party(tmp_path):
+    (tmp_path / "ward.blt").write_text(PUBLISHED, encoding="utf-8", newline="")
+    result = run([str(tmp_path / "ward.blt"), "--method", "stv", "--table", "--seed", "s"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"{tmp_path / 'ward.blt'}: stv, 1 seat(s): Yvonne ALLAN (Lab)")
+    assert "Ward 2 - Bonnyrigg: stv, 1 seat" in result.stdout
+    assert "Hazel MCLEOD (Scottish Labour Party)" in result.stdout
+    assert "Ruairidh MacDHÒMHNAILL " in result.stdout
+    data = json.loads(run([str(tmp_path / "ward.blt"), "--method", "irv", "--json"]).stdout)
+    assert data["winners"] == ["Yvonne ALLAN"]
+    assert data["parties"] == {"Yvonne ALLAN": "Lab", "Hazel MCLEOD": "Scottish Labour Party"}
+    assert data["title"] == "Ward 2 - Bonnyrigg"
+
+
+def test_a_file_that_cannot_be_read_is_one_line_with_line_and_column(tmp_path):
+    (tmp_path / "bad.blt").write_text(PUBLISHED.replace("1 3 2 0", "1 3 9 0"), encoding="utf-8")
+    result = run([str(tmp_path / "bad.blt"), "--method", "stv"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {tmp_path / 'bad.blt'}:5:10: preference 9 is not a candidate (expected 1 to 3)\n"
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_fractional_weights_are_read_but_refused_by_a_whole_ballot_count(tmp_path):
+    (tmp_path / "half.blt").write_text(PUBLISHED.replace("\n1 2 0", "\n0.5 2 0"), encoding="utf-8")
+    result = run([str(tmp_path / "half.blt"), "--method", "irv"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {tmp_path / 'half.blt'}: the file gives fractional ballot weights; "
+        "irv counts whole ballots (expected whole-number weights)\n"
+    )
+
+
+def test_rollcall_count_says_when_ron_wins(tmp_path):
+    (tmp_path / "ron.blt").write_text(
+        '3 1\n4 3 0\n2 1 0\n1 2 3 0\n0\n"Ann"\n"Bob"\n"RON"\n"Chair"\n', encoding="utf-8"
+    )
+    result = run([str(tmp_path / "ron.blt"), "--method", "irv"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"{tmp_path / 'ron.blt'}: irv, 1 seat(s): RON; "
+        "RON (re-open nominations) won: its seat is not filled and nominations re-open"
+    )

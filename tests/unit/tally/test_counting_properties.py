@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.tally.counting import count_ballots
+from services.tally.counting import InvalidBallot, count_ballots, count_rows
 from tests.builders.counting import marked_elections, ranked_elections, seeds
 from tests.unit.tally import naive
 
@@ -140,3 +142,40 @@ def test_splitting_a_weighted_ballot_changes_nothing(election, seed):
             count_ballots(method, candidates, split, seats=seats, seed=seed).to_dict()
             == count_ballots(method, candidates, ballots, seats=seats, seed=seed).to_dict()
         )
+
+
+def as_rows(candidates, ballots):
+    """Ballots as a file reader gives them: index rows padded with len(candidates)."""
+    n = len(candidates)
+    width = max((len(choices) for choices, _ in ballots), default=0) + 1
+    prefs = np.full((len(ballots), width), n, dtype=np.int32)
+    for i, (choices, _) in enumerate(ballots):
+        prefs[i, : len(choices)] = [candidates.index(name) for name in choices]
+    return prefs, np.array([w for _, w in ballots], dtype=np.int64)
+
+
+@PROPERTY
+@given(ranked_elections(), seeds, st.sampled_from(["irv", "stv", "meek", "fptp", "approval"]))
+def test_count_rows_gives_exactly_what_count_ballots_gives(election, seed, method):
+    candidates, ballots, seats = election
+    if method == "irv":
+        seats = 1
+    if method == "fptp":
+        ballots = [(choices[:seats], w) for choices, w in ballots]
+    prefs, weights = as_rows(candidates, ballots)
+    rows = count_rows(method, candidates, prefs, weights, seats=seats, seed=seed)
+    pairs = count_ballots(method, candidates, ballots, seats=seats, seed=seed)
+    assert rows.to_dict() == pairs.to_dict()
+
+
+def test_count_rows_refuses_what_count_ballots_refuses():
+    names = ["A", "B"]
+    for prefs, why in (
+        ([[0, 0, 2]], "more than once"),
+        ([[3, 2, 2]], "not a candidate"),
+        ([[2, 0, 2]], "gap"),
+    ):
+        with pytest.raises(InvalidBallot, match=why):
+            count_rows("stv", names, np.array(prefs), np.array([1]))
+    with pytest.raises(InvalidBallot, match="negative"):
+        count_rows("stv", names, np.array([[0, 2]]), np.array([-1]))

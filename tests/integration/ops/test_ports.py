@@ -1,0 +1,97 @@
+"""``rollcall run --ports-file``: a service binds its own free ports and reports them, so
+stacks sharing a host never collide; and what it serves on /metrics is its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import requests
+
+from rollcall.config import SERVICES
+from tests import support
+
+
+def start(service: str, env: dict[str, str], ports_file) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rollcall_cli.main",
+            "run",
+            service,
+            # Migrated once beforehand: replicas that each migrated on start would race.
+            "--wait",
+            "60",
+            "--ports-file",
+            str(ports_file),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def reported(proc, path, timeout: float = 60.0) -> dict:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "no ports reported"
+        time.sleep(0.1)
+    return json.loads(path.read_text())
+
+
+def test_two_gateways_and_a_service_bind_their_own_ports_and_report_them(vhost, tmp_path):
+    secrets = support.write_secrets(tmp_path / "secrets")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROLLCALL_")}
+    env.update(
+        ROLLCALL_VAR_DIR=str(tmp_path / "var"),
+        ROLLCALL_SECRETS_DIR=str(secrets),
+        ROLLCALL_AMQP_URI=vhost,
+        ROLLCALL_NAMESPACE="rc-ports",
+        # Configured ports that are taken would make a plain start fail; reported ones cannot.
+        ROLLCALL_GATEWAY_PORT="1",
+        **{f"ROLLCALL_METRICS_PORT_{s.upper()}": "1" for s in SERVICES},
+    )
+    migrated = subprocess.run(
+        [sys.executable, "-m", "rollcall_cli.main", "db", "upgrade", "gateway", "codes"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    procs = []
+    try:
+        found = {}
+        for name, service in (("g1", "gateway"), ("g2", "gateway"), ("codes", "codes")):
+            path = tmp_path / f"{name}.json"
+            procs.append(start(service, env, path))
+            found[name] = (procs[-1], path)
+        ports = {name: reported(proc, path) for name, (proc, path) in found.items()}
+        bound = [p for r in ports.values() for k, p in r.items() if k in ("metrics", "http")]
+        assert len(bound) == 5 and len(set(bound)) == 5
+        for name in ("g1", "g2"):
+            health = requests.get(f"http://127.0.0.1:{ports[name]['http']}/healthz", timeout=5)
+            assert health.ok
+        served = requests.get(f"http://127.0.0.1:{ports['codes']['metrics']}/metrics", timeout=5)
+        names = set(re.findall(r"^# TYPE (rollcall_\w+)", served.text, re.M))
+        assert "rollcall_codes_issued_total" in names
+        assert not [
+            n for n in names for s in SERVICES if s != "codes" and n.startswith(f"rollcall_{s}_")
+        ]
+        gateway = requests.get(f"http://127.0.0.1:{ports['g1']['metrics']}/metrics", timeout=5)
+        assert "rollcall_codes_issued_total" not in gateway.text
+        assert "rollcall_gateway_requests_total" in gateway.text
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+    # What a service prints is for its operator: no library's deprecation banner.
+    for proc in procs:
+        assert "deprecated" not in proc.stderr.read()
