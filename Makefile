@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 MEMBERS ?= 2000
 SEED ?= 11
 
-.PHONY: install demo test lint typecheck unit integration faults e2e bench clean
+.PHONY: axe install demo test lint typecheck unit integration faults e2e bench clean
 
 $(BIN)/rollcall: pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -30,16 +30,24 @@ lint: install
 typecheck: install
 	$(BIN)/mypy rollcall/config.py rollcall/db.py rollcall/audit.py rollcall/sealing.py \
 	  rollcall/formats.py rollcall/preflight.py rollcall/intake rollcall/messaging rollcall/runtime.py rollcall/entrypoints.py rollcall/spreadsheet.py \
-	  services/codes/codeformat.py services/codes/issuing.py \
+	  services/codes/codeformat.py services/codes/issuing.py services/codes/slowing.py \
 	  services/registration/rows.py services/registration/ledger.py \
 	  services/registration/ledger_writer.py services/registration/contacts.py \
 	  services/registration/eligibility.py services/mailer/letters.py services/mailer/printing.py services/mailer/outcomes.py services/mailer/reminding.py services/mailer/claiming.py \
 	  services/mailer/bounces.py services/mailer/reporting.py \
 	  services/tally/counting services/tally/ballotfiles \
-	  services/tally/bulletin.py services/tally/certificate.py
+	  services/tally/bulletin.py services/tally/certificate.py \
+	  services/matching/matcher
 
-test: lint typecheck
+test: lint typecheck axe
 	$(BIN)/pytest -q tests
+
+# axe-core, from the npm registry, for the browser test of the voting page (tests/integration/gateway/test_browser.py).
+AXE_VERSION := 4.11.0
+axe: var/axe/node_modules/axe-core/axe.min.js
+
+var/axe/node_modules/axe-core/axe.min.js:
+	npm install --silent --no-audit --no-fund --prefix var/axe axe-core@$(AXE_VERSION)
 
 unit: install
 	$(BIN)/pytest -q tests/unit

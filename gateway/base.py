@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from gateway.clients import Clients
 from gateway.remote import Remote
 from rollcall.runtime import Metrics, Store
 
@@ -24,3 +25,5 @@ class GatewayBase:
     store = Store()
     remote = Remote()
     metrics = Metrics()
+    #: ``self.clients(request)``: the client address, believing only trusted proxies.
+    clients = Clients()

@@ -37,6 +37,9 @@ class Mapping:
     #: Use the exception's own words when it has some (they were written
     #: for a volunteer); otherwise, or when False, ``message``.
     detail: bool = True
+    #: A service's exception whose last argument is whole seconds to wait:
+    #: sent as ``Retry-After`` (``codes.errors.LockedOut``).
+    retry_after: bool = False
 
 
 class GatewayError(Exception):
@@ -55,9 +58,12 @@ class GatewayError(Exception):
 class ServiceError(RemoteError):
     """An exception another service raised, with the dotted path of its class."""
 
-    def __init__(self, exc_type: str | None, value: str, exc_path: str) -> None:
+    def __init__(
+        self, exc_type: str | None, value: str, exc_path: str, exc_args: Any = None
+    ) -> None:
         super().__init__(exc_type, value)
         self.exc_path = exc_path
+        self.exc_args = list(exc_args) if isinstance(exc_args, list | tuple) else []
 
 
 # -- the gateway's own conditions -----------------------------------------
@@ -129,6 +135,10 @@ class ReplacementClosed(GatewayError):
     """No replacement code can be sent any more (cut-offs passed, or voting closed); the message says what is left."""
 
 
+class NoSuchMember(GatewayError):
+    """The member is not on the ballot, or is not the caller's to see (answered alike)."""
+
+
 class RowStillRejected(GatewayError):
     """A corrected extract row is still not valid; the message gives every reason."""
 
@@ -194,6 +204,9 @@ TABLE: dict[str, Mapping] = {
     "gateway.errors.ReplacementClosed": Mapping(
         409, "replacement_closed", "Replacement codes can no longer be sent for this ballot."
     ),
+    "gateway.errors.NoSuchMember": Mapping(
+        404, "member_not_found", "That member is not on this ballot."
+    ),
     "gateway.errors.RowStillRejected": Mapping(
         422, "row_still_rejected", "The corrected row is still not valid."
     ),
@@ -221,7 +234,9 @@ TABLE: dict[str, Mapping] = {
     "codes.errors.LockedOut": Mapping(
         429,
         "locked_out",
-        "Too many wrong access codes have been tried. Wait 15 minutes and try again.",
+        "That access code is not valid, and too many wrong ones have come from here lately: "
+        "wait a little before trying another.",
+        retry_after=True,
     ),
     "codes.errors.VoterNotFound": Mapping(
         404, "voter_not_found", "That voter is not on the roll of this ballot."
@@ -355,4 +370,10 @@ def answer(exc: BaseException) -> Answer:
     message = _sentence(words) if mapping.detail and words.strip() else mapping.message
     if isinstance(exc, GatewayError):
         return Answer(mapping.status, body(mapping.code, message, exc.fields), headers=exc.headers)
-    return Answer(mapping.status, body(mapping.code, message))
+    headers = {}
+    if mapping.retry_after and isinstance(exc, ServiceError):
+        # nameko sends every argument as text.
+        wait = str(exc.exc_args[-1]) if exc.exc_args else ""
+        if wait.isascii() and wait.isdigit() and int(wait) > 0:
+            headers["Retry-After"] = str(int(wait))
+    return Answer(mapping.status, body(mapping.code, message), headers=headers)

@@ -1,8 +1,11 @@
-"""Tables of the gateway only: its users, their token hashes, and rate-limit counters.
+"""Tables of the gateway only: its users, their tokens' hashes, and rate-limit counters.
 
+A user is a person (or a system); a token belongs to one user, and a user
+may hold several (a laptop and a phone), each made and revoked on its own.
+Two-person rules compare users, so two tokens of one person are one person.
 A token is never stored: only its SHA-256 (``token_hash``), unique, so a
-token names at most one user. A revoked user keeps their row, with who
-revoked them and when, so the audit log's actors stay resolvable.
+token names at most one user. A revoked user or token keeps its row, with
+who revoked it and when, so the audit log's actors stay resolvable.
 
 ``rate_limits`` holds how many requests each key (a hashed client address or
 membership number) made in each minute, so that every gateway replica counts
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from rollcall.db import UTCDateTime
@@ -32,6 +35,16 @@ class User(Base):
     association: Mapped[str | None] = mapped_column(String(32), nullable=True)
     #: A teller's one ballot.
     ballot_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(Text)

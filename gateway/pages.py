@@ -7,7 +7,12 @@ every value put into a page is HTML-escaped here first, so a candidate named
 
 How a voter picks follows the counting method: preferences in order for
 ``irv``, ``stv`` and ``meek``; one mark (or up to ``seats``) for ``fptp``;
-any number for ``approval``.
+any number for ``approval``. A ballot that is not open shows why, and no form.
+
+For people using a screen reader or a keyboard: an error is the first thing
+on the page, announced (``role="alert"``), focused (``autofocus``, no
+script), and named in the page's title; the access code field it is about is
+marked ``aria-invalid`` and tied to it with ``aria-describedby``.
 """
 
 from __future__ import annotations
@@ -43,14 +48,25 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+#: The id of a page's error message, for ``aria-describedby``.
+ERROR_ID = "error"
+#: Error codes about the access code itself: the code field is marked invalid.
+CODE_ERRORS = frozenset({"invalid_code", "malformed_code", "locked_out"})
+
+
 def page(heading: str, content: str, message: str = "", *, ok: bool = False) -> str:
     """A whole page; ``heading`` and ``message`` are escaped, ``content`` is markup."""
-    if message:
-        css = "done" if ok else "error"
-        role = "status" if ok else "alert"
-        message = f'<p class="{css}" role="{role}">{escape(message)}</p>'
+    title = heading
+    if message and ok:
+        message = f'<p class="done" role="status">{escape(message)}</p>'
+    elif message:
+        title = f"Error: {message} - {heading}"
+        message = (
+            f'<p class="error" role="alert" id="{ERROR_ID}" tabindex="-1" autofocus>'
+            f"{escape(message)}</p>"
+        )
     return _template("page.html").substitute(
-        title=escape(heading), heading=escape(heading), message=message, content=content
+        title=escape(title), heading=escape(heading), message=message, content=content
     )
 
 
@@ -99,8 +115,30 @@ def _marks(candidates: list[str], selected: list[str], kind: str) -> str:
     return "\n".join(rows)
 
 
-def vote_form(ballot: dict[str, Any], message: str = "", selected: list[str] | None = None) -> str:
-    """The voting form for ``ballot`` (as ``registration.get_ballot`` returns it)."""
+PHASE_WORDS = {
+    "draft": "Voting in this ballot has not opened yet.",
+    "paused": "Voting in this ballot is paused for now. Please come back later.",
+    "closed": "Voting in this ballot has closed. The result is published once it is counted.",
+    "counted": "Voting in this ballot has closed and the votes have been counted.",
+}
+
+
+def vote_form(
+    ballot: dict[str, Any],
+    message: str = "",
+    selected: list[str] | None = None,
+    *,
+    code_invalid: bool = False,
+) -> str:
+    """The voting form for ``ballot`` (as ``registration.get_ballot`` returns it).
+
+    A ballot that is not open gets a page saying so, and no form.
+    ``code_invalid``: ``message`` is about the access code, whose field says so.
+    """
+    phase = str(ballot.get("phase", "open"))
+    if phase != "open":
+        words = PHASE_WORDS.get(phase, "This ballot is not open for voting.")
+        return page(str(ballot.get("title") or "Vote"), f"<p>{escape(words)}</p>")
     candidates = [str(c) for c in ballot.get("candidates", [])]
     method = str(ballot.get("method", ""))
     seats = int(ballot.get("seats", 1))
@@ -110,10 +148,12 @@ def vote_form(ballot: dict[str, Any], message: str = "", selected: list[str] | N
     else:
         kind = "radio" if method == "fptp" and seats == 1 else "checkbox"
         choices = _marks(candidates, chosen, kind)
+    code_attrs = f' aria-invalid="true" aria-describedby="{ERROR_ID}"' if code_invalid else ""
     content = _template("vote.html").substitute(
         ballot_id=escape(str(ballot.get("ballot_id", ""))),
         instructions=escape(instructions(method, seats)),
         choices=choices,
+        code_attrs=code_attrs,
     )
     return page(str(ballot.get("title") or "Vote"), content, message)
 

@@ -41,8 +41,9 @@ def _result(reply: RpcReply) -> Any:
     try:
         return reply.result()
     except RemoteError as exc:
-        path = str(reply.resp_body["error"].get("exc_path") or "")
-        raise ServiceError(exc.exc_type, exc.value, path) from None
+        error = reply.resp_body["error"]
+        path = str(error.get("exc_path") or "")
+        raise ServiceError(exc.exc_type, exc.value, path, error.get("exc_args")) from None
 
 
 class _Method:

@@ -46,7 +46,15 @@ from gateway.errors import (
     ReplacementClosed,
 )
 from gateway.schemas import ReissueSchema, ReplacementSchema, load
-from gateway.web import MAX_FORM, answer_for, json_response, limit_body, read_json, route
+from gateway.web import (
+    MAX_FORM,
+    answer_for,
+    ballot_number,
+    json_response,
+    limit_body,
+    read_json,
+    route,
+)
 from rollcall import audit
 
 log = logging.getLogger(__name__)
@@ -148,19 +156,13 @@ class _Refused(Exception):
         self.wait = wait
 
 
-def _ballot_number(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 9:
-        raise InvalidRequest("A ballot number is made of digits only.")
-    return int(raw)
-
-
 class ReplacementRoutes(GatewayBase):
     def _replacement(
         self, request: Request, ballot_id: int, asked: dict[str, Any]
     ) -> dict[str, Any]:
         """Count the request, hand it to registration, audit it; the reply's body (or raise)."""
         number = asked["membership_number"]
-        client = request.remote_addr or "-"
+        client = self.clients(request)
         wait = self._take(client, f"{ballot_id}:{number.upper()}")
         if wait is not None:
             self._audit(request, ballot_id, number, "rate_limited")
@@ -220,7 +222,7 @@ class ReplacementRoutes(GatewayBase):
         raw = request.args.get("ballot", "").strip()
         if not raw:
             return pages.html_response(200, form_page())
-        ballot = self.remote.registration.get_ballot(_ballot_number(raw))
+        ballot = self.remote.registration.get_ballot(ballot_number(raw))
         words = cutoff_words(dict(ballot.get("timetable") or {}))
         return pages.html_response(200, form_page(raw, cutoffs=words))
 
@@ -230,7 +232,7 @@ class ReplacementRoutes(GatewayBase):
         raw = request.form.get("ballot_id", "").strip()
         number = request.form.get("membership_number", "").strip()
         try:
-            ballot_id = _ballot_number(raw)
+            ballot_id = ballot_number(raw)
             asked = load(
                 ReplacementSchema(),
                 {
@@ -249,7 +251,10 @@ class ReplacementRoutes(GatewayBase):
             response = pages.html_response(failed.status, form_page(raw, number, message=words))
             response.headers.update(failed.headers)
             return response
-        return pages.html_response(202, form_page(raw, message=answer["message"], ok=True))
+        words = cutoff_words(answer)
+        return pages.html_response(
+            202, form_page(raw, cutoffs=words, message=answer["message"], ok=True)
+        )
 
     # -- an officer's or operator's reissue ---------------------------------------------
     @route("POST", f"{BALLOT}/members/<membership_number>/reissue")

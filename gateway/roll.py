@@ -8,7 +8,10 @@ Guarantees:
 
 - An officer sees and corrects the members of their own association only:
   the list is asked for theirs and filtered to it again here, and a
-  member's association is looked up before a correction is sent.
+  member's association is looked up before a correction is sent. A member
+  of another association is answered as one who is not on the ballot (404
+  ``member_not_found``), so an officer cannot learn where a number belongs;
+  the refusal and its reason are in the audit log.
 - Every listing, export, correction and decision is appended to the
   gateway's audit log with the actor; a correction is logged by field name,
   never by value.
@@ -30,7 +33,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import exports, limits
 from gateway.access import Access, guarded
 from gateway.base import BALLOT, GatewayBase, now
-from gateway.errors import InvalidRequest, RateLimited
+from gateway.errors import Forbidden, InvalidRequest, NoSuchMember, RateLimited
 from gateway.schemas import (
     ChangeDecisionSchema,
     ChangesQuery,
@@ -108,7 +111,13 @@ class RollRoutes(GatewayBase):
         number = _membership_number(membership_number)
         correction = load(CorrectionSchema(), read_json(request))
         member = self.remote.registration.get_member(ballot_id, number)
-        access.check_owner(member.get("association"))
+        try:
+            access.check_owner(member.get("association"))
+        except Forbidden:
+            # Refused and audited with the reason; but which association a
+            # number belongs to is not an officer's to learn: answer as for
+            # a number that is not on the ballot.
+            raise NoSuchMember(f"member {number} is not on ballot {ballot_id}") from None
         changes, access.reason = correction["changes"], correction["reason"]
         result = self.remote.registration.correct_member(
             ballot_id, number, changes, access.actor, access.reason
@@ -147,7 +156,7 @@ class RollRoutes(GatewayBase):
         asked = load(RollCheckSchema(), read_json(request))
         number = asked["membership_number"]
         keys = [
-            limits.key("client", request.remote_addr or "-"),
+            limits.key("client", self.clients(request)),
             limits.key("member", number.upper()),
         ]
         with self.store.transaction() as session:

@@ -78,6 +78,14 @@ class GatewayService(
             )
 
     @rpc(expected_exceptions=RPC_EXPECTED)
+    def add_token(self, user_id: int, actor: str = "cli") -> dict[str, Any]:
+        """Another token for an existing user: the same person to every rule."""
+        with self.store.transaction() as session:
+            return users.add_token(
+                session, user_id=int(user_id), actor=actor, token=auth.new_token(), now=now()
+            )
+
+    @rpc(expected_exceptions=RPC_EXPECTED)
     def revoke_user(self, user_id: int, actor: str = "cli") -> dict[str, Any]:
         with self.store.transaction() as session:
             return users.revoke(session, user_id=int(user_id), actor=actor, now=now())

@@ -1,14 +1,20 @@
-"""The gateway's users, in the caller's transaction: add, revoke, list, authenticate.
+"""The gateway's users and their tokens, in the caller's transaction: add, revoke, list, authenticate.
+
+A user is a person; ``add`` makes one with their first token and
+``add_token`` gives an existing user another (``rollcall user token ID``), so
+a person who needs two tokens stays one user, and the two-person rules,
+which compare users, count them once.
 
 Guarantees:
 
-- A token leaves ``add`` once, in its return value, and is stored only as
-  its hash; nothing here can read a token back.
+- A token leaves ``add`` or ``add_token`` once, in its return value, and is
+  stored only as its hash; nothing here can read a token back.
 - Adding and revoking a user append to the gateway's audit log in the same
   transaction, with the actor who did it: the entry commits if and only if
   the change does.
 - ``authenticate`` tells a missing token, an unknown one and a revoked one
-  apart (all 401s); it never compares tokens in clear.
+  (the token's, or its user's) apart (all 401s); it never compares tokens in
+  clear. Every token of a user gives the same ``Principal``.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from gateway import auth
 from gateway.errors import InvalidToken, InvalidUser, TokenRevoked, Unauthenticated, UserNotFound
-from gateway.models import User
+from gateway.models import Token, User
 from rollcall import audit
 
 
@@ -64,12 +70,14 @@ def add(
         role=role,
         association=association or None,
         ballot_id=ballot_id,
-        token_hash=auth.token_hash(token),
         created_at=now,
         created_by=actor,
     )
     session.add(user)
     session.flush()
+    session.add(
+        Token(user_id=user.id, token_hash=auth.token_hash(token), created_at=now, created_by=actor)
+    )
     audit.append(
         session,
         actor=actor,
@@ -85,6 +93,32 @@ def add(
         at=now,
     )
     return {"user_id": user.id, "token": token}
+
+
+def add_token(
+    session: Session, *, user_id: int, actor: str, token: str, now: datetime
+) -> dict[str, Any]:
+    """Give ``user_id`` another token; return ``{"user_id", "token_id", "token"}``."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(f"there is no user {user_id}")
+    if user.revoked_at is not None:
+        raise InvalidUser(f"user {user_id} has been revoked: add a new user instead")
+    row = Token(
+        user_id=user.id, token_hash=auth.token_hash(token), created_at=now, created_by=actor
+    )
+    session.add(row)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        source="rpc",
+        action="user.token_added",
+        subject=f"user:{user.id}",
+        details={"token_id": row.id},
+        at=now,
+    )
+    return {"user_id": user.id, "token_id": row.id, "token": token}
 
 
 def revoke(session: Session, *, user_id: int, actor: str, now: datetime) -> dict[str, Any]:
@@ -117,9 +151,14 @@ def authenticate(session: Session, token: str | None) -> auth.Principal:
     """The user holding ``token``; ``Unauthenticated``, ``InvalidToken`` or ``TokenRevoked``."""
     if token is None:
         raise Unauthenticated()
-    user = session.scalar(select(User).where(User.token_hash == auth.token_hash(token)))
-    if user is None:
+    found = session.execute(
+        select(User, Token)
+        .join(Token, Token.user_id == User.id)
+        .where(Token.token_hash == auth.token_hash(token))
+    ).first()
+    if found is None:
         raise InvalidToken()
-    if user.revoked_at is not None:
+    user, held = found
+    if user.revoked_at is not None or held.revoked_at is not None:
         raise TokenRevoked()
     return auth.Principal(user.id, user.name, user.role, user.association, user.ballot_id)

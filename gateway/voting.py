@@ -18,16 +18,17 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import pages
 from gateway.base import BALLOT, GatewayBase
-from gateway.errors import GatewayError, InvalidRequest
+from gateway.errors import GatewayError
 from gateway.schemas import VoteSchema, load
-from gateway.web import MAX_FORM, MAX_ID, answer_for, json_response, limit_body, read_json, route
-
-
-def _ballot_number(raw: str) -> int:
-    # str.isdigit takes "²" and "٣", which int refuses or reads as another number.
-    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
-        raise InvalidRequest("A ballot number is made of the digits 0 to 9 only.")
-    return int(raw)
+from gateway.web import (
+    MAX_FORM,
+    answer_for,
+    ballot_number,
+    json_response,
+    limit_body,
+    read_json,
+    route,
+)
 
 
 class VotingRoutes(GatewayBase):
@@ -41,7 +42,7 @@ class VotingRoutes(GatewayBase):
     @route("POST", f"{BALLOT}/votes")
     def cast_vote(self, request: Request, ballot_id: int) -> Response:
         vote = load(VoteSchema(), read_json(request))
-        receipt = self._vote(ballot_id, vote, request.remote_addr or "")
+        receipt = self._vote(ballot_id, vote, self.clients(request))
         return json_response(201, {"receipt": receipt})
 
     @route("GET", f"{BALLOT}/receipts/<receipt>")
@@ -58,17 +59,17 @@ class VotingRoutes(GatewayBase):
         raw = request.args.get("ballot", "").strip()
         if not raw:
             return pages.html_response(200, pages.ballot_picker())
-        ballot = self.remote.registration.get_ballot(_ballot_number(raw))
+        ballot = self.remote.registration.get_ballot(ballot_number(raw))
         return pages.html_response(200, pages.vote_form(ballot))
 
     @route("POST", "/vote", render=pages.html_error)
     def vote_form(self, request: Request) -> Response:
         limit_body(request, MAX_FORM)
-        ballot_id = _ballot_number(request.form.get("ballot_id", "").strip())
+        ballot_id = ballot_number(request.form.get("ballot_id", "").strip())
         choices = [c for c in request.form.getlist("choice") if c]
         try:
             vote = load(VoteSchema(), {"code": request.form.get("code", ""), "choices": choices})
-            receipt = self._vote(ballot_id, vote, request.remote_addr or "")
+            receipt = self._vote(ballot_id, vote, self.clients(request))
         except (GatewayError, RemoteError) as exc:
             return self._form_again(request, ballot_id, exc, choices)
         # No remote call after the vote is cast: nothing may stand between it and its receipt.
@@ -84,4 +85,9 @@ class VotingRoutes(GatewayBase):
             ballot = self.remote.registration.get_ballot(ballot_id)
         except (GatewayError, RemoteError):
             return pages.html_response(answer.status, pages.ballot_picker(message, str(ballot_id)))
-        return pages.html_response(answer.status, pages.vote_form(ballot, message, choices))
+        error = answer.body["error"]
+        about_code = error["code"] in pages.CODE_ERRORS or "code" in error.get("fields", {})
+        form = pages.vote_form(ballot, message, choices, code_invalid=about_code)
+        response = pages.html_response(answer.status, form)
+        response.headers.update(answer.headers)
+        return response

@@ -154,7 +154,11 @@ def depth(value: Any) -> int:
 
 def read_json(request: Request) -> Any:
     """The request body parsed as JSON; ``MalformedJson`` when it is not, or nests too deep."""
-    raw = read_body(request)
+    return parse_json(read_body(request))
+
+
+def parse_json(raw: bytes) -> Any:
+    """``raw`` parsed as JSON; ``MalformedJson`` when it is not, or nests too deep."""
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -170,6 +174,14 @@ def read_json(request: Request) -> Any:
 
 def _too_deep() -> str:
     return f"The request body nests arrays and objects more than {MAX_DEPTH} deep."
+
+
+def ballot_number(raw: str) -> int:
+    """A ballot number typed into a form or a query; ``InvalidRequest`` unless ASCII digits up to ``MAX_ID``."""
+    # str.isdigit takes "²" and "٣", which int refuses or reads as another number.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+        raise errors.InvalidRequest("A ballot number is made of the digits 0 to 9 only.")
+    return int(raw)
 
 
 def check_request(request: Request, values: dict[str, Any]) -> None:

@@ -67,6 +67,11 @@ class Settings:
     metrics_ports: dict[str, int] = field(default_factory=dict)
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
+    #: Proxies whose ``X-Forwarded-For`` the gateway believes: addresses or
+    #: networks, comma-separated (``10.0.0.0/8,127.0.0.1``). Empty: none.
+    trusted_proxies: str = ""
+    #: The address every service's Prometheus ``/metrics`` binds.
+    metrics_host: str = "127.0.0.1"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "ballots@rollcall.invalid"

@@ -163,7 +163,7 @@ class BackgroundLoop(DependencyProvider):
 
 
 class MetricsServer(SharedExtension):
-    """Serves the service's own Prometheus ``/metrics`` on its configured port (0 = off).
+    """Serves the service's own Prometheus ``/metrics`` on ``metrics_host`` and its port (0 = off).
 
     With ``ANY_PORT_KEY`` set in the container's config it binds a free port
     of its own choosing instead (the demo, many stacks on one host) and keeps
@@ -184,9 +184,10 @@ class MetricsServer(SharedExtension):
             server, _ = start_http_server(0, addr="127.0.0.1", registry=registry)
             self.port = int(server.server_port)
             return
-        port = settings_of(self.container).metrics_port(service)
+        settings = settings_of(self.container)
+        port = settings.metrics_port(service)
         if port and port not in MetricsServer._started:
-            start_http_server(port, registry=registry)
+            start_http_server(port, addr=settings.metrics_host, registry=registry)
             MetricsServer._started.add(port)
             self.port = port
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from rollcall.intake import Refused, open_export
-from rollcall_cli.common import cluster, echo_json
+from rollcall_cli.common import cli_actor, cluster, echo_json
 
 COLUMNS = ("code", "name")
 OPTIONAL_COLUMNS = ("aliases",)
@@ -31,7 +31,7 @@ def association() -> None:
 def association_add(code: str, name: str, aliases: tuple[str, ...]) -> None:
     """Add the association CODE (or change its name and aliases)."""
     with cluster() as rpc:
-        echo_json(rpc.registration.add_association(code, name, list(aliases), actor="cli"))
+        echo_json(rpc.registration.add_association(code, name, list(aliases), actor=cli_actor()))
 
 
 @association.command("list")
@@ -66,6 +66,6 @@ def association_load(file: Path, sheet: str | None) -> None:
     """Add every association in FILE (columns code, name, aliases): all or none."""
     rows = read_associations(file, sheet)
     with cluster() as rpc:
-        loaded = rpc.registration.load_associations(rows, actor="cli")
+        loaded = rpc.registration.load_associations(rows, actor=cli_actor())
     click.echo(f"{len(loaded)} association(s) loaded from {file.name}", err=True)
     echo_json(loaded)

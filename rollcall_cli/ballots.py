@@ -15,7 +15,7 @@ import yaml
 
 from rollcall.formats import EXTRACT_COLUMNS, EXTRACT_OPTIONAL_COLUMNS
 from rollcall.intake import Export, Record, Refused, open_export
-from rollcall_cli.common import cluster, echo_json
+from rollcall_cli.common import cli_actor, cluster, echo_json
 from rollcall_cli.dropped import extract_correct, extract_rejected, extract_resolve
 
 EXTRACT_FIELDS = EXTRACT_COLUMNS + EXTRACT_OPTIONAL_COLUMNS
@@ -56,7 +56,7 @@ def ballot_create(file: Path) -> None:
     except yaml.YAMLError as exc:
         raise click.ClickException(f"{file}: not valid YAML/JSON: {exc}") from None
     with cluster() as rpc:
-        created = rpc.registration.create_ballot(definition, actor="cli")
+        created = rpc.registration.create_ballot(definition, actor=cli_actor())
     echo_json(created)
 
 
@@ -65,7 +65,9 @@ def _phase(ballot_id: int, phase: str, reason: str, force: bool = False) -> None
         raise click.UsageError("--force needs --reason saying why (it goes in the audit log)")
     with cluster() as rpc:
         echo_json(
-            rpc.registration.change_phase(ballot_id, phase, actor="cli", reason=reason, force=force)
+            rpc.registration.change_phase(
+                ballot_id, phase, actor=cli_actor(), reason=reason, force=force
+            )
         )
 
 

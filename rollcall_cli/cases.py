@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
-from rollcall_cli.common import cluster, echo_json
+from rollcall_cli.common import cli_actor, cluster, echo_json
 
 ACTOR = click.option(
-    "--actor", default=getpass.getuser, show_default="your login", help="Who is acting (audited)."
+    "--actor", default=cli_actor, show_default="your login", help="Who is acting (audited)."
 )
 
 

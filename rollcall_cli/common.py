@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
+import os
+import socket
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +21,27 @@ SERVICE_CLASSES = {
     "tally": "services.tally.service:TallyService",
     "gateway": "gateway.service:GatewayService",
 }
+
+
+#: A named person to record beside the login (``ROLLCALL_OPERATOR="Olu Okafor"``), where
+#: several people share one login on the operations host.
+OPERATOR_VARIABLE = "ROLLCALL_OPERATOR"
+
+
+def cli_actor() -> str:
+    """Who a command acts as in the audit logs: the OS login on this host, and a named operator.
+
+    ``os:ada@ops-1``, or ``Olu Okafor (os:ada@ops-1)`` when ``ROLLCALL_OPERATOR``
+    names one. Never the bare word ``cli``: two people must never look alike
+    to a two-person rule.
+    """
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (a bare container): the numeric id
+        login = f"uid{os.getuid()}"
+    who = f"os:{login}@{socket.gethostname()}"
+    named = os.environ.get(OPERATOR_VARIABLE, "").strip()
+    return f"{named} ({who})" if named else who
 
 
 def green() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from rollcall_cli.common import cluster, echo_json
+from rollcall_cli.common import cli_actor, cluster, echo_json
 
 
 @click.command("rejected")
@@ -56,7 +56,9 @@ def _assignments(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.argument("row_id", type=int)
 @click.argument("assignments", nargs=-1, metavar="FIELD=VALUE...")
 @click.option("--reason", required=True, help="Why (kept in the audit log).")
-@click.option("--actor", default="cli", show_default=True)
+@click.option(
+    "--actor", default=cli_actor, show_default="your login", help="Who is acting (audited)."
+)
 def extract_correct(
     ballot_id: int, row_id: int, assignments: tuple[str, ...], reason: str, actor: str
 ) -> None:
@@ -77,7 +79,9 @@ def extract_correct(
 @click.argument("row_id", type=int)
 @click.option("--keep", type=click.Choice(["first", "second"]), required=True)
 @click.option("--reason", default="", help="Why (kept in the audit log).")
-@click.option("--actor", default="cli", show_default=True)
+@click.option(
+    "--actor", default=cli_actor, show_default="your login", help="Who is acting (audited)."
+)
 def extract_resolve(ballot_id: int, row_id: int, keep: str, reason: str, actor: str) -> None:
     """Decide a conflicting duplicate: keep the first copy's data or the second's."""
     with cluster() as rpc:

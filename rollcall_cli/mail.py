@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
-from rollcall_cli.common import cluster
+from rollcall_cli.common import cli_actor, cluster
 
 
 @click.group()
@@ -26,7 +24,7 @@ def mail() -> None:
     help="Also replace codes already delivered (the old code stops working).",
 )
 @click.option(
-    "--actor", default=getpass.getuser, show_default="your login", help="Who is acting (audited)."
+    "--actor", default=cli_actor, show_default="your login", help="Who is acting (audited)."
 )
 def resend(ballot_id: int, state: str, association: str | None, reissue: bool, actor: str) -> None:
     """Send a new access code to members whose code did not reach them; one line of summary.

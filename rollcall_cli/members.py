@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
-from rollcall_cli.common import cluster, echo_json
+from rollcall_cli.common import cli_actor, cluster, echo_json
 
 
 @click.group()
@@ -25,7 +23,7 @@ def member() -> None:
     help="How the new code goes (default: the way the member's code last went).",
 )
 @click.option(
-    "--actor", default=getpass.getuser, show_default="your login", help="Who is acting (audited)."
+    "--actor", default=cli_actor, show_default="your login", help="Who is acting (audited)."
 )
 def reissue(
     ballot_id: int, membership_number: str, reason: str, channel: str | None, actor: str

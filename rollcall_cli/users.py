@@ -8,25 +8,28 @@ only owner of users and their token hashes:
   the new token once; it is stored only as a hash and cannot be shown again.
   An officer belongs to one association (``--association``), a teller to
   one ballot (``--ballot``);
-- ``user revoke ID`` makes a token useless at once;
+- ``user token ID`` gives an existing user another token (a second device):
+  the same person to the two-person rules, which compare users;
+- ``user revoke ID`` makes every token of a user useless at once;
 - ``user list`` shows every user, never a token.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
 
+from rollcall_cli.common import cli_actor
+
 #: Seconds to wait for the gateway before giving up.
 RPC_TIMEOUT = 30
 
 
 def _actor() -> str:
-    return f"cli:{os.environ.get('USER') or os.environ.get('USERNAME') or 'unknown'}"
+    return cli_actor()
 
 
 @contextmanager
@@ -91,6 +94,16 @@ def _scope(association: str | None, ballot_id: int | None) -> str:
     if ballot_id is not None:
         return f", ballot {ballot_id}"
     return ""
+
+
+@user.command("token")
+@click.argument("user_id", type=int)
+def add_token(user_id: int) -> None:
+    """Give an existing user another token (shown this once only); they stay one person."""
+    with _gateway() as gateway:
+        made = gateway.add_token(user_id, actor=_actor())
+    click.echo(f"user {made['user_id']}: token {made['token_id']} (shown once; store it safely):")
+    click.echo(made["token"])
 
 
 @user.command("revoke")

@@ -14,7 +14,19 @@ class InvalidCode(CodesError):
 
 
 class LockedOut(CodesError):
-    """Too many wrong access codes have come from this client; it must wait."""
+    """A wrong code, from a client that has sent many lately: it must wait before the next.
+
+    ``retry_after`` is the wait in seconds (the gateway's ``Retry-After``). A
+    valid code is never answered with this, whoever sends it.
+    """
+
+    def __init__(self, message: str = "", retry_after: int = 0) -> None:
+        super().__init__(message, retry_after)
+        self.message = message
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class BallotNotOpen(CodesError):

@@ -7,28 +7,29 @@ Guarantees:
   second code and sends no second letter.
 - A code is sealed for the mailer (``rollcall.sealing``) in the
   ``codes.issued`` event and exists in clear nowhere else.
-- ``check`` records every failure before it answers, and after
-  ``MAX_FAILURES`` failures from one client in ``WINDOW`` it refuses even a
-  good code (lockout), so guessing is hopeless: 83 bits against ten tries.
+- ``check`` accepts a valid code whoever sends it and however many wrong
+  codes came from the same address: nobody is locked out by someone else's
+  failures. It records every wrong code per client in a sliding window and,
+  past ``slowing.FREE`` of them, answers a wrong one with ``LockedOut`` and
+  how long to wait before the next (``services.codes.slowing``). Guessing
+  is hopeless anyway: a code has 82.6 random bits (docs/operations.md).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from rollcall import metrics, sealing
 from rollcall.messaging.outbox import emit
-from services.codes import codeformat
+from services.codes import codeformat, slowing
 from services.codes.errors import BallotNotOpen, InvalidCode, LockedOut, MalformedCode
 from services.codes.models import AccessCode, Ballot, FailedAttempt
-
-MAX_FAILURES = 10
-WINDOW = timedelta(minutes=15)
 
 
 def record_phase(
@@ -98,13 +99,47 @@ def issue(
     return len(issued)
 
 
-def _failures(session: Session, client: str, now: datetime) -> FailedAttempt:
-    window = now.replace(second=0, microsecond=0) - timedelta(minutes=now.minute % 15)
-    row = session.get(FailedAttempt, (client, window), with_for_update=True)
+def _failed(session: Session, client: str, now: datetime, wrong: Exception) -> Exception:
+    """Count a wrong code from ``client``; ``wrong``, or ``LockedOut`` if it must now wait."""
+    rows = session.scalars(
+        select(FailedAttempt)
+        .where(
+            FailedAttempt.client == client,
+            FailedAttempt.window_start > slowing.oldest_counted(now),
+        )
+        .with_for_update()
+    ).all()
+    failures = sum(r.count for r in rows) + 1
+    start = slowing.bucket_start(now)
+    row = next((r for r in rows if r.window_start == start), None)
     if row is None:
-        row = FailedAttempt(client=client, window_start=window, count=0)
+        row = FailedAttempt(client=client, window_start=start, count=0)
         session.add(row)
-    return row
+    row.count += 1
+    row.last_at = now
+    metrics.CODES_FAILED.inc()
+    wait = slowing.retry_after(failures, now, now)
+    if not wait:
+        return wrong
+    return LockedOut(
+        f"{wrong}; too many wrong access codes have come from here lately: "
+        f"wait {_duration(wait)} before trying another",
+        retry_after=wait,
+    )
+
+
+def purge_failures(session: Session, now: datetime) -> int:
+    """Remove wrong-code counts that no longer count; how many buckets went."""
+    gone: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # a DELETE's result
+        delete(FailedAttempt).where(FailedAttempt.window_start <= slowing.oldest_counted(now))
+    )
+    return int(gone.rowcount or 0)
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return "a second" if seconds == 1 else f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def check(
@@ -114,23 +149,16 @@ def check(
     ballot = session.get(Ballot, ballot_id)
     if ballot is None or ballot.phase != "open":
         return BallotNotOpen(f"ballot {ballot_id} is not open for voting")
-    failures = _failures(session, client, now)
-    if failures.count >= MAX_FAILURES:
-        metrics.CODES_FAILED.inc()
-        return LockedOut("too many wrong access codes from here; try again in 15 minutes")
     try:
         code = codeformat.normalise(raw)
     except codeformat.MalformedCodeError as exc:
-        failures.count += 1
-        metrics.CODES_FAILED.inc()
-        return MalformedCode(str(exc))
+        return _failed(session, client, now, MalformedCode(str(exc)))
     row = session.scalar(
         select(AccessCode).where(AccessCode.code_hash == codeformat.code_hash(key, ballot_id, code))
     )
     if row is None or row.ballot_id != ballot_id or row.status == "revoked":
-        failures.count += 1
-        metrics.CODES_FAILED.inc()
-        return InvalidCode("this access code is not valid for this ballot")
+        wrong = InvalidCode("this access code is not valid for this ballot")
+        return _failed(session, client, now, wrong)
     if row.valid_from > now:
         return InvalidCode(
             f"this access code can be used from {row.valid_from.isoformat(timespec='minutes')}"

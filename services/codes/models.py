@@ -40,12 +40,13 @@ class AccessCode(Base):
 
 
 class FailedAttempt(Base):
-    """Failed code checks per client and window, for lockout."""
+    """Wrong codes per client and minute, and the last one's time: for slowing a client down."""
 
     __tablename__ = "failed_attempts"
     client: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 add_kernel_tables(Base.metadata)

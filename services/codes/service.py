@@ -1,8 +1,10 @@
-"""The codes service: issue access codes, check them, lock out guessing."""
+"""The codes service: issue access codes, check them, slow down a client that keeps guessing."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from nameko.timer import timer
 
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, once, subscribe
@@ -20,6 +22,11 @@ class CodesService(ServiceBase):
     def _keys(self) -> tuple[bytes, bytes]:
         settings = settings_of(self.relay.container)
         return settings.secret("code_hash_key"), settings.secret("mail_seal_key")
+
+    @timer(interval=600)
+    def purge_failed_attempts(self) -> None:
+        """Forget wrong codes that no longer count against any client."""
+        self.write(lambda s: issuing.purge_failures(s, issuing.utcnow()))
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("code",))
     def verify_code(self, ballot_id: int, code: str, client: str = "") -> dict[str, Any]:

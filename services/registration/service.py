@@ -319,7 +319,7 @@ class RegistrationService(ServiceBase):
         self, change_id: int, approver: str, approve: bool = True, reason: str = ""
     ) -> dict[str, Any]:
         return self._write_or_refuse(
-            lambda s: approvals.decide_change(s, change_id, approver, approve, self._key(), reason)
+            lambda s: corrections.decide(s, change_id, approver, approve, self._key(), reason)
         )
 
     @subscribe("member.joined")

@@ -13,7 +13,9 @@ stage) and labelled with the total; a bold frame marks where a candidate was
 elected, a cross where excluded, and the colour bar marks the quota line. A
 single-stage count (FPTP, approval) is a bar chart with the winners
 highlighted. matplotlib is imported only when a chart is drawn, through its
-Agg canvas, so no display or global pyplot state is involved.
+Agg canvas, so no display or global pyplot state is involved. Every text is
+drawn as written: mathtext and TeX are off while a chart is made, so a
+candidate named ``Save $5 for $10`` keeps its dollar signs.
 """
 
 from __future__ import annotations
@@ -127,10 +129,17 @@ def stage_table(result: CountResult, title: str = "") -> str:
 
 def stage_chart(result: CountResult, path: str | Path, title: str = "") -> Path:
     """Draw the count as a PNG at ``path``; returns the path written."""
+    import matplotlib
+
+    # Names and titles are people's words, never markup: no "$...$" mathtext, no TeX.
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        return _draw_chart(result, Path(path), title)
+
+
+def _draw_chart(result: CountResult, path: Path, title: str) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    path = Path(path)
     heading = f"{title}\n" if title else ""
     heading += f"{result.method.upper()}, {result.seats} seat{'s' if result.seats != 1 else ''}"
     if result.quota is not None:

@@ -148,7 +148,11 @@ class CodesStandIn:
         if ballot_id == NOT_OPEN:
             raise BallotNotOpen(f"ballot {ballot_id} is not open for voting")
         if code == LOCKED:
-            raise LockedOut("too many wrong access codes from here; try again in 15 minutes")
+            raise LockedOut(
+                "this access code is not valid for this ballot; too many wrong access codes "
+                "have come from here lately: wait 15 minutes before trying another",
+                retry_after=900,
+            )
         if "-" not in code:
             raise MalformedCode("this access code has a typing mistake in it")
         if code not in CODES:
@@ -379,7 +383,7 @@ def ballot_definition(ballot_id: int) -> dict[str, Any]:
         "method": method,
         "seats": 1,
         "candidates": candidates,
-        "phase": "open",
+        "phase": {CLOSED: "closed", NOT_OPEN: "draft"}.get(ballot_id, "open"),
     }
 
 

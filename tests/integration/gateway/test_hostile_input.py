@@ -122,9 +122,10 @@ def test_json_nested_deep_is_400_malformed_json(gateway, levels):
 
 
 # -- numbers ----------------------------------------------------------------------------
+@pytest.mark.parametrize("page", ["/vote", "/replacement"])
 @pytest.mark.parametrize("digits", ["²", "٣", "１", "99999999999999999999"])
-def test_digits_of_other_scripts_on_the_voting_page_are_400_on_the_page(gateway, digits):
-    response = gateway.get("/vote", params={"ballot": digits})
+def test_digits_of_other_scripts_on_a_page_are_400_on_the_page(gateway, page, digits):
+    response = gateway.get(page, params={"ballot": digits})
     assert response.status_code == 400
     assert response.headers["Content-Type"].startswith("text/html")
     assert "digits 0 to 9" in response.text

@@ -78,3 +78,28 @@ def test_an_oversized_form_is_refused_before_it_is_read(gateway):
     page = gateway.post("/vote", data={**FORM, "code": "A" * 70_000})
     assert page.status_code == 413 and "too large" in page.text
     assert standins.CALLS == []
+
+
+def test_a_closed_or_unopened_ballots_page_says_so_and_shows_no_form(gateway):
+    for ballot, words in ((standins.CLOSED, "has closed"), (standins.NOT_OPEN, "not opened yet")):
+        page = gateway.get(f"/vote?ballot={ballot}")
+        assert page.status_code == 200 and words in page.text
+        assert "<form" not in page.text and 'name="code"' not in page.text
+
+
+def test_a_wrong_code_is_announced_focused_tied_to_the_field_and_in_the_title(gateway):
+    page = gateway.post("/vote", data={**FORM, "code": "WRONG-CODE-0000"})
+    assert page.status_code == 403
+    title = page.text.split("<title>")[1].split("</title>")[0]
+    assert title.startswith("Error: This access code is not valid for this ballot.")
+    assert '<p class="error" role="alert" id="error" tabindex="-1" autofocus>' in page.text
+    (field,) = [line for line in page.text.splitlines() if 'id="code"' in line]
+    assert 'aria-invalid="true"' in field and 'aria-describedby="error"' in field
+    fine = gateway.get(f"/vote?ballot={standins.OPEN}").text
+    assert "aria-invalid" not in fine and "Error:" not in fine
+
+
+def test_an_error_not_about_the_code_leaves_the_code_field_alone(gateway):
+    page = gateway.post("/vote", data={**FORM, "choice": []})
+    assert page.status_code == 400 and "<title>Error: " in page.text
+    assert "aria-invalid" not in page.text

@@ -215,18 +215,24 @@ def test_an_officer_corrects_their_own_member_who_goes_back_to_matching(gateway,
     assert [m["postcode"] for m in listed if m["membership_number"] == "H1"] == ["E8 1AB"]
 
 
-def test_a_correction_by_an_officer_of_another_association_is_refused(gateway, ballot):
+def test_a_correction_by_an_officer_of_another_association_is_answered_as_for_an_unknown_member(
+    gateway, ballot
+):
     before = gateway.audit_seq()
     officer = gateway.user("officer", "ISLI")
     correction = {"changes": {"email": "someone.else@example.org"}, "reason": "typo"}
     refused = gateway.post(
         f"/api/ballots/{ballot}/members/H1/corrections", officer, json=correction
     )
-    assert refused.status_code == 403
-    assert error_of(refused)["message"] == (
-        "This member belongs to HACK; an officer of ISLI may only correct members "
-        "of their own association."
+    unknown = gateway.post(
+        f"/api/ballots/{ballot}/members/NOPE1/corrections", officer, json=correction
     )
+    assert refused.status_code == unknown.status_code == 404
+    assert error_of(refused) == {
+        **error_of(unknown),
+        "message": error_of(unknown)["message"].replace("NOPE1", "H1"),
+    }
+    assert "HACK" not in refused.text
     assert member_changes(gateway, ballot, "H1") == [], "registration changed nothing"
     (refusal,) = [r for r in gateway.audit_since(before) if r.action == "access.refused"]
     assert refusal.subject == f"ballot:{ballot}/member:H1"
@@ -438,3 +444,94 @@ def test_a_bad_roll_check_is_400_and_not_counted(gateway, ballot, fresh_limits):
         response = gateway.post(path, json=body, client="127.0.3.1")
         assert response.status_code == 400 and error_of(response)["code"] == "invalid_request"
     assert gateway.rows("select * from rate_limits") == []
+
+
+# -- two-person rules count people --------------------------------------------------------
+
+
+def two_tokens(gateway: Gateway, name: str) -> tuple[str, str]:
+    """Two tokens of one operator (a laptop and a phone)."""
+    made = gateway.rpc.gateway.add_user(name, "operator", None, actor="test")
+    other = gateway.rpc.gateway.add_token(made["user_id"], actor="test")
+    assert other["user_id"] == made["user_id"] and other["token"] != made["token"]
+    return made["token"], other["token"]
+
+
+def test_two_tokens_of_one_user_cannot_approve_each_others_contact_change(gateway, frozen_ballot):
+    laptop, phone = two_tokens(gateway, "Sam Twotokens")
+    asked = gateway.post(
+        f"/api/ballots/{frozen_ballot}/members/H2/corrections",
+        laptop,
+        json={"changes": {"email": "sam@example.org"}, "reason": "member phoned"},
+    )
+    assert asked.status_code == 202, asked.text
+    path = f"/api/changes/{asked.json()['change_id']}/decision"
+    same = gateway.post(path, phone, json={"approve": True, "reason": "fine"})
+    assert same.status_code == 409 and error_of(same)["code"] == "same_person"
+    other = gateway.post(
+        path, gateway.user("operator", name="Pat"), json={"approve": True, "reason": "ok"}
+    )
+    assert other.status_code == 200 and other.json()["status"] == "approved"
+
+
+def test_two_tokens_of_one_user_cannot_approve_each_others_resume(gateway, ballot):
+    gateway.rpc.registration.change_phase(ballot, "open", actor="test", reason="opens")
+    laptop, phone = two_tokens(gateway, "Kim Twotokens")
+    base = f"/api/ballots/{ballot}"
+    assert gateway.post(f"{base}/pause", laptop, json={"reason": "fault"}).status_code == 200
+    assert gateway.post(f"{base}/resume", laptop, json={"reason": "fixed"}).status_code == 202
+    same = gateway.post(f"{base}/resume/approve", phone, json={"reason": "fixed"})
+    assert same.status_code == 409 and error_of(same)["code"] == "same_person"
+    assert gateway.rpc.registration.get_ballot(ballot)["phase"] == "paused"
+
+
+def test_revoking_a_user_revokes_every_token_they_hold(gateway):
+    laptop, phone = two_tokens(gateway, "Lee Twotokens")
+    (user,) = [u for u in gateway.rpc.gateway.list_users() if u["name"] == "Lee Twotokens"]
+    gateway.rpc.gateway.revoke_user(user["user_id"], actor="test")
+    for token in (laptop, phone):
+        response = gateway.get("/api/audit/heads", token)
+        assert response.status_code == 401 and error_of(response)["code"] == "token_revoked"
+
+
+def test_after_the_open_an_officers_eligibility_changing_correction_waits_for_a_second_person(
+    gateway, ballot
+):
+    gateway.rpc.registration.change_phase(ballot, "open", actor="test", reason="opens")
+    officer = gateway.user("officer", "HACK", name="Orla Officer")
+    asked = gateway.post(
+        f"/api/ballots/{ballot}/members/H1/corrections",
+        officer,
+        json={"changes": {"address_1": "Flat 9", "postcode": "N1 1AA"}, "reason": "moved"},
+    )
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["status"] == "pending_approval"
+    assert postcode(gateway, officer, ballot, "H1") != "N1 1AA", "unchanged until agreed"
+    assert [r.action for r in member_changes(gateway, ballot, "H1")] == ["member.change_requested"]
+
+    path = f"/api/changes/{asked.json()['change_id']}/decision"
+    same = gateway.post(path, officer, json={"approve": True, "reason": "ok"})
+    assert same.status_code == 403, "an officer may not approve, least of all their own"
+    approved = gateway.post(path, gateway.user("operator"), json={"approve": True, "reason": "ok"})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved" and "sent_to_matching" in approved.json()
+    assert postcode(gateway, officer, ballot, "H1") == "N1 1AA"
+    actions = [r.action for r in member_changes(gateway, ballot, "H1")]
+    assert actions == ["member.change_requested", "member.updated"]
+
+
+def postcode(gateway: Gateway, token: str, ballot: int, number: str) -> str:
+    listed = gateway.get(f"/api/ballots/{ballot}/members", token).json()
+    (found,) = [m["postcode"] for m in listed if m["membership_number"] == number]
+    return str(found)
+
+
+def test_after_the_open_a_correction_matching_does_not_read_needs_no_second_person(gateway, ballot):
+    gateway.rpc.registration.change_phase(ballot, "open", actor="test", reason="opens")
+    officer = gateway.user("officer", "HACK")
+    done = gateway.post(
+        f"/api/ballots/{ballot}/members/H1/corrections",
+        officer,
+        json={"changes": {"phone": "020 7946 0000"}, "reason": "new number"},
+    )
+    assert done.status_code == 200, done.text

@@ -41,7 +41,9 @@ def test_earlier_choices_are_kept_when_the_form_comes_back():
     first = re.search(r'id="choice-1".*?</select>', html, re.S).group(0)
     second = re.search(r'id="choice-2".*?</select>', html, re.S).group(0)
     assert '<option value="Mary" selected>' in first and '<option value="Ada" selected>' in second
-    assert 'role="alert">That access code is not valid.</p>' in html
+    assert (
+        'role="alert" id="error" tabindex="-1" autofocus>That access code is not valid.</p>' in html
+    )
 
 
 def test_candidate_names_titles_and_messages_are_escaped():

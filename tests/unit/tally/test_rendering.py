@@ -59,3 +59,28 @@ def test_chart_writes_a_png_for_staged_and_single_stage_counts(tmp_path):
     )
     assert staged.read_bytes()[:8] == PNG
     assert single.read_bytes()[:8] == PNG
+
+
+def test_chart_draws_dollar_signs_in_names_and_titles_as_written(tmp_path, monkeypatch):
+    from matplotlib.text import Text
+
+    drawn: list[tuple[str, bool]] = []
+    draw = Text.draw
+
+    def recording(self, renderer):  # type: ignore[no-untyped-def]
+        words = self.get_text()
+        if words:
+            drawn.append((words, self._preprocess_math(words)[1]))
+        return draw(self, renderer)
+
+    monkeypatch.setattr(Text, "draw", recording)
+    names = ["Save $5 for $10", "Ann $x$ Lee", "Bo"]
+    ballots = [((names[0], names[1]), 4), ((names[1],), 3), ((names[2], names[0]), 2)]
+    for method, seats in (("fptp", 1), ("stv", 2)):
+        stage_chart(
+            count_ballots(method, names, ballots, seats=seats), tmp_path / "c.png", "$1 fund $"
+        )
+        shown = {words for words, _ in drawn}
+        assert set(names) <= shown and "$1 fund $" in "".join(shown), method
+        assert not [words for words, math in drawn if "$" in words and math], method
+        drawn.clear()
