@@ -69,7 +69,10 @@ def summary(session: Session, ballot_id: int) -> dict[str, Any]:
         "failed": sum(n for (_, status), n in statuses.items() if status == "failed"),
         #: Every delivery still to send, access codes and notices alike.
         "pending": sum(1 for r in rows if r.status == "pending"),
-        "reminders": sum(1 for r in rows if r.kind.startswith("reminder")),
+        #: Reminders that went (an email taken or a letter queued); not those a vote made moot.
+        "reminders": sum(
+            1 for r in rows if r.kind.startswith("reminder") and r.status in ("sent", "queued")
+        ),
         "reissued_codes": sum(1 for r in codes if r.kind != "initial"),
         "bounce_reports": dict(sorted(reports.items())),
         "bounce_reports_for_review": sum(reports[s] for s in FOR_REVIEW),
