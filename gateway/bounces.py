@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import time
 from typing import Any
@@ -32,9 +31,9 @@ from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Request, Response
 
 from gateway.base import GatewayBase
-from gateway.errors import GatewayError, MalformedJson
+from gateway.errors import GatewayError
 from gateway.schemas import Strict, load
-from gateway.web import json_response, limit_body, route
+from gateway.web import json_response, limit_body, parse_json, route
 from rollcall.config import MissingSecret, Settings
 from rollcall.metrics import BOUNCE_WEBHOOK_REFUSED
 from rollcall.runtime import settings_of
@@ -140,10 +139,7 @@ class BounceRoutes(GatewayBase):
         except SignatureInvalid:
             self._refused("invalid", request)
             raise
-        try:
-            data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise MalformedJson("The request body is not valid JSON.") from exc
+        data = parse_json(body)  # the depth limit too: a signed body is still parsed safely
         events = load(BounceEventsSchema(), data)["events"]
         result = self.remote.mailer.record_bounce_events(events, body.decode("utf-8", "replace"))
         return json_response(200, result)

@@ -102,6 +102,20 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+class WholeNumber(fields.Integer):
+    """A JSON number with no fractional part (``14`` or ``14.0``, as JSON Schema's ``integer``).
+
+    Text (``"14"``), booleans and ``14.5`` are refused.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return int(value)
+
+
 class Strict(Schema):
     """Unknown fields refused; and no text anywhere in the input that a store cannot keep.
 
@@ -335,7 +349,7 @@ class ComplaintSchema(Strict):
         validate=validate.Length(min=1, max=2000, error="Say what the complaint is about."),
         error_messages={"required": "Say what the complaint is about."},
     )
-    days = fields.Integer(load_default=14, strict=True, validate=validate.Range(min=1, max=365))
+    days = WholeNumber(load_default=14, validate=validate.Range(min=1, max=365))
 
 
 class EvidenceSchema(Strict):

@@ -154,7 +154,11 @@ def depth(value: Any) -> int:
 
 def read_json(request: Request) -> Any:
     """The request body parsed as JSON; ``MalformedJson`` when it is not, or nests too deep."""
-    raw = read_body(request)
+    return parse_json(read_body(request))
+
+
+def parse_json(raw: bytes) -> Any:
+    """``raw`` parsed as JSON; ``MalformedJson`` when it is not, or nests too deep."""
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
     except (UnicodeDecodeError, ValueError) as exc:

@@ -26,6 +26,8 @@ Guarantees:
   dispatcher sends reminders of open ballots only.
 - Who has voted comes from the mailer's own read model of the marked register
   (``voted``, fed by ``ballots.marked``): services meet only through messages.
+  It is asked twice: when the reminder is decided, and again by the
+  dispatcher just before it sends (``drop_voted``).
 - A voter whose code went by email is reminded by email; one whose code was
   posted (or whose email fell back to a letter) by a letter in the next postal
   batch. A voter whose code is still on its way, or never reached them, is not
@@ -169,7 +171,8 @@ def _latest_codes(
         # The last voter's later deliveries may lie beyond the limit: they start the next chunk.
         rows = [r for r in rows if r.membership_number != last]
     latest = {r.membership_number: r for r in rows}  # by id within a voter: the last is latest
-    return list(latest.values()), max(latest)
+    # The database's order, not Python's: its collation decides what ``>`` means next time.
+    return list(latest.values()), rows[-1].membership_number
 
 
 def remind(
@@ -288,6 +291,31 @@ def cancel_after_close(session: Session, now: datetime) -> int:
     return len(pending)
 
 
+def drop_voted(session: Session, ids: list[int], now: datetime) -> set[int]:
+    """Of the pending reminder deliveries ``ids``, settle those whose voter has voted since the
+    reminder was decided: not sent, and the decision becomes ``skipped_voted``. Their ids."""
+    dropped = session.scalars(
+        select(Delivery)
+        .join(
+            Voted,
+            (Voted.ballot_id == Delivery.ballot_id)
+            & (Voted.membership_number == Delivery.membership_number),
+        )
+        .where(Delivery.id.in_(ids), Delivery.status == "pending")
+        .with_for_update(of=Delivery)
+    ).all()
+    for d in dropped:
+        d.status, d.done_at = "failed", now
+        d.last_error = "not sent: the voter voted before the reminder went"
+    if dropped:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.delivery_id.in_([d.id for d in dropped]))
+            .values(outcome=SKIPPED_VOTED)
+        )
+    return {d.id for d in dropped}
+
+
 def run(transaction: Callable[[], AbstractContextManager[Session]], now: datetime) -> Counter[str]:
     """One reminder run: cancel what the close made pointless, then serve every due reminder
     time, a chunk a transaction. Returns the outcomes it recorded."""
@@ -315,7 +343,8 @@ def counts(session: Session, ballot_id: int) -> dict[str, Any]:
     ).all()
     by_slot: dict[str, dict[str, int]] = {}
     for slot, decided, status, n in rows:
-        shown = decided if status is None or decided == CANCELLED else delivered(decided, status)
+        settled_here = decided in (CANCELLED, SKIPPED_VOTED)
+        shown = decided if status is None or settled_here else delivered(decided, status)
         per = by_slot.setdefault(slot.astimezone(UTC).isoformat(), {})
         per[shown] = per.get(shown, 0) + n
     total: Counter[str] = Counter()

@@ -55,13 +55,16 @@ def stack(broker, databases, tmp_path_factory):  # type: ignore[no-untyped-def]
     """The gateway in front of the real services, with one ballot of three members."""
     tmp = tmp_path_factory.mktemp("schemathesis")
     with broker.vhost() as vhost:
+        secrets_dir = support.write_secrets(tmp / "secrets")
+        # The bounce webhook is configured, as in production: unsigned calls are refused.
+        (secrets_dir / "bounce_webhook_secret").write_text("schemathesis-cannot-sign")
         urls = {
             s: databases.fresh(s) for s in ("gateway", "registration", "matching", "codes", "tally")
         }
         settings = support.settings_for_test(
             vhost,
             urls,
-            secrets_dir=str(support.write_secrets(tmp / "secrets")),
+            secrets_dir=str(secrets_dir),
             var_dir=str(tmp / "var"),
         )
         settings = replace(settings, gateway_port=support.free_port())

@@ -7,6 +7,7 @@ the users and audit entries it made.
 from __future__ import annotations
 
 import hashlib
+import socket
 
 import pytest
 from click.testing import CliRunner
@@ -77,6 +78,8 @@ def test_revoking_is_audited_once_and_an_unknown_user_is_refused(gateway):
 def test_the_cli_adds_lists_and_revokes_users(gateway, monkeypatch):
     monkeypatch.setenv("ROLLCALL_AMQP_URI", gateway.settings.amqp_uri)
     monkeypatch.setenv("USER", "olu")
+    monkeypatch.setenv("LOGNAME", "olu")
+    monkeypatch.delenv("ROLLCALL_OPERATOR", raising=False)
     runner = CliRunner()
 
     added = runner.invoke(main, ["user", "add", "Sam Scrutineer", "--role", "scrutineer"])
@@ -85,6 +88,11 @@ def test_the_cli_adds_lists_and_revokes_users(gateway, monkeypatch):
     user_id = int(added.output.split()[1])
     assert "shown once" in added.output
     assert gateway.get(REGISTER, token).status_code == 200
+
+    second = runner.invoke(main, ["user", "token", str(user_id)])
+    assert second.exit_code == 0, second.output
+    other_token = second.output.strip().splitlines()[-1]
+    assert other_token != token and gateway.get(REGISTER, other_token).status_code == 200
 
     officer = runner.invoke(main, ["user", "add", "Orla", "--role", "officer"])
     assert officer.exit_code == 1 and "needs an association" in officer.output
@@ -102,14 +110,17 @@ def test_the_cli_adds_lists_and_revokes_users(gateway, monkeypatch):
 
     revoked = runner.invoke(main, ["user", "revoke", str(user_id)])
     assert revoked.exit_code == 0 and "revoked" in revoked.output
-    refused = gateway.get(REGISTER, token)
-    assert refused.status_code == 401 and error_of(refused)["code"] == "token_revoked"
+    for held in (token, other_token):
+        refused = gateway.get(REGISTER, held)
+        assert refused.status_code == 401 and error_of(refused)["code"] == "token_revoked"
     entries = gateway.rows(
         "select actor, action from audit_log where subject = :s order by seq", s=f"user:{user_id}"
     )
+    me = f"os:olu@{socket.gethostname()}"
     assert [(e.actor, e.action) for e in entries] == [
-        ("cli:olu", "user.added"),
-        ("cli:olu", "user.revoked"),
+        (me, "user.added"),
+        (me, "user.token_added"),
+        (me, "user.revoked"),
     ]
 
 

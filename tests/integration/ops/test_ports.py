@@ -11,8 +11,10 @@ import sys
 import time
 
 import requests
+from click.testing import CliRunner
 
 from rollcall.config import SERVICES
+from rollcall_cli.check import check
 from tests import support
 
 
@@ -84,6 +86,15 @@ def test_two_gateways_and_a_service_bind_their_own_ports_and_report_them(vhost, 
         assert not [
             n for n in names for s in SERVICES if s != "codes" and n.startswith(f"rollcall_{s}_")
         ]
+        # rollcall check finds the running gateway where ROLLCALL_PUBLIC_URL says it is.
+        checked = CliRunner().invoke(
+            check,
+            ["--skip", "smtp", "--skip", "databases"],
+            env={**env, "ROLLCALL_PUBLIC_URL": f"http://127.0.0.1:{ports['g2']['http']}"},
+        )
+        assert re.search(
+            r"^gateway +ok +http://127\.0\.0\.1:\d+/healthz: HTTP 200$", checked.output, re.M
+        )
         gateway = requests.get(f"http://127.0.0.1:{ports['g1']['metrics']}/metrics", timeout=5)
         assert "rollcall_codes_issued_total" not in gateway.text
         assert "rollcall_gateway_requests_total" in gateway.text

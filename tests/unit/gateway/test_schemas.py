@@ -222,3 +222,14 @@ def test_the_dropped_rows_query_takes_known_kinds_and_statuses_only():
     for bad in ({"kind": "accepted"}, {"status": "closed"}, {"format": "xlsx"}, {"sort": "x"}):
         with pytest.raises(InvalidRequest):
             schemas.load(schemas.DroppedRowsQuery(), bad)
+
+
+def test_a_complaints_days_is_any_whole_json_number_and_nothing_else():
+    for days, loaded in ((14, 14), (57.0, 57), (365, 365)):
+        assert (
+            schemas.load(schemas.ComplaintSchema(), {"subject": "s", "days": days})["days"]
+            == loaded
+        )
+    for bad in ("14", True, 14.5, None, 0, 366, float("inf")):
+        with pytest.raises(InvalidRequest):
+            schemas.load(schemas.ComplaintSchema(), {"subject": "s", "days": bad})
