@@ -1,6 +1,5 @@
 """How long the mailer's reminder run takes on PostgreSQL: deciding a reminder time for
-``--voters`` voters, and a run once all are decided (what every timer tick costs while a
-reminder time is current).
+``--voters`` voters, and a run once all are decided (what every later timer tick costs).
 
 Makes a scratch database on the server named by ``--pg`` (default the local one), migrates
 the mailer's tables, records one sent code email per voter (every tenth voter has voted,

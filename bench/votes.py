@@ -20,9 +20,10 @@
 4. Checks afterwards that every accepted vote is marked (tally and the
    ledger agree), so a fast but lossy run cannot pass.
 
-``--profile DIR`` runs py-spy (if installed) on the gateway, codes and tally
-during the middle level and leaves its flame graphs (SVG) and top functions
-in DIR. Other work on the machine changes every figure: the load average
+``--profile DIR`` runs py-spy (a dev dependency) on the gateway, codes, tally
+and registration during the middle level and leaves their collapsed stacks in
+DIR (``<service>-<clients>.txt``); sampling costs CPU, so that level's figures
+(marked ``"profiled": true``) are not throughput figures. Other work on the machine changes every figure: the load average
 before and after is in the output.
 """
 
@@ -173,7 +174,9 @@ def stand_up(run: Any, members: int) -> tuple[int, dict[str, str], dict[str, Any
         while rpc.registration.reconcile(ballot_id)["in_flight"]:
             time.sleep(0.5)
         settled = time.monotonic() - started
-        rpc.registration.change_phase(ballot_id, "open", actor="bench", reason="benchmark")
+        rpc.registration.change_phase(
+            ballot_id, "open", actor="bench", reason="benchmark: reviews may wait", force=True
+        )
     codes = read_mailbox(run.dir / "mailbox")
     pipeline = {
         "members": members,
@@ -214,6 +217,7 @@ def py_spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes] | Non
             "50",
             "-f",
             "raw",
+            "--nonblocking",
             "-o",
             str(out),
         ],
@@ -263,6 +267,7 @@ def level(
     n = len(plan)
     return {
         "clients": clients,
+        "profiled": bool(spies),
         "votes": n,
         "accepted": accepted,
         "errors": n - accepted,

@@ -251,7 +251,10 @@ class ReplacementRoutes(GatewayBase):
             response = pages.html_response(failed.status, form_page(raw, number, message=words))
             response.headers.update(failed.headers)
             return response
-        return pages.html_response(202, form_page(raw, message=answer["message"], ok=True))
+        words = cutoff_words(answer)
+        return pages.html_response(
+            202, form_page(raw, cutoffs=words, message=answer["message"], ok=True)
+        )
 
     # -- an officer's or operator's reissue ---------------------------------------------
     @route("POST", f"{BALLOT}/members/<membership_number>/reissue")

@@ -43,6 +43,7 @@ create code_hash_key random
 create mail_seal_key fernet_key
 create signing_key_passphrase random
 create personal_data_key random
+create bounce_webhook_secret random
 create amqp_uri amqp_uri
 create rabbitmq.conf rabbitmq_conf
 

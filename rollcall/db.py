@@ -7,7 +7,9 @@ Guarantees:
   query yields to other green threads instead of freezing the service.
 - On SQLite (the demo default) each process gets one connection guarded by a
   green-friendly pool of one, with WAL and a busy timeout, so concurrent
-  workers queue for the database instead of failing with "database is locked".
+  workers queue for the database instead of failing with "database is locked";
+  a transaction is one transaction (``BEGIN IMMEDIATE`` at its start), so a
+  savepoint inside it commits nothing on its own.
 - ``upgrade(service, url)`` brings a service's database to its newest Alembic
   revision; services never create tables any other way.
 """
@@ -62,11 +64,21 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # pysqlite opens a transaction only at the first INSERT/UPDATE/DELETE, so a
+            # SAVEPOINT before it opened one of its own and its RELEASE committed on the
+            # spot. Take transactions out of its hands; SQLAlchemy begins them (below).
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=60000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            # IMMEDIATE: take the write lock at the start (waiting up to the busy
+            # timeout), so a transaction that read first can always write after.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     if is_postgres(url):

@@ -91,6 +91,12 @@ SECRET_SPECS: dict[str, SecretSpec] = {
         _long_random,
         _at_least(16),
     ),
+    "bounce_webhook_secret": SecretSpec(
+        "checks the signature of the mail provider's bounce webhook calls",
+        "at least 32 characters of random text",
+        _long_random,
+        _at_least(32),
+    ),
     "personal_data_key": SecretSpec(
         "keys the hashes of personal data in audit entries and complaints",
         "at least 32 characters of random text",
@@ -108,6 +114,11 @@ SECRETS: dict[str, tuple[str, ...]] = {
     "tally": ("signing_key_passphrase",),
     "gateway": (),
 }
+
+
+#: Secrets a service can do without (a feature answers "not configured" instead); when
+#: present they must be well-formed.
+OPTIONAL_SECRETS: dict[str, tuple[str, ...]] = {"gateway": ("bounce_webhook_secret",)}
 
 
 def secret_file(settings: Settings, name: str) -> Path:
@@ -238,6 +249,10 @@ def service_problems(settings: Settings, service: str) -> list[Problem]:
             _writable("var_dir", Path(settings.var_dir) / "bulletins", _setting("var_dir"))
         )
     found += [secret_problem(settings, name) for name in SECRETS[service]]
+    for name in OPTIONAL_SECRETS.get(service, ()):
+        problem = secret_problem(settings, name)
+        if problem and not problem.message.startswith("missing"):
+            found.append(problem)
     return [p for p in found if p is not None]
 
 

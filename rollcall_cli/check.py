@@ -30,13 +30,17 @@ class Row:
 
 
 def _secrets_and_settings(settings: Settings) -> list[Row]:
-    from rollcall.preflight import SECRETS, secret_problem, service_problems
+    from rollcall.preflight import OPTIONAL_SECRETS, SECRETS, secret_problem, service_problems
 
     rows: list[Row] = []
-    for name in sorted({s for names in SECRETS.values() for s in names}):
-        users = ", ".join(s for s in SERVICES if name in SECRETS[s])
+    needed = {s for names in SECRETS.values() for s in names}
+    optional = {s for names in OPTIONAL_SECRETS.values() for s in names} - needed
+    for name in sorted(needed | optional):
+        users = ", ".join(s for s in SERVICES if name in SECRETS[s] + OPTIONAL_SECRETS.get(s, ()))
         problem = secret_problem(settings, name)
-        if problem:
+        if problem and name in optional and problem.message.startswith("missing"):
+            rows.append(Row(f"secret {name}", True, f"not set: optional (used by {users})"))
+        elif problem:
             rows.append(
                 Row(f"secret {name}", False, f"{problem.message} (used by {users})", problem.fix)
             )

@@ -68,7 +68,14 @@ def run_service(
     if wait_seconds is not None:
         _wait_migrated((service,), settings, wait_seconds)
     elif not no_migrate:
-        upgrade(service, settings.database_url(service))
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            upgrade(service, settings.database_url(service))
+        except SQLAlchemyError as exc:
+            url = _redacted(settings.database_url(service))
+            click.echo(f"{service} cannot start: migrating {url} failed: {_reason(exc)}", err=True)
+            raise SystemExit(1) from None
     runner = ServiceRunner(nameko_config(settings, any_port=ports_file is not None))
     runner.add_service(service_class(service))
 
@@ -141,12 +148,20 @@ def _reason(exc: BaseException) -> str:
 
 
 def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    """``url`` (or ``;``-separated URLs) with every password replaced by ``***``."""
+    from urllib.parse import urlsplit, urlunsplit
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a URL that does not parse is shown as it is
-        return url
+    shown = []
+    for part in url.split(";"):
+        try:
+            parts = urlsplit(part)
+            if parts.password:
+                netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+                part = urlunsplit(parts._replace(netloc=netloc))
+        except ValueError:
+            part = "(a URL that does not parse)"
+        shown.append(part)
+    return ";".join(shown)
 
 
 def _wait_migrated(services, settings, timeout: float) -> None:  # type: ignore[no-untyped-def]

@@ -49,6 +49,20 @@ import click
 )
 @click.option("--keep", is_flag=True, help="Leave the broker namespace in place afterwards.")
 @click.option(
+    "--serve",
+    is_flag=True,
+    help="After the ballot, keep the stack running (printing the gateway URL, the metrics "
+    "URLs and an operator token) until Ctrl-C.",
+)
+@click.option(
+    "--chaos",
+    type=float,
+    default=0.0,
+    metavar="SECONDS",
+    help="Kill a random service (kill -9) about every SECONDS from the import to the close, "
+    "restarting it each time; the checks must still pass and the report lists the kills.",
+)
+@click.option(
     "--mail-faults",
     is_flag=True,
     help="The SMTP sink misbehaves: an outage, deferrals (4xx), refusals (5xx) and late bounces.",
@@ -68,6 +82,8 @@ def demo(
     turnout: float,
     report_path: Path | None,
     keep: bool,
+    serve: bool,
+    chaos: float,
     mail_faults: bool,
     fault_rate: float,
 ) -> None:
@@ -86,5 +102,5 @@ def demo(
         keep=keep,
         fault_rate=fault_rate if mail_faults else None,
     )
-    ok = run.execute(report_path)
+    ok = run.execute(report_path, serve=serve, chaos=chaos)
     sys.exit(0 if ok else 1)

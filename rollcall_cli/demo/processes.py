@@ -291,6 +291,7 @@ class DemoRun:
         return peaks
 
     def stop(self) -> None:
+        self.calm()
         self.peaks = self.peak_rss_mb()
         for proc in self.procs.values():
             if proc.poll() is None:
@@ -379,7 +380,76 @@ class DemoRun:
         return summary.as_dict()
 
     # -- the ballot ------------------------------------------------------
-    def execute(self, report_path: Path | None) -> bool:
+    # -- chaos -----------------------------------------------------------
+    def unleash(self, every: float) -> None:
+        """Kill a random service (``kill -9``) about every ``every`` seconds, restarting it
+        as an orchestrator would, until ``calm()``. The gateway is spared: it is the door
+        the demo's voters and officers come through, and it keeps no state."""
+        import eventlet
+
+        self.kills: list[dict[str, Any]] = []
+        self._chaos = True
+        victims = [s for s in ROLE_SERVICES if s != "gateway"]
+        rng = random.Random(self.seed * 7919)
+        logs = self.dir / "logs"
+
+        def loop() -> None:
+            started = time.monotonic()
+            while True:
+                eventlet.sleep(rng.uniform(0.5, 1.5) * every)
+                if not self._chaos:
+                    return
+                service = rng.choice(victims)
+                proc = self.procs[service]
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                    self.kills.append(
+                        {"service": service, "at_seconds": round(time.monotonic() - started, 1)}
+                    )
+                    say(f"chaos: killed {service} (kill -9); restarting it")
+                (self.dir / "ports" / f"{service}.json").unlink(missing_ok=True)
+                self._run_service(service, logs)
+                self._collect_ports(service)
+
+        self._chaos_thread = eventlet.spawn(loop)
+
+    def calm(self) -> None:
+        """Stop killing services; return once any service being restarted is back."""
+        if getattr(self, "_chaos", False):
+            self._chaos = False
+            self._chaos_thread.wait()
+            say(f"chaos over: {len(self.kills)} kill(s)")
+
+    def serve(self, report: dict[str, Any]) -> None:
+        """Keep the stack up after the ballot, saying where to look, until Ctrl-C or SIGTERM."""
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        from rollcall.runtime import nameko_config
+
+        with ClusterRpcProxy(nameko_config(self.settings), timeout=60) as rpc:
+            token = rpc.gateway.add_user("serve operator", "operator", None, actor="demo")["token"]
+        base = self.settings.public_url
+        ballot = 1  # the demo's one ballot, in databases of its own
+        click.echo(f"serving the demo stack (Ctrl-C to stop); files in {self.dir}")
+        click.echo(f"  voting page    {base}/vote")
+        click.echo(f"  result         {base}/api/ballots/{ballot}/result.txt")
+        click.echo(f"  operator token {token}")
+        click.echo(
+            f"                 curl -H 'Authorization: Bearer {token}' {base}/api/ballots/{ballot}/reconciliation"
+        )
+        for service, ports in sorted(getattr(self, "ports", {}).items()):
+            click.echo(f"  metrics        http://127.0.0.1:{ports['metrics']}/metrics  ({service})")
+        click.echo(f"  mailbox        {self.dir / 'mailbox'}")
+        try:
+            while all(p.poll() is None for p in self.procs.values()):
+                time.sleep(1)
+            gone = [n for n, p in self.procs.items() if p.poll() is not None]
+            click.echo(f"stopping: {', '.join(gone)} exited")
+        except KeyboardInterrupt:
+            click.echo("stopping")
+
+    def execute(self, report_path: Path | None, serve: bool = False, chaos: float = 0.0) -> bool:
         # A SIGTERM (from ``timeout``, CI or an operator) unwinds through the
         # ``finally`` below, so the services are stopped and the vhost removed.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
@@ -403,7 +473,15 @@ class DemoRun:
             say(f"register loaded: {report['register']}")
             from rollcall_cli.demo.ballot import run_ballot
 
+            if chaos:
+                say(f"chaos: killing a random service about every {chaos:g} s until the close")
+                self.unleash(chaos)
             ok = run_ballot(self, report, extract, area, extra)
+            self.calm()
+            if chaos:
+                report["chaos"] = {"every_seconds": chaos, "kills": self.kills}
+            if serve:
+                self.serve(report)
         finally:
             self.stop()
         report["seconds"] = round(time.monotonic() - started, 1)
@@ -419,6 +497,9 @@ class DemoRun:
             report_path.write_text(text)
         for name, passed in self.checks.items():
             click.echo(f"  {'ok  ' if passed else 'FAIL'} {name}")
+        if chaos:
+            killed = ", ".join(k["service"] for k in getattr(self, "kills", []))
+            click.echo(f"  chaos: {len(getattr(self, 'kills', []))} kill(s): {killed or 'none'}")
         click.echo(
             f"demo {'passed' if ok else 'FAILED'} in {report['seconds']} s; report: {report_path or self.dir / 'report.json'}"
         )

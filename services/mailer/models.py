@@ -130,4 +130,14 @@ class Reminder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ReminderRun(Base):
+    """A reminder time a ballot's reminder run has finished: every voter with a code then
+    decided. Later runs skip it."""
+
+    __tablename__ = "reminder_runs"
+    ballot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 add_kernel_tables(Base.metadata)

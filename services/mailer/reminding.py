@@ -14,13 +14,20 @@ Guarantees:
   (``sending.Dispatcher``; one replica per delivery, ``claiming``), and its
   Message-ID is that of (ballot, voter, ``reminder-<slot>``).
 - Only the latest reminder time that has come is served: a mailer that was
-  down across two reminder times sends one reminder, not two at once.
+  down across two reminder times sends one reminder, not two at once. A run
+  walks the voters in membership number order, a chunk a transaction, and
+  once it has walked them all the reminder time is finished
+  (``reminder_runs``): later runs skip it, so a timer tick costs the same
+  however many voters there are, and a voter whose first code is recorded
+  after that waits for the next reminder time.
 - None while the ballot is not open (a draft, paused or closed ballot), and none
   at or after the timetable's ``closes_at``; a reminder recorded but not yet
   sent when the ballot closes is cancelled (``cancel_after_close``), and the
   dispatcher sends reminders of open ballots only.
 - Who has voted comes from the mailer's own read model of the marked register
   (``voted``, fed by ``ballots.marked``): services meet only through messages.
+  It is asked twice: when the reminder is decided, and again by the
+  dispatcher just before it sends (``drop_voted``).
 - A voter whose code went by email is reminded by email; one whose code was
   posted (or whose email fell back to a letter) by a letter in the next postal
   batch. A voter whose code is still on its way, or never reached them, is not
@@ -43,7 +50,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.mailer.letters import REMINDER
-from services.mailer.models import Ballot, Delivery, Reminder, Voted, Withdrawn
+from services.mailer.models import Ballot, Delivery, Reminder, ReminderRun, Voted, Withdrawn
 
 EMAIL, LETTER = "email", "letter"
 SKIPPED_VOTED = "skipped_voted"
@@ -133,46 +140,71 @@ def record_withdrawal(session: Session, ballot_id: int, numbers: list[str], now:
 
 
 def due_ballots(session: Session, now: datetime) -> list[tuple[int, datetime]]:
-    """(ballot, reminder time) of every ballot with a reminder to serve at ``now``."""
+    """(ballot, reminder time) of every ballot with a reminder time to serve at ``now`` whose
+    run has not finished."""
+    finished = set(session.execute(select(ReminderRun.ballot_id, ReminderRun.slot)).tuples())
     due = []
     for ballot in session.scalars(select(Ballot).where(Ballot.phase == "open")):
         slot = due_slot(ballot.phase, ballot.timetable, now)
-        if slot is not None:
+        if slot is not None and (ballot.ballot_id, slot) not in finished:
             due.append((ballot.ballot_id, slot))
     return due
 
 
-def _latest_codes(session: Session, ballot_id: int, slot: datetime, limit: int) -> list[Delivery]:
-    """Each voter's latest access code delivery, for voters not yet decided at ``slot``."""
+def _latest_codes(
+    session: Session, ballot_id: int, after: str, limit: int
+) -> tuple[list[Delivery], str | None]:
+    """The latest access code delivery of each of the next voters after ``after`` (in
+    membership number order, through the deliveries' unique index), and the last voter they
+    reach; None when there are no more."""
     is_code = ~Delivery.kind.startswith("notice") & ~Delivery.kind.startswith(REMINDER)
-    latest = (
-        select(func.max(Delivery.id))
-        .where(Delivery.ballot_id == ballot_id, is_code)
-        .group_by(Delivery.membership_number)
-    )
-    decided = select(Reminder.membership_number).where(
-        Reminder.ballot_id == ballot_id, Reminder.slot == slot
-    )
-    return list(
-        session.scalars(
-            select(Delivery)
-            .where(Delivery.id.in_(latest), Delivery.membership_number.not_in(decided))
-            .order_by(Delivery.membership_number)
-            .limit(limit)
-        )
-    )
+    rows = session.scalars(
+        select(Delivery)
+        .where(Delivery.ballot_id == ballot_id, Delivery.membership_number > after, is_code)
+        .order_by(Delivery.membership_number, Delivery.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return [], None
+    last = rows[-1].membership_number
+    if len(rows) == limit and rows[0].membership_number != last:
+        # The last voter's later deliveries may lie beyond the limit: they start the next chunk.
+        rows = [r for r in rows if r.membership_number != last]
+    latest = {r.membership_number: r for r in rows}  # by id within a voter: the last is latest
+    # The database's order, not Python's: its collation decides what ``>`` means next time.
+    return list(latest.values()), rows[-1].membership_number
 
 
 def remind(
-    session: Session, ballot_id: int, slot: datetime, now: datetime, limit: int = CHUNK
-) -> Counter[str]:
-    """Decide the reminder at ``slot`` for up to ``limit`` voters not yet decided; record a
-    delivery for each to be reminded. Returns the outcomes (empty: everyone is decided)."""
+    session: Session,
+    ballot_id: int,
+    slot: datetime,
+    now: datetime,
+    after: str = "",
+    limit: int = CHUNK,
+) -> tuple[Counter[str], str | None]:
+    """Decide the reminder at ``slot`` for the next voters after ``after`` not yet decided;
+    record a delivery for each to be reminded. Returns the outcomes and where the next chunk
+    starts; None when there is no next chunk (the run finished, or the slot is no longer due)."""
     ballot = session.get(Ballot, ballot_id, with_for_update=True)
     if ballot is None or due_slot(ballot.phase, ballot.timetable, now) != slot:
-        return Counter()
-    codes = _latest_codes(session, ballot_id, slot, limit)
+        return Counter(), None
+    codes, reached = _latest_codes(session, ballot_id, after, limit)
+    if reached is None:
+        if session.get(ReminderRun, (ballot_id, slot)) is None:
+            session.add(ReminderRun(ballot_id=ballot_id, slot=slot, finished_at=now))
+        return Counter(), None
     numbers = [c.membership_number for c in codes]
+    done = set(
+        session.scalars(
+            select(Reminder.membership_number).where(
+                Reminder.ballot_id == ballot_id,
+                Reminder.slot == slot,
+                Reminder.membership_number.in_(numbers),
+            )
+        )
+    )
+    codes = [c for c in codes if c.membership_number not in done]
     voted = set(
         session.scalars(
             select(Voted.membership_number).where(
@@ -226,7 +258,7 @@ def remind(
             for number, decided, delivery in decisions
         ]
     )
-    return outcomes
+    return outcomes, reached
 
 
 def _closed(ballot: Ballot, now: datetime) -> bool:
@@ -259,6 +291,31 @@ def cancel_after_close(session: Session, now: datetime) -> int:
     return len(pending)
 
 
+def drop_voted(session: Session, ids: list[int], now: datetime) -> set[int]:
+    """Of the pending reminder deliveries ``ids``, settle those whose voter has voted since the
+    reminder was decided: not sent, and the decision becomes ``skipped_voted``. Their ids."""
+    dropped = session.scalars(
+        select(Delivery)
+        .join(
+            Voted,
+            (Voted.ballot_id == Delivery.ballot_id)
+            & (Voted.membership_number == Delivery.membership_number),
+        )
+        .where(Delivery.id.in_(ids), Delivery.status == "pending")
+        .with_for_update(of=Delivery)
+    ).all()
+    for d in dropped:
+        d.status, d.done_at = "failed", now
+        d.last_error = "not sent: the voter voted before the reminder went"
+    if dropped:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.delivery_id.in_([d.id for d in dropped]))
+            .values(outcome=SKIPPED_VOTED)
+        )
+    return {d.id for d in dropped}
+
+
 def run(transaction: Callable[[], AbstractContextManager[Session]], now: datetime) -> Counter[str]:
     """One reminder run: cancel what the close made pointless, then serve every due reminder
     time, a chunk a transaction. Returns the outcomes it recorded."""
@@ -267,12 +324,11 @@ def run(transaction: Callable[[], AbstractContextManager[Session]], now: datetim
         outcomes[CANCELLED] += cancel_after_close(session, now)
         due = due_ballots(session, now)
     for ballot_id, slot in due:
-        while True:
+        after: str | None = ""
+        while after is not None:
             with transaction() as session:
-                chunk = remind(session, ballot_id, slot, now)
+                chunk, after = remind(session, ballot_id, slot, now, after)
             outcomes.update(chunk)
-            if not chunk:
-                break
     return +outcomes
 
 
@@ -287,7 +343,8 @@ def counts(session: Session, ballot_id: int) -> dict[str, Any]:
     ).all()
     by_slot: dict[str, dict[str, int]] = {}
     for slot, decided, status, n in rows:
-        shown = decided if status is None or decided == CANCELLED else delivered(decided, status)
+        settled_here = decided in (CANCELLED, SKIPPED_VOTED)
+        shown = decided if status is None or settled_here else delivered(decided, status)
         per = by_slot.setdefault(slot.astimezone(UTC).isoformat(), {})
         per[shown] = per.get(shown, 0) + n
     total: Counter[str] = Counter()

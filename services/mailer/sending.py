@@ -126,6 +126,13 @@ class Dispatcher(BackgroundLoop):
         # Another mailer may have picked the same deliveries: send only those claimed here.
         mine = self._claims.take(d.id for d in pending)
         pending = [d for d in pending if d.id in mine]
+        reminders = [d.id for d in pending if d.kind.startswith(letters.REMINDER)]
+        if reminders:
+            # A voter may have voted since their reminder was decided: it goes no more.
+            with self.database.transaction() as session:
+                voted = reminding.drop_voted(session, reminders, now)
+            metrics.REMINDERS.labels(reminding.SKIPPED_VOTED).inc(len(voted))
+            pending = [d for d in pending if d.id not in voted]
         if not pending:
             return bounced
         seal_key = self.settings.secret("mail_seal_key")

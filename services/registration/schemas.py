@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 METHODS = ("fptp", "approval", "irv", "stv", "meek")
+#: The candidate ``ron: true`` adds; the tally's count recognises it (``counting.is_ron``).
+RON = "RON (re-open nominations)"
+_RON_NAMES = {"ron", "re-open nominations", "reopen nominations", RON.casefold()}
 
 
 class TimetableSchema(Schema):
@@ -43,11 +54,22 @@ class BallotDefinitionSchema(Schema):
     timetable = fields.Nested(TimetableSchema, load_default=dict)
     eligibility = fields.Dict(load_default=dict)
     seed = fields.String(load_default=None, allow_none=True)
+    #: RON (re-open nominations) offered as one more candidate, counted like any other.
+    ron = fields.Boolean(load_default=False)
 
     @validates_schema
     def _check(self, data, **kwargs):  # type: ignore[no-untyped-def]
         names = data["candidates"]
         if len(set(names)) != len(names):
             raise ValidationError("candidate names must be distinct", "candidates")
-        if data["seats"] >= len(names) and data["method"] != "approval":
+        if data.get("ron") and any(" ".join(n.split()).casefold() in _RON_NAMES for n in names):
+            raise ValidationError("RON is already a candidate; leave it out or drop ron", "ron")
+        offered = len(names) + (1 if data.get("ron") else 0)
+        if data["seats"] >= offered and data["method"] != "approval":
             raise ValidationError("there must be more candidates than seats", "seats")
+
+    @post_load
+    def _add_ron(self, data, **kwargs):  # type: ignore[no-untyped-def]
+        if data.pop("ron"):
+            data["candidates"] = [*data["candidates"], RON]
+        return data

@@ -239,7 +239,13 @@ def _run_ballot(cluster, rpc, settings, members, wards, tmp_path):  # type: igno
     ledger = report["ledger"]
 
     # 2. rc-c goes while votes are in flight.
-    rpc.registration.change_phase(ballot_id, "open", actor="test", reason="fault test")
+    rpc.registration.change_phase(
+        ballot_id,
+        "open",
+        actor="test",
+        reason="fault test: open with reviews pending, close early",
+        force=True,
+    )
     codes = support.wait_for(
         lambda: (found := read_mailbox(tmp_path / "mail")) and len(found) >= VOTERS and found,
         timeout=120,
@@ -261,7 +267,13 @@ def _run_ballot(cluster, rpc, settings, members, wards, tmp_path):  # type: igno
         timeout=120,
         what="every mark to reach the ledger",
     )
-    rpc.registration.change_phase(ballot_id, "closed", actor="test", reason="fault test")
+    rpc.registration.change_phase(
+        ballot_id,
+        "closed",
+        actor="test",
+        reason="fault test: open with reviews pending, close early",
+        force=True,
+    )
 
     def result():  # type: ignore[no-untyped-def]
         try:

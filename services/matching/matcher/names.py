@@ -337,7 +337,7 @@ def compare_surnames(member: PersonName, elector: PersonName) -> NameLevel:
     if several and not parts_m.isdisjoint(parts_e):
         return NameLevel("part", member.raw_surname.strip(), elector.raw_surname.strip())
     # A doubled letter is a slip in a surname of any length (``Lii`` for ``Li``).
-    slips = slip(m, e) or int(_undoubled(m) == _undoubled(e))
+    slips = slip(m, e) or int(min(len(m), len(e)) < 4 and _undoubled(m) == _undoubled(e))
     if slips:
         return NameLevel("typo", member.raw_surname.strip(), elector.raw_surname.strip(), slips)
     if sounds_alike(m, e):

@@ -253,7 +253,8 @@ class Scored:
     at_address: Comparison | None = None
     known_by_middle: Comparison | None = None
     #: Whether a candidate with the member's surname lives at the member's own house
-    #: or flat (same postcode, one slip away or missing).
+    #: or flat (same postcode, one slip away or missing); looked for only when the best
+    #: fit is in the member's street at another house.
     family_at_home: bool = False
 
 
@@ -381,8 +382,10 @@ def score_best(
         return _comparison(rows[i], weights, model, totals[i], scaled[i] / denominator)
 
     ranked = [compared(i) for i in best]
-    family = at_home and any(_at_address(row[1], row[3]) for row in rows)
-    scored = Scored(ranked, len(rows), family_at_home=family)
+    scored = Scored(ranked, len(rows))
+    if at_home and rows[order[0]][1].premise == addr.STREET:
+        # Only the rule for a mistyped house number (the best fit in the street) asks.
+        scored.family_at_home = any(_at_address(row[1], row[3]) for row in rows)
     # Each is looked for only where the decision can use it: the household floor below
     # the review threshold, the housemate known by a middle name above it.
     top_p = ranked[0].probability

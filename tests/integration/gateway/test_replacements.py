@@ -222,6 +222,11 @@ def test_after_a_cut_off_the_reply_says_what_is_still_possible(registration_only
     refused = gateway.post("/replacement", data=form)
     assert refused.status_code == 409 and "contact your association" in refused.text
     assert 'value="M1"' in refused.text and "E8 1AA" not in refused.text
+    form = {"ballot_id": str(letters_over), "membership_number": "M2", "email": "m2@example.org"}
+    taken = gateway.post("/replacement", data=form)
+    assert taken.status_code == 202 and "only by email" in taken.text
+    assert "by letter until Thursday 1 January 2026, 00:00 UTC" in taken.text
+    assert "m2@example.org" not in taken.text
 
 
 def test_requests_are_limited_per_member_and_per_client_and_a_refusal_counts_under_neither(

@@ -194,3 +194,46 @@ def test_a_voter_withdrawn_after_their_code_went_is_not_reminded_unless_a_code_w
     assert [n for n, _, _ in _reminders(transaction)] == ["E2", "P1"]
     with transaction() as s:
         assert s.get(Withdrawn, (1, "E1")) is not None
+
+
+def _code(number: str, kind: str, status: str, at: datetime) -> Delivery:
+    return Delivery(
+        ballot_id=1,
+        membership_number=number,
+        kind=kind,
+        channel="email",
+        status=status,
+        contact={"membership_number": number, "name": number, "email": "x@y"},
+        attempts=1,
+        last_error="",
+        created_at=at,
+    )
+
+
+def test_small_chunks_judge_each_voter_by_their_latest_code_and_a_finished_time_is_skipped(
+    transaction,
+):
+    with transaction() as s:
+        # A1 comes first: E1's two deliveries straddle the first chunk's end.
+        s.add(_code("A1", "initial", "sent", OPENS))
+        s.add(_code("E1", "reissue-1", "failed", OPENS + timedelta(hours=1)))
+    at = FIRST + timedelta(minutes=1)
+    outcomes, after, chunks = Counter(), "", 0
+    while after is not None:
+        with transaction() as s:
+            chunk, after = reminding.remind(s, 1, FIRST, at, after, limit=2)
+        outcomes.update(chunk)
+        chunks += 1
+    assert +outcomes == Counter(
+        email=2, letter=1, skipped_awaiting_code=1, skipped_not_reached=2, skipped_voted=1
+    )
+    assert chunks > 3
+    # A voter whose first code is recorded after the run finished waits for the next time.
+    with transaction() as s:
+        s.add(_code("N1", "initial", "sent", at))
+    assert reminding.run(transaction, at + timedelta(minutes=1)) == Counter()
+    later = [n for n, k, _ in _reminders(transaction) if k == reminding.reminder_kind(SECOND)]
+    assert later == []
+    reminding.run(transaction, SECOND)
+    later = [n for n, k, _ in _reminders(transaction) if k == reminding.reminder_kind(SECOND)]
+    assert later == ["A1", "E2", "N1", "P1"]

@@ -17,7 +17,7 @@ from rollcall import sealing
 from rollcall.db import make_engine, session_factory
 from rollcall.messaging.topology import Topology
 from services.mailer import reminding
-from services.mailer.models import Ballot, Voted
+from services.mailer.models import Ballot, Delivery, Reminder, Voted
 from services.mailer.service import REMINDER_INTERVAL, MailerService
 from tests import support
 from tests.builders import ballots as builders
@@ -190,5 +190,80 @@ def _phase(settings) -> str | None:
     try:
         with engine.connect() as c:
             return c.scalar(sa.select(Ballot.phase).where(Ballot.ballot_id == BALLOT))
+    finally:
+        engine.dispose()
+
+
+def test_a_reminder_whose_voter_voted_before_it_went_is_not_sent(make_settings, tmp_path):
+    mail_dir = tmp_path / "mailbox"
+    now = datetime.now(UTC)
+    slot = now - timedelta(minutes=10)
+    kind = reminding.reminder_kind(slot)
+    with support.smtp_sink(mail_dir) as port:
+        settings = make_settings("mailer", smtp_port=port)
+        engine = make_engine(settings.database_url("mailer"))
+        with session_factory(engine)() as s, s.begin():
+            s.add(
+                Ballot(
+                    ballot_id=BALLOT,
+                    phase="open",
+                    title=TITLE,
+                    timetable={
+                        "opens_at": (now - timedelta(hours=1)).isoformat(),
+                        "closes_at": (now + timedelta(hours=1)).isoformat(),
+                        "reminders": [slot.isoformat()],
+                    },
+                )
+            )
+            for number in ("E1", "E2"):
+                contact = {
+                    "membership_number": number,
+                    "name": f"Voter {number}",
+                    "email": f"{number.lower()}@example.org",
+                    "code_channel": "email",
+                }
+                d = Delivery(
+                    ballot_id=BALLOT,
+                    membership_number=number,
+                    kind=kind,
+                    channel="email",
+                    status="pending",
+                    contact=contact,
+                    attempts=0,
+                    last_error="",
+                    created_at=now,
+                )
+                s.add(d)
+                s.flush()
+                s.add(
+                    Reminder(
+                        ballot_id=BALLOT,
+                        membership_number=number,
+                        slot=slot,
+                        outcome="email",
+                        delivery_id=d.id,
+                        created_at=now,
+                    )
+                )
+            # E1 voted after the decision, before the dispatcher came to it.
+            s.add(
+                Voted(ballot_id=BALLOT, membership_number="E1", channel="online", recorded_at=now)
+            )
+        engine.dispose()
+        with support.running(settings, MailerService):
+            support.wait_for(lambda: _count_pending(settings) == 0, what="both reminders settled")
+            with support.rpc_proxy(settings) as rpc:
+                counts = rpc.mailer.get_reminders(BALLOT)
+    assert sorted(_reminders(support.mails(mail_dir))) == ["e2@example.org"]
+    assert counts["total"] == {"sent": 1, "skipped_voted": 1}
+
+
+def _count_pending(settings) -> int:
+    engine = sa.create_engine(settings.database_url("mailer"), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as c:
+            return c.scalar(
+                sa.select(sa.func.count()).select_from(Delivery).where(Delivery.status == "pending")
+            )
     finally:
         engine.dispose()

@@ -101,7 +101,8 @@ def run_check(env: dict[str, str], *args: str):  # type: ignore[no-untyped-def]
 def test_check_passes_a_complete_installation(installation):
     result, rows = run_check(installation, "--skip", "gateway")
     assert result.exit_code == 0, result.output
-    assert len(rows) == 4 + 6 + 1 + 6 + 1
+    assert len(rows) == len(SECRET_SPECS) + 6 + 1 + 6 + 1
+    assert rows["secret bounce_webhook_secret"] == ("ok", "not set: optional (used by gateway)")
     assert all(status == "ok" for status, _ in rows.values()), result.output
 
 

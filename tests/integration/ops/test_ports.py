@@ -11,8 +11,10 @@ import sys
 import time
 
 import requests
+from click.testing import CliRunner
 
 from rollcall.config import SERVICES
+from rollcall_cli.check import check
 from tests import support
 
 
@@ -24,6 +26,9 @@ def start(service: str, env: dict[str, str], ports_file) -> subprocess.Popen[str
             "rollcall_cli.main",
             "run",
             service,
+            # Migrated once beforehand: replicas that each migrated on start would race.
+            "--wait",
+            "60",
             "--ports-file",
             str(ports_file),
         ],
@@ -55,6 +60,13 @@ def test_two_gateways_and_a_service_bind_their_own_ports_and_report_them(vhost, 
         ROLLCALL_GATEWAY_PORT="1",
         **{f"ROLLCALL_METRICS_PORT_{s.upper()}": "1" for s in SERVICES},
     )
+    migrated = subprocess.run(
+        [sys.executable, "-m", "rollcall_cli.main", "db", "upgrade", "gateway", "codes"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert migrated.returncode == 0, migrated.stderr
     procs = []
     try:
         found = {}
@@ -74,6 +86,15 @@ def test_two_gateways_and_a_service_bind_their_own_ports_and_report_them(vhost, 
         assert not [
             n for n in names for s in SERVICES if s != "codes" and n.startswith(f"rollcall_{s}_")
         ]
+        # rollcall check finds the running gateway where ROLLCALL_PUBLIC_URL says it is.
+        checked = CliRunner().invoke(
+            check,
+            ["--skip", "smtp", "--skip", "databases"],
+            env={**env, "ROLLCALL_PUBLIC_URL": f"http://127.0.0.1:{ports['g2']['http']}"},
+        )
+        assert re.search(
+            r"^gateway +ok +http://127\.0\.0\.1:\d+/healthz: HTTP 200$", checked.output, re.M
+        )
         gateway = requests.get(f"http://127.0.0.1:{ports['g1']['metrics']}/metrics", timeout=5)
         assert "rollcall_codes_issued_total" not in gateway.text
         assert "rollcall_gateway_requests_total" in gateway.text

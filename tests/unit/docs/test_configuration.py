@@ -7,7 +7,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from rollcall.config import Settings
-from rollcall.preflight import SECRET_SPECS, SECRETS
+from rollcall.preflight import OPTIONAL_SECRETS, SECRET_SPECS, SECRETS
 
 ROOT = Path(__file__).resolve().parents[3]
 DOC = ROOT / "docs" / "configuration.md"
@@ -61,5 +61,7 @@ def test_no_setting_is_documented_that_the_code_does_not_have():
 def test_every_secret_is_documented_with_the_services_that_use_it():
     text = DOC.read_text()
     for name in SECRET_SPECS:
-        users = ", ".join(s for s, names in SECRETS.items() if name in names)
+        users = ", ".join(
+            s for s, names in SECRETS.items() if name in names + OPTIONAL_SECRETS.get(s, ())
+        )
         assert f"| `{name}` | {users} |" in text, name

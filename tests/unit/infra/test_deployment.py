@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from rollcall.config import SERVICES
-from rollcall.preflight import SECRET_SPECS, SECRETS
+from rollcall.preflight import OPTIONAL_SECRETS, SECRET_SPECS, SECRETS
 
 ROOT = Path(__file__).resolve().parents[3]
 INFRA = ROOT / "infra"
@@ -97,7 +97,7 @@ def test_compose_gives_each_service_exactly_the_keys_it_checks_at_start():
     spec = compose()
     for service in SERVICES:
         held = set(spec["services"][service]["secrets"]) & set(SECRET_SPECS)
-        assert held == set(SECRETS[service]), service
+        assert held == set(SECRETS[service] + OPTIONAL_SECRETS.get(service, ())), service
     assert set(SECRET_SPECS) <= set(spec["secrets"])
     script = (INFRA / "make-secrets.sh").read_text()
     for name in SECRET_SPECS:
@@ -110,7 +110,7 @@ def test_kubernetes_gives_each_service_exactly_the_keys_it_checks_at_start():
     for service in SERVICES:
         volumes = deployments[service]["spec"]["template"]["spec"]["volumes"]
         held = {i["key"] for v in volumes if "secret" in v for i in v["secret"].get("items", [])}
-        assert held == set(SECRETS[service]), service
+        assert held == set(SECRETS[service] + OPTIONAL_SECRETS.get(service, ())), service
     readme = (K8S / "README.md").read_text()
     for name in SECRET_SPECS:
         assert f"--from-file={name}" in readme, f"the README does not create {name}"

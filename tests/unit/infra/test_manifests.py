@@ -15,7 +15,7 @@ from prometheus_client.metrics import MetricWrapperBase
 
 from rollcall import metrics
 from rollcall.config import DEFAULT_METRICS_PORTS, SERVICES
-from rollcall.preflight import SECRETS
+from rollcall.preflight import OPTIONAL_SECRETS, SECRETS
 
 ROOT = Path(__file__).resolve().parents[3]
 INFRA = ROOT / "infra"
@@ -33,12 +33,17 @@ DASHBOARD_METRICS = (
     "rollcall_codes_issued_total",
     "rollcall_codes_redeemed_total",
     "rollcall_mailer_mail_total",
+    "rollcall_mailer_reminders_total",
     "rollcall_tally_ballots_cast_total",
 )
 
 
 #: The keys each service may hold (ROLLCALL_SECRETS_DIR): those it checks at start, no more.
-KEYS = {service: list(names) for service, names in SECRETS.items() if names}
+KEYS = {
+    s: [*SECRETS[s], *OPTIONAL_SECRETS.get(s, ())]
+    for s in SECRETS
+    if SECRETS[s] or OPTIONAL_SECRETS.get(s)
+}
 
 
 def load_all(path: Path) -> list[Any]:

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from rollcall.config import SERVICES, load_settings
-from rollcall.preflight import SECRET_SPECS, SECRETS, new_secrets, service_problems
+from rollcall.preflight import (
+    OPTIONAL_SECRETS,
+    SECRET_SPECS,
+    SECRETS,
+    new_secrets,
+    service_problems,
+)
 
 
 @pytest.fixture
@@ -55,8 +61,9 @@ def test_every_secret_a_service_reads_is_checked_by_it():
             for path in folder.rglob("*.py")
             for name in re.findall(r"secret\(\s*\"(\w+)\"\s*\)", path.read_text())
         }
-        assert read == set(SECRETS[service]), service
-    assert set(SECRET_SPECS) == {n for names in SECRETS.values() for n in names}
+        assert read == set(SECRETS[service]) | set(OPTIONAL_SECRETS.get(service, ())), service
+    every = [*SECRETS.values(), *OPTIONAL_SECRETS.values()]
+    assert set(SECRET_SPECS) == {n for names in every for n in names}
 
 
 def test_a_hex_mail_seal_key_is_refused_as_not_a_fernet_key(settings):
@@ -92,6 +99,7 @@ def test_a_secret_from_the_environment_is_checked_too(settings, monkeypatch):
     ("overrides", "service", "expected"),
     [
         ({"amqp_uri": "http://localhost/"}, "codes", "amqp_uri"),
+        ({"amqp_uri": "amqp://u:p@mq1:5672/;mq2:5672"}, "codes", "amqp_uri"),
         ({"database_urls": {"codes": "mysql://x/y"}}, "codes", "database_urls.codes"),
         ({"database_urls": {"codez": "sqlite:///x"}}, "codes", "no service is called codez"),
         ({"metrics_ports": {"tally": 70000}}, "tally", "ROLLCALL_METRICS_PORT_TALLY"),
@@ -125,3 +133,25 @@ def test_new_secrets_are_private_well_formed_and_kept_when_present(tmp_path):
     before = (directory / "mail_seal_key").read_bytes()
     assert new_secrets(directory) == []
     assert (directory / "mail_seal_key").read_bytes() == before
+
+
+def test_a_cluster_of_broker_uris_is_accepted(settings):
+    cluster = replace(settings, amqp_uri="amqp://u:p@mq1:5672/rc;amqp://u:p@mq2:5672/rc")
+    assert lines(cluster, "codes") == []
+
+
+def test_passwords_are_hidden_in_every_uri_shown():
+    from rollcall_cli.operations import _redacted
+
+    shown = _redacted("amqp://u:s3cret@mq1:5672/rc;amqp://u:s3cret@mq2:5672/rc")
+    assert "s3cret" not in shown and shown.count("u:***@") == 2
+    assert _redacted("postgresql://rollcall:pw@db/x") == "postgresql://rollcall:***@db/x"
+
+
+def test_an_optional_secret_may_be_absent_but_not_malformed(settings):
+    os.remove(f"{settings.secrets_dir}/bounce_webhook_secret")
+    assert lines(settings, "gateway") == []
+    with open(f"{settings.secrets_dir}/bounce_webhook_secret", "w") as f:
+        f.write("short")
+    (line,) = lines(settings, "gateway")
+    assert "bounce_webhook_secret" in line and "at least 32 characters" in line

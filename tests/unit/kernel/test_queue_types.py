@@ -122,3 +122,17 @@ def test_the_cluster_example_in_the_runbook_loads_as_settings(tmp_path):
         "mq2:5672/rollcall",
         "mq3:5672/rollcall",
     ]
+
+
+def test_every_rpc_entrypoint_comes_from_rollcall_messaging_rpc():
+    # Two kinds of RPC entrypoint in one service would declare its request
+    # queue twice, with different arguments when queue_type is quorum.
+    root = Path(__file__).resolve().parents[3]
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("services", "gateway", "rollcall")
+        for path in (root / folder).rglob("*.py")
+        if re.search(r"from nameko\.rpc import [^\n]*\brpc\b|nameko\.rpc\.rpc\b", path.read_text())
+        and path.name != "rpc.py"
+    ]
+    assert offenders == [], f"use rollcall.messaging.rpc.rpc in {offenders}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from services.mailer import letters, reminding
 from services.mailer.reminding import CodeDelivery
@@ -123,3 +125,29 @@ def test_a_reminder_letter_to_a_postal_voter_names_the_postal_paper_and_carries_
     assert "sent you by post" in words and "postal ballot paper" in words
     assert "https://vote.example.org/replacement?ballot=3" in words
     assert printed.heading == "Reminder: you have not voted yet"
+
+
+@given(
+    offsets=st.lists(st.integers(min_value=1, max_value=10_000), min_size=1, max_size=6),
+    at=st.integers(min_value=-100, max_value=12_000),
+    phase=st.sampled_from(["draft", "open", "paused", "closed"]),
+)
+@example(offsets=[5], at=10_001, phase="open")  # the very moment of the close
+def test_the_served_time_is_the_latest_that_has_come_and_only_while_open_before_the_close(
+    offsets, at, phase
+):
+    opens = datetime(2026, 12, 8, 9, tzinfo=UTC)
+    closes = opens + timedelta(minutes=10_001)
+    times = [opens + timedelta(minutes=m) for m in offsets]
+    timetable = {
+        "opens_at": opens.isoformat(),
+        "closes_at": closes.isoformat(),
+        "reminders": [t.isoformat() for t in times],
+    }
+    now = opens + timedelta(minutes=at)
+    served = reminding.due_slot(phase, timetable, now)
+    come = [t for t in times if t <= now]
+    if phase != "open" or now >= closes or not come:
+        assert served is None
+    else:
+        assert served == max(come) and served <= now < closes
