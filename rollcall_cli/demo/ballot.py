@@ -184,6 +184,7 @@ def run_ballot(
         must = set(fixed["corrected"])
         # A few voters lose their code and ask for another: they vote with the new one.
         askers = replacements.choose(run, emailed, must)
+        answers = replacements.ask(base, ballot_id, askers, run.dir / "mailbox")
         voting = vote_online(
             run,
             base,
@@ -193,7 +194,7 @@ def run_ballot(
             must,
         )
         replaced = replacements.replace_codes(
-            run, base, ballot_id, emailed, askers, run.dir / "mailbox"
+            base, ballot_id, emailed, askers, answers, run.dir / "mailbox"
         )
         report["replacements"] = replaced
         checks[

@@ -99,21 +99,14 @@ def choose(run: Any, emailed: dict[str, str], must: set[str]) -> list[str]:
     return sorted(run.rng.sample(pool, min(ASKING, len(pool))))
 
 
-def replace_codes(
-    run: Any,
-    base: str,
-    ballot_id: int,
-    emailed: dict[str, str],
-    asking: list[str],
-    mail_dir: Path,
-) -> dict[str, Any]:
-    """``asking`` ask for a new code and vote with it; their old (emailed) codes are refused."""
+def ask(base: str, ballot_id: int, asking: list[str], mail_dir: Path) -> dict[str, int]:
+    """``asking`` ask for a new code through the gateway; the HTTP statuses answered."""
     addresses = {
         number: str(msg["To"])
         for ballot, number, kind, msg in _mails(mail_dir)
         if int(ballot) == ballot_id and kind == "initial" and number in asking
     }
-    answers = Counter()
+    answers: Counter[int] = Counter()
     for i, number in enumerate(asking):
         r = _client(i).post(
             f"{base}/api/ballots/{ballot_id}/replacement",
@@ -122,7 +115,20 @@ def replace_codes(
             timeout=30,
         )
         answers[r.status_code] += 1
-    deadline = time.monotonic() + 120
+    return {str(k): v for k, v in sorted(answers.items())}
+
+
+def replace_codes(
+    base: str,
+    ballot_id: int,
+    emailed: dict[str, str],
+    asking: list[str],
+    answers: dict[str, int],
+    mail_dir: Path,
+) -> dict[str, Any]:
+    """Once their new codes arrive, ``asking`` vote with them; their old codes are refused."""
+    # The new codes queue behind the reminders the opening sent to every voter.
+    deadline = time.monotonic() + 600
     new: dict[str, str] = {}
     while time.monotonic() < deadline:
         new = _new_codes(mail_dir, ballot_id, set(asking))
@@ -151,7 +157,7 @@ def replace_codes(
     )
     return {
         "asked": len(asking),
-        "answers": {str(k): v for k, v in sorted(answers.items())},
+        "answers": answers,
         "new_codes": len(new),
         "old_codes_refused": old_refused,
         "voted_with_new_code": new_accepted,

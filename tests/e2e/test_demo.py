@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+#: A 2,000-member ballot end to end (with a reminder to every voter and replacement codes)
+#: takes about nine minutes on a loaded two-core machine: over the suite's 600 s default.
+pytestmark = pytest.mark.timeout(1200)
+
 
 def _rollcall(
     *args: str, env: dict[str, str], timeout: float = 900
