@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from rollcall import metrics, sealing
@@ -110,13 +111,19 @@ def _failed(session: Session, client: str, now: datetime, wrong: Exception) -> E
         .with_for_update()
     ).all()
     failures = sum(r.count for r in rows) + 1
-    start = slowing.bucket_start(now)
-    row = next((r for r in rows if r.window_start == start), None)
-    if row is None:
-        row = FailedAttempt(client=client, window_start=start, count=0)
-        session.add(row)
-    row.count += 1
-    row.last_at = now
+    # One statement adds to the minute's count or starts it: two wrong codes
+    # from one client at once, both the first of their minute, must not both
+    # insert the row (the second would fail on its key, answered as a 500).
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    counted = insert(FailedAttempt).values(
+        client=client, window_start=slowing.bucket_start(now), count=1, last_at=now
+    )
+    session.execute(
+        counted.on_conflict_do_update(
+            index_elements=[FailedAttempt.client, FailedAttempt.window_start],
+            set_={"count": FailedAttempt.count + 1, "last_at": counted.excluded.last_at},
+        )
+    )
     metrics.CODES_FAILED.inc()
     wait = slowing.retry_after(failures, now, now)
     if not wait:

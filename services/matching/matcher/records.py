@@ -274,6 +274,14 @@ def member_keys(member: Member) -> frozenset[str]:
         # a building is number 38 of the street "Clepington Court" on the register.
         keys.update(_premise_keys(replace(address, number=address.sub, building=None))[0])
         keys.add(f"sn|{address.building}|{address.sub}")
+    number = address.number
+    if pc and number and len(number) > 1 and number.isdigit():
+        # Two digits of the house number swapped (``72`` for ``27``): that house in
+        # the member's own postcode too.
+        for i in range(len(number) - 1):
+            swapped = number[:i] + number[i + 1] + number[i] + number[i + 2 :]
+            if swapped != number and swapped[0] != "0":
+                keys.add(f"pn|{pc}|{swapped}")
     sounds = {name.surname_sound, sound(name.first.replace("-", ""))}
     sounds.update(sound(part) for part in name.surname_parts)
     for snd in filter(None, sounds):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rollcall.db import transaction
 from services.codes import codeformat, issuing, slowing
 from services.codes.errors import InvalidCode, LockedOut, MalformedCode
-from services.codes.models import AccessCode, Ballot
+from services.codes.models import AccessCode, Ballot, FailedAttempt
 
 KEY = b"test-code-hash-key"
 BALLOT = 7
@@ -109,3 +109,39 @@ def test_purge_forgets_only_what_no_longer_counts(codes_db):
         assert issuing.purge_failures(session, now) == 1
     with transaction(factory) as session:
         assert session.scalar(sa.text("select count(*) from failed_attempts")) == 1
+
+
+def test_two_wrong_codes_at_once_from_one_client_are_both_counted_and_neither_fails(codes_db):
+    # Two verifications from one address, the first in their minute, in two
+    # transactions at once: both find no row to lock, both would insert one.
+    # The second must add to the first's count, not fail on its key (a 500).
+    import threading
+
+    factory, _ = codes_db
+    now = datetime(2026, 12, 7, 11, 0, 30, tzinfo=UTC)
+    first = factory()
+    first.begin()
+    answer_first = issuing.check(
+        first, key=KEY, ballot_id=BALLOT, raw=wrong_code(), client=OFFICE, now=now
+    )
+    outcome: dict[str, object] = {}
+
+    def second() -> None:
+        try:
+            outcome["answer"] = check(factory, wrong_code(), now)
+        except Exception as exc:  # noqa: BLE001 — the test reports what the second one met
+            outcome["error"] = exc
+
+    racer = threading.Thread(target=second)
+    racer.start()
+    racer.join(timeout=2)  # it waits on the first's uncommitted row, or has failed
+    first.commit()
+    first.close()
+    racer.join(timeout=30)
+    assert not racer.is_alive()
+    assert "error" not in outcome, repr(outcome.get("error"))
+    assert isinstance(answer_first, InvalidCode)
+    assert isinstance(outcome["answer"], InvalidCode)
+    with transaction(factory) as session:
+        counted = session.scalar(sa.select(sa.func.sum(FailedAttempt.count)))
+    assert counted == 2

@@ -97,3 +97,23 @@ def test_a_district_digit_slip_is_found_in_the_database_only_when_nobody_is_at_h
     found = {n: sorted(e.elector_id for e in found) for n, found in from_database.items()}
     assert found == {n: sorted(e.elector_id for e in f) for n, f in from_memory.items()}
     assert found == {"M1": ["Y1", "Y2"], "M2": ["Y1"]}  # M2's own postcode found Y1
+
+
+def test_the_database_finds_a_named_house_with_an_inward_slip_and_a_cottage_of_a_row(
+    engine: Engine, tmp_path: Path
+) -> None:
+    rows = [
+        elector("T1", "Valerie", "Thwaite", "Tan y Bryn", "Bow Street", postcode="SY24 7FD"),
+        elector("C1", "Grzegorz", "Jankowski", "2 Church Cottages", "Shaftoe Lane",
+                postcode="NE47 4SL"),
+    ]  # fmt: skip
+    load_register(engine, write_register(tmp_path / "r.csv", rows), "shires")
+    members = [
+        member("M1", "Valerie", "Thwaite", "Tan y Bryn", postcode="SY24 7DF"),
+        member("M2", "Grzegorz", "Jankowsi", "2 Church Cottages", postcode="NE47 4SL"),
+    ]
+    from_database = DatabaseSource(engine).fetch(members).candidates
+    from_memory = MemoryIndex.from_rows(rows).fetch(members).candidates
+    found = {n: sorted(e.elector_id for e in found) for n, found in from_database.items()}
+    assert found == {n: sorted(e.elector_id for e in f) for n, f in from_memory.items()}
+    assert found == {"M1": ["T1"], "M2": ["C1"]}

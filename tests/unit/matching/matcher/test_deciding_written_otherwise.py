@@ -203,3 +203,13 @@ def test_a_house_of_the_same_name_on_another_street_is_not_the_same_house() -> N
                                  postcode="LL55 1XR"))  # fmt: skip
     assert decision.decision != "match", decision.reasons
     assert "same house" not in decision.reasons
+
+
+def test_swapped_digits_with_a_slip_in_the_surname_are_found_and_go_to_a_person() -> None:
+    register = [
+        elector("E1", "Eilidh", "MacDonald", "Flat 2", "27 Trinity Road", postcode="NR1 4WZ"),
+        elector("E2", "Brian", "Moss", "72 Trinity Road", postcode="NR1 4WZ"),
+    ]
+    decision = one(register, member("M", "Eilidh", "McDonapd", "Flat 2, 72 Trinity Road",
+                                    postcode="NR1 4WZ"))  # fmt: skip
+    assert (decision.decision, decision.elector_id) == ("review", "E1"), decision.reasons
