@@ -176,6 +176,18 @@ def run_ballot(
         emailed = read_mailbox(run.dir / "mailbox")
         posted = read_postal(run.settings.postal_path())
         say(f"{len(emailed)} codes found in the mailbox, {len(posted)} in postal batches")
+        # The reminder time has come by now; the mailer serves it on its next run after the
+        # open. A small demo votes in seconds: let the run decide for every voter first, or
+        # it finds everyone voted (or the ballot closed) and no reminder ever goes.
+        _wait(
+            "the reminder run to decide for every voter",
+            lambda: (
+                sum(rpc.mailer.get_reminders(ballot_id)["total"].values())
+                >= len(emailed) + len(posted)
+                or None
+            ),
+            timeout=300,
+        )
         checks["one email per emailed voter and one letter per posted voter"] = (
             len(emailed) == settled["ledger"]["code_emailed"]
             and len(posted) == settled["ledger"]["letter_queued"]
