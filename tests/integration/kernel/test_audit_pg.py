@@ -251,22 +251,30 @@ def test_a_second_append_waits_for_the_first_transaction(engine: Engine) -> None
 
     thread = threading.Thread(target=second)
     thread.start()
-    # Wait until the second writer is seen blocked on a lock (or has finished,
-    # which is the failure), rather than for a fixed time it might not need.
-    deadline = time.monotonic() + 10
-    with engine.connect() as watcher:
-        while not outcome and time.monotonic() < deadline:
-            waiting = watcher.execute(
-                text("select count(*) from pg_stat_activity where wait_event_type = 'Lock'")
-            ).scalar_one()
-            if waiting:
-                break
-            time.sleep(0.01)
-    assert outcome == [], "the second append did not wait for the first transaction"
-    assert waiting, "the second append never reached the lock"
-    first.commit()
-    first.close()
-    thread.join(timeout=10)
+    try:
+        # Wait until the second writer is seen blocked on a lock in this database (or
+        # has finished, which is the failure), rather than for a fixed time it might not
+        # need; the deadline is generous because a loaded machine can take seconds.
+        deadline = time.monotonic() + 60
+        with engine.connect() as watcher:
+            while not outcome and time.monotonic() < deadline:
+                waiting = watcher.execute(
+                    text(
+                        "select count(*) from pg_stat_activity"
+                        " where wait_event_type = 'Lock' and datname = current_database()"
+                    )
+                ).scalar_one()
+                if waiting:
+                    break
+                time.sleep(0.01)
+        assert outcome == [], "the second append did not wait for the first transaction"
+        assert waiting, "the second append never reached the lock"
+        first.commit()
+    finally:
+        # A failed assertion must not leave the first transaction holding the lock: the
+        # second writer and the fixture's teardown would wait on it until the suite times out.
+        first.close()
+        thread.join(timeout=30)
     assert len(outcome) == 1 and isinstance(outcome[0], audit.Entry), outcome
     assert (outcome[0].seq, outcome[0].actor) == (2, "second")
     with Session(engine) as s:
