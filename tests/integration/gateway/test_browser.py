@@ -77,6 +77,15 @@ def violations(driver: Any) -> list[dict[str, Any]]:
     return list(found)
 
 
+def answered(driver: Any, words: str) -> bool:
+    """Wait (up to 30 s) for the page the form was sent to: Enter starts a navigation that a
+    loaded machine may not have finished when the next line reads the page."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 30).until(lambda d: words in d.page_source)
+    return True
+
+
 def focused(driver: Any) -> Any:
     return driver.switch_to.active_element
 
@@ -105,7 +114,7 @@ def test_an_fptp_vote_by_keyboard_alone_at_phone_width(gateway, browser):
     press(browser, Keys.TAB)
     assert focused(browser).tag_name == "button"
     press(browser, Keys.ENTER)
-    assert "Your vote has been recorded" in browser.page_source
+    assert answered(browser, "Your vote has been recorded")
     assert violations(browser) == []
     assert standins.called("tally.cast_ballot") == [
         ("tally.cast_ballot", standins.OPEN, "M1", [standins.CANDIDATES[1]], "online")
@@ -123,7 +132,7 @@ def test_an_stv_vote_by_keyboard_alone_in_order_of_preference(gateway, browser):
     press(browser, Keys.TAB, "Ada", Keys.TAB, Keys.TAB)
     assert focused(browser).tag_name == "button"
     press(browser, Keys.ENTER)
-    assert "Your vote has been recorded" in browser.page_source
+    assert answered(browser, "Your vote has been recorded")
     (call,) = standins.called("tally.cast_ballot")
     assert call[3] == ["Mary Seacole", "Ada Lovelace"]
 
@@ -133,6 +142,7 @@ def test_a_wrong_code_is_announced_focused_and_tied_to_the_field(gateway, browse
 
     browser.get(f"{gateway.base}/vote?ballot={standins.OPEN}")
     press(browser, Keys.TAB, "WRONG-CODE-0000", Keys.TAB, Keys.SPACE, Keys.TAB, Keys.ENTER)
+    assert answered(browser, "not valid for this ballot")
     error = focused(browser)
     assert error.get_attribute("id") == "error" and error.get_attribute("role") == "alert"
     assert "not valid for this ballot" in error.text
