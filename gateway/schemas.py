@@ -218,10 +218,27 @@ class DroppedRowsQuery(AssociationQuery):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
-def _trimmed(data: Any) -> Any:
-    if isinstance(data, Mapping):
-        return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
-    return data
+def _trimmed(data: Any, schema: Schema) -> Any:
+    """``data`` with its text trimmed of spaces, but for a value longer than its field allows
+    as sent: that stays as it came, so the length check refuses it (the API spec's
+    ``maxLength`` is on the value as sent)."""
+    if not isinstance(data, Mapping):
+        return data
+    return {
+        k: v.strip() if isinstance(v, str) and len(v) <= _longest(schema, k) else v
+        for k, v in data.items()
+    }
+
+
+def _longest(schema: Schema, name: str) -> float:
+    """The most characters a field of ``schema`` takes (infinity if it sets no limit)."""
+    field = schema.fields.get(name)
+    limits = [
+        v.max
+        for v in (field.validators if field is not None else [])
+        if isinstance(v, validate.Length) and v.max is not None
+    ]
+    return min(limits, default=float("inf"))
 
 
 class MemberChangesSchema(Strict):
@@ -244,8 +261,9 @@ class MemberChangesSchema(Strict):
 
     @pre_load
     def _trim(self, data: Any, **_: Any) -> Any:
-        data = _trimmed(data)
-        if isinstance(data, dict) and isinstance(data.get("postcode"), str):
+        data = _trimmed(data, self)
+        postcode = data.get("postcode") if isinstance(data, dict) else None
+        if isinstance(postcode, str) and len(postcode) <= _longest(self, "postcode"):
             compact = re.sub(r"\s+", "", data["postcode"].upper())
             data["postcode"] = f"{compact[:-3]} {compact[-3:]}" if len(compact) >= 5 else compact
         return data
@@ -338,7 +356,7 @@ class RollCheckSchema(Strict):
 
     @pre_load
     def _trim(self, data: Any, **_: Any) -> Any:
-        return _trimmed(data)
+        return _trimmed(data, self)
 
 
 class ComplaintSchema(Strict):
@@ -399,7 +417,7 @@ class ReplacementSchema(Strict):
 
     @pre_load
     def _trim(self, data: Any, **_: Any) -> Any:
-        return _trimmed(data)
+        return _trimmed(data, self)
 
     @validates_schema
     def _one_contact(self, data: dict[str, Any], **_: Any) -> None:

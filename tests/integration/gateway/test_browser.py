@@ -143,6 +143,10 @@ def test_a_wrong_code_is_announced_focused_and_tied_to_the_field(gateway, browse
     browser.get(f"{gateway.base}/vote?ballot={standins.OPEN}")
     press(browser, Keys.TAB, "WRONG-CODE-0000", Keys.TAB, Keys.SPACE, Keys.TAB, Keys.ENTER)
     assert answered(browser, "not valid for this ballot")
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # The page's script moves the focus once it has loaded: wait for it as a screen reader would.
+    WebDriverWait(browser, 30).until(lambda d: focused(d).get_attribute("id") == "error")
     error = focused(browser)
     assert error.get_attribute("id") == "error" and error.get_attribute("role") == "alert"
     assert "not valid for this ballot" in error.text
