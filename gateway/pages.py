@@ -18,6 +18,7 @@ marked ``aria-invalid`` and tied to it with ``aria-describedby``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from string import Template
@@ -170,6 +171,18 @@ def html_response(status: int, text: str) -> Response:
     response = Response(text, status=status, mimetype="text/html")
     response.headers.update(SECURITY_HEADERS)
     response.headers["Content-Security-Policy"] = CSP
+    return response
+
+
+def refused_form(failed: errors.Answer, form: Callable[[str], str]) -> Response:
+    """A form sent back refused: ``form(words)`` again with what was wrong in plain words
+    (each field's message when the schema refused fields), the answer's status and headers."""
+    words = failed.body["error"]["message"]
+    fields = failed.body["error"].get("fields")
+    if fields:
+        words = " ".join(str(m) for ms in fields.values() for m in ms)
+    response = html_response(failed.status, form(words))
+    response.headers.update(failed.headers)
     return response
 
 

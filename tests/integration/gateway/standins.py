@@ -404,6 +404,12 @@ class RegistrationStandIn(DroppedRowsStandIn):
             raise registration.BallotNotFound(f"ballot {ballot_id} does not exist")
         return ballot_definition(ballot_id)
 
+    @rpc(expected_exceptions=(registration.BallotNotFound,))
+    def roll_check(self, ballot_id: int, membership_number: str, postcode: str) -> None:
+        CALLS.append(("registration.roll_check", ballot_id, membership_number))
+        if ballot_id == MISSING:
+            raise registration.BallotNotFound(f"ballot {ballot_id} does not exist")
+
 
 class MatchingStandIn:
     name = "matching"

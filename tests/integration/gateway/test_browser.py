@@ -157,3 +157,19 @@ def test_a_wrong_code_is_announced_focused_and_tied_to_the_field(gateway, browse
     assert violations(browser) == [], json.dumps(violations(browser), indent=1)
     assert fits_the_phone(browser)
     assert standins.called("tally.cast_ballot") == []
+
+
+def test_the_roll_check_page_by_keyboard_alone_at_phone_width(gateway, browser):
+    """The page an exclusion notice links to: filled in and sent with the keyboard only."""
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(f"{gateway.base}/roll-check?ballot={standins.OPEN}")
+    assert violations(browser) == [], json.dumps(violations(browser), indent=1)
+    assert fits_the_phone(browser)
+    press(browser, Keys.TAB, Keys.TAB, "M42", Keys.TAB, "E8 1AA", Keys.ENTER)
+    assert answered(browser, "Nothing is shown here, whatever the answer")
+    assert standins.called("registration.roll_check") == [
+        ("registration.roll_check", standins.OPEN, "M42")
+    ]
+    assert violations(browser) == [], json.dumps(violations(browser), indent=1)
+    assert fits_the_phone(browser)

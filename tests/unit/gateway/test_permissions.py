@@ -113,6 +113,8 @@ PUBLIC = {
     ("POST", "/api/ballots/<int:ballot_id>/replacement"),
     ("GET", "/replacement"),
     ("POST", "/replacement"),
+    ("GET", "/roll-check"),
+    ("POST", "/roll-check"),
     ("GET", "/"),
     ("GET", "/vote"),
     ("POST", "/vote"),
