@@ -48,14 +48,24 @@ def reported(proc, path, timeout: float = 60.0) -> dict:  # type: ignore[no-unty
     return json.loads(path.read_text())
 
 
-def test_two_gateways_and_a_service_bind_their_own_ports_and_report_them(vhost, tmp_path):
-    secrets = support.write_secrets(tmp_path / "secrets")
+def environment(vhost: str, tmp_path, namespace: str, **settings: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A service's environment of its own: secrets, var dir, vhost; no ROLLCALL_ from outside."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROLLCALL_")}
     env.update(
         ROLLCALL_VAR_DIR=str(tmp_path / "var"),
-        ROLLCALL_SECRETS_DIR=str(secrets),
+        ROLLCALL_SECRETS_DIR=str(support.write_secrets(tmp_path / "secrets")),
         ROLLCALL_AMQP_URI=vhost,
-        ROLLCALL_NAMESPACE="rc-ports",
+        ROLLCALL_NAMESPACE=namespace,
+        **settings,
+    )
+    return env
+
+
+def test_two_gateways_and_a_service_bind_their_own_ports_and_report_them(vhost, tmp_path):
+    env = environment(
+        vhost,
+        tmp_path,
+        "rc-ports",
         # Configured ports that are taken would make a plain start fail; reported ones cannot.
         ROLLCALL_GATEWAY_PORT="1",
         **{f"ROLLCALL_METRICS_PORT_{s.upper()}": "1" for s in SERVICES},
@@ -113,13 +123,10 @@ def test_two_mailers_each_bind_their_own_bounce_endpoint_and_report_it(vhost, tm
     processes could be handed at once): each mailer binds one and reports it as ``bounce``."""
     import smtplib
 
-    secrets = support.write_secrets(tmp_path / "secrets")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ROLLCALL_")}
-    env.update(
-        ROLLCALL_VAR_DIR=str(tmp_path / "var"),
-        ROLLCALL_SECRETS_DIR=str(secrets),
-        ROLLCALL_AMQP_URI=vhost,
-        ROLLCALL_NAMESPACE="rc-bounce-ports",
+    env = environment(
+        vhost,
+        tmp_path,
+        "rc-bounce-ports",
         ROLLCALL_BOUNCE_SMTP_PORT="1",  # on; a configured port that would fail to bind
         ROLLCALL_METRICS_PORT_MAILER="1",
     )
