@@ -5,8 +5,11 @@ Guarantees:
 - One voter, one vote, across channels: the mark's primary key is (ballot,
   voter); the paper is added in the same transaction as the mark, so a paper
   exists if and only if its mark does.
-- Casting locks the ballot's row, as closing does, so a vote is either in the
-  count or refused as late, never lost between the two.
+- Casting holds a shared lock on the ballot's row and closing an exclusive one,
+  so a vote is either in the count or refused as late, never lost between the
+  two; online casts do not wait for each other (PostgreSQL; SQLite has one
+  writer at a time anyway). A postal batch takes the exclusive lock, so a
+  batch entered twice at once is entered once.
 - Every refused postal paper is recorded with its reason; a batch entered
   again is answered from the record, not entered twice.
 """
@@ -28,9 +31,10 @@ from services.tally.errors import AlreadyVoted, BallotNotOpen, InvalidChoices, N
 from services.tally.models import Ballot, Mark, Paper, PostalBatch, Refusal
 
 
-def _open_ballot(session: Session, ballot_id: int) -> Ballot:
-    """The ballot's row, locked against a concurrent close; ``BallotNotOpen`` unless open."""
-    ballot = queries.ballot(session, ballot_id, lock=True)
+def _open_ballot(session: Session, ballot_id: int, *, shared: bool = False) -> Ballot:
+    """The ballot's row, locked against a concurrent close (``shared``: not against other
+    casts); ``BallotNotOpen`` unless open."""
+    ballot = queries.ballot(session, ballot_id, lock=not shared, shared=shared)
     if ballot.phase != "open":
         raise BallotNotOpen(f"ballot {ballot_id} is {ballot.phase}, not open")
     return ballot
@@ -76,7 +80,7 @@ def _cast(session: Session, ballot: Ballot, number: str, choices: list[str], cha
 def cast(
     session: Session, ballot_id: int, number: str, choices: Any, channel: str = "online"
 ) -> dict[str, str]:
-    ballot = _open_ballot(session, ballot_id)
+    ballot = _open_ballot(session, ballot_id, shared=True)
     valid = validate_choices(ballot.definition, choices)
     return {"receipt": _cast(session, ballot, number, valid, channel)}
 

@@ -17,9 +17,13 @@ from services.tally.errors import BallotNotClosed, BallotNotFound, ResultNotRead
 from services.tally.models import Ballot, Mark, Paper, Refusal, Result, SigningKey, Voter
 
 
-def ballot(session: Session, ballot_id: int, *, lock: bool = False) -> Ballot:
-    """The ballot's row (locked for update if ``lock``)."""
-    row = session.get(Ballot, ballot_id, with_for_update=lock)
+def ballot(session: Session, ballot_id: int, *, lock: bool = False, shared: bool = False) -> Ballot:
+    """The ballot's row: locked for update if ``lock`` (a phase change, the close), or with a
+    shared lock if ``shared`` (a cast: casts run side by side, and the close waits for every
+    cast under way, which waits for it in turn, so a vote is counted or refused as late)."""
+    row = session.get(
+        Ballot, ballot_id, with_for_update={"read": True} if shared and not lock else lock
+    )
     if row is None:
         raise BallotNotFound(f"ballot {ballot_id} does not exist")
     return row
