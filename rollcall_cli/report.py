@@ -38,10 +38,11 @@ def write_report(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / f"report-{ballot_id}.json"
     pdf_path = out / f"report-{ballot_id}.pdf"
+    pdf = render(report)  # first: a report that cannot be rendered leaves no file behind
     _atomically(
         json_path, json.dumps(report, indent=1, sort_keys=True, ensure_ascii=False).encode()
     )
-    _atomically(pdf_path, render(report))
+    _atomically(pdf_path, pdf)
     return json_path, pdf_path
 
 

@@ -114,10 +114,13 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _when(iso: str | None) -> str:
-    """An ISO time as people read it: ``2026-11-10 10:00`` (its offset kept if not UTC)."""
-    if not iso:
-        return "-"
+def _when(iso: Any) -> str:
+    """An ISO time as people read it: ``2026-11-10 10:00`` (its offset kept if not UTC);
+    a list of times (a timetable's reminders) one after another."""
+    if isinstance(iso, list):
+        return " and ".join(map(_when, iso)) or "-"
+    if not isinstance(iso, str) or not iso:
+        return _shown(iso)
     shown = iso.replace("T", " ")[:16]
     offset = iso[19:].lstrip("0123456789.")
     return shown + ("" if offset in ("", "+00:00", "Z") else f" {offset}")

@@ -167,3 +167,16 @@ def test_rollcall_verify_with_a_board_refuses_a_report_of_another_board(tmp_path
 def test_rollcall_verify_needs_a_board_or_a_report():
     result = CliRunner().invoke(main, ["verify"])
     assert result.exit_code == 2 and "give a bulletin board FILE" in result.output
+
+
+def test_a_timetable_with_a_list_of_reminder_times_is_printed_as_times():
+    board, pem = builders.board()
+    figures = builders.figures()
+    figures["ballot"]["timetable"] = {
+        "closes_at": "2026-12-07T15:34:41.834217+00:00",
+        "reminders": ["2026-12-07T12:34:46+00:00", "2026-12-07T13:00:00+01:00"],
+    }
+    built = report.build(board, {}, figures, "2026-12-07T16:00:00+00:00")
+    text = " ".join(_text(render(report.sign(built, pem, builders.PASSPHRASE))).split())
+    assert "closes 2026-12-07 15:34" in text
+    assert "reminders 2026-12-07 12:34 and 2026-12-07 13:00 +01:00" in text
