@@ -63,8 +63,11 @@ def _members(roll: dict[str, Any]) -> dict[str, Any]:
         "extracts": [{f: e.get(f) for f in EXTRACT_FIELDS} for e in roll["extracts"]],
         "accepted": roll["accepted"],
         "in_ledger": roll["in_ledger"],
-        "states": dict(roll["ledger"]),
-        "state_meanings": dict(roll["state_meanings"]),
+        # A list, in the ledger's own order (from eligible to voted), whatever sorts the keys.
+        "states": [
+            {"state": state, "meaning": roll["state_meanings"].get(state, ""), "members": n}
+            for state, n in roll["ledger"].items()
+        ],
         "in_flight": roll["in_flight"],
         "unaccounted": roll["unaccounted"],
         "not_reached": roll["not_reached"],

@@ -152,8 +152,8 @@ def _members(pdf: _Report, members: dict[str, Any]) -> None:
     pdf.line("Every accepted member is in exactly one state of the ledger:")
     pdf.ln(1)
     states = [["state", "meaning", "members"]]
-    for state, n in members["states"].items():
-        states.append([state, members["state_meanings"].get(state, ""), n])
+    for entry in members["states"]:
+        states.append([entry["state"], entry["meaning"], entry["members"]])
     states.append(["in the ledger", "", members["in_ledger"]])
     pdf.grid(states, (32, 122, 24), ("LEFT", "LEFT", "RIGHT"))
     pdf.line(

@@ -102,7 +102,15 @@ def test_the_report_of_a_real_ballot_states_its_figures_and_its_signature_holds(
     assert (extract["declared"], extract["accepted"], extract["rejected"]) == (6, 4, 1)
     assert extract["duplicates"] == 1 and extract["balanced"] is True
     assert members["accepted"] == members["in_ledger"] == 4
-    assert members["unaccounted"] == 0 and members["states"]["awaiting_match"] == 4
+    assert (
+        members["unaccounted"] == 0
+        and {
+            "state": "awaiting_match",
+            "meaning": "being matched to the electoral register",
+            "members": 4,
+        }
+        in members["states"]
+    )
     assert report["roll_by_association"] == {
         "HACK": {"members": 4, "on_roll": 0, "voted": 0, "excluded": 0, "not_reached": 0}
     }

@@ -72,6 +72,8 @@ def test_the_report_carries_the_roll_codes_cases_heads_and_every_stage():
     members = signed["members"]
     assert members["extracts"][0]["declared"] == 53
     assert members["accepted"] == members["in_ledger"] == 50 and members["balanced"] is True
+    assert [s["state"] for s in members["states"]][:2] == ["awaiting_match", "in_review"]
+    assert members["states"][-1] == {"state": "voted", "meaning": "has voted", "members": 40}
     assert signed["roll_by_association"]["ISLI"] == {
         "members": 20,
         "on_roll": 19,
