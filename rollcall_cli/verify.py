@@ -45,9 +45,13 @@ def _report_problems(
 
     problems = [f"report: {p}" for p in reports.check(report, key_fingerprint)]
     if board is not None and not problems:
-        if report.get("bulletin", {}).get("sha256") != board.get("sha256"):
+        named = report.get("bulletin")
+        if not isinstance(named, dict) or named.get("sha256") != board.get("sha256"):
             problems.append("report: it names another bulletin board (the checksums differ)")
-        if report.get("key", {}).get("fingerprint") != board.get("key", {}).get("fingerprint"):
+        board_key = board.get("key")
+        if not isinstance(board_key, dict) or report["key"]["fingerprint"] != board_key.get(
+            "fingerprint"
+        ):
             problems.append("report: it is signed by another key than the board's")
     return problems
 
