@@ -338,8 +338,42 @@ def run_ballot(
     checks["every audit chain verifies and holds the heads on the board"] = (
         audited.returncode == 0 and bool(heads)
     )
+    report["scrutineers_report"] = scrutineers_report(run, ballot_id, board["key"]["fingerprint"])
+    checks["the scrutineer's report is written and verifies under the ballot's key"] = (
+        report["scrutineers_report"]["exit"] == report["scrutineers_report"]["verify_exit"] == 0
+    )
     say(f"result: {', '.join(report['result']['winners'])}; turnout {result['turnout']}")
     return True
+
+
+def scrutineers_report(run, ballot_id: int, fingerprint: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """``rollcall report`` for the demo ballot, then ``rollcall verify --report`` on it."""
+    cli = [sys.executable, "-m", "rollcall_cli.main"]
+    started = time.monotonic()
+    made = subprocess.run(
+        [*cli, "report", "--ballot", str(ballot_id), "--out", str(run.dir)],
+        env=run.env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = round(time.monotonic() - started, 2)
+    path = run.dir / f"report-{ballot_id}.json"
+    checked = subprocess.run(
+        [*cli, "verify", "--report", str(path), "--key-fingerprint", fingerprint],
+        env=run.env,
+        capture_output=True,
+        text=True,
+    )
+    say(f"scrutineer's report: {path} ({seconds}s); verify: {checked.stdout.strip()}")
+    return {
+        "json": str(path),
+        "pdf": str(path.with_suffix(".pdf")),
+        "seconds": seconds,
+        "exit": made.returncode,
+        "errors": made.stderr.strip().splitlines()[-3:],
+        "verify_exit": checked.returncode,
+        "verify": (checked.stdout + checked.stderr).strip().splitlines()[-3:],
+    }
 
 
 def _result(rpc, ballot_id: int):  # type: ignore[no-untyped-def]

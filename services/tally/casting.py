@@ -27,7 +27,14 @@ from sqlalchemy.orm import Session
 from rollcall import metrics
 from rollcall.messaging.outbox import emit
 from services.tally import queries, voters
-from services.tally.errors import AlreadyVoted, BallotNotOpen, InvalidChoices, NotOnRoll
+from services.tally.errors import (
+    ALREADY_VOTED,
+    NOT_ON_ROLL,
+    AlreadyVoted,
+    BallotNotOpen,
+    InvalidChoices,
+    NotOnRoll,
+)
 from services.tally.models import Ballot, Mark, Paper, PostalBatch, Refusal
 
 
@@ -58,14 +65,14 @@ def validate_choices(definition: dict[str, Any], choices: Any) -> list[str]:
 
 def _cast(session: Session, ballot: Ballot, number: str, choices: list[str], channel: str) -> str:
     if not voters.may_vote(session, ballot.ballot_id, number):
-        raise NotOnRoll("this member is not on the roll for this ballot")
+        raise NotOnRoll(NOT_ON_ROLL)
     receipt = secrets.token_hex(16)
     try:
         with session.begin_nested():
             session.add(Mark(ballot_id=ballot.ballot_id, membership_number=number, channel=channel))
             session.flush()
     except IntegrityError:
-        raise AlreadyVoted("a vote has already been recorded for this member") from None
+        raise AlreadyVoted(ALREADY_VOTED) from None
     session.add(Paper(receipt=receipt, ballot_id=ballot.ballot_id, choices=choices))
     emit(
         session,

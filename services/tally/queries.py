@@ -7,12 +7,13 @@ is ``BallotNotFound``; a result asked for before the count is
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.tally import certificate
+from services.tally import certificate, report
 from services.tally.errors import BallotNotClosed, BallotNotFound, ResultNotReady
 from services.tally.models import Ballot, Mark, Paper, Refusal, Result, SigningKey, Voter
 
@@ -90,3 +91,25 @@ def marked_register(session: Session, ballot_id: int) -> list[dict[str, str]]:
         .order_by(Mark.membership_number)
     )
     return [{"membership_number": n, "channel": c} for n, c in rows]
+
+
+def refusals(session: Session, ballot_id: int) -> dict[str, int]:
+    """How many postal papers were refused for each reason."""
+    rows = session.execute(
+        select(Refusal.reason, func.count())
+        .where(Refusal.ballot_id == ballot_id)
+        .group_by(Refusal.reason)
+        .order_by(Refusal.reason)
+    )
+    return {reason: n for reason, n in rows}
+
+
+def signed_report(
+    session: Session, ballot_id: int, figures: dict[str, Any], passphrase: bytes, now: datetime
+) -> dict[str, Any]:
+    """The scrutineer's report of a counted ballot (``report.build``), signed with its key."""
+    board = result(session, ballot_id).result
+    key = session.get(SigningKey, ballot_id)
+    assert key is not None, "every ballot gets its key with its definition"
+    built = report.build(board, refusals(session, ballot_id), figures, now.isoformat())
+    return report.sign(built, key.private_pem.encode(), passphrase)

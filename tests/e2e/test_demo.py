@@ -54,6 +54,9 @@ def test_demo_of_2000_members_balances_and_every_vote_is_cast_and_marked(demo_ru
     assert voting["votes_submitted"] == voting["ballots_cast"] == voting["marked_register"] > 0
     assert report["result"]["winners"]
     assert all(report["checks"].values()), report["checks"]
+    scrutineers = report["scrutineers_report"]
+    assert scrutineers["exit"] == scrutineers["verify_exit"] == 0, scrutineers
+    assert Path(scrutineers["pdf"]).read_bytes().startswith(b"%PDF")
     # The plain demo tells its delivery story too: a sink that takes every email.
     delivery = report["delivery"]
     assert delivery["sent"] + delivery["letters_queued"] == delivery["codes"] > 0
