@@ -4,6 +4,8 @@ sends a name two housemates could share to a person."""
 
 from __future__ import annotations
 
+import pytest
+
 from services.matching.matcher.deciding import Decision
 from tests.builders.registers import elector, member, one
 
@@ -260,3 +262,21 @@ def test_an_abbreviated_floor_names_its_flat() -> None:
     decision = one(register, member("M", "Rebecca", "Wright", "1st Flr, 17 Agar Place",
                                     postcode="TR4 8SS"))  # fmt: skip
     assert_match(decision, "R1")
+
+
+@pytest.mark.parametrize(
+    ("written", "flat"),
+    [("GFF", "Ground Floor Flat"), ("FFF", "First Floor Flat"), ("SFF", "Second Floor Flat"),
+     ("Flat LG", "Basement Flat"), ("LGF", "Lower Ground Floor Flat"),
+     ("Attic Flat", "Top Flat")],
+)  # fmt: skip
+def test_a_floor_shortened_to_letters_names_its_flat(written: str, flat: str) -> None:
+    # Two namesakes in one converted house: only the flat tells them apart.
+    other = "Top Flat" if flat == "Ground Floor Flat" else "Ground Floor Flat"
+    register = [
+        elector("F1", "Declan", "McCarthy", flat, "28 Recorder Road", postcode="NR2 4EN"),
+        elector("F2", "Declan", "McCarthy", other, "28 Recorder Road", postcode="NR2 4EN"),
+    ]
+    decision = one(register, member("M", "Declan", "McCarthy", f"{written}, 28 Recorder Road",
+                                    postcode="NR2 4EN"))  # fmt: skip
+    assert_match(decision, "F1")
