@@ -34,8 +34,9 @@ from gateway.web import (
 class VotingRoutes(GatewayBase):
     def _vote(self, ballot_id: int, vote: dict[str, Any], client: str) -> str:
         voter = self.remote.codes.verify_code(ballot_id, vote["code"], client)
+        choices = vote["contests"] if "contests" in vote else vote["choices"]
         cast = self.remote.tally.cast_ballot(
-            ballot_id, voter["membership_number"], vote["choices"], "online"
+            ballot_id, voter["membership_number"], choices, "online"
         )
         return str(cast["receipt"])
 

@@ -5,8 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
+
+
+def _winners(board: dict[str, Any]) -> str:
+    """The winners recounted: a list, or on a ballot with contests each contest's in turn."""
+    if "contests" not in board:
+        return ", ".join(board["counts"]["winners"])
+    return "; ".join(
+        f"{c['id']}: {', '.join(c['counts']['winners']) or 'nobody'}" for c in board["contests"]
+    )
 
 
 @click.command()
@@ -23,7 +33,8 @@ def verify(file: Path, as_json: bool, key_fingerprint: str | None, no_certificat
 
     Exits 0 only if the checksum matches, no receipt repeats, the papers
     number what the turnout says, recounting the papers reproduces the
-    published winners and every stage, and the certificate is signed by the
+    published winners and every stage (of every contest, on a ballot with
+    several), and the certificate is signed by the
     ballot's key (the one given with --key-fingerprint, when given) and states
     exactly what the board holds.
     """
@@ -44,10 +55,9 @@ def verify(file: Path, as_json: bool, key_fingerprint: str | None, no_certificat
         for p in problems:
             click.echo(f"FAIL: {p}")
         if not problems:
-            counts = board["counts"]
             click.echo(
                 f"OK: {len(board['ballots'])} papers, checksum {board['sha256']}, "
-                f"recount reproduces winners {', '.join(counts['winners'])}"
+                f"recount reproduces winners {_winners(board)}"
                 + (
                     ""
                     if no_certificate

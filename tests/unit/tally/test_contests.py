@@ -122,3 +122,43 @@ def test_a_single_contest_board_is_as_it_was():
     assert set(board) == {"format", "ballot", "ballots", "turnout", "counts", "sha256"}
     assert board["ballots"] == [{"receipt": "r1", "choices": ["Ada Lovelace"]}]
     assert bulletin.check(board) == []
+
+
+def test_rollcall_verify_recounts_every_contest_and_fails_on_one_altered(tmp_path):
+    from click.testing import CliRunner
+
+    from rollcall_cli.verify import verify
+
+    board = _board()
+    good = tmp_path / "board.json"
+    good.write_text(json.dumps(board))
+    fingerprint = board["key"]["fingerprint"]
+    ok = CliRunner().invoke(verify, [str(good), "--key-fingerprint", fingerprint])
+    assert ok.exit_code == 0, ok.output
+    assert "recount reproduces winners selection: Ada Lovelace; motion: Yes" in ok.output
+    board["ballots"][0]["choices"]["selection"] = ["Mary Seacole"]
+    bad = tmp_path / "altered.json"
+    bad.write_text(json.dumps(board))
+    failed = CliRunner().invoke(verify, [str(bad), "--key-fingerprint", fingerprint])
+    assert failed.exit_code == 1 and "FAIL: checksum mismatch" in failed.output
+    assert "Traceback" not in failed.output
+
+
+def test_rollcall_count_counts_a_board_contest_by_contest_with_each_contest_s_method(tmp_path):
+    from click.testing import CliRunner
+
+    from rollcall_cli.main import main
+
+    path = tmp_path / "board.json"
+    path.write_text(json.dumps(_board()))
+    shown = CliRunner().invoke(main, ["count", str(path)])
+    assert shown.exit_code == 0, shown.output
+    selection, motion = shown.output.splitlines()
+    assert selection.startswith(f"{path} [selection]: stv, 1 seat(s): Ada Lovelace")
+    assert motion == f"{path} [motion]: fptp, 1 seat(s): Yes"
+    one = CliRunner().invoke(main, ["count", str(path), "--contest", "motion", "--json"])
+    [line] = one.output.splitlines()
+    assert json.loads(line)["winners"] == ["Yes"] and json.loads(line)["contest"] == "motion"
+    missing = CliRunner().invoke(main, ["count", str(path), "--contest", "budget"])
+    assert missing.exit_code == 1 and "no contest 'budget'" in missing.output
+    assert "Traceback" not in missing.output
