@@ -169,14 +169,16 @@ class TallyStandIn:
 
     @rpc
     def cast_ballot(
-        self, ballot_id: int, membership_number: str, choices: list[str], channel: str
+        self, ballot_id: int, membership_number: str, choices: Any, channel: str
     ) -> dict[str, Any]:
         CALLS.append(("tally.cast_ballot", ballot_id, membership_number, choices, channel))
         if ballot_id == MISSING:
             raise BallotNotFound(f"ballot {ballot_id} does not exist")
         if membership_number == "NOT-ON-ROLL":
             raise NotOnRoll("this member is not on the roll of this ballot")
-        unknown = [c for c in choices if c not in CANDIDATES]
+        # A ballot with several contests sends {contest id: [names]}.
+        names = [n for v in choices.values() for n in v] if isinstance(choices, dict) else choices
+        unknown = [c for c in names if c not in CANDIDATES]
         if unknown:
             raise InvalidChoices(f"{unknown[0]} is not a candidate in this ballot")
         votes = STATE["votes"]
