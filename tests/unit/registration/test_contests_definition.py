@@ -74,3 +74,12 @@ def test_a_single_contest_may_carry_statements_and_instructions(session):
 def test_a_bad_contest_or_statement_is_refused_naming_it(session, raw, words):
     with pytest.raises(BallotInvalid, match=words):
         ballots.create(session, raw, "test")
+
+
+def test_the_documented_contests_example_is_a_valid_ballot_as_written(session):
+    from tests.unit.docs.test_examples import one
+
+    example = one("docs/formats.md", lambda d: isinstance(d, dict) and "contests" in d)
+    created = ballots.create(session, example, "test")
+    assert [c["id"] for c in created["contests"]] == ["selection", "motion"]
+    assert created["contests"][0]["candidates"][-1] == RON
