@@ -14,7 +14,13 @@ import requests
 
 from rollcall_cli.ballots import import_extract
 from rollcall_cli.demo import delivery, paper, replacements
-from rollcall_cli.demo.mailbox import notices_reached, notices_sent, read_mailbox, read_postal
+from rollcall_cli.demo.mailbox import (
+    code_letters_with_statements,
+    notices_reached,
+    notices_sent,
+    read_mailbox,
+    read_postal,
+)
 from rollcall_cli.demo.output import say
 from rollcall_cli.demo.reach import Officers, correct_rows, fixable_exclusions
 from services.tally import bulletin, certificate
@@ -310,6 +316,11 @@ def run_ballot(
         )
         checks["the voting page showed each contest with its instructions and statements"] = (
             run.page_ok
+        )
+        printed, with_statements = code_letters_with_statements(run.settings.postal_path())
+        report["code_letters_with_statements"] = [printed, with_statements]
+        checks["every code letter posted was followed by the candidates' statements"] = (
+            printed == with_statements > 0
         )
     heads = board.get("audit_heads", {})
     command = [sys.executable, "-m", "rollcall_cli.main", "audit", "verify"]
