@@ -167,9 +167,9 @@ class BallotDefinitionSchema(_ContestFields):
                 try:
                     _check_candidates({"method": "fptp", "seats": 1, **contest})
                 except ValidationError as exc:
-                    raise ValidationError(
-                        f"contest {contest['id']}: {exc.messages}", "contests"
-                    ) from None
+                    said = exc.messages
+                    words = "; ".join(map(str, said)) if isinstance(said, list) else str(said)
+                    raise ValidationError(f"contest {contest['id']}: {words}", "contests") from None
             return
         if "candidates" not in data:
             raise ValidationError("Missing data for required field.", "candidates")
