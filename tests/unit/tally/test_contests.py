@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.tally import bulletin, certificate, contests
 from services.tally.errors import InvalidChoices
@@ -162,3 +164,31 @@ def test_rollcall_count_counts_a_board_contest_by_contest_with_each_contest_s_me
     missing = CliRunner().invoke(main, ["count", str(path), "--contest", "budget"])
     assert missing.exit_code == 1 and "no contest 'budget'" in missing.output
     assert "Traceback" not in missing.output
+
+
+_NAMES = st.sampled_from(
+    ["Ada Lovelace", "Mary Seacole", "Sylvia Pankhurst", RON, "Yes", "No", "Nobody", ""]
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["selection", "motion", "budget"]),
+        st.lists(_NAMES, max_size=5),
+        max_size=3,
+    )
+)
+def test_a_stored_paper_holds_every_contest_and_only_its_candidates_or_is_refused(choices):
+    definition = _definition()
+    try:
+        stored = contests.paper(definition, choices)
+    except InvalidChoices as refused:
+        assert str(refused)  # refused in words, never anything else
+        return
+    every = contests.contests(definition)
+    assert isinstance(stored, dict) and list(stored) == [c["id"] for c in every]
+    for contest in every:
+        names = stored[contest["id"]]
+        assert names == choices.get(contest["id"], [])
+        assert set(names) <= set(contest["candidates"]) and len(set(names)) == len(names)
+    assert any(stored.values())
