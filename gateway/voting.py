@@ -34,8 +34,9 @@ from gateway.web import (
 class VotingRoutes(GatewayBase):
     def _vote(self, ballot_id: int, vote: dict[str, Any], client: str) -> str:
         voter = self.remote.codes.verify_code(ballot_id, vote["code"], client)
+        choices = vote["contests"] if "contests" in vote else vote["choices"]
         cast = self.remote.tally.cast_ballot(
-            ballot_id, voter["membership_number"], vote["choices"], "online"
+            ballot_id, voter["membership_number"], choices, "online"
         )
         return str(cast["receipt"])
 
@@ -66,9 +67,18 @@ class VotingRoutes(GatewayBase):
     def vote_form(self, request: Request) -> Response:
         limit_body(request, MAX_FORM)
         ballot_id = ballot_number(request.form.get("ballot_id", "").strip())
-        choices = [c for c in request.form.getlist("choice") if c]
+        # A ballot with several contests names its fields choice-<contest id>.
+        contests = {
+            key.removeprefix("choice-"): [c for c in request.form.getlist(key) if c]
+            for key in request.form
+            if key.startswith("choice-")
+        }
+        choices: list[str] | dict[str, list[str]] = contests or [
+            c for c in request.form.getlist("choice") if c
+        ]
+        sent = {"contests": choices} if contests else {"choices": choices}
         try:
-            vote = load(VoteSchema(), {"code": request.form.get("code", ""), "choices": choices})
+            vote = load(VoteSchema(), {"code": request.form.get("code", ""), **sent})
             receipt = self._vote(ballot_id, vote, self.clients(request))
         except (GatewayError, RemoteError) as exc:
             return self._form_again(request, ballot_id, exc, choices)
@@ -76,7 +86,11 @@ class VotingRoutes(GatewayBase):
         return pages.html_response(201, pages.receipt_page(ballot_id, receipt))
 
     def _form_again(
-        self, request: Request, ballot_id: int, exc: Exception, choices: list[str]
+        self,
+        request: Request,
+        ballot_id: int,
+        exc: Exception,
+        choices: list[str] | dict[str, list[str]],
     ) -> Response:
         """The voting form again, saying in plain words what went wrong."""
         answer = answer_for(exc, request, "/vote")

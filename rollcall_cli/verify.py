@@ -56,6 +56,15 @@ def _report_problems(
     return problems
 
 
+def _winners(board: dict[str, Any]) -> str:
+    """The winners recounted: a list, or on a ballot with contests each contest's in turn."""
+    if "contests" not in board:
+        return ", ".join(board["counts"]["winners"])
+    return "; ".join(
+        f"{c['id']}: {', '.join(c['counts']['winners']) or 'nobody'}" for c in board["contests"]
+    )
+
+
 @click.command()
 @click.argument(
     "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -85,7 +94,8 @@ def verify(
 
     Exits 0 only if the checksum matches, no receipt repeats, the papers
     number what the turnout says, recounting the papers reproduces the
-    published winners and every stage, and the certificate is signed by the
+    published winners and every stage (of every contest, on a ballot with
+    several), and the certificate is signed by the
     ballot's key (the one given with --key-fingerprint, when given) and states
     exactly what the board holds.
 
@@ -114,10 +124,9 @@ def verify(
         for p in problems:
             click.echo(f"FAIL: {p}")
         if not problems and board is not None:
-            counts = board["counts"]
             click.echo(
                 f"OK: {len(board['ballots'])} papers, checksum {board['sha256']}, "
-                f"recount reproduces winners {', '.join(counts['winners'])}"
+                f"recount reproduces winners {_winners(board)}"
                 + (
                     ""
                     if no_certificate

@@ -79,8 +79,13 @@ class DemoRun:
         turnout: float,
         keep: bool,
         fault_rate: float | None = None,
+        contests: int = 1,
     ) -> None:
         self.n_members, self.seed, self.method, self.seats = members, seed, method, seats
+        #: 2: the ballot holds two contests (``rollcall_cli.demo.paper``).
+        self.contests = contests
+        #: Whether the voting page showed every contest, its instructions and statements.
+        self.page_ok = False
         self.turnout, self.keep = turnout, keep
         #: With ``--mail-faults``: the share of addresses the sink defers, refuses or bounces.
         self.fault_rate = fault_rate
@@ -458,7 +463,8 @@ class DemoRun:
         report: dict[str, Any] = {
             "seed": self.seed,
             "members": self.n_members,
-            "method": self.method,
+            "method": self.method if self.contests == 1 else "contests",
+            "contests": self.contests,
             "dir": str(self.dir),
             "mail_faults": self.fault_rate,
         }

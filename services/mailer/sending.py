@@ -199,6 +199,7 @@ class Dispatcher(BackgroundLoop):
                 self._roll_check_url(ballot_id),
                 timetable=(known.timetable or {}) if known else {},
                 replacement_url=f"{self.settings.public_url}/replacement?ballot={ballot_id}",
+                statements=letters.statements_facts(known.statements if known else None),
             )
         return facts
 

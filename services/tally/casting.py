@@ -10,6 +10,10 @@ Guarantees:
   two; online casts do not wait for each other (PostgreSQL; SQLite has one
   writer at a time anyway). A postal batch takes the exclusive lock, so a
   batch entered twice at once is entered once.
+- A ballot with several contests takes one paper per sitting holding every
+  contest's choices (``contests.paper``); a postal voter's papers, one per
+  contest, are entered together as ``{"membership_number", "contests": {id:
+  [names]}}``, so they go into the box as one paper, as the page's do.
 - Every refused postal paper is recorded with its reason; a batch entered
   again is answered from the record, not entered twice.
 """
@@ -26,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from rollcall import metrics
 from rollcall.messaging.outbox import emit
-from services.tally import queries, voters
+from services.tally import contests, queries, voters
 from services.tally.errors import (
     ALREADY_VOTED,
     NOT_ON_ROLL,
@@ -47,23 +51,18 @@ def _open_ballot(session: Session, ballot_id: int, *, shared: bool = False) -> B
     return ballot
 
 
-def validate_choices(definition: dict[str, Any], choices: Any) -> list[str]:
-    """The choices as a list of names; ``InvalidChoices`` says what is wrong in words."""
-    if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
-        raise InvalidChoices("choices must be a list of candidate names")
-    if not choices:
-        raise InvalidChoices("the ballot paper is blank: choose at least one candidate")
-    unknown = [c for c in choices if c not in definition["candidates"]]
-    if unknown:
-        raise InvalidChoices(f"not a candidate in this ballot: {', '.join(unknown)}")
-    if len(set(choices)) != len(choices):
-        raise InvalidChoices("a candidate is chosen more than once")
-    if definition["method"] == "fptp" and len(choices) > definition["seats"]:
-        raise InvalidChoices(f"choose at most {definition['seats']} candidate(s)")
-    return list(choices)
+def validate_choices(definition: dict[str, Any], choices: Any) -> list[str] | dict[str, list[str]]:
+    """The paper to store for ``choices`` (``contests.paper``); ``InvalidChoices`` says what is wrong."""
+    return contests.paper(definition, choices)
 
 
-def _cast(session: Session, ballot: Ballot, number: str, choices: list[str], channel: str) -> str:
+def _cast(
+    session: Session,
+    ballot: Ballot,
+    number: str,
+    choices: list[str] | dict[str, list[str]],
+    channel: str,
+) -> str:
     if not voters.may_vote(session, ballot.ballot_id, number):
         raise NotOnRoll(NOT_ON_ROLL)
     receipt = secrets.token_hex(16)
@@ -114,7 +113,8 @@ def enter_postal_batch(
     for paper in papers:
         number = str(paper.get("membership_number", ""))
         try:
-            valid = validate_choices(ballot.definition, paper.get("choices"))
+            given = paper["contests"] if "contests" in paper else paper.get("choices")
+            valid = validate_choices(ballot.definition, given)
             _cast(session, ballot, number, valid, "postal")
             entered += 1
         except (AlreadyVoted, NotOnRoll, InvalidChoices) as exc:

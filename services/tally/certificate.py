@@ -52,8 +52,44 @@ def key_section(public_hex: str) -> dict[str, str]:
     }
 
 
+def _contest(contest: dict[str, Any], board_contest: dict[str, Any]) -> dict[str, Any]:
+    counts = board_contest.get("counts") or {}
+    return {
+        "id": contest["id"],
+        "title": contest.get("title") or contest["id"],
+        "method": contest["method"],
+        "seats": contest["seats"],
+        "quota": counts.get("quota"),
+        "stages": counts.get("rounds"),
+        "winners": counts.get("winners"),
+        "ties": counts.get("ties", []),
+    }
+
+
 def body(board: dict[str, Any]) -> dict[str, Any]:
-    """What the certificate states, from a built board."""
+    """What the certificate states, from a built board.
+
+    A ballot with contests states each contest's method, seats, quota, stages,
+    winners and ties under ``contests``, in the definition's order; a
+    single-contest ballot states them at the top, as it always has.
+    """
+    if board["ballot"].get("contests"):
+        published = {c.get("id"): c for c in board.get("contests") or [] if isinstance(c, dict)}
+        return {
+            "ballot_id": board["ballot"]["ballot_id"],
+            "title": board["ballot"]["title"],
+            "electorate": board["turnout"].get("electorate"),
+            "turnout": {
+                k: board["turnout"][k]
+                for k in ("online", "postal", "cast")
+                if k in board["turnout"]
+            },
+            "contests": [
+                _contest(c, published.get(c["id"], {})) for c in board["ballot"]["contests"]
+            ],
+            "bulletin_sha256": board["sha256"],
+            "key_fingerprint": board.get("key", {}).get("fingerprint"),
+        }
     counts = board["counts"]
     return {
         "ballot_id": board["ballot"]["ballot_id"],

@@ -71,7 +71,11 @@ def receipt(session: Session, ballot_id: int, receipt_id: str) -> dict[str, Any]
     # While voting is open a receipt shows only that the paper was recorded: showing the
     # choices would let anyone shown a receipt (a buyer, a coercer) check how it was cast.
     # They appear once the count has written the bulletin board, where they are public.
-    return {"found": True, "choices": list(paper.choices) if counted else None, "counted": counted}
+    if not counted:
+        return {"found": True, "choices": None, "counted": False}
+    choices = paper.choices
+    shown = {k: list(v) for k, v in choices.items()} if isinstance(choices, dict) else list(choices)
+    return {"found": True, "choices": shown, "counted": True}
 
 
 def result(session: Session, ballot_id: int) -> Result:

@@ -18,8 +18,8 @@ Guarantees:
   changed figure, added or removed field fails ``check``.
 - The count is the board's, stage by stage, and the report names the
   board's checksum, so a reader can hold the two side by side.
-- Results come as ``contests``, a list (one contest today), so a ballot of
-  several contests reads the same way.
+- Results come as ``contests``, a list: one for a single-contest ballot, one
+  per contest in the definition's order for a ballot of several.
 
 The signature says the tally issued the report with the ballot's key; the
 figures of the other services are theirs as they gave them when it was made.
@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from services.tally import certificate
+from services.tally import bulletin, certificate, contests
 from services.tally.bulletin import canonical
 from services.tally.errors import WHO_SENT_IT
 
@@ -111,12 +111,18 @@ def _papers(board: dict[str, Any], mail: dict[str, Any], refused: dict[str, int]
     count's own invalid papers are spoilt too. Returned = entered + refused +
     spoilt at entry.
     """
-    turnout, counts = board["turnout"], board["counts"]
+    turnout, results = board["turnout"], bulletin.results(board)
     for_sender = {r: n for r, n in refused.items() if r in WHO_SENT_IT}
     for_marks = {r: n for r, n in refused.items() if r not in WHO_SENT_IT}
     spoilt = dict(for_marks)
-    for reason, n in counts.get("invalid_reasons", {}).items():
-        spoilt[reason] = spoilt.get(reason, 0) + n
+    for result in results:
+        # On a ballot of several contests a paper is spoilt (or blank) contest by contest.
+        prefix = f"{result['id']}: " if len(results) > 1 else ""
+        for reason, n in result["counts"].get("invalid_reasons", {}).items():
+            spoilt[prefix + reason] = spoilt.get(prefix + reason, 0) + n
+    valid: int | dict[str, int] = results[0]["counts"]["valid"]
+    if len(results) > 1:
+        valid = {r["id"]: r["counts"]["valid"] for r in results}
     return {
         "online": {"votes": turnout.get("online", 0)},
         "postal": {
@@ -127,25 +133,36 @@ def _papers(board: dict[str, Any], mail: dict[str, Any], refused: dict[str, int]
         "cast": turnout.get("cast", 0),
         "refused": {"total": sum(for_sender.values()), "reasons": for_sender},
         "spoilt": {"total": sum(spoilt.values()), "reasons": spoilt},
-        "valid": counts["valid"],
+        "valid": valid,
     }
 
 
-def _contest(board: dict[str, Any], number: int) -> dict[str, Any]:
-    ballot, counts = board["ballot"], board["counts"]
+def _contests(board: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every contest's count, in the definition's order (one for a single-contest ballot)."""
+    defined = contests.contests(board["ballot"])
+    return [
+        _contest(number, c, r["counts"], board["ballot"].get("seed"))
+        for number, (c, r) in enumerate(zip(defined, bulletin.results(board), strict=True), 1)
+    ]
+
+
+def _contest(
+    number: int, defined: dict[str, Any], counts: dict[str, Any], seed: Any
+) -> dict[str, Any]:
     contest = {
         "contest": number,
-        "title": ballot["title"],
-        "method": ballot["method"],
-        "seats": ballot["seats"],
-        "candidates": list(ballot["candidates"]),
+        "id": defined["id"],
+        "title": defined["title"],
+        "method": defined["method"],
+        "seats": defined["seats"],
+        "candidates": list(defined["candidates"]),
         "valid": counts["valid"],
         "invalid": counts["invalid"],
         "quota": counts.get("quota"),
         "stages": counts.get("rounds", []),
         "winners": counts["winners"],
         "ties": counts.get("ties", []),
-        "seed": counts.get("seed", ballot.get("seed")),
+        "seed": counts.get("seed", seed),
     }
     if counts.get("ron_elected"):
         contest["ron_elected"] = True
@@ -197,7 +214,7 @@ def build(
             "at_count": dict(board.get("audit_heads", {})),
             "at_report": dict(figures.get("audit_heads", {})),
         },
-        "contests": [_contest(board, 1)],
+        "contests": _contests(board),
         "bulletin": {
             "sha256": board["sha256"],
             "papers": len(board["ballots"]),

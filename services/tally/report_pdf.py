@@ -223,6 +223,13 @@ def _reasons(pdf: _Report, title: str, part: dict[str, Any]) -> None:
     pdf.grid(rows, (150, 28))
 
 
+def _per_contest(figure: int | dict[str, int]) -> int | str:
+    """A figure, or on a ballot of several contests each contest's (``id: n``)."""
+    if isinstance(figure, dict):
+        return ", ".join(f"{k}: {v}" for k, v in figure.items())
+    return figure
+
+
 def _papers(pdf: _Report, papers: dict[str, Any], reminders: dict[str, Any]) -> None:
     pdf.heading("4. Papers and votes", need=70)
     postal = papers["postal"]
@@ -235,7 +242,7 @@ def _papers(pdf: _Report, papers: dict[str, Any], reminders: dict[str, Any]) -> 
         ["papers refused (who sent them)", papers["refused"]["total"]],
         ["papers spoilt (their marks)", papers["spoilt"]["total"]],
         ["papers in the ballot box", papers["cast"]],
-        ["valid papers counted", papers["valid"]],
+        ["valid papers counted", _per_contest(papers["valid"])],
     ]
     pdf.grid(rows, (120, 28))
     if papers["refused"]["reasons"]:

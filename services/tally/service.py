@@ -28,7 +28,7 @@ class TallyService(ServiceBase):
 
     @rpc(expected_exceptions=EXPECTED)
     def cast_ballot(
-        self, ballot_id: int, membership_number: str, choices: list[str], channel: str = "online"
+        self, ballot_id: int, membership_number: str, choices: Any, channel: str = "online"
     ) -> dict[str, str]:
         return self.write(lambda s: casting.cast(s, ballot_id, membership_number, choices, channel))
 
@@ -49,9 +49,10 @@ class TallyService(ServiceBase):
         def read(s):  # type: ignore[no-untyped-def]
             row = queries.result(s, ballot_id)
             board = row.result
+            counted = {"contests": board["contests"]} if "contests" in board else {}
             return {
                 "ballot": board["ballot"],
-                "counts": board["counts"],
+                **(counted or {"counts": board["counts"]}),
                 "turnout": board["turnout"],
                 "bulletin_sha256": row.bulletin_sha256,
                 "bulletin_path": row.bulletin_path,

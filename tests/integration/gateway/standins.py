@@ -31,6 +31,8 @@ from services.tally.errors import (
 )
 
 OPEN, CLOSED, NOT_OPEN, MISSING, RANKED, HOSTILE = 1, 2, 3, 99, 4, 5
+#: A ballot of two contests: a ranked selection with statements, and a yes/no motion.
+CONTESTS = 6
 CANDIDATES = ["Ada Lovelace", "Mary Seacole", "Sylvia Pankhurst"]
 HOSTILE_NAME = '<script>alert("x")</script>'
 #: Access codes the stand-in codes service knows, and whose they are.
@@ -169,14 +171,16 @@ class TallyStandIn:
 
     @rpc
     def cast_ballot(
-        self, ballot_id: int, membership_number: str, choices: list[str], channel: str
+        self, ballot_id: int, membership_number: str, choices: Any, channel: str
     ) -> dict[str, Any]:
         CALLS.append(("tally.cast_ballot", ballot_id, membership_number, choices, channel))
         if ballot_id == MISSING:
             raise BallotNotFound(f"ballot {ballot_id} does not exist")
         if membership_number == "NOT-ON-ROLL":
             raise NotOnRoll("this member is not on the roll of this ballot")
-        unknown = [c for c in choices if c not in CANDIDATES]
+        # A ballot with several contests sends {contest id: [names]}.
+        names = [n for v in choices.values() for n in v] if isinstance(choices, dict) else choices
+        unknown = [c for c in names if c not in [*CANDIDATES, "Yes", "No"]]
         if unknown:
             raise InvalidChoices(f"{unknown[0]} is not a candidate in this ballot")
         votes = STATE["votes"]
@@ -372,6 +376,32 @@ class DroppedRowsStandIn:
 
 
 def ballot_definition(ballot_id: int) -> dict[str, Any]:
+    if ballot_id == CONTESTS:
+        return {
+            "ballot_id": ballot_id,
+            "title": "Selection and motion",
+            "contests": [
+                {
+                    "id": "selection",
+                    "title": "Candidate",
+                    "method": "stv",
+                    "seats": 1,
+                    "candidates": list(CANDIDATES),
+                    "instructions": "Number them in order of preference.",
+                    "statements": {
+                        CANDIDATES[0]: {"text": HOSTILE_NAME, "link": "https://example.org/a"}
+                    },
+                },
+                {
+                    "id": "motion",
+                    "title": "Motion",
+                    "method": "fptp",
+                    "seats": 1,
+                    "candidates": ["Yes", "No"],
+                },
+            ],
+            "phase": "open",
+        }
     method, candidates = "fptp", list(CANDIDATES)
     if ballot_id == RANKED:
         method = "stv"
