@@ -110,6 +110,10 @@ class Settings:
     bounce_settle_seconds: float = 30.0
     #: How far (seconds) a bounce webhook's signed timestamp may be from now.
     bounce_webhook_tolerance: float = 300.0
+    #: Days a ballot's personal data is kept after its result (or after the last
+    #: complaint about it was settled; never while one is open): then
+    #: ``rollcall retention run`` erases it in every service. 183 is about six months.
+    retention_days: int = 183
     relay_interval: float = 0.2
     relay_batch: int = 500
     max_workers: int = 10
