@@ -26,8 +26,21 @@ def retention() -> None:
     """Retention dates of ballots' personal data; erasing it when due."""
 
 
+#: How long ``show`` and ``run`` wait for one service's answer before calling it down.
+ANSWER_TIMEOUT = 10.0
+
+
 def _services(rpc: Any, ballot_id: int) -> dict[str, dict[str, Any]]:
-    return {name: getattr(rpc, name).get_retention(ballot_id) for name in HOLDERS}
+    """Each service's holdings of the ballot; a service that does not answer says so."""
+    from nameko.exceptions import RpcTimeout, UnknownService
+
+    states: dict[str, dict[str, Any]] = {}
+    for name in HOLDERS:
+        try:
+            states[name] = getattr(rpc, name).get_retention(ballot_id)
+        except (UnknownService, RpcTimeout):
+            states[name] = {"service": name, "erased_at": None, "holds": {}, "answered": False}
+    return states
 
 
 def _held(holds: dict[str, int]) -> str:
@@ -40,7 +53,7 @@ def _held(holds: dict[str, int]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
 def show(ballot_id: int | None, as_json: bool) -> None:
     """Each ballot's retention date, whether it is due, and what each service holds."""
-    with cluster() as rpc:
+    with cluster(timeout=ANSWER_TIMEOUT) as rpc:
         ballots = [
             b
             for b in rpc.registration.list_retention()
@@ -64,6 +77,9 @@ def show(ballot_id: int | None, as_json: bool) -> None:
         click.echo(f"ballot {b['ballot_id']}  {b['title']}  ({b['phase']})")
         click.echo(f"  retention date {date}  {state}")
         for name, s in b["services"].items():
+            if s.get("answered") is False:
+                click.echo(f"  {name:<13}not answering (is it running?)")
+                continue
             erased = f"  (erased {s['erased_at'][:16]})" if s["erased_at"] else ""
             click.echo(f"  {name:<13}{_held(s['holds'])}{erased}")
 
@@ -82,7 +98,7 @@ def _wait_for_every_service(rpc: Any, ballot_id: int, timeout: float) -> list[st
 @retention.command("run")
 @click.option("--ballot", "ballot_id", type=int, default=None, help="Only this ballot.")
 @click.option("--dry-run", is_flag=True, help="Say what would be erased; erase nothing.")
-@click.option("--reason", default="retention date passed", show_default=True)
+@click.option("--reason", default="", help="Why (audited); needed with --force.")
 @click.option(
     "--force",
     is_flag=True,
@@ -94,9 +110,12 @@ def run(ballot_id: int | None, dry_run: bool, reason: str, force: bool, wait: fl
     """Erase the personal data of every ballot that is due (or of --ballot N)."""
     if force and ballot_id is None:
         raise click.UsageError("--force erases one ballot: name it with --ballot")
+    if force and not reason.strip():
+        raise click.UsageError("--force needs --reason saying why (it goes in the audit log)")
+    reason = reason.strip() or "retention date passed"
     actor = cli_actor()
     failed = False
-    with cluster() as rpc:
+    with cluster(timeout=max(wait, 60.0)) as rpc:
         if ballot_id is None:
             chosen = [b["ballot_id"] for b in rpc.registration.list_retention() if b["is_due"]]
             if not chosen:
@@ -113,7 +132,8 @@ def run(ballot_id: int | None, dry_run: bool, reason: str, force: bool, wait: fl
                 )
                 for name, s in _services(rpc, number).items():
                     if name != "registration":
-                        click.echo(f"  {name:<13}{_held(s['holds'])}")
+                        held = "not answering" if s.get("answered") is False else _held(s["holds"])
+                        click.echo(f"  {name:<13}{held}")
                 continue
             if "already_erased_at" in done:
                 click.echo(f"ballot {number}: already erased at {done['already_erased_at'][:16]}")
