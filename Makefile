@@ -33,7 +33,7 @@ typecheck: install
 	  services/codes/codeformat.py services/codes/issuing.py services/codes/slowing.py \
 	  services/registration/rows.py services/registration/ledger.py \
 	  services/registration/ledger_writer.py services/registration/contacts.py \
-	  services/registration/eligibility.py services/mailer/letters.py services/mailer/printing.py services/mailer/outcomes.py services/mailer/reminding.py services/mailer/claiming.py \
+	  services/registration/eligibility.py services/matching/erasing.py services/mailer/letters.py services/mailer/printing.py services/mailer/outcomes.py services/mailer/reminding.py services/mailer/claiming.py \
 	  services/mailer/bounces.py services/mailer/reporting.py services/mailer/erasing.py \
 	  services/tally/counting services/tally/ballotfiles \
 	  services/tally/bulletin.py services/tally/certificate.py \

@@ -118,6 +118,10 @@ def test_an_erased_ballot_leaves_no_personal_data_and_still_verifies(tmp_path, v
             assert f"ballot 1: {service:<13}erased" in erased.output, erased.output
         again = runner.invoke(retention, ["run", "--ballot", "1"], env=cli_env)
         assert again.exit_code == 0 and "already erased" in again.output, again.output
+        # The roll still balances, every member in the state they were in.
+        with support.rpc_proxy(settings) as rpc:
+            roll = rpc.registration.reconcile(1)
+        assert roll["unaccounted"] == 0 and roll["ledger"] == report["ledger"]
         # Nothing of the members is left in any table (but the registers) or file.
         assert _without_register(urls, values) == []
         assert list(traces.in_files(_service_files(demo), values)) == []
