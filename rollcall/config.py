@@ -125,6 +125,10 @@ class Settings:
                 f"setting queue_type: must be one of {', '.join(QUEUE_TYPES)}, "
                 f"got {self.queue_type!r}"
             )
+        if self.retention_days < 0:
+            raise ConfigError(
+                f"setting retention_days: needs 0 or more days, got {self.retention_days!r}"
+            )
         delays = self.mail_retry_delays
         if not delays or not all(0 < d < float("inf") for d in delays):
             raise ConfigError(

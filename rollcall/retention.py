@@ -26,6 +26,7 @@ Guarantees:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -92,6 +93,26 @@ def due_at(
         what = "the result" if since == counted_at else "the last complaint was settled"
         holds.append(f"kept until {when:%Y-%m-%d %H:%M} UTC ({days} days after {what})")
     return Due(when, tuple(holds))
+
+
+#: What an erased value reads, where text around it stays.
+ERASED_TEXT = "(erased)"
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_EMAIL = re.compile(r"[^\s<>()'\",;:]+@[^\s<>()'\",;:]+")
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", re.IGNORECASE)
+
+
+def scrub(text: str, values: Iterable[str] = ()) -> str:
+    """``text`` without the personal data it may quote: anything in quotes (reasons quote
+    names and addresses that way), email addresses, UK postcodes, and each of ``values``
+    (a member's own names and address lines). What is left says what kind of thing
+    happened, not to whom."""
+    wanted = {v.strip() for v in values if len(v.strip()) >= 3}
+    for value in sorted((v for v in wanted if v.lower() in text.lower()), key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", ERASED_TEXT, text, flags=re.IGNORECASE)
+    text = _QUOTED.sub(ERASED_TEXT, text)
+    text = _EMAIL.sub(ERASED_TEXT, text)
+    return _POSTCODE.sub(ERASED_TEXT, text)
 
 
 def subject(ballot_id: int) -> str:

@@ -10,8 +10,12 @@ pseudonymises, in one transaction:
 - members: every personal field blanked (names, address, postcode, email, phone, date
   of birth, the payment reference); the membership number, association, status and the
   ledger state stay, so the counts and the conservation equation still hold;
+- the ledger's reasons: what they quote of a person (a match's words quote names,
+  addresses and postcodes; a mail failure may quote the address) is scrubbed
+  (``rollcall.retention.scrub``), through the ledger's one writer, states untouched;
 - dropped extract rows: the row as received, its extra columns and raw text;
-- pending contact changes: what they would have changed;
+- pending contact changes: what they would have changed, and what their reasons and
+  replacement requests' reasons quote of the member;
 - complaints: subject, outcome and evidence text (the audit log holds keyed hashes);
 - the published events about the ballot in its outbox;
 
@@ -23,7 +27,6 @@ its database was restored from a backup); services that have ignore it.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from rollcall import audit, retention
 from rollcall.messaging.outbox import emit
-from services.registration import ballots
+from services.registration import ballots, ledger_writer
 from services.registration.errors import PhaseError
 from services.registration.models import (
     Ballot,
@@ -41,6 +44,7 @@ from services.registration.models import (
     Evidence,
     Member,
     PendingChange,
+    Replacement,
 )
 
 #: Member columns that hold personal data: blanked on erasure.
@@ -48,10 +52,11 @@ PERSONAL_MEMBER_FIELDS = (
     "title", "first_name", "last_name", "address_1", "address_2", "address_3", "town",
     "postcode", "email", "phone", "date_of_birth", "payment_reference",
 )  # fmt: skip
-#: What an erased free text reads.
-ERASED_TEXT = "(erased)"
-#: A value a dropped row's reason quotes (``the email address 'x' is not valid``).
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+#: Member columns quoted, as given, in ledger reasons (a match's words): scrubbed from them.
+QUOTED_MEMBER_FIELDS = (
+    "first_name", "last_name", "address_1", "address_2", "address_3", "postcode", "email", "phone",
+)  # fmt: skip
+ERASED_TEXT = retention.ERASED_TEXT
 
 
 def counted_at(session: Session, ballot_id: int) -> datetime | None:
@@ -200,6 +205,13 @@ def _refuse(
 
 
 def _erase_rows(session: Session, ballot_id: int) -> dict[str, int]:
+    quoted = {
+        m.membership_number: [getattr(m, f) for f in QUOTED_MEMBER_FIELDS]
+        for m in session.scalars(select(Member).where(Member.ballot_id == ballot_id))
+    }
+    reasons = ledger_writer.rewrite_reasons(
+        session, ballot_id, lambda number, reason: retention.scrub(reason, quoted.get(number, ()))
+    )
     members = retention.changed(
         session.execute(
             update(Member)
@@ -209,14 +221,24 @@ def _erase_rows(session: Session, ballot_id: int) -> dict[str, int]:
     )
     dropped = 0
     for row in session.scalars(select(DroppedRow).where(DroppedRow.ballot_id == ballot_id)):
+        given = [str(v) for v in (row.row or {}).values()]
+        row.reasons = [retention.scrub(str(r), given) for r in row.reasons or []]
         row.row, row.extra, row.raw, row.association_as_given = {}, {}, "", ""
-        row.reasons = [_QUOTED.sub(ERASED_TEXT, str(r)) for r in row.reasons or []]
         dropped += 1
-    changes = retention.changed(
-        session.execute(
-            update(PendingChange).where(PendingChange.ballot_id == ballot_id).values(changes={})
-        )
-    )
+    changes = 0
+    for change in session.scalars(
+        select(PendingChange).where(PendingChange.ballot_id == ballot_id)
+    ):
+        given = [*quoted.get(change.membership_number, ()), *map(str, change.changes.values())]
+        change.changes, change.reason = {}, retention.scrub(change.reason, given)
+        changes += 1
+    asked = 0
+    for replacement in session.scalars(
+        select(Replacement).where(Replacement.ballot_id == ballot_id, Replacement.reason != "")
+    ):
+        given = quoted.get(replacement.membership_number, ())
+        replacement.reason = retention.scrub(replacement.reason, given)
+        asked += 1
     complaint_ids = list(
         session.scalars(select(Complaint.id).where(Complaint.ballot_id == ballot_id))
     )
@@ -235,8 +257,10 @@ def _erase_rows(session: Session, ballot_id: int) -> dict[str, int]:
     session.flush()
     return {
         "members": members,
+        "ledger_reasons": reasons,
         "dropped_rows": dropped,
         "pending_changes": changes,
+        "replacement_reasons": asked,
         "complaints": len(complaint_ids),
         "complaint_evidence": evidence,
     }

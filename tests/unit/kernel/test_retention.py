@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from rollcall.retention import Complaint, due_at
+import pytest
+
+from rollcall.config import ConfigError, load_settings
+from rollcall.retention import Complaint, due_at, scrub
 
 RESULT = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
@@ -37,3 +40,25 @@ def test_a_settled_complaint_restarts_the_clock_from_its_settlement():
     assert due.due_at == settled + timedelta(days=183)
     assert due.holds and "after the last complaint was settled" in due.holds[0]
     assert due_at(RESULT, complaints, 183, settled + timedelta(days=183)).holds == ()
+
+
+def test_scrub_leaves_what_happened_and_takes_out_whom_it_quotes():
+    matched = "in review: first name differs ('Jon' / 'John'); postcode differs (E8 1AA / E81AB)"
+    assert scrub(matched) == (
+        "in review: first name differs ((erased) / (erased)); postcode differs "
+        "((erased) / (erased))"
+    )
+    bounced = "mail failed: 550 5.1.1 <ada.byron@example.org>: Recipient address rejected"
+    assert scrub(bounced) == "mail failed: 550 5.1.1 <(erased)>: Recipient address rejected"
+    own = "awaiting code: Ada Byron at 10 High Street, Hackney"
+    assert scrub(own, ["Ada", "Byron", "10 High Street", ""]) == (
+        "awaiting code: (erased) (erased) at (erased), Hackney"
+    )
+    assert scrub("voted online", ["Ada"]) == "voted online"
+    assert scrub("Adam voted", ["Ada"]) == "Adam voted"
+
+
+def test_a_negative_retention_is_refused_naming_the_setting():
+    with pytest.raises(ConfigError, match="setting retention_days: needs 0 or more days, got -1"):
+        load_settings({"ROLLCALL_RETENTION_DAYS": "-1"})
+    assert load_settings({}).retention_days == 183
