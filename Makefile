@@ -29,12 +29,12 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy rollcall/config.py rollcall/db.py rollcall/audit.py rollcall/sealing.py \
-	  rollcall/formats.py rollcall/preflight.py rollcall/intake rollcall/messaging rollcall/runtime.py rollcall/entrypoints.py rollcall/spreadsheet.py \
+	  rollcall/formats.py rollcall/preflight.py rollcall/intake rollcall/messaging rollcall/runtime.py rollcall/entrypoints.py rollcall/spreadsheet.py rollcall/retention.py \
 	  services/codes/codeformat.py services/codes/issuing.py services/codes/slowing.py \
 	  services/registration/rows.py services/registration/ledger.py \
 	  services/registration/ledger_writer.py services/registration/contacts.py \
-	  services/registration/eligibility.py services/mailer/letters.py services/mailer/printing.py services/mailer/outcomes.py services/mailer/reminding.py services/mailer/claiming.py \
-	  services/mailer/bounces.py services/mailer/reporting.py \
+	  services/registration/eligibility.py services/matching/erasing.py services/mailer/letters.py services/mailer/printing.py services/mailer/outcomes.py services/mailer/reminding.py services/mailer/claiming.py \
+	  services/mailer/bounces.py services/mailer/reporting.py services/mailer/erasing.py \
 	  services/tally/counting services/tally/ballotfiles \
 	  services/tally/bulletin.py services/tally/certificate.py services/tally/contests.py \
 	  services/tally/report.py services/tally/report_pdf.py \

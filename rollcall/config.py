@@ -110,6 +110,10 @@ class Settings:
     bounce_settle_seconds: float = 30.0
     #: How far (seconds) a bounce webhook's signed timestamp may be from now.
     bounce_webhook_tolerance: float = 300.0
+    #: Days a ballot's personal data is kept after its result (or after the last
+    #: complaint about it was settled; never while one is open): then
+    #: ``rollcall retention run`` erases it in every service. 183 is about six months.
+    retention_days: int = 183
     relay_interval: float = 0.2
     relay_batch: int = 500
     max_workers: int = 10
@@ -120,6 +124,10 @@ class Settings:
             raise ConfigError(
                 f"setting queue_type: must be one of {', '.join(QUEUE_TYPES)}, "
                 f"got {self.queue_type!r}"
+            )
+        if self.retention_days < 0:
+            raise ConfigError(
+                f"setting retention_days: needs 0 or more days, got {self.retention_days!r}"
             )
         delays = self.mail_retry_delays
         if not delays or not all(0 < d < float("inf") for d in delays):

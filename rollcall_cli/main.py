@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "change": ("rollcall_cli.cases:change", "Contact changes waiting for a second person."),
     "pause": ("rollcall_cli.cases:pause", "Pause a ballot."),
     "resume": ("rollcall_cli.cases:resume", "Resume a paused ballot (two people)."),
+    "retention": (
+        "rollcall_cli.retention:retention",
+        "Retention dates of ballots' personal data; erase it when due.",
+    ),
 }
 
 

@@ -230,6 +230,13 @@ class BallotMarkedSchema(_Strict):
     channel = fields.String(required=True, validate=validate.OneOf(["online", "postal"]))
 
 
+class ErasureDueSchema(_Strict):
+    ballot_id = _id
+    #: Who ordered the erasure (audited by every service beside what it erased).
+    actor = fields.String(required=True, validate=validate.Length(min=1))
+    reason = fields.String(required=True)
+
+
 class ResultPublishedSchema(_Strict):
     ballot_id = _id
     method = fields.String(required=True)
@@ -484,6 +491,14 @@ CONTRACTS: dict[str, Contract] = {
             ResultPublishedSchema,
             ("registration",),
             "A closed ballot was counted and its bulletin board written.",
+        ),
+        Contract(
+            "ballot.erasure_due",
+            1,
+            ErasureDueSchema,
+            ("matching", "codes", "mailer", "tally"),
+            "A ballot's retention date passed and registration erased its part: each service "
+            "erases or pseudonymises the personal data it holds for the ballot and audits it.",
         ),
     )
 }

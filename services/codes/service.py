@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from nameko.timer import timer
 
+from rollcall import retention
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.rpc import rpc
@@ -63,6 +65,22 @@ class CodesService(ServiceBase):
                 for v in voters
             )
         )
+
+    @subscribe("ballot.erasure_due")
+    def handle_ballot_erasure_due(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        """Codes holds keyed hashes and membership numbers only: its published ``codes.issued``
+        events (sealed codes with contacts) are what goes."""
+        return self.on_event(
+            meta,
+            lambda s: retention.erase_here(
+                s, self.name, payload, retention.nothing, datetime.now(UTC)
+            ),
+        )
+
+    @rpc
+    def get_retention(self, ballot_id: int) -> dict[str, Any]:
+        """What this service holds of the ballot's personal data, and when it erased it."""
+        return self.read(lambda s: retention.state(s, self.name, ballot_id, retention.nothing))
 
     @subscribe("ballot.created")
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:

@@ -9,13 +9,13 @@ from typing import Any
 
 from nameko.timer import timer
 
-from rollcall import metrics
+from rollcall import metrics, retention
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.rpc import rpc
 from rollcall.metrics import BOUNCES
 from rollcall.runtime import Metrics
-from services.mailer import bounces, deliveries, letters, reminding, reporting
+from services.mailer import bounces, deliveries, erasing, letters, reminding, reporting
 from services.mailer.inbound import BounceEndpoint
 from services.mailer.sending import Dispatcher
 
@@ -58,6 +58,27 @@ class MailerService(ServiceBase):
     @rpc
     def list_bounces_for_review(self, limit: int = 100) -> list[dict[str, Any]]:
         return self.read(lambda s: reporting.review(s, limit))
+
+    @subscribe("ballot.erasure_due")
+    def handle_ballot_erasure_due(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        """Blank the ballot's contacts and delete its postal batches (``erasing``)."""
+        postal = self.dispatcher.settings.postal_path()
+        return self.on_event(
+            meta,
+            lambda s: retention.erase_here(
+                s, self.name, payload, lambda s, b: erasing.erase(s, b, postal), datetime.now(UTC)
+            ),
+        )
+
+    @rpc
+    def get_retention(self, ballot_id: int) -> dict[str, Any]:
+        """What the mailer holds of the ballot's personal data, and when it erased it."""
+        postal = self.dispatcher.settings.postal_path()
+        return self.read(
+            lambda s: retention.state(
+                s, self.name, ballot_id, lambda s, b: erasing.holdings(s, b, postal)
+            )
+        )
 
     @subscribe("ballot.created")
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from rollcall import retention
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, subscribe
 from rollcall.messaging.rpc import rpc
 from rollcall.runtime import Metrics
-from services.matching import decisions
+from services.matching import decisions, erasing
 from services.matching.batch.source import DatabaseSource
 from services.matching.errors import EXPECTED
 
@@ -30,6 +32,19 @@ class MatchingService(ServiceBase):
                 members=payload["members"],
             ),
         )
+
+    @subscribe("ballot.erasure_due")
+    def handle_ballot_erasure_due(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        """Blank the evidence and words of the ballot's decisions and reviews (``erasing``)."""
+        return self.on_event(
+            meta,
+            lambda s: retention.erase_here(s, self.name, payload, erasing.erase, datetime.now(UTC)),
+        )
+
+    @rpc
+    def get_retention(self, ballot_id: int) -> dict[str, Any]:
+        """What this service holds of the ballot's personal data, and when it erased it."""
+        return self.read(lambda s: retention.state(s, self.name, ballot_id, erasing.holdings))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_reviews(

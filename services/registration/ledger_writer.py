@@ -17,7 +17,7 @@ Guarantees, each inside the caller's transaction:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -129,3 +129,18 @@ def record(
         with _writing():
             entry.state, entry.reason, entry.updated_at = result.state, result.reason, now
     return Recorded(moved, moved_from, refused)
+
+
+def rewrite_reasons(session: Session, ballot_id: int, rewrite: Callable[[str, str], str]) -> int:
+    """Replace each reason of the ballot's ledger by ``rewrite(membership_number, reason)``,
+    states untouched (for erasing the personal data a reason quotes). Returns how many
+    reasons changed."""
+    changed = 0
+    with _writing():
+        for entry in session.scalars(select(LedgerEntry).where(LedgerEntry.ballot_id == ballot_id)):
+            new = rewrite(entry.membership_number, entry.reason)
+            if new != entry.reason:
+                entry.reason = new
+                changed += 1
+        session.flush()
+    return changed

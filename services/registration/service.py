@@ -11,6 +11,7 @@ from typing import Any
 
 from nameko.timer import timer
 
+from rollcall import retention as rollcall_retention
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, subscribe
 from rollcall.messaging.rpc import rpc
@@ -30,6 +31,7 @@ from services.registration import (
     replacing,
     resending,
     resubmission,
+    retention,
     rollcheck,
     views,
 )
@@ -88,6 +90,44 @@ class RegistrationService(ServiceBase):
         """Every pause of the ballot and how it ended, for the scrutineer's report."""
         with self.store.transaction() as session:
             return pausing.history(session, ballot_id)
+
+    # -- retention ---------------------------------------------------------
+    def _retention_days(self) -> int:
+        return settings_of(self.relay.container).retention_days
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_retention(self) -> list[dict[str, Any]]:
+        """Every ballot's retention date, what holds it, and what registration still holds."""
+        return self.read(lambda s: retention.listing(s, self._retention_days()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_retention(self, ballot_id: int) -> dict[str, Any]:
+        """What registration holds of the ballot's personal data, and when it erased it."""
+        return self.read(
+            lambda s: rollcall_retention.state(s, self.name, ballot_id, retention.holdings)
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def erase_ballot(
+        self,
+        ballot_id: int,
+        actor: str,
+        reason: str = "",
+        force: bool = False,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """Erase the ballot's personal data here and tell every service to erase theirs."""
+        return self._write_or_refuse(
+            lambda s: retention.erase(
+                s,
+                ballot_id,
+                actor=actor,
+                reason=reason,
+                days=self._retention_days(),
+                force=force,
+                dry_run=dry_run,
+            )
+        )
 
     # -- complaints ------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rollcall import retention
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, subscribe
 from rollcall.messaging.rpc import rpc
@@ -107,6 +108,22 @@ class TallyService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def get_turnout(self, ballot_id: int) -> dict[str, int]:
         return self.read(lambda s: queries.turnout(s, ballot_id))
+
+    @subscribe("ballot.erasure_due")
+    def handle_ballot_erasure_due(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        """The tally holds no name, address or email: the marked register, the box and the
+        board stay (turnout, count, ``rollcall verify``); its published events go."""
+        return self.on_event(
+            meta,
+            lambda s: retention.erase_here(
+                s, self.name, payload, retention.nothing, datetime.now(UTC)
+            ),
+        )
+
+    @rpc
+    def get_retention(self, ballot_id: int) -> dict[str, Any]:
+        """What this service holds of the ballot's personal data, and when it erased it."""
+        return self.read(lambda s: retention.state(s, self.name, ballot_id, retention.nothing))
 
     @subscribe("ballot.created")
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
