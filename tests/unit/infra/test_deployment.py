@@ -87,7 +87,17 @@ def test_each_kubernetes_manifest_is_valid_offline(path):
 
 def test_kustomization_lists_the_migration_job_and_the_toolbox():
     listed = yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"]
-    assert {"migrate.yaml", "toolbox.yaml"} <= set(listed)
+    assert {"migrate.yaml", "toolbox.yaml", "retention.yaml"} <= set(listed)
+
+
+def test_kubernetes_erases_due_ballots_daily_one_run_at_a_time():
+    """Personal data is erased at each ballot's retention date without anyone remembering to."""
+    job = workloads("CronJob")["retention"]["spec"]
+    assert job["concurrencyPolicy"] == "Forbid"
+    assert len(job["schedule"].split()) == 5 and job["schedule"].split()[2:] == ["*", "*", "*"]
+    (container,) = job["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    assert container["command"][:3] == ["rollcall", "retention", "run"]
+    assert "ROLLCALL_AMQP_URI" in {e["name"] for e in container["env"]}
 
 
 # --- secrets -------------------------------------------------------------------------
