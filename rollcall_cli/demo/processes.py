@@ -155,6 +155,15 @@ class DemoRun:
                 f"{reason}; start PostgreSQL, or name databases in ROLLCALL_DATABASE_URL_<SERVICE>"
             ) from None
         self.database_env = {f"ROLLCALL_DATABASE_URL_{s.upper()}": url for s, url in urls.items()}
+        processes = sum(self.replicas.values())
+        if processes > 6 and "ROLLCALL_DATABASE_POOL_SIZE" not in os.environ:
+            # Each process may hold twice its pool: keep them all well under the server's
+            # max_connections (100 by default), which other users of the server share.
+            pool = max(2, 36 // processes)
+            self.database_env["ROLLCALL_DATABASE_POOL_SIZE"] = str(pool)
+            say(
+                f"{processes} service processes: {pool} database connections each (and as many again under load)"
+            )
         why = f"{max(self.replicas.values())} replicas" if replicated else "--postgresql"
         say(
             f"{why}: services use throwaway PostgreSQL databases {self.scratch.prefix}_* on "
