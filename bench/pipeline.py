@@ -9,6 +9,13 @@ publishes per second of chunk-sized messages, so runs on a noisy machine can
 be compared as a ratio.
 
     .venv/bin/python bench/pipeline.py --members 20000
+    .venv/bin/python bench/pipeline.py --members 2000 --replicas 2   # every service twice
+    .venv/bin/python bench/pipeline.py --members 2000 --postgresql   # its baseline: one each
+
+``--replicas N`` runs ``rollcall demo --replicas N`` (every service N times,
+on throwaway PostgreSQL databases); ``--postgresql`` gives one replica each
+the same kind of databases, for the baseline. The CPU seconds each process
+used over the whole demo come from its report.
 
 Prints one JSON object.
 """
@@ -50,6 +57,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--replicas", type=int, default=1, help="processes of every service")
+    parser.add_argument("--postgresql", action="store_true", help="throwaway PostgreSQL databases")
     args = parser.parse_args()
     from rollcall.config import load_settings
 
@@ -71,6 +80,9 @@ def main() -> None:
                 str(args.seed),
                 "--report",
                 str(report_path),
+                "--replicas",
+                str(args.replicas),
+                *(["--postgresql"] if args.postgresql else []),
             ],
             env=env,
             capture_output=True,
@@ -101,9 +113,9 @@ def main() -> None:
                 "demo_seconds": report.get("seconds"),
                 "demo_wall_seconds": round(wall, 1),
                 "demo_ok": report.get("ok"),
-                "databases": "postgresql"
-                if any(k.startswith("ROLLCALL_DATABASE_URL_") for k in os.environ)
-                else "sqlite",
+                "databases": report.get("databases"),
+                "replicas": report.get("replicas"),
+                "cpu_seconds": report.get("cpu_seconds"),
             }
         )
     )

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/votes.py [--members 6000] [--levels 8,32,128] [--votes 600]
                                     [--postgresql] [--profile DIR]
+                                    [--replicas 2 [--replicated gateway,tally]]
 
 1. Stands up a ballot with the demo's machinery (``rollcall_cli.demo``): every
    service its own process (``rollcall run``) on the real broker in a vhost of
@@ -10,13 +11,18 @@
    files, as ``make demo`` does, or with ``--postgresql`` a PostgreSQL database
    each (created on ``ROLLCALL_TEST_PG``, default the local server, and
    dropped at the end). The time from import to every member settled is
-   reported too (members per second).
+   reported too (members per second). ``--replicas N`` runs the services
+   named in ``--replicated`` (default the gateway and the tally) N times
+   each, competing for the same queues, on PostgreSQL (throwaway databases,
+   as ``rollcall demo --replicas`` makes them); the driver's clients go
+   round the gateways (client i to gateway i mod N).
 2. Opens the ballot and reads the emailed codes from the sink's mailbox.
 3. For each concurrency level, a separate process (this file with
    ``--drive``) casts ``--votes`` votes with that many clients at once (one
    thread and one HTTP connection each), each a different voter, and reports
    every vote's latency and answer. Beside it, the CPU seconds each service
-   process (and the driver) used during the level, per vote.
+   process (and the driver) used during the level, per vote, and per service
+   (its replicas added up).
 4. Checks afterwards that every accepted vote is marked (tally and the
    ledger agree), so a fast but lossy run cannot pass.
 
@@ -39,7 +45,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -66,16 +71,21 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 
 # -- the driver (a process of its own) ------------------------------------------
-def drive(url: str, plan_file: Path, clients: int) -> None:
-    """Cast every vote of the plan with ``clients`` at once; print one JSON line."""
+def drive(urls: str, plan_file: Path, clients: int) -> None:
+    """Cast every vote of the plan with ``clients`` at once; print one JSON line.
+
+    ``urls``: the vote URL of each gateway, comma-separated; client i uses the i-th mod N.
+    """
     import requests
+
+    gateways = urls.split(",")
 
     plan = json.loads(plan_file.read_text())
     lock = threading.Lock()
     results: list[tuple[float, int]] = []
     queue = list(reversed(plan))
 
-    def client() -> None:
+    def client(url: str) -> None:
         session = requests.Session()
         while True:
             with lock:
@@ -91,7 +101,9 @@ def drive(url: str, plan_file: Path, clients: int) -> None:
             with lock:
                 results.append((elapsed, status))
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [
+        threading.Thread(target=client, args=(gateways[i % len(gateways)],)) for i in range(clients)
+    ]
     cpu = time.process_time()
     started = time.perf_counter()
     for t in threads:
@@ -112,37 +124,6 @@ def drive(url: str, plan_file: Path, clients: int) -> None:
 
 
 # -- the ballot -------------------------------------------------------------------
-class PostgresDatabases:
-    """One scratch database per service on the PostgreSQL server, dropped at the end."""
-
-    SERVICES = ("registration", "matching", "codes", "mailer", "tally", "gateway")
-
-    def __init__(self, url: str) -> None:
-        import sqlalchemy as sa
-
-        self.sa = sa
-        self.url = url
-        self.engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        self.prefix = f"rc_bench_{uuid.uuid4().hex[:8]}"
-        self.names = {s: f"{self.prefix}_{s}" for s in self.SERVICES}
-
-    def __enter__(self) -> dict[str, str]:
-        from urllib.parse import urlsplit, urlunsplit
-
-        urls = {}
-        with self.engine.connect() as c:
-            for service, name in self.names.items():
-                c.execute(self.sa.text(f'CREATE DATABASE "{name}"'))
-                urls[service] = urlunsplit(urlsplit(self.url)._replace(path=f"/{name}"))
-        return urls
-
-    def __exit__(self, *exc: object) -> None:
-        with self.engine.connect() as c:
-            for name in self.names.values():
-                c.execute(self.sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.engine.dispose()
-
-
 def stand_up(run: Any, members: int) -> tuple[int, dict[str, str], dict[str, Any]]:
     """Import, match, issue and mail a ballot; open it; (ballot id, codes, pipeline figures)."""
     from nameko.standalone.rpc import ClusterRpcProxy
@@ -227,13 +208,15 @@ def py_spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes] | Non
 
 
 def level(
-    run: Any, url: str, plan: list[dict[str, Any]], clients: int, profile: Path | None
+    run: Any, urls: list[str], plan: list[dict[str, Any]], clients: int, profile: Path | None
 ) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(plan, f)
         plan_file = Path(f.name)
     services = {
-        name: proc.pid for name, proc in run.procs.items() if name not in ("smtp", "matching")
+        name: proc.pid
+        for name, proc in run.procs.items()
+        if name != "smtp" and not name.startswith("matching")
     }
     before = {name: cpu_seconds(pid) for name, pid in services.items()}
     spies = []
@@ -247,7 +230,7 @@ def level(
             sys.executable,
             __file__,
             "--drive",
-            url,
+            ",".join(urls),
             "--plan",
             str(plan_file),
             "--clients",
@@ -285,6 +268,19 @@ def level(
             **{name: round((after[name] - before[name]) / n * 1000, 2) for name in services},
             "driver": round(driven["cpu"] / n * 1000, 2),
         },
+        "cpu_ms_per_vote_by_service": {
+            service: round(
+                sum(
+                    after[name] - before[name]
+                    for name in services
+                    if name == service or name.startswith(f"{service}-")
+                )
+                / n
+                * 1000,
+                2,
+            )
+            for service in ("gateway", "codes", "tally", "registration", "mailer")
+        },
         "cpu_ms_per_vote_services_total": round(
             sum(after[name] - before[name] for name in services) / n * 1000, 2
         ),
@@ -298,6 +294,12 @@ def main() -> None:
     parser.add_argument("--votes", type=int, default=600, help="votes per level")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--postgresql", action="store_true")
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="processes of each --replicated service"
+    )
+    parser.add_argument(
+        "--replicated", default="gateway,tally", help="services run --replicas times"
+    )
     parser.add_argument("--profile", type=Path, default=None)
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     parser.add_argument("--plan", type=Path, help=argparse.SUPPRESS)
@@ -309,25 +311,28 @@ def main() -> None:
     levels = [int(x) for x in args.levels.split(",")]
     load_before = os.getloadavg()
     started = time.monotonic()
-    databases = None
-    if args.postgresql:
-        pg = os.environ.get("ROLLCALL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-        databases = PostgresDatabases(pg)
-        for service, url in databases.__enter__().items():
-            os.environ[f"ROLLCALL_DATABASE_URL_{service.upper()}"] = url
     from rollcall_cli.demo.processes import DemoRun
 
+    replicas = {s: args.replicas for s in args.replicated.split(",") if s}
     run = DemoRun(
-        members=args.members, seed=args.seed, method="fptp", seats=1, turnout=1.0, keep=False
+        members=args.members,
+        seed=args.seed,
+        method="fptp",
+        seats=1,
+        turnout=1.0,
+        keep=False,
+        replicas=replicas,
+        postgresql=args.postgresql,
+        postgres_server=os.environ.get("ROLLCALL_TEST_PG"),
     )
-    output: dict[str, Any] = {"databases": "postgresql" if args.postgresql else "sqlite"}
+    output: dict[str, Any] = {"databases": run.databases, "replicas": run.replicas}
     try:
         say(f"standing up a {args.members}-member ballot in {run.dir}")
         ballot_id, codes, pipeline = stand_up(run, args.members)
         output["pipeline"] = pipeline
-        url = f"{run.settings.public_url}/api/ballots/{ballot_id}/votes"
+        urls = [f"{gateway}/api/ballots/{ballot_id}/votes" for gateway in run.gateway_urls]
         numbers = sorted(codes)
-        wait_open(url, codes[numbers[0]])
+        wait_open(urls[0], codes[numbers[0]])
         numbers = numbers[1:]
         needed = args.votes * len(levels)
         if len(numbers) < needed:
@@ -340,7 +345,7 @@ def main() -> None:
             plan = [{"code": codes[n], "choices": ["Mary Seacole"]} for n in voters]
             say(f"{clients} clients, {len(plan)} votes")
             profile = args.profile if args.profile and i == len(levels) // 2 else None
-            results.append(level(run, url, plan, clients, profile))
+            results.append(level(run, urls, plan, clients, profile))
             say(json.dumps(results[-1]))
         output["levels"] = results
         accepted = 1 + sum(r["accepted"] for r in results)
@@ -364,8 +369,6 @@ def main() -> None:
         }
     finally:
         run.stop()
-        if databases:
-            databases.__exit__(None, None, None)
     output["seconds"] = round(time.monotonic() - started, 1)
     output["cores"] = os.cpu_count()
     output["load_average_before"] = [round(x, 2) for x in load_before]

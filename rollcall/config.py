@@ -117,6 +117,8 @@ class Settings:
     relay_interval: float = 0.2
     relay_batch: int = 500
     max_workers: int = 10
+    #: Connections each service process keeps to its database (and as many again under load).
+    database_pool_size: int = 10
     public_url: str = "http://127.0.0.1:8000"
 
     def __post_init__(self) -> None:

@@ -11,7 +11,11 @@ Guarantees:
   a transaction is one transaction (``BEGIN IMMEDIATE`` at its start), so a
   savepoint inside it commits nothing on its own.
 - ``upgrade(service, url)`` brings a service's database to its newest Alembic
-  revision; services never create tables any other way.
+  revision; services never create tables any other way. On PostgreSQL it
+  holds an advisory lock of the service's for the whole upgrade, so replicas
+  that start together and each migrate on start (``rollcall run``) do it one
+  at a time: the first migrates, the others wait for it and find nothing left
+  to do, instead of racing to create the same tables.
 """
 
 from __future__ import annotations
@@ -114,15 +118,41 @@ def alembic_config(service: str, url: str) -> Any:
     return cfg
 
 
+#: The advisory lock class ``upgrade`` takes on PostgreSQL (its key: a hash of the service name).
+MIGRATION_LOCK_CLASS = 0x524D  # "RM": Rollcall migrations
+
+
 def upgrade(service: str, url: str, revision: str = "head") -> None:
-    """Migrate ``service``'s database at ``url`` to ``revision``."""
+    """Migrate ``service``'s database at ``url`` to ``revision``.
+
+    On PostgreSQL, one process at a time per database and service: the
+    migration lock is held on a connection of its own until the upgrade is
+    over (or the process dies, which lets it go).
+    """
     from alembic import command
 
     if is_sqlite(url):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(service, url), revision)
+    if not is_postgres(url):
+        command.upgrade(alembic_config(service, url), revision)
+        return
+    from sqlalchemy import text
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as lock:
+            key = {"cls": MIGRATION_LOCK_CLASS, "service": service}
+            lock.execute(text("SELECT pg_advisory_lock(:cls, hashtext(:service))"), key)
+            lock.commit()
+            try:
+                command.upgrade(alembic_config(service, url), revision)
+            finally:
+                lock.execute(text("SELECT pg_advisory_unlock(:cls, hashtext(:service))"), key)
+                lock.commit()
+    finally:
+        engine.dispose()
 
 
 def revisions(service: str, url: str) -> tuple[str | None, tuple[str, ...]]:

@@ -77,8 +77,9 @@ class Database(SharedExtension):
     """The service's engine and session factory, one per container."""
 
     def setup(self) -> None:
-        url = settings_of(self.container).database_url(self.container.service_name)
-        self.engine = make_engine(url)
+        settings = settings_of(self.container)
+        url = settings.database_url(self.container.service_name)
+        self.engine = make_engine(url, pool_size=settings.database_pool_size)
         self.factory = session_factory(self.engine)
 
     def stop(self) -> None:

@@ -26,6 +26,12 @@ Each run has its own directory under ``var/demo/`` (SQLite databases unless
 broker namespace, deleted from the broker at the end, so runs never see each
 other's messages.
 
+With ``--replicas N`` every service runs N times, competing for the same
+queues, on PostgreSQL (throwaway databases made for the run where none are
+named, ``rollcall_cli.demo.databases``); the databases are migrated once
+before any service starts and every replica waits for that (``rollcall run
+--wait``); voters, officers and tellers go round the gateways' URLs.
+
 ``processes`` starts and stops the SMTP sink and the services; ``ballot`` drives
 the ballot through them; ``output`` is what both print and read back.
 """
@@ -87,6 +93,26 @@ import click
     type=click.FloatRange(0, 1),
     help="With --mail-faults: the share of addresses deferred, refused or bounced (a third each).",
 )
+@click.option(
+    "--replicas",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 8),
+    help="Run every service this many times (competing consumers on the same queues; voters "
+    "and officers go round the gateways). More than one needs PostgreSQL: databases not named "
+    "in ROLLCALL_DATABASE_URL_<SERVICE> are made for the run and dropped at the end.",
+)
+@click.option(
+    "--postgresql",
+    is_flag=True,
+    help="Throwaway PostgreSQL databases for services not given one, even with one replica.",
+)
+@click.option(
+    "--postgres-server",
+    default="postgresql://postgres@127.0.0.1:5432/postgres",
+    show_default=True,
+    help="Where throwaway databases are made (a URL of a database on that server).",
+)
 def demo(
     members: int,
     seed: int,
@@ -100,6 +126,9 @@ def demo(
     chaos: float,
     mail_faults: bool,
     fault_rate: float,
+    replicas: int,
+    postgresql: bool,
+    postgres_server: str,
 ) -> None:
     """Run a demo ballot of MEMBERS members end to end and check every invariant."""
     from rollcall_cli.common import green
@@ -116,6 +145,9 @@ def demo(
         turnout=turnout,
         keep=keep,
         fault_rate=fault_rate if mail_faults else None,
+        replicas=replicas,
+        postgresql=postgresql,
+        postgres_server=postgres_server,
     )
     ok = run.execute(report_path, serve=serve, chaos=chaos)
     sys.exit(0 if ok else 1)

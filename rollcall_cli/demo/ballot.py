@@ -54,7 +54,7 @@ def run_ballot(
     run, report: dict[str, Any], extract: Path, area: list[str], extra: dict[str, Any]
 ) -> bool:  # type: ignore[no-untyped-def]
     checks = run.checks
-    base = run.settings.public_url
+    # Officers, voters and tellers go round the gateway replicas (``run.gateway()``).
     with _proxy(run) as rpc:
         ballot = rpc.registration.create_ballot(
             paper.definition(run, area, replacements.timetable(datetime.now(UTC))),
@@ -91,13 +91,13 @@ def run_ballot(
         officers = Officers(rpc)
         corrections = extra["corrections"]
         associations = {m["association"] for m in rpc.registration.list_members(ballot_id)}
-        fixed = correct_rows(rpc, officers, base, ballot_id, corrections, associations)
+        fixed = correct_rows(rpc, officers, run.gateway(), ballot_id, corrections, associations)
         report["corrections"] = fixed
         checks["officers corrected every rejected row the demo damaged, over HTTP"] = (
             fixed["corrected"] == sorted(corrections) and not fixed["refused"]
         )
         settled = _wait("corrected members to settle", lambda: _settled(rpc, ballot_id), 300)
-        reviewed = resolve_reviews(rpc, officers, base, ballot_id, extra["truth"])
+        reviewed = resolve_reviews(rpc, officers, run.gateway(), ballot_id, extra["truth"])
         report["reviews_resolved"] = reviewed
         if reviewed:
             settled = _wait(
@@ -171,17 +171,17 @@ def run_ballot(
         must = set(fixed["corrected"])
         # A few voters lose their code and ask for another: they vote with the new one.
         askers = replacements.choose(run, emailed, must)
-        answers = replacements.ask(base, ballot_id, askers, run.dir / "mailbox")
+        answers = replacements.ask(run.gateway(), ballot_id, askers, run.dir / "mailbox")
         voting = vote_online(
             run,
-            base,
+            run.gateway(),
             ballot_id,
             {n: c for n, c in emailed.items() if n not in askers},
             ballot,
             must,
         )
         replaced = replacements.replace_codes(
-            base,
+            run.gateway(),
             ballot_id,
             emailed,
             askers,
@@ -200,7 +200,9 @@ def run_ballot(
             > 0
         )
         voting["voted"] |= set(askers)
-        postal = vote_by_post(run, base, teller, ballot_id, posted, voting["voted"], ballot, must)
+        postal = vote_by_post(
+            run, run.gateway(), teller, ballot_id, posted, voting["voted"], ballot, must
+        )
         voting.update(postal)
         voting.pop("voted")
         voting["accepted_online"] += replaced["voted_with_new_code"]
@@ -242,7 +244,7 @@ def run_ballot(
         say("ballot closed; counting")
         result = _wait("the result", lambda: _result(rpc, ballot_id), timeout=300)
         marked = requests.get(
-            f"{base}/api/ballots/{ballot_id}/marked-register",
+            f"{run.gateway()}/api/ballots/{ballot_id}/marked-register",
             headers={"Authorization": f"Bearer {operator}"},
             timeout=30,
         ).json()
@@ -293,7 +295,7 @@ def run_ballot(
         "turnout": result["turnout"],
     }
     report["bulletin"] = result["bulletin_path"]
-    board = requests.get(f"{base}/api/ballots/{ballot_id}/bulletin", timeout=30).json()
+    board = requests.get(f"{run.gateway()}/api/ballots/{ballot_id}/bulletin", timeout=30).json()
     problems = bulletin.check(board)
     report["verify"] = {"ok": not problems, "problems": problems}
     checks["nobody is unaccounted for"] = final["unaccounted"] == 0 and final["balanced"]
@@ -305,7 +307,7 @@ def run_ballot(
     )
     checks["the bulletin board verifies"] = not problems
     if "contests" in board:
-        key = requests.get(f"{base}/api/ballots/{ballot_id}/key", timeout=30).json()
+        key = requests.get(f"{run.gateway()}/api/ballots/{ballot_id}/key", timeout=30).json()
         signed = certificate.check(board, key["fingerprint"])
         report["verify"]["certificate_problems"] = signed
         checks["every contest is recounted and certified under the published key"] = (
@@ -455,7 +457,8 @@ def vote_online(
 
     def cast(item):  # type: ignore[no-untyped-def]
         n, code, choices = item
-        r = session.post(url, json={"code": code, **choices}, timeout=60)
+        at = f"{run.gateway()}/api/ballots/{ballot_id}/votes"  # each vote to the next gateway
+        r = session.post(at, json={"code": code, **choices}, timeout=60)
         return n, r.status_code
 
     pool = eventlet.GreenPool(16)

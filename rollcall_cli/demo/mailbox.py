@@ -98,3 +98,30 @@ def notices_reached(
     """The notices sent, once every ``expected`` member has one; None until then."""
     sent = notices_sent(mail_dir, postal_dir, ballot_id)
     return (sent,) if {number for number, _ in sent} >= expected else None
+
+
+def duplicates(mail_dir: Path, postal_dir: Path) -> dict[str, list[str]]:
+    """What was delivered twice: one message (Message-ID) stored more than once, an access
+    code that reached two members, or one letter in the postal batches twice. Empty lists
+    when nothing was. (A Message-ID is derived from ballot, member and kind, so a delivery
+    sent twice, by two replicas or after a redelivery, is stored under the same one.)"""
+    stored: Counter[str] = Counter()
+    holders: dict[str, set[str]] = {}
+    for msg in _messages(mail_dir):
+        message_id = str(msg["Message-ID"]).strip()
+        stored[message_id] += 1
+        ident = MSGID_RE.search(message_id)
+        body = msg.get_body(preferencelist=("plain",))
+        found = CODE_RE.search(body.get_content() if body else "")
+        if ident and found:
+            holders.setdefault(found.group(1), set()).add(ident.group(2))
+    letters: Counter[tuple[str, str, str, str]] = Counter()
+    for row in _postal_rows(postal_dir):
+        letters[(row["membership_number"], row["letter"], row["code"], row["message"])] += 1
+        if row["code"]:
+            holders.setdefault(row["code"], set()).add(row["membership_number"])
+    return {
+        "message_ids_stored_twice": sorted(m for m, n in stored.items() if n > 1),
+        "codes_held_by_two_members": sorted(c[:6] for c, who in holders.items() if len(who) > 1),
+        "letters_twice": sorted(f"{m} {kind}" for (m, kind, _, _), n in letters.items() if n > 1),
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -13,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -80,12 +82,20 @@ class DemoRun:
         keep: bool,
         fault_rate: float | None = None,
         contests: int = 1,
+        replicas: int | Mapping[str, int] = 1,
+        postgresql: bool = False,
+        postgres_server: str | None = None,
     ) -> None:
         self.n_members, self.seed, self.method, self.seats = members, seed, method, seats
         #: 2: the ballot holds two contests (``rollcall_cli.demo.paper``).
         self.contests = contests
         #: Whether the voting page showed every contest, its instructions and statements.
         self.page_ok = False
+        #: How many processes of each service run (competing consumers on the same queues).
+        self.replicas = {
+            s: replicas if isinstance(replicas, int) else int(replicas.get(s, 1))
+            for s in ROLE_SERVICES
+        }
         self.turnout, self.keep = turnout, keep
         #: With ``--mail-faults``: the share of addresses the sink defers, refuses or bounces.
         self.fault_rate = fault_rate
@@ -96,12 +106,70 @@ class DemoRun:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.checks: dict[str, bool] = {}
+        from rollcall_cli.demo.databases import LOCAL_POSTGRES, ScratchDatabases
+
+        #: Throwaway PostgreSQL databases of this run's (dropped by ``stop``), if it made any.
+        self.scratch: ScratchDatabases | None = None
+        self.database_env: dict[str, str] = {}
+        self.databases = self._databases(base, postgresql, postgres_server or LOCAL_POSTGRES)
         self.env = self._environment(base)
         self.settings: Settings = load_settings(self.env)
         #: What the SMTP sink did, one JSON line an event (``rollcall_cli.demo.sink``).
         self.journal = self.dir / "sink.jsonl"
 
     # -- set-up ----------------------------------------------------------
+    def _databases(self, base: Settings, postgresql: bool, server: str) -> str:
+        """Which databases the services use, making throwaway PostgreSQL ones if needed.
+
+        Replicas share their service's database, which an SQLite file cannot be
+        (one process's file, one writer): with more than one replica (or
+        ``postgresql``) every service not given a PostgreSQL URL in
+        ``ROLLCALL_DATABASE_URL_<SERVICE>`` gets a new database on ``server``.
+        An SQLite URL given for a replicated service is refused.
+        """
+        from rollcall.db import is_sqlite
+        from rollcall_cli.demo.databases import ScratchDatabases
+
+        replicated = sorted(s for s, n in self.replicas.items() if n > 1)
+        sqlite = [s for s in ROLE_SERVICES if is_sqlite(base.database_url(s))]
+        if not (replicated or postgresql) or not sqlite:
+            return "sqlite" if sqlite else "postgresql (configured)"
+        named = [s for s in sqlite if s in base.database_urls]
+        if named:
+            raise click.ClickException(
+                f"replicas share their service's database and SQLite cannot be shared: "
+                f"ROLLCALL_DATABASE_URL_{named[0].upper()} is SQLite; name a PostgreSQL "
+                "database there or leave it unset for a throwaway one"
+            )
+        self.scratch = ScratchDatabases(server, tuple(sqlite))
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            urls = self.scratch.create()
+        except SQLAlchemyError as exc:
+            self.scratch.drop()
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise click.ClickException(
+                f"cannot create throwaway PostgreSQL databases on {self.scratch.where()}: "
+                f"{reason}; start PostgreSQL, or name databases in ROLLCALL_DATABASE_URL_<SERVICE>"
+            ) from None
+        self.database_env = {f"ROLLCALL_DATABASE_URL_{s.upper()}": url for s, url in urls.items()}
+        processes = sum(self.replicas.values())
+        if processes > 6 and "ROLLCALL_DATABASE_POOL_SIZE" not in os.environ:
+            # Each process may hold twice its pool: keep them all well under the server's
+            # max_connections (100 by default), which other users of the server share.
+            pool = max(2, 36 // processes)
+            self.database_env["ROLLCALL_DATABASE_POOL_SIZE"] = str(pool)
+            say(
+                f"{processes} service processes: {pool} database connections each (and as many again under load)"
+            )
+        why = f"{max(self.replicas.values())} replicas" if replicated else "--postgresql"
+        say(
+            f"{why}: services use throwaway PostgreSQL databases {self.scratch.prefix}_* on "
+            f"{self.scratch.where()} (not SQLite), dropped at the end"
+        )
+        return "postgresql (throwaway)"
+
     def _environment(self, base: Settings) -> dict[str, str]:
         secrets_dir = self.dir / "secrets"
         secrets_dir.mkdir(exist_ok=True)
@@ -113,6 +181,7 @@ class DemoRun:
         (secrets_dir / "personal_data_key").write_text(secrets.token_hex(32))
         (secrets_dir / "bounce_webhook_secret").write_text(secrets.token_hex(32))
         env = dict(os.environ)
+        env.update(self.database_env)
         env.update(
             ROLLCALL_VAR_DIR=str(self.dir),
             ROLLCALL_SECRETS_DIR=str(secrets_dir),
@@ -144,32 +213,48 @@ class DemoRun:
             time.sleep(0.1)
         return path.read_text()
 
-    def _run_service(self, service: str, logs: Path) -> None:
-        """Start ``service``, which writes the ports it bound to ``ports/<service>.json``."""
-        ports_file = self.dir / "ports" / f"{service}.json"
-        self.procs[service] = subprocess.Popen(
+    @staticmethod
+    def replica_name(service: str, replica: int = 1) -> str:
+        """``tally`` for a service's first process, ``tally-2`` for its second, and so on."""
+        return service if replica == 1 else f"{service}-{replica}"
+
+    def _run_service(self, service: str, logs: Path, replica: int = 1) -> None:
+        """Start a replica of ``service``, which writes the ports it bound to ``ports/<name>.json``.
+
+        The demo migrated every database before (``start``): each replica waits
+        for its database to be at its head (``--wait``) and never migrates.
+        """
+        name = self.replica_name(service, replica)
+        ports_file = self.dir / "ports" / f"{name}.json"
+        # Each mailer replica's bounce endpoint binds a port of its own and reports it; the
+        # sink sends its bounces to the first mailer's (any replica applies them).
+        env = self.env
+        self.procs[name] = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "rollcall_cli.main",
                 "run",
                 service,
-                "--no-migrate",
+                "--wait",
+                "120",
                 "--ports-file",
                 str(ports_file),
             ],
-            stdout=(logs / f"{service}.log").open("wb"),
+            stdout=(logs / f"{name}.log").open("wb"),
             stderr=subprocess.STDOUT,
-            env=self.env,
+            env=env,
             preexec_fn=_die_with_parent,
         )
 
-    def _collect_ports(self, service: str) -> None:
-        reported = json.loads(self._reported(service, self.dir / "ports" / f"{service}.json"))
-        self.ports[service] = {k: v for k, v in reported.items() if k in ("metrics", "http")}
-        self._set_env(
-            **{f"ROLLCALL_METRICS_PORT_{service.upper()}": str(self.ports[service]["metrics"])}
-        )
+    def _collect_ports(self, service: str, replica: int = 1) -> None:
+        name = self.replica_name(service, replica)
+        reported = json.loads(self._reported(name, self.dir / "ports" / f"{name}.json"))
+        self.ports[name] = {k: v for k, v in reported.items() if k in ("metrics", "http")}
+        if replica == 1:
+            self._set_env(
+                **{f"ROLLCALL_METRICS_PORT_{service.upper()}": str(self.ports[name]["metrics"])}
+            )
 
     def bounce_port(self) -> int:
         """The port the mailer's bounce endpoint bound, as its ports file says now (a mailer
@@ -184,6 +269,7 @@ class DemoRun:
     def start(self) -> None:
         from rollcall.db import upgrade
 
+        # The migration job: every database migrated once, before any service starts.
         for service in SERVICES:
             upgrade(service, self.settings.database_url(service))
         logs = self.dir / "logs"
@@ -219,7 +305,8 @@ class DemoRun:
         )
         self._set_env(ROLLCALL_SMTP_PORT=self._reported("smtp", smtp_port_file))
         # Each service binds its own ports and reports them. The gateway goes
-        # first: the mailer writes its address into letters and emails.
+        # first: the mailer writes its address into letters and emails (the
+        # first gateway's: the public URL, as a load balancer's would be).
         self.ports: dict[str, dict[str, int]] = {}
         for service in ("gateway", *[s for s in ROLE_SERVICES if s != "gateway"]):
             self._run_service(service, logs)
@@ -230,9 +317,23 @@ class DemoRun:
                     ROLLCALL_GATEWAY_PORT=str(http), ROLLCALL_PUBLIC_URL=f"http://127.0.0.1:{http}"
                 )
         for service in ROLE_SERVICES:
-            if service not in self.ports:
-                self._collect_ports(service)
+            for replica in range(2, self.replicas[service] + 1):
+                self._run_service(service, logs, replica)
+        for service in ROLE_SERVICES:
+            for replica in range(1, self.replicas[service] + 1):
+                if self.replica_name(service, replica) not in self.ports:
+                    self._collect_ports(service, replica)
+        #: Every gateway replica's URL; voters and officers go round them (``gateway()``).
+        self.gateway_urls = [
+            f"http://127.0.0.1:{self.ports[self.replica_name('gateway', i)]['http']}"
+            for i in range(1, self.replicas["gateway"] + 1)
+        ]
+        self._next_gateway = itertools.cycle(self.gateway_urls)
         self._wait_ready()
+
+    def gateway(self) -> str:
+        """The next gateway replica's URL, round robin (always the public URL with one)."""
+        return next(self._next_gateway)
 
     def _wait_ready(self, timeout: float = 90.0) -> None:
         import requests
@@ -264,22 +365,23 @@ class DemoRun:
                     except Exception:  # noqa: BLE001 - not declared yet
                         publisher.close()
                         consumers = 0
-                    if consumers:
+                    if consumers >= self.replicas[svc]:
                         del waiting[svc]
                 if time.monotonic() > deadline:
                     raise click.ClickException(
                         f"services not ready after {timeout}s: {sorted(waiting)}"
                     )
                 time.sleep(0.3)
-            while True:
-                try:
-                    if requests.get(f"{self.settings.public_url}/healthz", timeout=2).ok:
-                        break
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    raise click.ClickException("the gateway did not answer /healthz")
-                time.sleep(0.3)
+            for url in self.gateway_urls:
+                while True:
+                    try:
+                        if requests.get(f"{url}/healthz", timeout=2).ok:
+                            break
+                    except requests.RequestException:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise click.ClickException(f"the gateway at {url} did not answer /healthz")
+                    time.sleep(0.3)
         finally:
             publisher.close()
 
@@ -296,9 +398,52 @@ class DemoRun:
                     peaks[name] = round(int(line.split()[1]) / 1024, 1)
         return peaks
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """Each running process's CPU seconds so far (user + system)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        used = {}
+        for name, proc in self.procs.items():
+            try:
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            used[name] = round((int(fields[11]) + int(fields[12])) / ticks, 2)
+        return used
+
+    #: What each replica's metrics say it did: requests answered, ballots cast, messages handled.
+    WORK_METRICS = {
+        "gateway": "rollcall_gateway_requests_total",
+        "tally": "rollcall_tally_ballots_cast_total",
+    }
+
+    def replica_work(self) -> dict[str, float]:
+        """Per process of a replicated service, the work its metrics count (see ``WORK_METRICS``;
+        other services: messages handled). Read from each live process's metrics endpoint."""
+        import requests
+
+        work = {}
+        for service, n in self.replicas.items():
+            if n < 2:
+                continue
+            metric = self.WORK_METRICS.get(service, "rollcall_messages_handled_total")
+            for replica in range(1, n + 1):
+                name = self.replica_name(service, replica)
+                url = f"http://127.0.0.1:{self.ports[name]['metrics']}/metrics"
+                try:
+                    text = requests.get(url, timeout=10).text
+                except requests.RequestException:
+                    continue
+                work[name] = sum(
+                    float(line.rsplit(" ", 1)[1])
+                    for line in text.splitlines()
+                    if line.startswith(metric + "{") or line.startswith(metric + " ")
+                )
+        return work
+
     def stop(self) -> None:
         self.calm()
         self.peaks = self.peak_rss_mb()
+        self.cpu = self.cpu_seconds()
         for proc in self.procs.values():
             if proc.poll() is None:
                 proc.terminate()
@@ -324,6 +469,13 @@ class DemoRun:
                 say(f"could not remove the demo's queues: {exc!r}")
             finally:
                 publisher.close()
+        if self.scratch and not self.keep:
+            try:
+                self.scratch.drop()
+            except Exception as exc:  # noqa: BLE001 - clean-up is best effort, and says so
+                say(f"could not drop the throwaway databases {self.scratch.prefix}_*: {exc!r}")
+        elif self.scratch:
+            say(f"kept the throwaway databases {self.scratch.prefix}_* on {self.scratch.where()}")
 
     # -- data ------------------------------------------------------------
     def make_data(self) -> tuple[Path, Path, list[str], dict[str, Any]]:
@@ -467,6 +619,9 @@ class DemoRun:
             "contests": self.contests,
             "dir": str(self.dir),
             "mail_faults": self.fault_rate,
+            "replicas": self.replicas,
+            "databases": self.databases,
+            "throwaway_databases": f"{self.scratch.prefix}_*" if self.scratch else None,
         }
         try:
             say(f"demo in {self.dir}")
@@ -474,7 +629,11 @@ class DemoRun:
             say(
                 f"generated {self.n_members} members, register and extract with bad rows and duplicates"
             )
-            say("starting the SMTP sink and six services")
+            processes = sum(self.replicas.values())
+            say(
+                "starting the SMTP sink and six services"
+                + (f" ({processes} processes: {self.replicas})" if processes > 6 else "")
+            )
             self.start()
             report["register"] = self.load_register(register)
             say(f"register loaded: {report['register']}")
@@ -485,6 +644,26 @@ class DemoRun:
                 self.unleash(chaos)
             ok = run_ballot(self, report, extract, area, extra)
             self.calm()
+            from rollcall_cli.demo.mailbox import duplicates
+
+            twice = duplicates(self.dir / "mailbox", self.settings.postal_path())
+            if self.fault_rate is not None:  # a dropped connection makes the sink store a copy
+                twice.pop("message_ids_stored_twice")
+            report["delivered_twice"] = twice
+            self.checks[
+                "nothing delivered twice: no mail, letter or code twice, no code for two members"
+            ] = not any(twice.values())
+            if max(self.replicas.values()) > 1:
+                work = self.replica_work()
+                report["replica_work"] = work
+                if not chaos:  # a restarted process's counters start again from nothing
+                    self.checks[
+                        "every gateway and tally replica took part (requests answered, ballots cast)"
+                    ] = all(
+                        work.get(self.replica_name(s, i), 0) > 0
+                        for s in ("gateway", "tally")
+                        for i in range(1, self.replicas[s] + 1)
+                    )
             if chaos:
                 report["chaos"] = {"every_seconds": chaos, "kills": self.kills}
             if serve:
@@ -493,6 +672,7 @@ class DemoRun:
             self.stop()
         report["seconds"] = round(time.monotonic() - started, 1)
         report["peak_rss_mb"] = getattr(self, "peaks", {})
+        report["cpu_seconds"] = getattr(self, "cpu", {})
         report["ports"] = getattr(self, "ports", {})
         report["checks"] = self.checks
         ok = ok and all(self.checks.values())
