@@ -342,6 +342,9 @@ def run_ballot(
     checks["every audit chain verifies and holds the heads on the board"] = (
         audited.returncode == 0 and bool(heads)
     )
+    report["http_retries"] = dict(http.RETRIED)
+    if http.RETRIED:
+        say(f"HTTP requests tried again after: {dict(http.RETRIED)}")
     say(f"result: {', '.join(report['result']['winners'])}; turnout {result['turnout']}")
     return True
 

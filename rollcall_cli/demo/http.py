@@ -24,6 +24,7 @@ Every request the demo sends through it may be sent twice safely:
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Any
 
 import requests
@@ -32,6 +33,8 @@ from urllib3.util.retry import Retry
 
 #: About a minute: 0.5 + 1 + 2 + 4 + 5 * 11 seconds between 16 attempts.
 ATTEMPTS = 15
+#: The attempts tried again in this process, by what they met (an HTTP status or an error).
+RETRIED: Counter[str] = Counter()
 
 
 def retry() -> Retry:
@@ -64,9 +67,15 @@ class Patient(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
 
 
+def _count_retries(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    for attempt in getattr(getattr(response.raw, "retries", None), "history", ()) or ():
+        RETRIED[str(attempt.status) if attempt.status else type(attempt.error).__name__] += 1
+
+
 def session(source_address: str | None = None) -> requests.Session:
     """A session that rides out a service's restart (``source_address``: connect from it)."""
     client = requests.Session()
+    client.hooks["response"].append(_count_retries)
     adapter = Patient(source_address)
     client.mount("http://", adapter)
     client.mount("https://", adapter)
