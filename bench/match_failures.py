@@ -9,6 +9,22 @@ A *cause* is the decision's reason with the names, figures and addresses taken o
 (``needs a person: same address and surname; first name differs``), so members sent
 the same way for the same reason fall in one group; each group counts the truth's
 damage ``kind`` parts too, which says what the generator did to those records.
+
+``judgements`` sorts the failures the goals count into those the record itself decides
+and the rest (``judge``), without changing what the goals count:
+
+- a false match *indistinguishable* from a right one: the chosen elector lives at the
+  address the party holds and the record's names fit them fully (first name as written
+  or a listed short form of it, or its initial when only an initial is given; surname the
+  same but for spacing, accents or Mac/Mc; no middle name on the record that conflicts),
+  yet the truth is someone else of that name (an unregistered namesake living there, or
+  a member who moved away from a namesake). Nothing the matcher reads tells the two
+  apart; a record of the chosen elector would be the same.
+- an avoidable review *required by issue 10*: the rule "known by a middle name against a
+  housemate whose first name is that name: review". The record's first name is one
+  elector's first name and a housemate's middle name; the truth file calls the
+  first-name reading its only right elector, but records of the other reading look the
+  same (``middle_name_known_relative`` in the shires truth).
 """
 
 from __future__ import annotations
@@ -20,6 +36,15 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from services.matching.matcher.names import (  # noqa: E402
+    compare_forenames,
+    compare_middle,
+    compare_surnames,
+    parse_name,
+)
 
 #: The part of a reason before the best fit's description, names and figures removed.
 _QUOTED = re.compile(r"\([^)]*\)|'[^']*'")
@@ -39,6 +64,48 @@ def cause(reasons: str | None, decision: str | None) -> str:
         return "another member fits the elector"
     text = text.split("; best fit", 1)[0].split("; closest is", 1)[0]
     return _QUOTED.sub("(…)", text).strip()
+
+
+_AT_HELD = ("same flat", "same house", "same building")
+
+
+def judge(line: dict[str, Any]) -> str:
+    """``indistinguishable`` (a false match the record cannot avoid), ``issue rule`` (an
+    avoidable review issue 10's housemate rule asks for) or ``matcher``; see the module
+    docstring."""
+    reasons = line.get("reasons") or ""
+    if line["failure"] == "false_match":
+        member, chosen = line.get("member"), line.get("chosen_elector")
+        if not (member and chosen) or not reasons.startswith(_AT_HELD):
+            return "matcher"
+        record = parse_name(member["first_name"], member["last_name"])
+        elector = parse_name(chosen["forenames"], chosen["surname"])
+        fore = compare_forenames(record.forenames, elector.forenames).level
+        initial = fore == "initial" and len(record.first) == 1
+        # A listed short form counts only written short (``Kit`` for ``Christopher``):
+        # ``Leonard`` on the record is no usual way to write an elector named ``Leo``.
+        short = fore == "nickname" and len(record.first) < len(elector.first)
+        fits = fore == "exact" or short or initial
+        same_surname = compare_surnames(record, elector).level in ("exact", "punctuation", "mac")
+        middle = compare_middle(record.forenames, elector.forenames, fore).level
+        return "indistinguishable" if fits and same_surname and middle != "conflict" else "matcher"
+    if line["failure"] == "avoidable_review" and _NAMED.match(
+        reasons.removeprefix("needs a person: ")
+    ):
+        return "issue rule"
+    return "matcher"
+
+
+def judgements(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per failure type, how many each ``judge`` verdict holds, with examples."""
+    out: dict[str, Any] = {}
+    for line in lines:
+        verdict = judge(line)
+        slot = out.setdefault(line["failure"], {}).setdefault(verdict, {"count": 0, "examples": []})
+        slot["count"] += 1
+        if len(slot["examples"]) < 5:
+            slot["examples"].append(line["membership_number"])
+    return out
 
 
 def _row(person: dict[str, str] | None, first: str, last: str) -> str:
@@ -117,7 +184,9 @@ def main() -> None:
     grouped = group(lines, args.failure)
     if args.show:
         show(lines, grouped, args.show)
-    print(json.dumps({"bench": "match_failures", "file": str(path), **grouped}, ensure_ascii=False))
+    report = {"bench": "match_failures", "file": str(path), **grouped,
+              "judgements": judgements(lines)}  # fmt: skip
+    print(json.dumps(report, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,13 @@ How a voter picks follows the counting method: preferences in order for
 ``irv``, ``stv`` and ``meek``; one mark (or up to ``seats``) for ``fptp``;
 any number for ``approval``. A ballot that is not open shows why, and no form.
 
+A ballot with several contests shows each as its own fieldset, titled, with
+its instructions, its candidates and their statements; its fields are named
+``choice-<contest id>`` (``voting`` reads them back by that name). A candidate's
+statement is shown as escaped plain text (line breaks kept) and its link
+only if it is an http(s) address, opened as an ordinary link without the
+page's referrer.
+
 For people using a screen reader or a keyboard: an error is the first thing
 on the page, announced (``role="alert"``), focused (``autofocus``, no
 script), and named in the page's title; the access code field it is about is
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from string import Template
@@ -89,7 +97,7 @@ def instructions(method: str, seats: int) -> str:
     return f"Choose up to {seats} candidates."
 
 
-def _ranked(candidates: list[str], selected: list[str]) -> str:
+def _ranked(candidates: list[str], selected: list[str], prefix: str = "choice") -> str:
     rows = []
     for i in range(1, len(candidates) + 1):
         chosen = selected[i - 1] if i <= len(selected) else ""
@@ -98,22 +106,74 @@ def _ranked(candidates: list[str], selected: list[str]) -> str:
             for c in candidates
         ]
         rows.append(
-            f'    <label for="choice-{i}">{_ordinal(i)} preference</label>\n'
-            f'    <select id="choice-{i}" name="choice">{"".join(options)}</select>'
+            f'    <label for="{prefix}-{i}">{_ordinal(i)} preference</label>\n'
+            f'    <select id="{prefix}-{i}" name="{prefix}">{"".join(options)}</select>'
         )
     return "\n".join(rows)
 
 
-def _marks(candidates: list[str], selected: list[str], kind: str) -> str:
+def _marks(candidates: list[str], selected: list[str], kind: str, prefix: str = "choice") -> str:
     rows = []
     for i, candidate in enumerate(candidates, start=1):
         checked = " checked" if candidate in selected else ""
         rows.append(
-            f'    <div class="option"><input type="{kind}" id="choice-{i}" name="choice" '
+            f'    <div class="option"><input type="{kind}" id="{prefix}-{i}" name="{prefix}" '
             f'value="{escape(candidate)}"{checked}>'
-            f'<label for="choice-{i}">{escape(candidate)}</label></div>'
+            f'<label for="{prefix}-{i}">{escape(candidate)}</label></div>'
         )
     return "\n".join(rows)
+
+
+def _statements(candidates: list[str], statements: Any) -> str:
+    """Each candidate's statement and link, escaped; nothing if none has one."""
+    if not isinstance(statements, dict):
+        return ""
+    items = []
+    for name in candidates:
+        said = statements.get(name)
+        if not isinstance(said, dict):
+            continue
+        text = str(said.get("text") or "")
+        link = str(said.get("link") or "")
+        parts = [escape(text)] if text else []
+        if link.startswith(("http://", "https://")):
+            parts.append(
+                f'<a href="{escape(link)}" rel="noopener noreferrer nofollow">{escape(link)}</a>'
+            )
+        if parts:
+            items.append(f"      <dt>{escape(name)}</dt><dd>{'<br>'.join(parts)}</dd>")
+    if not items:
+        return ""
+    return (
+        '    <details class="statements" open><summary>What the candidates say</summary><dl>\n'
+        + "\n".join(items)
+        + "\n    </dl></details>"
+    )
+
+
+def _fieldset(contest: dict[str, Any], selected: list[str], prefix: str, legend: str) -> str:
+    """One contest's fieldset: its legend, instructions, choices and statements."""
+    candidates = [str(c) for c in contest.get("candidates", [])]
+    method = str(contest.get("method", ""))
+    seats = int(contest.get("seats", 1))
+    if method in RANKED:
+        choices = _ranked(candidates, selected, prefix)
+    else:
+        kind = "radio" if method == "fptp" and seats == 1 else "checkbox"
+        choices = _marks(candidates, selected, kind, prefix)
+    how = escape(instructions(method, seats))
+    own = escape(str(contest.get("instructions") or ""))
+    lines = ["  <fieldset>", f"    <legend>{escape(legend) if legend else how}</legend>"]
+    if legend or own:
+        # A contest's own instructions replace the method's; a single contest keeps its
+        # legend as it always was and adds them below.
+        lines.append(f'    <p class="instructions">{own or how}</p>')
+    lines.append(choices)
+    statements = _statements(candidates, contest.get("statements"))
+    if statements:
+        lines.append(statements)
+    lines.append("  </fieldset>\n")
+    return "\n".join(lines)
 
 
 PHASE_WORDS = {
@@ -127,7 +187,7 @@ PHASE_WORDS = {
 def vote_form(
     ballot: dict[str, Any],
     message: str = "",
-    selected: list[str] | None = None,
+    selected: list[str] | dict[str, list[str]] | None = None,
     *,
     code_invalid: bool = False,
     request_id: str = "",
@@ -143,20 +203,21 @@ def vote_form(
     if phase != "open":
         words = PHASE_WORDS.get(phase, "This ballot is not open for voting.")
         return page(str(ballot.get("title") or "Vote"), f"<p>{escape(words)}</p>")
-    candidates = [str(c) for c in ballot.get("candidates", [])]
-    method = str(ballot.get("method", ""))
-    seats = int(ballot.get("seats", 1))
-    chosen = selected or []
-    if method in RANKED:
-        choices = _ranked(candidates, chosen)
+    if ballot.get("contests"):
+        picked = selected if isinstance(selected, dict) else {}
+        fieldsets = (
+            f"  <p>This ballot has {len(ballot['contests'])} contests. You may leave a contest "
+            "blank: your vote still counts in the others.</p>\n"
+        ) + "".join(
+            _fieldset(c, picked.get(str(c["id"]), []), f"choice-{c['id']}", str(c["title"]))
+            for c in ballot["contests"]
+        )
     else:
-        kind = "radio" if method == "fptp" and seats == 1 else "checkbox"
-        choices = _marks(candidates, chosen, kind)
+        fieldsets = _fieldset(ballot, selected if isinstance(selected, list) else [], "choice", "")
     code_attrs = f' aria-invalid="true" aria-describedby="{ERROR_ID}"' if code_invalid else ""
     content = _template("vote.html").substitute(
         ballot_id=escape(str(ballot.get("ballot_id", ""))),
-        instructions=escape(instructions(method, seats)),
-        choices=choices,
+        fieldsets=fieldsets,
         code_attrs=code_attrs,
         request_id=escape(request_id or secrets.token_urlsafe(18)),
     )
@@ -175,6 +236,18 @@ def html_response(status: int, text: str) -> Response:
     response = Response(text, status=status, mimetype="text/html")
     response.headers.update(SECURITY_HEADERS)
     response.headers["Content-Security-Policy"] = CSP
+    return response
+
+
+def refused_form(failed: errors.Answer, form: Callable[[str], str]) -> Response:
+    """A form sent back refused: ``form(words)`` again with what was wrong in plain words
+    (each field's message when the schema refused fields), the answer's status and headers."""
+    words = failed.body["error"]["message"]
+    fields = failed.body["error"].get("fields")
+    if fields:
+        words = " ".join(str(m) for ms in fields.values() for m in ms)
+    response = html_response(failed.status, form(words))
+    response.headers.update(failed.headers)
     return response
 
 

@@ -79,6 +79,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "read_audit_heads": Action(("operator", "scrutineer"), "read the heads of the audit logs"),
     "read_complaints": Action(("operator", "scrutineer"), "read the complaints"),
+    "read_report": Action(("operator", "scrutineer"), "read the scrutineer's report"),
     "manage_complaints": Action(("operator",), "open or update a complaint"),
     "pause_ballot": Action(("operator",), "pause or resume a ballot"),
     "list_dropped_rows": Action(

@@ -244,13 +244,7 @@ class ReplacementRoutes(GatewayBase):
             answer = self._replacement(request, ballot_id, asked)
         except (GatewayError, RemoteError) as exc:
             failed = answer_for(exc, request, "/replacement")
-            words = failed.body["error"]["message"]
-            fields = failed.body["error"].get("fields")
-            if fields:
-                words = " ".join(str(m) for ms in fields.values() for m in ms)
-            response = pages.html_response(failed.status, form_page(raw, number, message=words))
-            response.headers.update(failed.headers)
-            return response
+            return pages.refused_form(failed, lambda words: form_page(raw, number, message=words))
         words = cutoff_words(answer)
         return pages.html_response(
             202, form_page(raw, cutoffs=words, message=answer["message"], ok=True)

@@ -25,15 +25,25 @@ from __future__ import annotations
 
 import logging
 import math
+from html import escape
+from string import Template
 from typing import Any
 
+from nameko.exceptions import RemoteError
 from nameko.timer import timer
 from werkzeug.wrappers import Request, Response
 
-from gateway import exports, limits
+from gateway import exports, limits, pages
 from gateway.access import Access, guarded
 from gateway.base import BALLOT, GatewayBase, now
-from gateway.errors import Forbidden, InvalidRequest, NoSuchMember, RateLimited
+from gateway.errors import (
+    Answer,
+    Forbidden,
+    GatewayError,
+    InvalidRequest,
+    NoSuchMember,
+    RateLimited,
+)
 from gateway.schemas import (
     ChangeDecisionSchema,
     ChangesQuery,
@@ -42,7 +52,16 @@ from gateway.schemas import (
     RollCheckSchema,
     load,
 )
-from gateway.web import file_response, json_response, read_json, route
+from gateway.web import (
+    MAX_FORM,
+    answer_for,
+    ballot_number,
+    file_response,
+    json_response,
+    limit_body,
+    read_json,
+    route,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +87,24 @@ def _membership_number(number: str) -> str:
 def _minutes(seconds: int) -> str:
     minutes = math.ceil(seconds / 60)
     return "a minute" if minutes == 1 else f"{minutes} minutes"
+
+
+_FORM = Template((pages.TEMPLATES / "rollcheck.html").read_text(encoding="utf-8"))
+
+
+def roll_check_form(ballot: str = "", number: str = "", message: str = "", ok: bool = False) -> str:
+    """The roll-check page; what a member typed is kept (but for the postcode)."""
+    content = _FORM.substitute(ballot=escape(ballot), number=escape(number))
+    return pages.page("Am I on the roll?", content, message, ok=ok)
+
+
+def roll_check_error(answer: Answer, request: Request | None = None) -> Response:
+    """An error on the roll-check page: the form again, the message in plain words."""
+    response = pages.html_response(
+        answer.status, roll_check_form(message=answer.body["error"]["message"])
+    )
+    response.headers.update(answer.headers)
+    return response
 
 
 class RollRoutes(GatewayBase):
@@ -153,7 +190,11 @@ class RollRoutes(GatewayBase):
     # -- a member's own roll check ------------------------------------------------------
     @route("POST", f"{BALLOT}/roll-check")
     def check_roll(self, request: Request, ballot_id: int) -> Response:
-        asked = load(RollCheckSchema(), read_json(request))
+        self._roll_check(request, ballot_id, load(RollCheckSchema(), read_json(request)))
+        return json_response(202, ROLL_CHECK_ANSWER)
+
+    def _roll_check(self, request: Request, ballot_id: int, asked: dict[str, Any]) -> None:
+        """Count the check (or refuse it, 429) and hand it to registration, which answers by mail."""
         number = asked["membership_number"]
         keys = [
             limits.key("client", self.clients(request)),
@@ -169,7 +210,34 @@ class RollRoutes(GatewayBase):
                 retry_after=wait,
             )
         self.remote.registration.roll_check(ballot_id, number, asked["postcode"])
-        return json_response(202, ROLL_CHECK_ANSWER)
+
+    # -- the roll check as a page: what the exclusion notice links to -------------------
+    @route("GET", "/roll-check", render=roll_check_error)
+    def roll_check_page(self, request: Request) -> Response:
+        raw = request.args.get("ballot", "").strip()
+        if raw:
+            self.remote.registration.get_ballot(ballot_number(raw))  # unknown: said on the page
+        return pages.html_response(200, roll_check_form(raw))
+
+    @route("POST", "/roll-check", render=roll_check_error)
+    def roll_check_form_sent(self, request: Request) -> Response:
+        limit_body(request, MAX_FORM)
+        raw = request.form.get("ballot_id", "").strip()
+        number = request.form.get("membership_number", "").strip()
+        try:
+            ballot_id = ballot_number(raw)
+            asked = load(
+                RollCheckSchema(),
+                {"membership_number": number, "postcode": request.form.get("postcode", "")},
+            )
+            self.remote.registration.get_ballot(ballot_id)
+            self._roll_check(request, ballot_id, asked)
+        except (GatewayError, RemoteError) as exc:
+            failed = answer_for(exc, request, "/roll-check")
+            return pages.refused_form(failed, lambda words: roll_check_form(raw, number, words))
+        return pages.html_response(
+            202, roll_check_form(raw, message=ROLL_CHECK_ANSWER["message"], ok=True)
+        )
 
     @timer(interval=PURGE_INTERVAL)
     def purge_rate_limits(self) -> None:

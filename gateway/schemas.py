@@ -138,8 +138,39 @@ class Strict(Schema):
         return data
 
 
+#: A contest's id, as registration takes it.
+_CONTEST_ID = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}$", error="Not a contest of this ballot.")
+MAX_CONTESTS = 20
+
+
+def _contest_choices(blank: bool) -> fields.Dict:
+    """``{contest id: [names]}``: each contest's choices, an empty list for a blank contest."""
+    return fields.Dict(
+        keys=fields.String(validate=_CONTEST_ID),
+        values=fields.List(
+            fields.String(validate=_NAME),
+            validate=validate.Length(max=MAX_CHOICES),
+        ),
+        validate=validate.Length(
+            min=0 if blank else 1, max=MAX_CONTESTS, error="Choose at least one candidate."
+        ),
+    )
+
+
+def _one_of_choices_or_contests(data: dict[str, Any]) -> None:
+    if ("choices" in data) == ("contests" in data):
+        raise ValidationError(
+            "Give either choices (a ballot with one contest) or contests (one with several).",
+            "choices",
+        )
+
+
 class VoteSchema(Strict):
-    """A voter's ballot: their access code and their choices, in order of preference."""
+    """A voter's ballot: their access code and their choices, in order of preference.
+
+    ``choices`` on a ballot with one contest; ``contests`` (``{contest id:
+    [names]}``, a contest left out or empty is left blank) on one with several.
+    """
 
     code = fields.String(
         required=True,
@@ -150,10 +181,9 @@ class VoteSchema(Strict):
     )
     choices = fields.List(
         fields.String(validate=_NAME),
-        required=True,
         validate=validate.Length(min=1, max=MAX_CHOICES, error="Choose at least one candidate."),
-        error_messages={"required": "Choose at least one candidate."},
     )
+    contests = _contest_choices(blank=False)
     request_id = fields.String(
         validate=validate.Regexp(
             REQUEST_ID,
@@ -166,14 +196,29 @@ class VoteSchema(Strict):
     def _distinct(self, value: list[str], **_: Any) -> None:
         _no_repeats(value)
 
+    @validates_schema
+    def _one_form(self, data: dict[str, Any], **_: Any) -> None:
+        if "choices" not in data and "contests" not in data:
+            raise ValidationError("Choose at least one candidate.", "choices")
+        _one_of_choices_or_contests(data)
+        for names in (data.get("contests") or {}).values():
+            _no_repeats(names)
+
 
 class PaperSchema(Strict):
+    """One postal voter's returned papers: ``choices``, or on a ballot with several
+    contests one paper per contest as ``contests``."""
+
     membership_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     choices = fields.List(
         fields.String(validate=_NAME),
-        required=True,
         validate=validate.Length(max=MAX_CHOICES),
     )
+    contests = _contest_choices(blank=True)
+
+    @validates_schema
+    def _one_form(self, data: dict[str, Any], **_: Any) -> None:
+        _one_of_choices_or_contests(data)
 
 
 class PostalBatchSchema(Strict):

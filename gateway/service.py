@@ -11,7 +11,8 @@ actor. Errors become responses in ``gateway.web`` through the one table in
 and receipts (``gateway.voting``), replacement codes and reissues
 (``gateway.replacements``), the members of a ballot (``gateway.roll``),
 the rows its extracts dropped (``gateway.dropped_rows``), and audit heads,
-complaints and pausing (``gateway.oversight``). Results,
+complaints and pausing (``gateway.oversight``), the scrutineer's report
+(``gateway.reports``). Results,
 scrutiny, postal batches, reviews and users are here. Like every service it
 answers ``get_audit_head``.
 """
@@ -34,6 +35,7 @@ from gateway.dropped_rows import DroppedRowRoutes
 from gateway.errors import RPC_EXPECTED, ServiceUnavailable
 from gateway.oversight import OversightRoutes
 from gateway.replacements import ReplacementRoutes
+from gateway.reports import ReportRoutes
 from gateway.roll import RollRoutes
 from gateway.schemas import DecisionSchema, PostalBatchSchema, load
 from gateway.voting import VotingRoutes
@@ -50,6 +52,7 @@ class GatewayService(
     DroppedRowRoutes,
     OversightRoutes,
     ReplacementRoutes,
+    ReportRoutes,
     BounceRoutes,
     AuditedService,
 ):

@@ -38,7 +38,8 @@ from gateway.web import (
 def request_token(ballot_id: int, vote: dict[str, Any]) -> str:
     """The token the tally knows a repeated vote by (``services/tally/repeats.py``).
 
-    Made from the access code, the choices and the voter's ``request_id``: the
+    Made from the access code, the choices (or each contest's, on a ballot with
+    several) and the voter's ``request_id``: the
     same vote sent again gets the same token, any other vote another. Without a
     ``request_id`` a random one stands in, so a redelivered call is still known
     but a second HTTP request is a second vote. The code makes it a secret of
@@ -47,17 +48,22 @@ def request_token(ballot_id: int, vote: dict[str, Any]) -> str:
     """
     request_id = vote.get("request_id") or secrets.token_urlsafe(24)
     code = "".join(str(vote["code"]).split()).upper()
-    material = json.dumps(["rollcall vote", ballot_id, code, list(vote["choices"]), request_id])
+    if "contests" in vote:
+        choices: Any = {"contests": {str(k): list(v) for k, v in vote["contests"].items()}}
+    else:
+        choices = list(vote["choices"])
+    material = json.dumps(["rollcall vote", ballot_id, code, choices, request_id], sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()
 
 
 class VotingRoutes(GatewayBase):
     def _vote(self, ballot_id: int, vote: dict[str, Any], client: str) -> str:
         voter = self.remote.codes.verify_code(ballot_id, vote["code"], client)
+        choices = vote["contests"] if "contests" in vote else vote["choices"]
         cast = self.remote.tally.cast_ballot(
             ballot_id,
             voter["membership_number"],
-            vote["choices"],
+            choices,
             "online",
             request_token=request_token(ballot_id, vote),
         )
@@ -90,12 +96,20 @@ class VotingRoutes(GatewayBase):
     def vote_form(self, request: Request) -> Response:
         limit_body(request, MAX_FORM)
         ballot_id = ballot_number(request.form.get("ballot_id", "").strip())
-        choices = [c for c in request.form.getlist("choice") if c]
-        sent = {"code": request.form.get("code", ""), "choices": choices}
+        # A ballot with several contests names its fields choice-<contest id>.
+        contests = {
+            key.removeprefix("choice-"): [c for c in request.form.getlist(key) if c]
+            for key in request.form
+            if key.startswith("choice-")
+        }
+        choices: list[str] | dict[str, list[str]] = contests or [
+            c for c in request.form.getlist("choice") if c
+        ]
+        sent: dict[str, Any] = {"contests": choices} if contests else {"choices": choices}
         if request.form.get("request_id"):
             sent["request_id"] = request.form["request_id"]
         try:
-            vote = load(VoteSchema(), sent)
+            vote = load(VoteSchema(), {"code": request.form.get("code", ""), **sent})
             receipt = self._vote(ballot_id, vote, self.clients(request))
         except (GatewayError, RemoteError) as exc:
             return self._form_again(request, ballot_id, exc, choices)
@@ -103,7 +117,11 @@ class VotingRoutes(GatewayBase):
         return pages.html_response(201, pages.receipt_page(ballot_id, receipt))
 
     def _form_again(
-        self, request: Request, ballot_id: int, exc: Exception, choices: list[str]
+        self,
+        request: Request,
+        ballot_id: int,
+        exc: Exception,
+        choices: list[str] | dict[str, list[str]],
     ) -> Response:
         """The voting form again, saying in plain words what went wrong."""
         answer = answer_for(exc, request, "/vote")

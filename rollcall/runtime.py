@@ -57,13 +57,16 @@ def nameko_config(settings: Settings, *, any_port: bool = False, **extra: Any) -
 
 
 def bound_ports(container: Any) -> dict[str, int]:
-    """The ports a started container serves on: ``metrics`` and, for the gateway, ``http``."""
+    """The ports a started container serves on: ``metrics``; for the gateway ``http``; for
+    the mailer with its bounce endpoint on, ``bounce`` (an extension that ``serves`` it)."""
     from nameko.web.server import WebServer
 
     ports: dict[str, int] = {}
     for extension in container.extensions:
         if isinstance(extension, MetricsServer) and extension.port:
             ports["metrics"] = extension.port
+        if getattr(extension, "serves", None) == "bounce" and extension.port:
+            ports["bounce"] = int(extension.port)
         sock = getattr(extension, "_sock", None)
         if isinstance(extension, WebServer) and sock is not None:
             ports["http"] = int(sock.getsockname()[1])

@@ -12,6 +12,10 @@ Where the file gives candidates' parties, the summary, the table and the chart
 show ``Name (Party)`` and the JSON adds ``parties``; the names counted are the
 names alone.
 
+A bulletin board (``.json``, as ``GET /api/ballots/N/bulletin`` gives it) is
+counted contest by contest, each by its own method and seats
+(``rollcall_cli.count_board``); ``--contest ID`` picks one.
+
 A file that cannot be read or counted is reported on stderr as one line,
 ``error: FILE:LINE:COLUMN: problem (expected ...)`` (or ``error: FILE:
 problem``), never a traceback; the remaining files are still counted and the
@@ -27,6 +31,7 @@ from typing import Any
 
 import click
 
+from rollcall_cli.count_board import BoardError, count_board, is_board, read_board
 from services.tally.ballotfiles import BallotFileError, ElectionFile, read_election
 from services.tally.counting import (
     METHODS,
@@ -71,9 +76,47 @@ def _summary(path: Path, result: CountResult) -> str:
     return f"{path}: {result.method}, {result.seats} seat(s): {winners}{extra}"
 
 
+def _count_board(
+    path: Path, contest: str | None, as_json: bool, table: bool, chart: Path | None
+) -> bool:
+    """Count a bulletin board's contests (``rollcall_cli.count_board``); False if it could not."""
+    try:
+        board = read_board(path)
+        counted = list(count_board(path, board, contest))
+    except BoardError as err:
+        click.echo(f"error: {err}", err=True)
+        return False
+    title = str(board["ballot"].get("title", ""))
+    for each, result in counted:
+        heading = f"{title}: {each['title']}" if each["title"] != title else title
+        if as_json:
+            out = {"file": str(path), "contest": each["id"], "title": heading, **result.to_dict()}
+            click.echo(json.dumps(out, ensure_ascii=False))
+        else:
+            click.echo(_summary(Path(f"{path} [{each['id']}]"), result))
+        if table:
+            from services.tally.rendering import stage_table
+
+            click.echo(stage_table(result, heading), err=as_json)
+        if chart is not None:
+            from services.tally.rendering import stage_chart
+
+            written = stage_chart(result, chart / f"{path.stem}-{each['id']}.png", heading)
+            click.echo(f"chart: {written}", err=True)
+    return True
+
+
 @click.command("count")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--method", type=click.Choice(METHODS), required=True, help="Counting rule.")
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default=None,
+    help="Counting rule (required for ballot files; a board's contests use their own).",
+)
+@click.option(
+    "--contest", default=None, help="Of a bulletin board, count only this contest (its id)."
+)
 @click.option(
     "--seats",
     type=click.IntRange(min=1),
@@ -91,16 +134,25 @@ def _summary(path: Path, result: CountResult) -> str:
 )
 def count(
     files: tuple[Path, ...],
-    method: str,
+    method: str | None,
+    contest: str | None,
     seats: int | None,
     seed: str,
     as_json: bool,
     table: bool,
     chart: Path | None,
 ) -> None:
-    """Count ballot FILEs (PrefLib .soi/.toi/.soc or BLT) and report the winners."""
+    """Count ballot FILEs (PrefLib .soi/.toi/.soc or BLT) or bulletin boards (.json, every
+    contest by its own method) and report the winners."""
     failed = False
     for path in files:
+        if is_board(path):
+            failed = not _count_board(path, contest, as_json, table, chart) or failed
+            continue
+        if method is None:
+            click.echo(f"error: {path}: give --method to count a ballot file", err=True)
+            failed = True
+            continue
         try:
             election = read_election(path)
             wanted = seats or (1 if method == "irv" else election.seats or 1)

@@ -32,7 +32,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "match": ("rollcall_cli.match:match", "Match a members file to a register file."),
     "synth": ("rollcall_cli.match:synth", "Generate a synthetic register and damaged extract."),
     "count": ("rollcall_cli.count:count", "Count ballot files (PrefLib, BLT)."),
-    "verify": ("rollcall_cli.verify:verify", "Recount and check a bulletin board."),
+    "verify": (
+        "rollcall_cli.verify:verify",
+        "Recount and check a bulletin board; check a scrutineer's report.",
+    ),
+    "report": (
+        "rollcall_cli.report:report",
+        "Write the scrutineer's report of a counted ballot (JSON and PDF).",
+    ),
     "audit": ("rollcall_cli.audit:audit", "Verify and show the hash-chained audit logs."),
     "demo": ("rollcall_cli.demo:demo", "Run a whole demo ballot end to end."),
     "mail": ("rollcall_cli.mail:mail", "Send access codes again to members they did not reach."),

@@ -15,7 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 from rollcall.formats import MATCH_FIELDS, MEMBER_FIELDS, UPDATABLE_FIELDS
 
@@ -55,17 +63,53 @@ class _TimetableEntry(fields.Field):
         raise ValidationError("must be a timestamp or a list of timestamps")
 
 
-class BallotSchema(_Strict):
-    ballot_id = _id
+class StatementSchema(_Lenient):
+    """A candidate's statement: short plain text and an optional http(s) link."""
+
+    text = fields.String(load_default="")
+    link = fields.String(load_default="")
+
+
+_statements = fields.Dict(keys=fields.String(), values=fields.Nested(StatementSchema))
+
+
+class ContestSchema(_Lenient):
+    """One contest of a ballot with several: counted on its own."""
+
+    id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}$"))
     title = fields.String(required=True)
     method = fields.String(required=True)
     seats = fields.Integer(required=True, validate=validate.Range(min=1))
     candidates = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    instructions = fields.String(load_default="")
+    statements = _statements
+
+
+class BallotSchema(_Strict):
+    """A ballot's definition: one contest (``method``, ``seats``, ``candidates``) or
+    several (``contests``), never both."""
+
+    ballot_id = _id
+    title = fields.String(required=True)
+    method = fields.String()
+    seats = fields.Integer(validate=validate.Range(min=1))
+    candidates = fields.List(fields.String(), validate=validate.Length(min=1))
+    instructions = fields.String()
+    statements = _statements
+    contests = fields.List(fields.Nested(ContestSchema), validate=validate.Length(min=1))
     area = fields.List(fields.String(), required=True)
     timetable = fields.Dict(keys=fields.String(), values=_TimetableEntry(), required=True)
     eligibility = fields.Dict(required=True)
     seed = fields.String(required=True)
     phase = fields.String(required=True)
+
+    @validates_schema
+    def _one_form(self, data: dict[str, Any], **_: Any) -> None:
+        single = [k for k in ("method", "seats", "candidates") if k in data]
+        if "contests" in data and single:
+            raise ValidationError(f"a ballot with contests has no {', '.join(single)} of its own")
+        if "contests" not in data and len(single) < 3:
+            raise ValidationError("a ballot needs method, seats and candidates, or contests")
 
 
 class PhaseChangedSchema(_Strict):

@@ -8,6 +8,11 @@ HTTP. It checks the conservation equations, that every accepted vote is in
 the box and on the marked register, and that the bulletin board verifies; it
 writes a JSON report and exits non-zero if any check fails.
 
+With ``--contests 2`` the ballot holds two contests (``rollcall_cli.demo.paper``):
+voters mark both on one page or one postal pack, some leave one blank, and
+the checks add that the page shows each contest with its statements and that
+every contest is recounted and certified.
+
 With ``--mail-faults`` the SMTP sink refuses connections for a stretch,
 defers some addresses (4xx), refuses others (5xx) and bounces a share of what
 it took with a delivery-status notification to the mailer's bounce endpoint
@@ -43,6 +48,14 @@ import click
     type=click.Choice(["fptp", "approval", "irv", "stv", "meek"]),
 )
 @click.option("--seats", default=1, show_default=True)
+@click.option(
+    "--contests",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 2),
+    help="2: one ballot of two contests, a selection (STV, 1 seat, RON, candidates' "
+    "statements) and a yes/no motion; --method and --seats are then theirs.",
+)
 @click.option("--turnout", default=0.7, show_default=True, help="Share of voters who vote.")
 @click.option(
     "--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None
@@ -79,6 +92,7 @@ def demo(
     seed: int,
     method: str,
     seats: int,
+    contests: int,
     turnout: float,
     report_path: Path | None,
     keep: bool,
@@ -98,6 +112,7 @@ def demo(
         seed=seed,
         method=method,
         seats=seats,
+        contests=contests,
         turnout=turnout,
         keep=keep,
         fault_rate=fault_rate if mail_faults else None,

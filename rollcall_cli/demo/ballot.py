@@ -13,19 +13,17 @@ import eventlet
 import requests
 
 from rollcall_cli.ballots import import_extract
-from rollcall_cli.demo import delivery, http, replacements
-from rollcall_cli.demo.mailbox import notices_reached, notices_sent, read_mailbox, read_postal
+from rollcall_cli.demo import delivery, http, paper, replacements
+from rollcall_cli.demo.mailbox import (
+    code_letters_with_statements,
+    notices_reached,
+    notices_sent,
+    read_mailbox,
+    read_postal,
+)
 from rollcall_cli.demo.output import say
 from rollcall_cli.demo.reach import Officers, correct_rows, fixable_exclusions
-from services.tally import bulletin
-
-CANDIDATES = [
-    "Ada Lovelace",
-    "Mary Seacole",
-    "Sylvia Pankhurst",
-    "Rosalind Franklin",
-    "Grace Hopper",
-]
+from services.tally import bulletin, certificate
 
 
 def _proxy(run):  # type: ignore[no-untyped-def]
@@ -52,41 +50,18 @@ def _settled(rpc, ballot_id: int) -> dict[str, Any] | None:  # type: ignore[no-u
     return report if report["in_flight"] == 0 else None
 
 
-def choices_for(rng, method: str, seats: int, candidates: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
-    weights = [5, 4, 3, 2, 1][: len(candidates)]
-    first = rng.choices(candidates, weights=weights)[0]
-    rest = [c for c in candidates if c != first]
-    rng.shuffle(rest)
-    if method == "fptp":
-        return [first, *rest[: seats - 1]] if seats > 1 else [first]
-    if method == "approval":
-        return [first, *rest[: rng.randrange(0, 3)]]
-    return [first, *rest[: rng.randrange(0, len(rest) + 1)]]
-
-
 def run_ballot(
     run, report: dict[str, Any], extract: Path, area: list[str], extra: dict[str, Any]
 ) -> bool:  # type: ignore[no-untyped-def]
     checks = run.checks
-    candidates = CANDIDATES[: max(3, run.seats + 2)]
     base = run.settings.public_url
     with _proxy(run) as rpc:
         ballot = rpc.registration.create_ballot(
-            {
-                "title": f"Demo selection (seed {run.seed})",
-                "method": run.method,
-                "seats": run.seats,
-                "candidates": candidates,
-                "area": area,
-                "seed": f"demo-{run.seed}",
-                "timetable": replacements.timetable(datetime.now(UTC)),
-            },
+            paper.definition(run, area, replacements.timetable(datetime.now(UTC))),
             actor="demo",
         )
         ballot_id = ballot["ballot_id"]
-        say(
-            f"ballot {ballot_id} created ({run.method}, {run.seats} seat(s), {len(candidates)} candidates)"
-        )
+        say(f"ballot {ballot_id} created ({paper.describe(ballot)})")
         import_started = time.monotonic()
         summary = import_extract(
             rpc, extract, ballot_id, source="demo", chunk_size=run.settings.chunk_size
@@ -202,11 +177,17 @@ def run_ballot(
             base,
             ballot_id,
             {n: c for n, c in emailed.items() if n not in askers},
-            candidates,
+            ballot,
             must,
         )
         replaced = replacements.replace_codes(
-            base, ballot_id, emailed, askers, answers, run.dir / "mailbox"
+            base,
+            ballot_id,
+            emailed,
+            askers,
+            answers,
+            run.dir / "mailbox",
+            paper.first_choice(ballot),
         )
         report["replacements"] = replaced
         checks[
@@ -219,9 +200,7 @@ def run_ballot(
             > 0
         )
         voting["voted"] |= set(askers)
-        postal = vote_by_post(
-            run, base, teller, ballot_id, posted, voting["voted"], candidates, must
-        )
+        postal = vote_by_post(run, base, teller, ballot_id, posted, voting["voted"], ballot, must)
         voting.update(postal)
         voting.pop("voted")
         voting["accepted_online"] += replaced["voted_with_new_code"]
@@ -312,8 +291,9 @@ def run_ballot(
     report["extract"]["corrected"] = sum(e.get("corrected", 0) for e in final["extracts"])
     report["unaccounted"] = final["unaccounted"]
     report["result"] = {
-        "winners": result["counts"]["winners"],
-        "counts": result["counts"],
+        "winners": paper.winners(result),
+        **({"contests": result["contests"]} if "contests" in result else {}),
+        **({"counts": result["counts"]} if "counts" in result else {}),
         "turnout": result["turnout"],
     }
     report["bulletin"] = result["bulletin_path"]
@@ -328,6 +308,24 @@ def run_ballot(
         final["ledger"]["voted"] == voting["marked_register"]
     )
     checks["the bulletin board verifies"] = not problems
+    if "contests" in board:
+        key = requests.get(f"{base}/api/ballots/{ballot_id}/key", timeout=30).json()
+        signed = certificate.check(board, key["fingerprint"])
+        report["verify"]["certificate_problems"] = signed
+        checks["every contest is recounted and certified under the published key"] = (
+            not signed
+            and [c["id"] for c in board["contests"]]
+            == [c["id"] for c in board["certificate"]["contests"]]
+            == [c["id"] for c in ballot["contests"]]
+        )
+        checks["the voting page showed each contest with its instructions and statements"] = (
+            run.page_ok
+        )
+        printed, with_statements = code_letters_with_statements(run.settings.postal_path())
+        report["code_letters_with_statements"] = [printed, with_statements]
+        checks["every code letter posted was followed by the candidates' statements"] = (
+            printed == with_statements > 0
+        )
     heads = board.get("audit_heads", {})
     command = [sys.executable, "-m", "rollcall_cli.main", "audit", "verify"]
     for service, head in heads.items():
@@ -345,8 +343,42 @@ def run_ballot(
     report["http_retries"] = dict(http.RETRIED)
     if http.RETRIED:
         say(f"HTTP requests tried again after: {dict(http.RETRIED)}")
+    report["scrutineers_report"] = scrutineers_report(run, ballot_id, board["key"]["fingerprint"])
+    checks["the scrutineer's report is written and verifies under the ballot's key"] = (
+        report["scrutineers_report"]["exit"] == report["scrutineers_report"]["verify_exit"] == 0
+    )
     say(f"result: {', '.join(report['result']['winners'])}; turnout {result['turnout']}")
     return True
+
+
+def scrutineers_report(run, ballot_id: int, fingerprint: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """``rollcall report`` for the demo ballot, then ``rollcall verify --report`` on it."""
+    cli = [sys.executable, "-m", "rollcall_cli.main"]
+    started = time.monotonic()
+    made = subprocess.run(
+        [*cli, "report", "--ballot", str(ballot_id), "--out", str(run.dir)],
+        env=run.env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = round(time.monotonic() - started, 2)
+    path = run.dir / f"report-{ballot_id}.json"
+    checked = subprocess.run(
+        [*cli, "verify", "--report", str(path), "--key-fingerprint", fingerprint],
+        env=run.env,
+        capture_output=True,
+        text=True,
+    )
+    say(f"scrutineer's report: {path} ({seconds}s); verify: {checked.stdout.strip()}")
+    return {
+        "json": str(path),
+        "pdf": str(path.with_suffix(".pdf")),
+        "seconds": seconds,
+        "exit": made.returncode,
+        "errors": made.stderr.strip().splitlines()[-3:],
+        "verify_exit": checked.returncode,
+        "verify": (checked.stdout + checked.stderr).strip().splitlines()[-3:],
+    }
 
 
 def _result(rpc, ballot_id: int):  # type: ignore[no-untyped-def]
@@ -404,15 +436,30 @@ def _decided_before(
     return review["review_id"] not in {r["review_id"] for r in still_open}
 
 
+def _page_shows_the_paper(session: requests.Session, base: str, ballot: dict[str, Any]) -> bool:
+    """The voting page shows each contest as its fieldset, with instructions and statements."""
+    page = session.get(f"{base}/vote", params={"ballot": ballot["ballot_id"]}, timeout=30).text
+    from html import escape
+
+    return page.count("<fieldset>") == len(ballot["contests"]) and all(
+        escape(c["title"]) in page
+        and escape(c.get("instructions", "")) in page
+        and all(escape(s["text"]) in page for s in (c.get("statements") or {}).values())
+        for c in ballot["contests"]
+    )
+
+
 def vote_online(
-    run, base: str, ballot_id: int, codes: dict[str, str], candidates: list[str], must: set[str]
+    run, base: str, ballot_id: int, codes: dict[str, str], ballot: dict[str, Any], must: set[str]
 ) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Voters with emailed codes vote over HTTP (``must``: these always do)."""
     rng = run.rng
     voters = [n for n in sorted(codes) if rng.random() < run.turnout or n in must]
-    plan = [(n, codes[n], choices_for(rng, run.method, run.seats, candidates)) for n in voters]
+    plan = [(n, codes[n], paper.choose(rng, run, ballot)) for n in voters]
     url = f"{base}/api/ballots/{ballot_id}/votes"
     session = http.session()
+    if "contests" in ballot:
+        run.page_ok = _page_shows_the_paper(session, base, ballot)
     # The first vote can race the ballot.phase_changed event reaching codes and tally.
     if plan:
         n, code, choices = plan[0]
@@ -441,7 +488,9 @@ def vote_online(
     bad_ok = 0
     for i in range(5):
         r = session.post(
-            url, json=http.vote_body(f"ABCDEF-GHJKMN-PQRS{i}", candidates[:1]), timeout=30
+            url,
+            json=http.vote_body(f"ABCDEF-GHJKMN-PQRS{i}", paper.first_choice(ballot)),
+            timeout=30,
         )
         bad_ok += r.status_code == 201
     say(
@@ -463,19 +512,18 @@ def vote_by_post(
     ballot_id: int,
     codes: dict[str, str],
     voted_online: set[str],
-    candidates: list[str],
+    ballot: dict[str, Any],
     must: set[str],
 ) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """A teller enters the postal papers that came back (``must``: these always do)."""
     rng = run.rng
     returned = [n for n in sorted(codes) if rng.random() < run.turnout or n in must]
-    papers = [
-        {"membership_number": n, "choices": choices_for(rng, run.method, run.seats, candidates)}
-        for n in returned
-    ]
+    # On a ballot with contests a voter's papers, one per contest, are entered together.
+    papers = [{"membership_number": n, **paper.choose(rng, run, ballot)} for n in returned]
     # Two papers that must be refused: an online voter's, and a non-member's.
-    sneaky = [{"membership_number": n, "choices": candidates[:1]} for n in sorted(voted_online)[:1]]
-    sneaky.append({"membership_number": "NOT-A-MEMBER", "choices": candidates[:1]})
+    marks = paper.first_choice(ballot)
+    sneaky = [{"membership_number": n, **marks} for n in sorted(voted_online)[:1]]
+    sneaky.append({"membership_number": "NOT-A-MEMBER", **marks})
     batches = [papers[i : i + 50] for i in range(0, len(papers), 50)] or [[]]
     batches[-1] = batches[-1] + sneaky
     headers = {"Authorization": f"Bearer {teller}"}

@@ -89,7 +89,7 @@ def probe_bounce_doors(run: Any, rpc: Any, ballot_id: int) -> dict[str, Any]:
     what the doors answered and how many reports the mailer kept for review."""
     settings = run.settings
     before = rpc.mailer.get_delivery_summary(ballot_id)["bounce_reports_for_review"]
-    port = settings.bounce_smtp_port
+    port = run.bounce_port()
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
         smtp.sendmail("<>", ["bounce@demo.invalid"], b"Subject: hello\r\n\r\nnot a report\r\n")
     forged = "bounce+1-0000000000000000@demo.invalid"

@@ -82,6 +82,11 @@ def session(source_address: str | None = None) -> requests.Session:
     return client
 
 
-def vote_body(code: str, choices: list[str]) -> dict[str, Any]:
-    """A vote as the demo sends it: with a request id of its own, so sending it again is safe."""
-    return {"code": code, "choices": choices, "request_id": uuid.uuid4().hex}
+def vote_body(code: str, marks: list[str] | dict[str, Any]) -> dict[str, Any]:
+    """A vote as the demo sends it: with a request id of its own, so sending it again is safe.
+
+    ``marks``: a list of choices, or the marks as the API takes them (``{"choices": [...]}``
+    or ``{"contests": {id: [...]}}``, as ``rollcall_cli.demo.paper`` makes them).
+    """
+    paper = {"choices": marks} if isinstance(marks, list) else dict(marks)
+    return {"code": code, **paper, "request_id": uuid.uuid4().hex}

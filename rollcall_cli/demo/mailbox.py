@@ -35,6 +35,24 @@ def _postal_rows(postal_dir: Path, pattern: str = "ballot-*") -> list[dict[str, 
     return rows
 
 
+def code_letters_with_statements(postal_dir: Path) -> tuple[int, int]:
+    """(code letters printed, of them followed by a page of their own before the next letter:
+    the candidates' statements), from every postal batch's manifest."""
+    letters = followed = 0
+    for path in sorted(postal_dir.glob("ballot-*/batch-*.csv")):
+        with path.open(newline="") as f:
+            rows = list(csv.DictReader(f))
+        with path.with_suffix(".pdf").open("rb") as f:
+            # The page count, without a PDF library: the page tree's /Count.
+            total = max(int(n) for n in re.findall(rb"/Count (\d+)", f.read()))
+        starts = [int(r["page"]) for r in rows] + [total + 1]
+        for row, start, after in zip(rows, starts, starts[1:], strict=False):
+            if row["letter"] == "code":
+                letters += 1
+                followed += after - start >= 2
+    return letters, followed
+
+
 def read_mailbox(mail_dir: Path) -> dict[str, str]:
     """membership number -> access code, from every email the sink received."""
     codes: dict[str, str] = {}

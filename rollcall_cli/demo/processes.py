@@ -10,7 +10,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,15 +30,10 @@ DAMAGE = (
     ("status", "unknown"),
 )
 ROLE_SERVICES = ("registration", "matching", "codes", "mailer", "tally", "gateway")
+#: Turns the mailer's bounce endpoint on; under ``--ports-file`` it binds a port of its own.
+BOUNCE_ON = 1
 #: How long the faulty sink refuses connections, once mail starts to flow.
 OUTAGE_SECONDS = 5.0
-
-
-def free_port() -> int:
-    """A port free now, for the mailer's bounce endpoint (which binds the port it is given)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def own_vhost(amqp_uri: str) -> tuple[str, str] | None:
@@ -85,8 +79,13 @@ class DemoRun:
         turnout: float,
         keep: bool,
         fault_rate: float | None = None,
+        contests: int = 1,
     ) -> None:
         self.n_members, self.seed, self.method, self.seats = members, seed, method, seats
+        #: 2: the ballot holds two contests (``rollcall_cli.demo.paper``).
+        self.contests = contests
+        #: Whether the voting page showed every contest, its instructions and statements.
+        self.page_ok = False
         self.turnout, self.keep = turnout, keep
         #: With ``--mail-faults``: the share of addresses the sink defers, refuses or bounces.
         self.fault_rate = fault_rate
@@ -119,9 +118,10 @@ class DemoRun:
             ROLLCALL_SECRETS_DIR=str(secrets_dir),
             ROLLCALL_NAMESPACE=f"rollcall-demo-{secrets.token_hex(4)}",
             ROLLCALL_RELAY_INTERVAL="0.1",
-            # The mailer's own bounce endpoint, where the sink's DSNs go; a short retry
-            # schedule (32 s in all) that rides out the sink's outage within the demo.
-            ROLLCALL_BOUNCE_SMTP_PORT=str(free_port()),
+            # The mailer's own bounce endpoint, where the sink's DSNs go (on: the mailer
+            # binds a free port of its own and reports it, ``bounce`` in its ports file);
+            # a short retry schedule (32 s in all) that rides out the sink's outage.
+            ROLLCALL_BOUNCE_SMTP_PORT=str(BOUNCE_ON),
             ROLLCALL_BOUNCE_SETTLE_SECONDS="1",
             ROLLCALL_MAIL_RETRY_DELAYS="1,2,3,5,8,13",
         )
@@ -171,6 +171,12 @@ class DemoRun:
             **{f"ROLLCALL_METRICS_PORT_{service.upper()}": str(self.ports[service]["metrics"])}
         )
 
+    def bounce_port(self) -> int:
+        """The port the mailer's bounce endpoint bound, as its ports file says now (a mailer
+        restarted by ``--chaos`` binds another)."""
+        reported = json.loads(self._reported("mailer", self.dir / "ports" / "mailer.json"))
+        return int(reported["bounce"])
+
     def _set_env(self, **values: str) -> None:
         self.env.update(values)
         self.settings = load_settings(self.env)
@@ -198,7 +204,7 @@ class DemoRun:
             "--journal",
             str(self.journal),
             "--bounce-to",
-            f"127.0.0.1:{self.settings.bounce_smtp_port}",
+            f"@{self.dir / 'ports' / 'mailer.json'}",
             "--seed",
             str(self.seed),
         ]
@@ -457,7 +463,8 @@ class DemoRun:
         report: dict[str, Any] = {
             "seed": self.seed,
             "members": self.n_members,
-            "method": self.method,
+            "method": self.method if self.contests == 1 else "contests",
+            "contests": self.contests,
             "dir": str(self.dir),
             "mail_faults": self.fault_rate,
         }

@@ -114,8 +114,11 @@ def replace_codes(
     asking: list[str],
     answers: dict[str, int],
     mail_dir: Path,
+    marks: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Once their new codes arrive, ``asking`` vote with them; their old codes are refused."""
+    """Once their new codes arrive, ``asking`` vote with them (``marks``, as the API takes
+    them: Ada Lovelace unless given); their old codes are refused."""
+    vote = marks or {"choices": ["Ada Lovelace"]}
     # The new codes queue behind the reminders the opening sent to every voter.
     deadline = time.monotonic() + 600
     new: dict[str, str] = {}
@@ -131,9 +134,9 @@ def replace_codes(
         if number not in new:
             continue
         client = _client(i)
-        old = client.post(url, json=http.vote_body(emailed[number], ["Ada Lovelace"]), timeout=30)
+        old = client.post(url, json=http.vote_body(emailed[number], vote), timeout=30)
         old_refused += old.status_code == 403
-        fresh = client.post(url, json=http.vote_body(new[number], ["Ada Lovelace"]), timeout=30)
+        fresh = client.post(url, json=http.vote_body(new[number], vote), timeout=30)
         new_accepted += fresh.status_code == 201
         answered[f"old {old.status_code}, new {fresh.status_code}"] += 1
     say(

@@ -7,7 +7,9 @@ share ``R`` is deferred with a 451 on its first two tries and then taken, a
 third is refused with a 550 every time, and a third is taken and then
 bounced: not delivered, and a delivery-status notification (RFC 3464) goes
 to the message's envelope sender at ``--bounce-to`` a moment later, as a
-remote mail system would. The rest are delivered to the mailbox. With
+remote mail system would (``HOST:PORT``, or ``@FILE``: the ``bounce`` port in a
+``rollcall run --ports-file`` JSON, read again at each try, so a mailer that
+restarts on another port is still found). The rest are delivered to the mailbox. With
 ``--outage S`` the sink stops listening for S seconds once the first message
 arrives (connections are refused), then listens again. ``--listen HOST:0``
 binds a free port, written to ``--port-file`` once it listens.
@@ -29,6 +31,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
@@ -134,7 +137,7 @@ class FaultyMailbox(Mailbox):
         seed: int,
         rate: float,
         journal: Journal,
-        bounce_to: tuple[str, int] | None,
+        bounce_to: Callable[[], tuple[str, int]] | None,
         first_message: asyncio.Event,
         bounce_delay: float = 1.0,
     ) -> None:
@@ -181,11 +184,11 @@ class FaultyMailbox(Mailbox):
         dsn = compose_dsn(original, recipient=recipient, return_path=return_path)
         for attempt in range(30):
             try:
-                send_dsn(dsn, return_path, *self.bounce_to)
+                send_dsn(dsn, return_path, *self.bounce_to())
                 self.journal.write("dsn_sent", to=recipient)
                 return
-            except (OSError, smtplib.SMTPException) as exc:
-                error = str(exc)
+            except (OSError, ValueError, KeyError, smtplib.SMTPException) as exc:
+                error = str(exc) or type(exc).__name__
                 time.sleep(min(2.0, 0.2 * (attempt + 1)))
         self.journal.write("dsn_failed", to=recipient, error=error)
 
@@ -193,6 +196,15 @@ class FaultyMailbox(Mailbox):
 def _host_port(text: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
     return host or "127.0.0.1", int(port)
+
+
+def _bounce_address(text: str) -> Callable[[], tuple[str, int]]:
+    """Where bounces go: ``HOST:PORT``, or ``@FILE`` naming a ports file read at each try."""
+    if not text.startswith("@"):
+        address = _host_port(text)
+        return lambda: address
+    path = Path(text[1:])
+    return lambda: ("127.0.0.1", int(json.loads(path.read_text())["bounce"]))
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -235,7 +247,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mailbox", required=True, type=Path, help="Maildir to deliver to")
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--bounce-to", help="HOST:PORT of the mailer's bounce endpoint")
+    parser.add_argument(
+        "--bounce-to", help="HOST:PORT of the mailer's bounce endpoint, or @FILE: its ports file"
+    )
     parser.add_argument("--outage", type=float, default=0.0, help="seconds not listening")
     parser.add_argument("--journal", type=Path)
     args = parser.parse_args(argv)
@@ -247,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         rate=args.fault_rate,
         journal=journal,
-        bounce_to=_host_port(args.bounce_to) if args.bounce_to else None,
+        bounce_to=_bounce_address(args.bounce_to) if args.bounce_to else None,
         first_message=asyncio.Event(),
     )
     try:

@@ -139,8 +139,10 @@ def record_ballot(
     phase: str,
     title: str | None = None,
     timetable: dict[str, Any] | None = None,
+    statements: list[Any] | None = None,
 ) -> None:
-    """Keep the read model of a ballot: its phase, and its title and timetable once known."""
+    """Keep the read model of a ballot: its phase, and its title, timetable and candidates'
+    statements once known."""
     row = session.get(Ballot, ballot_id)
     if row is None:
         session.add(
@@ -149,9 +151,12 @@ def record_ballot(
                 phase=phase,
                 title=title or f"ballot {ballot_id}",
                 timetable=dict(timetable or {}),
+                statements=list(statements) if statements else None,
             )
         )
         return
+    if statements:
+        row.statements = list(statements)
     if phase != "draft":
         row.phase = phase
     if title:

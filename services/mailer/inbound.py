@@ -1,7 +1,10 @@
 """The mailer's own SMTP endpoint for bounces (delivery-status notifications).
 
 ``BounceEndpoint`` runs an aiosmtpd server inside the mailer process while
-``bounce_smtp_port`` is set (0: off). Every message it is given is stored by
+``bounce_smtp_port`` is set (0: off); a process started to bind ports of its
+own choosing (``rollcall run --ports-file``, the demo) binds a free port
+instead, holding it from the bind to the listen so no other process can be
+handed it, and reports it as ``bounce``. Every message it is given is stored by
 ``bounces.receive`` before the server answers 250, so a message the remote
 server was told we took is never lost: a DSN, a forged one, or something
 that is not a DSN at all (kept for review with why). If it cannot be stored
@@ -12,6 +15,8 @@ again later. It never relays anything anywhere.
 from __future__ import annotations
 
 import logging
+import socket
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +25,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy.exc import SQLAlchemyError
 
 from rollcall import metrics
-from rollcall.runtime import Database, settings_of
+from rollcall.runtime import ANY_PORT_KEY, Database, settings_of
 from services.mailer import bounces
 
 log = logging.getLogger(__name__)
@@ -62,32 +67,51 @@ class _Handler:
         return "250 2.0.0 report taken"
 
 
+class _OwnPortController(Controller):
+    """An aiosmtpd controller on a socket already bound (to a port the system chose)."""
+
+    def __init__(self, handler: Any, sock: socket.socket, **kwargs: Any) -> None:
+        host, port = sock.getsockname()[:2]
+        super().__init__(handler, hostname=host, port=port, **kwargs)
+        self._sock = sock
+
+    def _create_server(self) -> Awaitable[Any]:
+        return self.loop.create_server(self._factory_invoker, sock=self._sock)
+
+
 class BounceEndpoint(DependencyProvider):
     """Serves SMTP on ``bounce_smtp_host:bounce_smtp_port`` for as long as the service runs."""
 
     database = Database()
+    #: Reported by ``rollcall run --ports-file`` under this name (``runtime.bound_ports``).
+    serves = "bounce"
 
     def setup(self) -> None:
         self.settings = settings_of(self.container)
         self.controller: Controller | None = None
+        #: The port it listens on once started (0: off).
+        self.port = 0
 
     def start(self) -> None:
         if not self.settings.bounce_smtp_port:
             return
         self.key = bounces.token_key(self.settings.secret("mail_seal_key"))
-        self.controller = Controller(
-            _Handler(self),
-            hostname=self.settings.bounce_smtp_host,
-            port=self.settings.bounce_smtp_port,
-            data_size_limit=MAX_MESSAGE,
-            decode_data=False,
-        )
+        options: dict[str, Any] = {"data_size_limit": MAX_MESSAGE, "decode_data": False}
+        if self.container.config.get(ANY_PORT_KEY):
+            sock = socket.socket()
+            sock.bind((self.settings.bounce_smtp_host, 0))
+            sock.listen(128)
+            self.controller = _OwnPortController(_Handler(self), sock, **options)
+        else:
+            self.controller = Controller(
+                _Handler(self),
+                hostname=self.settings.bounce_smtp_host,
+                port=self.settings.bounce_smtp_port,
+                **options,
+            )
         self.controller.start()
-        log.info(
-            "bounce endpoint listening on %s:%s",
-            self.settings.bounce_smtp_host,
-            self.settings.bounce_smtp_port,
-        )
+        self.port = int(self.controller.port)
+        log.info("bounce endpoint listening on %s:%s", self.settings.bounce_smtp_host, self.port)
 
     def stop(self) -> None:
         if self.controller is not None:

@@ -7,6 +7,9 @@ letter carries the code, how to vote online and by post and the ballot's
 dates; a notice letter carries the notice's words and never a code; a reminder
 says the voter has not voted, until when they can, how, and how to get a
 replacement code, and never carries a code.
+A code letter also carries the candidates' statements, if the ballot has
+any (``statements_of``): each contest's, in the order of its candidates, as
+plain text and a link, printed on a page of their own after the letter.
 ``services.mailer.printing`` lays letters out on paper.
 """
 
@@ -170,6 +173,39 @@ def postal_row(
 _DATES = (("opens_at", "Voting opens"), ("closes_at", "Voting closes"))
 
 
+#: Statements by contest: (contest title, or "" on a single-contest ballot; ((candidate, text, link), ...)).
+Statements = tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]
+
+
+def statements_of(definition: Mapping[str, Any]) -> list[Any]:
+    """The candidates' statements of a ballot definition, by contest, as JSON-ready lists
+    ``[[contest title, [[candidate, text, link], ...]], ...]``; empty when there are none."""
+    if definition.get("contests"):
+        contests = [(str(c.get("title", "")), c) for c in definition["contests"]]
+    else:
+        contests = [("", definition)]
+    out: list[Any] = []
+    for title, contest in contests:
+        said = contest.get("statements") or {}
+        rows = [
+            [str(name), str(said[name].get("text") or ""), str(said[name].get("link") or "")]
+            for name in contest.get("candidates") or []
+            if isinstance(said.get(name), Mapping)
+            and (said[name].get("text") or said[name].get("link"))
+        ]
+        if rows:
+            out.append([title, rows])
+    return out
+
+
+def statements_facts(stored: Any) -> Statements:
+    """What ``statements_of`` stored, as the letters' tuples."""
+    return tuple(
+        (str(title), tuple((str(n), str(t), str(link)) for n, t, link in rows))
+        for title, rows in stored or []
+    )
+
+
 @dataclass(frozen=True)
 class BallotFacts:
     """What the mailer knows of a ballot when it writes letters for it."""
@@ -182,6 +218,8 @@ class BallotFacts:
     timetable: Mapping[str, Any] = field(default_factory=dict)
     #: Where a voter asks for a replacement code (named in reminders).
     replacement_url: str = ""
+    #: The candidates' statements by contest, for the code letter.
+    statements: Statements = ()
 
 
 @dataclass(frozen=True)
@@ -207,6 +245,8 @@ class Letter:
     dates: tuple[tuple[str, str], ...] = ()
     #: What comes after the code: how to vote online and by post.
     after_code: tuple[str, ...] = ()
+    #: The candidates' statements by contest (a code letter of a ballot that has them).
+    statements: Statements = ()
 
 
 def _when(iso: str) -> str:
@@ -336,4 +376,5 @@ def letter(kind: str, contact: dict[str, Any], code: str, ballot: BallotFacts) -
         code="" if is_notice else code,
         dates=ballot_dates(ballot.timetable),
         after_code=after,
+        statements=() if is_notice else ballot.statements,
     )

@@ -88,6 +88,8 @@ class Ballot(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     #: The ballot's timetable (ISO timestamps by key, e.g. ``closes_at``), for the letters.
     timetable: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: The candidates' statements by contest (``letters.statements_of``), for the code letter.
+    statements: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Voted(Base):

@@ -143,7 +143,8 @@ class _Block:
 
 
 class _LetterPages:
-    """Lays out one letter a page on an A4 document."""
+    """Lays out one letter a page on an A4 document (and, after a code letter of a ballot
+    with candidates' statements, the statements on pages of their own)."""
 
     def __init__(self, fonts: Mapping[str, Path] | None, sender: str, date: str) -> None:
         self.pdf = FPDF(format="A4", unit="mm")
@@ -291,26 +292,76 @@ class _LetterPages:
             f"Letter {number} of {total} · {letter.membership_number} · ballot {letter.ballot_id}",
         )
         pdf.set_text_color(0, 0, 0)
+        if letter.statements:
+            self._statements(letter)
+
+    def _statements(self, letter: Letter) -> None:
+        """The candidates' statements on pages of their own after the letter, as plain text."""
+        pdf = self.pdf
+        pdf.add_page()
+        pdf.set_auto_page_break(True, margin=20)
+        pdf.set_xy(_LEFT, 20)
+
+        def para(face: str, size: float, text: str, gap: float) -> None:
+            self.type.use(pdf, face, size)
+            pdf.multi_cell(
+                _WIDTH, size * 0.5, self.type.text(text), align="L", new_x="LMARGIN", new_y="NEXT"
+            )
+            pdf.ln(gap)
+
+        para("sans-bold", 14, f"What the candidates say: {letter.title}", 3)
+        para(
+            "sans",
+            9,
+            f"Enclosed with the letter to membership number {letter.membership_number}, "
+            f"ballot {letter.ballot_id}. Each candidate's own words, as they gave them.",
+            3,
+        )
+        for title, rows in letter.statements:
+            if title:
+                para("sans-bold", 12, title, 2)
+            for name, text, link in rows:
+                para("sans-bold", 10.5, name, 0.5)
+                if text:
+                    para("sans", 10, text, 0.5)
+                if link:
+                    para("sans", 9, link, 0.5)
+                pdf.ln(2)
+        pdf.set_auto_page_break(False)
 
 
 def render_pdf(
     letters: Sequence[Letter], *, sender: str, date: datetime, fonts: Mapping[str, Path] | None
 ) -> bytes:
     """The letters as one PDF, one A4 page each, in order; ``fonts`` None: the core fonts."""
+    return render_pdf_pages(letters, sender=sender, date=date, fonts=fonts)[0]
+
+
+def render_pdf_pages(
+    letters: Sequence[Letter], *, sender: str, date: datetime, fonts: Mapping[str, Path] | None
+) -> tuple[bytes, list[int]]:
+    """The PDF, and the page each letter starts on (a code letter's statements follow it)."""
     pages = _LetterPages(fonts, sender, f"{date.day} {date:%B %Y}")
+    first: list[int] = []
     for number, letter in enumerate(letters, start=1):
+        first.append(pages.pdf.page_no() + 1)
         pages.add(letter, number, len(letters))
-    return bytes(pages.pdf.output())
+    return bytes(pages.pdf.output()), first
 
 
 def manifest_csv(
-    columns: Sequence[str], rows: Sequence[Mapping[str, str]], letters: Sequence[Letter]
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, str]],
+    letters: Sequence[Letter],
+    pages: Sequence[int] | None = None,
 ) -> str:
-    """The printer's manifest: each row's ``columns``, its letter's kind and page; formula-safe."""
+    """The printer's manifest: each row's ``columns``, its letter's kind and the page it starts
+    on (``pages``; one page a letter if not given); formula-safe."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([*columns, *MANIFEST_EXTRA_COLUMNS])
-    for page, (row, letter) in enumerate(zip(rows, letters, strict=True), start=1):
+    starts = list(pages) if pages is not None else list(range(1, len(letters) + 1))
+    for page, row, letter in zip(starts, rows, letters, strict=True):
         writer.writerow([safe_cell(row[c]) for c in columns] + [letter.kind, str(page)])
     return out.getvalue()
 
@@ -335,13 +386,15 @@ def write_batch(
     fonts: Mapping[str, Path] | None = None,
     find: bool = True,
 ) -> tuple[Path, Path]:
-    """Write ``<stem>.pdf`` then ``<stem>.csv`` (row ``n`` is page ``n``); return both paths.
+    """Write ``<stem>.pdf`` then ``<stem>.csv`` (each row names the page its letter starts
+    on); return both paths.
 
     ``fonts`` None and ``find``: DejaVu from ``font_dirs()`` when there is one.
     """
     if fonts is None and find:
         fonts = find_fonts(font_dirs())
     pdf, manifest = stem.with_suffix(".pdf"), stem.with_suffix(".csv")
-    _replace_atomically(pdf, render_pdf(letters, sender=sender, date=now, fonts=fonts))
-    _replace_atomically(manifest, manifest_csv(columns, rows, letters).encode())
+    data, starts = render_pdf_pages(letters, sender=sender, date=now, fonts=fonts)
+    _replace_atomically(pdf, data)
+    _replace_atomically(manifest, manifest_csv(columns, rows, letters, starts).encode())
     return pdf, manifest

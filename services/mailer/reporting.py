@@ -56,6 +56,8 @@ def summary(session: Session, ballot_id: int) -> dict[str, Any]:
         reports[status] += n
     return {
         "codes": len(codes),
+        #: Access codes sent (or to be sent) by each channel, first codes and replacements alike.
+        "codes_by_channel": dict(sorted(Counter(r.channel for r in codes).items())),
         "emails_accepted": statuses[("email", "sent")] + len(late & {r.id for r in codes}),
         "letters_queued": statuses[("post", "queued")],
         "transient_retries": sum(r.retries for r in rows),

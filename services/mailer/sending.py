@@ -199,6 +199,7 @@ class Dispatcher(BackgroundLoop):
                 self._roll_check_url(ballot_id),
                 timetable=(known.timetable or {}) if known else {},
                 replacement_url=f"{self.settings.public_url}/replacement?ballot={ballot_id}",
+                statements=letters.statements_facts(known.statements if known else None),
             )
         return facts
 
@@ -229,7 +230,7 @@ class Dispatcher(BackgroundLoop):
         return f"{self.settings.public_url}/vote"
 
     def _roll_check_url(self, ballot_id: int) -> str:
-        return f"{self.settings.public_url}/api/ballots/{ballot_id}/roll-check"
+        return f"{self.settings.public_url}/roll-check?ballot={ballot_id}"
 
     def _compose(self, d: Delivery, seal_key: bytes, title: str) -> EmailMessage | None:
         """The email for a delivery; None if its sealed code cannot be opened."""

@@ -15,7 +15,7 @@ from rollcall.messaging.consumer import EventMeta, once, subscribe
 from rollcall.messaging.rpc import rpc
 from rollcall.metrics import BOUNCES
 from rollcall.runtime import Metrics
-from services.mailer import bounces, deliveries, reminding, reporting
+from services.mailer import bounces, deliveries, letters, reminding, reporting
 from services.mailer.inbound import BounceEndpoint
 from services.mailer.sending import Dispatcher
 
@@ -70,6 +70,7 @@ class MailerService(ServiceBase):
                 phase=payload["phase"],
                 title=payload["title"],
                 timetable=payload["timetable"],
+                statements=letters.statements_of(payload),
             ),
         )
 

@@ -40,18 +40,36 @@ NEXT_PHASE = {
 
 
 def definition(ballot: Ballot) -> dict[str, Any]:
+    """The definition as announced (``ballot.created``) and shown: one contest's
+    ``method``, ``seats`` and ``candidates``, or ``contests``."""
+    paper = dict(ballot.paper or {})
+    if paper.get("contests"):
+        contest: dict[str, Any] = {"contests": paper["contests"]}
+    else:
+        contest = {
+            "method": ballot.method,
+            "seats": ballot.seats,
+            "candidates": list(ballot.candidates),
+            **{k: paper[k] for k in ("instructions", "statements") if paper.get(k)},
+        }
     return {
         "ballot_id": ballot.id,
         "title": ballot.title,
-        "method": ballot.method,
-        "seats": ballot.seats,
-        "candidates": list(ballot.candidates),
+        **contest,
         "area": list(ballot.area),
         "timetable": dict(ballot.timetable),
         "eligibility": dict(ballot.eligibility),
         "seed": ballot.seed,
         "phase": ballot.phase,
     }
+
+
+def _paper(data: dict[str, Any]) -> dict[str, Any] | None:
+    """What of a loaded definition goes in ``Ballot.paper`` (None for a plain ballot)."""
+    if "contests" in data:
+        return {"contests": data["contests"]}
+    extras = {k: data[k] for k in ("instructions", "statements") if data.get(k)}
+    return extras or None
 
 
 #: The cut-offs a timetable may hold, each of which must fall before the close, and their names.
@@ -121,9 +139,10 @@ def create(session: Session, raw: dict[str, Any], actor: str) -> dict[str, Any]:
     timetable = _stored(data["timetable"])
     ballot = Ballot(
         title=data["title"],
-        method=data["method"],
-        seats=data["seats"],
-        candidates=data["candidates"],
+        method=data.get("method", "contests"),
+        seats=data.get("seats", 0),
+        candidates=data.get("candidates", []),
+        paper=_paper(data),
         area=data["area"],
         timetable=timetable,
         eligibility=data["eligibility"],

@@ -28,6 +28,10 @@ class Ballot(Base):
     timetable: Mapped[dict[str, Any]]
     eligibility: Mapped[dict[str, Any]]
     seed: Mapped[str] = mapped_column(String(64))
+    #: What the ballot paper holds beyond one list of candidates: ``contests`` (then
+    #: ``method`` is ``contests``, ``seats`` 0 and ``candidates`` empty), or the single
+    #: contest's ``instructions`` and ``statements``. None for a plain ballot.
+    paper: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     phase: Mapped[str] = mapped_column(String(16), default="draft")
     #: Who asked to resume a paused ballot; a different person must approve.
     resume_requested_by: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import MetaData, select
 from sqlalchemy.orm import Session
 
 from rollcall import audit
@@ -67,3 +68,57 @@ def approve_resume(
     return ballots.change_phase(
         session, ballot_id, "open", requester, reason, second_person=approver
     )
+
+
+def history(session: Session, ballot_id: int) -> list[dict[str, Any]]:
+    """Every pause of the ballot with its outcome, read back from the audit log.
+
+    Each pause: when and by whom, why, who asked to resume, how many
+    approvals were refused (the same person), and how it ended: ``resumed``
+    (with the approver), ``closed`` while paused, or ``still paused``.
+    """
+    ballots.get(session, ballot_id)
+    table = audit.audit_table(MetaData())
+    rows = session.execute(
+        select(table)
+        .where(table.c.subject == f"ballot:{ballot_id}", table.c.action.in_(_PAUSE_ACTIONS))
+        .order_by(table.c.seq)
+    )
+    pauses: list[dict[str, Any]] = []
+    for entry in map(audit.as_entry, rows):
+        details = entry.details_dict()
+        if entry.action == "ballot.paused":
+            pauses.append(
+                {
+                    "paused_at": entry.at,
+                    "paused_by": entry.actor,
+                    "reason": entry.reason,
+                    "resume_requested_by": None,
+                    "refused_approvals": 0,
+                    "outcome": "still paused",
+                    "ended_at": None,
+                    "approved_by": None,
+                }
+            )
+            continue
+        if not pauses or details.get("from", "paused") != "paused":
+            continue
+        current = pauses[-1]
+        if entry.action == "ballot.resume_requested":
+            current["resume_requested_by"] = entry.actor
+        elif entry.action == "ballot.resume_refused":
+            current["refused_approvals"] += 1
+        elif current["ended_at"] is None:
+            current["outcome"] = "resumed" if entry.action == "ballot.open" else "closed"
+            current["ended_at"] = entry.at
+            current["approved_by"] = details.get("second_person")
+    return pauses
+
+
+_PAUSE_ACTIONS = (
+    "ballot.paused",
+    "ballot.resume_requested",
+    "ballot.resume_refused",
+    "ballot.open",
+    "ballot.closed",
+)

@@ -83,6 +83,12 @@ class RegistrationService(ServiceBase):
             lambda s: pausing.approve_resume(s, ballot_id, approver, reason)
         )
 
+    @rpc(expected_exceptions=EXPECTED)
+    def list_pauses(self, ballot_id: int) -> list[dict[str, Any]]:
+        """Every pause of the ballot and how it ended, for the scrutineer's report."""
+        with self.store.transaction() as session:
+            return pausing.history(session, ballot_id)
+
     # -- complaints ------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def open_complaint(

@@ -5,8 +5,15 @@ Guarantees:
 - One voter, one vote, across channels: the mark's primary key is (ballot,
   voter); the paper is added in the same transaction as the mark, so a paper
   exists if and only if its mark does.
-- Casting locks the ballot's row, as closing does, so a vote is either in the
-  count or refused as late, never lost between the two.
+- Casting holds a shared lock on the ballot's row and closing an exclusive one,
+  so a vote is either in the count or refused as late, never lost between the
+  two; online casts do not wait for each other (PostgreSQL; SQLite has one
+  writer at a time anyway). A postal batch takes the exclusive lock, so a
+  batch entered twice at once is entered once.
+- A ballot with several contests takes one paper per sitting holding every
+  contest's choices (``contests.paper``); a postal voter's papers, one per
+  contest, are entered together as ``{"membership_number", "contests": {id:
+  [names]}}``, so they go into the box as one paper, as the page's do.
 - Every refused postal paper is recorded with its reason; a batch entered
   again is answered from the record, not entered twice.
 - A vote cast with a request token and coming again with the same token (a
@@ -28,8 +35,10 @@ from sqlalchemy.orm import Session
 
 from rollcall import metrics
 from rollcall.messaging.outbox import emit
-from services.tally import queries, repeats, voters
+from services.tally import contests, queries, repeats, voters
 from services.tally.errors import (
+    ALREADY_VOTED,
+    NOT_ON_ROLL,
     AlreadyVoted,
     BadRequestToken,
     BallotNotOpen,
@@ -39,41 +48,31 @@ from services.tally.errors import (
 from services.tally.models import Ballot, Mark, Paper, PostalBatch, Refusal
 
 
-def _open_ballot(session: Session, ballot_id: int) -> Ballot:
-    """The ballot's row, locked against a concurrent close; ``BallotNotOpen`` unless open."""
-    ballot = queries.ballot(session, ballot_id, lock=True)
+def _open_ballot(session: Session, ballot_id: int, *, shared: bool = False) -> Ballot:
+    """The ballot's row, locked against a concurrent close (``shared``: not against other
+    casts); ``BallotNotOpen`` unless open."""
+    ballot = queries.ballot(session, ballot_id, lock=not shared, shared=shared)
     if ballot.phase != "open":
         raise BallotNotOpen(f"ballot {ballot_id} is {ballot.phase}, not open")
     return ballot
 
 
-def validate_choices(definition: dict[str, Any], choices: Any) -> list[str]:
-    """The choices as a list of names; ``InvalidChoices`` says what is wrong in words."""
-    if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
-        raise InvalidChoices("choices must be a list of candidate names")
-    if not choices:
-        raise InvalidChoices("the ballot paper is blank: choose at least one candidate")
-    unknown = [c for c in choices if c not in definition["candidates"]]
-    if unknown:
-        raise InvalidChoices(f"not a candidate in this ballot: {', '.join(unknown)}")
-    if len(set(choices)) != len(choices):
-        raise InvalidChoices("a candidate is chosen more than once")
-    if definition["method"] == "fptp" and len(choices) > definition["seats"]:
-        raise InvalidChoices(f"choose at most {definition['seats']} candidate(s)")
-    return list(choices)
+def validate_choices(definition: dict[str, Any], choices: Any) -> list[str] | dict[str, list[str]]:
+    """The paper to store for ``choices`` (``contests.paper``); ``InvalidChoices`` says what is wrong."""
+    return contests.paper(definition, choices)
 
 
 def _cast(
     session: Session,
     ballot: Ballot,
     number: str,
-    choices: list[str],
+    choices: list[str] | dict[str, list[str]],
     channel: str,
     request: tuple[bytes, str] | None = None,
 ) -> str:
     """Mark and paper in the caller's transaction; the receipt. ``request``: (key, token)."""
     if not voters.may_vote(session, ballot.ballot_id, number):
-        raise NotOnRoll("this member is not on the roll for this ballot")
+        raise NotOnRoll(NOT_ON_ROLL)
     tag = None
     if request is None:
         receipt = secrets.token_hex(16)
@@ -101,7 +100,7 @@ def _cast(
         ):
             metrics.VOTES_REPEATED.inc()
             return receipt  # this very request, again: its paper is in the box already
-        raise AlreadyVoted("a vote has already been recorded for this member") from None
+        raise AlreadyVoted(ALREADY_VOTED) from None
     session.add(Paper(receipt=receipt, ballot_id=ballot.ballot_id, choices=choices))
     emit(
         session,
@@ -126,7 +125,7 @@ def cast(
     if request is not None and not repeats.valid_token(request[1]):
         low, high = repeats.TOKEN_LENGTH
         raise BadRequestToken(f"a request token is {low} to {high} printable characters")
-    ballot = _open_ballot(session, ballot_id)
+    ballot = _open_ballot(session, ballot_id, shared=True)
     valid = validate_choices(ballot.definition, choices)
     return {"receipt": _cast(session, ballot, number, valid, channel, request)}
 
@@ -153,7 +152,8 @@ def enter_postal_batch(
     for paper in papers:
         number = str(paper.get("membership_number", ""))
         try:
-            valid = validate_choices(ballot.definition, paper.get("choices"))
+            given = paper["contests"] if "contests" in paper else paper.get("choices")
+            valid = validate_choices(ballot.definition, given)
             _cast(session, ballot, number, valid, "postal")
             entered += 1
         except (AlreadyVoted, NotOnRoll, InvalidChoices) as exc:

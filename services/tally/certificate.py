@@ -52,8 +52,44 @@ def key_section(public_hex: str) -> dict[str, str]:
     }
 
 
+def _contest(contest: dict[str, Any], board_contest: dict[str, Any]) -> dict[str, Any]:
+    counts = board_contest.get("counts") or {}
+    return {
+        "id": contest["id"],
+        "title": contest.get("title") or contest["id"],
+        "method": contest["method"],
+        "seats": contest["seats"],
+        "quota": counts.get("quota"),
+        "stages": counts.get("rounds"),
+        "winners": counts.get("winners"),
+        "ties": counts.get("ties", []),
+    }
+
+
 def body(board: dict[str, Any]) -> dict[str, Any]:
-    """What the certificate states, from a built board."""
+    """What the certificate states, from a built board.
+
+    A ballot with contests states each contest's method, seats, quota, stages,
+    winners and ties under ``contests``, in the definition's order; a
+    single-contest ballot states them at the top, as it always has.
+    """
+    if board["ballot"].get("contests"):
+        published = {c.get("id"): c for c in board.get("contests") or [] if isinstance(c, dict)}
+        return {
+            "ballot_id": board["ballot"]["ballot_id"],
+            "title": board["ballot"]["title"],
+            "electorate": board["turnout"].get("electorate"),
+            "turnout": {
+                k: board["turnout"][k]
+                for k in ("online", "postal", "cast")
+                if k in board["turnout"]
+            },
+            "contests": [
+                _contest(c, published.get(c["id"], {})) for c in board["ballot"]["contests"]
+            ],
+            "bulletin_sha256": board["sha256"],
+            "key_fingerprint": board.get("key", {}).get("fingerprint"),
+        }
     counts = board["counts"]
     return {
         "ballot_id": board["ballot"]["ballot_id"],
@@ -73,11 +109,27 @@ def body(board: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def sign(board: dict[str, Any], private_pem: bytes, passphrase: bytes) -> dict[str, Any]:
+def sign_message(message: bytes, private_pem: bytes, passphrase: bytes) -> str:
+    """The Ed25519 signature (hex) of ``message`` by the ballot's key."""
     private = serialization.load_pem_private_key(private_pem, password=passphrase)
     assert isinstance(private, Ed25519PrivateKey)
+    return private.sign(message).hex()
+
+
+def signature_valid(public_hex: str, message: bytes, signature_hex: str) -> bool:
+    """Whether ``signature_hex`` is the key's signature of ``message`` (False if malformed)."""
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex)).verify(
+            bytes.fromhex(signature_hex), message
+        )
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def sign(board: dict[str, Any], private_pem: bytes, passphrase: bytes) -> dict[str, Any]:
     stated = body(board)
-    return {**stated, "signature": private.sign(canonical(stated)).hex()}
+    return {**stated, "signature": sign_message(canonical(stated), private_pem, passphrase)}
 
 
 def check(board: dict[str, Any], expected_fingerprint: str | None = None) -> list[str]:
@@ -100,10 +152,6 @@ def check(board: dict[str, Any], expected_fingerprint: str | None = None) -> lis
         problems.append(
             "the certificate does not state what the board holds (winners, stages, checksum or turnout differ)"
         )
-    try:
-        Ed25519PublicKey.from_public_bytes(bytes.fromhex(key["public_key"])).verify(
-            bytes.fromhex(cert.get("signature", "")), canonical(stated)
-        )
-    except (InvalidSignature, ValueError):
+    if not signature_valid(key["public_key"], canonical(stated), str(cert.get("signature", ""))):
         problems.append("the certificate's signature is not valid")
     return problems

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from rollcall import audit
 from rollcall.messaging.outbox import emit
-from services.tally import bulletin, certificate, queries, rendering
+from services.tally import bulletin, certificate, contests, queries, rendering
 from services.tally.counting import CountResult
 from services.tally.models import Mark, Paper, Result, SigningKey
 
@@ -51,7 +51,11 @@ def close_and_count(
     assert key is not None, "every ballot gets its key with its definition"
     seq, digest = audit.head(session)
     heads = {**(audit_heads or {}), "tally": {"seq": seq, "hash": digest}}
-    counted = bulletin.count(ballot.definition, papers)
+    counted: CountResult | list[tuple[dict[str, Any], CountResult]]
+    if contests.has_contests(ballot.definition):
+        counted = bulletin.count_contests(ballot.definition, papers)
+    else:
+        counted = bulletin.count(ballot.definition, papers)
     board = bulletin.build(
         ballot.definition,
         papers,
@@ -73,27 +77,61 @@ def close_and_count(
     emit(
         session,
         "result.published",
-        {
-            "ballot_id": ballot_id,
-            "method": ballot.definition["method"],
-            "winners": board["counts"]["winners"],
-            "bulletin_sha256": board["sha256"],
-        },
+        _announcement(board),
         correlation_id=ballot_id,
     )
     return board
 
 
-def _publish(board: dict[str, Any], counted: CountResult, stem: Path) -> Path:
-    """Write the board (.json), its stage table (.txt) and chart (.png); the board's path."""
+def _announcement(board: dict[str, Any]) -> dict[str, Any]:
+    """``result.published``: the method and winners; with contests, ``contests`` and
+    winners named ``contest id: name``."""
+    ballot = board["ballot"]
+    if "contests" not in board:
+        return {
+            "ballot_id": ballot["ballot_id"],
+            "method": ballot["method"],
+            "winners": board["counts"]["winners"],
+            "bulletin_sha256": board["sha256"],
+        }
+    return {
+        "ballot_id": ballot["ballot_id"],
+        "method": "contests",
+        "winners": [f"{c['id']}: {w}" for c in board["contests"] for w in c["counts"]["winners"]],
+        "bulletin_sha256": board["sha256"],
+    }
+
+
+def _publish(
+    board: dict[str, Any],
+    counted: CountResult | list[tuple[dict[str, Any], CountResult]],
+    stem: Path,
+) -> Path:
+    """Write the board (.json), its stage table (.txt) and chart (.png); the board's path.
+
+    With contests the table holds every contest's, one after another, the
+    chart is the first contest's, and each contest also gets its own chart
+    (``ballot-N-<contest id>.png``).
+    """
     stem.parent.mkdir(parents=True, exist_ok=True)
     path = stem.with_suffix(".json")
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(board, indent=1, sort_keys=True, ensure_ascii=False))
     tmp.replace(path)
     title = board["ballot"]["title"]
-    stem.with_suffix(".txt").write_text(rendering.stage_table(counted, title))
-    rendering.stage_chart(counted, stem.with_suffix(".png"), title)
+    if isinstance(counted, CountResult):
+        stem.with_suffix(".txt").write_text(rendering.stage_table(counted, title))
+        rendering.stage_chart(counted, stem.with_suffix(".png"), title)
+        return path
+    tables = []
+    for i, (contest, result) in enumerate(counted):
+        heading = f"{title}: {contest['title']}"
+        tables.append(rendering.stage_table(result, heading))
+        own = stem.with_name(f"{stem.name}-{contest['id']}.png")
+        rendering.stage_chart(result, own, heading)
+        if i == 0:
+            rendering.stage_chart(result, stem.with_suffix(".png"), heading)
+    stem.with_suffix(".txt").write_text("\n\n".join(tables))
     return path
 
 

@@ -47,3 +47,9 @@ EXPECTED = (
     BadRequestToken,
     ResultNotReady,
 )
+
+
+#: Why a paper is refused for who sent it; every other refusal is for its marks (spoilt).
+NOT_ON_ROLL = "this member is not on the roll for this ballot"
+ALREADY_VOTED = "a vote has already been recorded for this member"
+WHO_SENT_IT = (NOT_ON_ROLL, ALREADY_VOTED)

@@ -68,7 +68,8 @@ class Paper(Base):
     __table_args__ = {"sqlite_with_rowid": False}
     receipt: Mapped[str] = mapped_column(String(40), primary_key=True)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), index=True)
-    choices: Mapped[list[Any]]
+    #: A list of names, or on a ballot with contests ``{contest id: [names]}`` (``contests``).
+    choices: Mapped[Any] = mapped_column(JSON)
 
 
 class PostalBatch(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ class TallyService(ServiceBase):
         self,
         ballot_id: int,
         membership_number: str,
-        choices: list[str],
+        choices: Any,
         channel: str = "online",
         request_token: str | None = None,
     ) -> dict[str, str]:
@@ -59,9 +60,10 @@ class TallyService(ServiceBase):
         def read(s):  # type: ignore[no-untyped-def]
             row = queries.result(s, ballot_id)
             board = row.result
+            counted = {"contests": board["contests"]} if "contests" in board else {}
             return {
                 "ballot": board["ballot"],
-                "counts": board["counts"],
+                **(counted or {"counts": board["counts"]}),
                 "turnout": board["turnout"],
                 "bulletin_sha256": row.bulletin_sha256,
                 "bulletin_path": row.bulletin_path,
@@ -96,6 +98,22 @@ class TallyService(ServiceBase):
     def get_key(self, ballot_id: int) -> dict[str, str]:
         """The ballot's signing key and fingerprint, published before the count."""
         return self.read(lambda s: queries.signing_key(s, ballot_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def make_report(
+        self, ballot_id: int, figures: dict[str, Any], pdf: bool = False
+    ) -> dict[str, Any]:
+        """The scrutineer's report of a counted ballot, signed with its key (and its PDF)."""
+        signed = self.read(
+            lambda s: queries.signed_report(
+                s, ballot_id, figures, self._passphrase(), datetime.now(UTC)
+            )
+        )
+        if not pdf:
+            return {"report": signed}
+        from services.tally.report_pdf import render
+
+        return {"report": signed, "pdf_base64": base64.b64encode(render(signed)).decode()}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_turnout(self, ballot_id: int) -> dict[str, int]:

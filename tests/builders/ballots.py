@@ -22,6 +22,45 @@ def ballot_definition(**overrides: Any) -> dict[str, Any]:
     return base
 
 
+def contests_definition(**overrides: Any) -> dict[str, Any]:
+    """A ballot with two contests: a selection (STV, 1 seat, RON, statements) and a motion."""
+    base = ballot_definition(
+        contests=[
+            {
+                "id": "selection",
+                "title": "Candidate for Hackney North",
+                "method": "stv",
+                "seats": 1,
+                "candidates": [
+                    "Ada Lovelace",
+                    "Mary Seacole",
+                    "Sylvia Pankhurst",
+                    "RON (re-open nominations)",
+                ],
+                "instructions": "Number the candidates in order of preference.",
+                "statements": {
+                    "Ada Lovelace": {
+                        "text": 'Engines <and> numbers & "poetry".',
+                        "link": "https://example.org/ada",
+                    }
+                },
+            },
+            {
+                "id": "motion",
+                "title": "Motion 1: open selections",
+                "method": "fptp",
+                "seats": 1,
+                "candidates": ["Yes", "No"],
+                "instructions": "Mark one.",
+            },
+        ]
+    )
+    for key in ("method", "seats", "candidates"):
+        del base[key]
+    base.update(overrides)
+    return base
+
+
 def member_values(number: str = "M0001", **overrides: str) -> dict[str, str]:
     """A well-formed member's extract values by column (``overrides`` replace some)."""
     return dict(zip(EXTRACT_COLUMNS, member_record(number, **overrides), strict=True))

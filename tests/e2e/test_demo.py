@@ -54,6 +54,9 @@ def test_demo_of_2000_members_balances_and_every_vote_is_cast_and_marked(demo_ru
     assert voting["votes_submitted"] == voting["ballots_cast"] == voting["marked_register"] > 0
     assert report["result"]["winners"]
     assert all(report["checks"].values()), report["checks"]
+    scrutineers = report["scrutineers_report"]
+    assert scrutineers["exit"] == scrutineers["verify_exit"] == 0, scrutineers
+    assert Path(scrutineers["pdf"]).read_bytes().startswith(b"%PDF")
     # The plain demo tells its delivery story too: a sink that takes every email.
     delivery = report["delivery"]
     assert delivery["sent"] + delivery["letters_queued"] == delivery["codes"] > 0
@@ -110,3 +113,38 @@ def test_demo_with_mail_faults_reaches_every_member_by_email_or_letter(tmp_path,
     assert delivery["reminders"] > 0 and report["reminders"]["reminded_twice"] == []
     replaced = report["replacements"]
     assert replaced["asked"] == replaced["old_codes_refused"] == replaced["voted_with_new_code"] > 0
+
+
+def test_demo_with_two_contests_counts_and_verifies_each_and_a_changed_contest_fails(
+    tmp_path, amqp_url
+):
+    """One ballot, two contests (STV with RON and statements; a yes/no motion), 300 members."""
+    env = {**os.environ, "ROLLCALL_VAR_DIR": str(tmp_path), "ROLLCALL_AMQP_URI": amqp_url}
+    report_path = tmp_path / "contests.json"
+    done = _rollcall(
+        "demo", "--members", "300", "--seed", "5", "--contests", "2", "--report", str(report_path),
+        env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(report_path.read_text())
+    assert all(report["checks"].values()), report["checks"]
+    assert (
+        "the voting page showed each contest with its instructions and statements"
+        in (report["checks"])
+    )
+    selection, motion = report["result"]["contests"]
+    assert selection["counts"]["method"] == "stv" and motion["counts"]["method"] == "fptp"
+    assert "RON (re-open nominations)" in selection["counts"]["candidates"]
+    assert selection["counts"]["invalid_reasons"].get("blank", 0) > 0  # some left it blank
+    board_path = Path(report["bulletin"])
+    ok = _rollcall("verify", str(board_path), env=env, timeout=120)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "selection: " in ok.stdout and "motion: " in ok.stdout
+    board = json.loads(board_path.read_text())
+    changed = json.loads(json.dumps(board))
+    paper = next(p for p in changed["ballots"] if p["choices"]["motion"])
+    paper["choices"]["motion"] = ["No" if paper["choices"]["motion"] == ["Yes"] else "Yes"]
+    path = tmp_path / "changed.json"
+    path.write_text(json.dumps(changed))
+    bad = _rollcall("verify", str(path), env=env, timeout=120)
+    assert bad.returncode != 0 and "FAIL" in bad.stdout

@@ -71,6 +71,13 @@ _FLOORS = {
     "SECOND": "2F", "2ND": "2F", "THIRD": "3F", "3RD": "3F", "FOURTH": "4F", "4TH": "4F",
     "TOP": "TOP", "UPPER": "TOP",
 }  # fmt: skip
+#: Floors as letting agents and membership systems shorten them: ``GFF`` (ground floor
+#: flat), ``FFF``, ``SFF``, ``Flat LG`` / ``LGF`` (lower ground), ``Flat GF``, ``Attic
+#: Flat`` (the top). ``TFF`` is left alone: top or third floor, nobody can say.
+_FLOOR_SHORT = re.compile(r"^(?:FLAT\s+)?(GFF|FFF|SFF|LGF|LG|GF|ATTIC)(?:\s+FLAT)?\b\s*(.*)$")
+_FLOORS_SHORT = {
+    "GFF": "GF", "GF": "GF", "FFF": "1F", "SFF": "2F", "LGF": "LGF", "LG": "LGF", "ATTIC": "TOP",
+}  # fmt: skip
 _SLASH = re.compile(r"^(\d+[A-Z]?)\s*/\s*(\d+)\s*([A-Z])?\b\s*(.*)$")
 _NUMBER = re.compile(r"^(\d+)\s*([A-Z])?(?:\s*-\s*\d+[A-Z]?)?\b\s*(.*)$")
 _POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$")
@@ -215,6 +222,8 @@ def parse_address(lines: tuple[str, ...], postcode: str) -> Address:
             else:
                 sub = _sub_label(segment[: match.start(3)].strip())
             segment = match.group(3).strip()
+        elif sub is None and (match := _FLOOR_SHORT.match(segment)):
+            sub, segment = _FLOORS_SHORT[match.group(1)], match.group(2).strip()
         else:
             match = _FLOOR.match(segment)
             if match and sub is None and (match.group(2) == "" or "FLOOR" in segment):

@@ -171,12 +171,28 @@ class Matcher:
         if home is not None:
             # A careful volunteer never drops someone whose surname is registered at
             # their very house or flat: the first name may be a form nobody listed.
-            why = f"same address and surname; {forename_phrase(home.forename)}"
+            if scored.at_address_note:
+                why = f"same address and {scored.at_address_note}"
+            else:
+                why = f"same address and surname; {forename_phrase(home.forename)}"
             return Decision(
                 number, REVIEW, home.elector.elector_id, home.probability,
                 f"needs a person: {why}; best fit {who(home)}: {describe(home, member)}",
                 _evidence(home, best if home is not best else runner, considered),
                 _shown(ranked, home, first=True), ward=home.elector.ward,
+            )  # fmt: skip
+        # Two digits of the house number swapped and the first name agrees: perhaps a
+        # married name at the right house, not a stranger; a person decides. (Nobody
+        # with the member's surname lives at the party's number, or the floor above
+        # would have held.)
+        near = next((c for c in ranked if _swapped_house(member, c)), None)
+        if near is not None:
+            why = f"first name agrees and {_number_slip(member, near)}"
+            return Decision(
+                number, REVIEW, near.elector.elector_id, near.probability,
+                f"needs a person: {why}; best fit {who(near)}: {describe(near, member)}",
+                _evidence(near, best if near is not best else runner, considered),
+                _shown(ranked, near, first=True), ward=near.elector.ward,
             )  # fmt: skip
         return Decision(
             number, NO_MATCH, None, score,
@@ -215,17 +231,28 @@ def _number_slip(member: Member, c: Comparison) -> str | None:
     return f"the house number looks mistyped (party: {mine}, register: {theirs})"
 
 
-def _all_agree(member: Member, c: Comparison, premises: tuple[str, ...] = _AT_HOME) -> bool:
+def _swapped_house(member: Member, c: Comparison) -> bool:
+    """At the party's house number with two digits swapped, in its street and
+    postcode, with the first name agreeing (the surname may differ)."""
+    return _number_slip(member, c) is not None and _all_agree(
+        member, c, (addr.STREET,), surname=False
+    )
+
+
+def _all_agree(
+    member: Member, c: Comparison, premises: tuple[str, ...] = _AT_HOME, surname: bool = True
+) -> bool:
     """Street, house and name agree: enough to take another district's postcode for a
     typing slip (or, with ``premises=(STREET,)``, two swapped digits of a house number
-    when nobody is registered at the number on the party's record)."""
+    when nobody is registered at the number on the party's record). ``surname=False``
+    leaves the surname out (a married name at a house with swapped digits is reviewed)."""
     street = member.address.street
     return (
         c.address.premise in premises
         and street is not None
         and street == c.elector.address.street
         and c.forename.level in ("exact", "nickname")
-        and c.surname.level in ("exact", "punctuation", "mac")
+        and (not surname or c.surname.level in ("exact", "punctuation", "mac"))
         and not c.swapped
     )
 

@@ -195,6 +195,14 @@ def slip(a: str, b: str) -> int:
     return 0
 
 
+def short_slip(a: str, b: str) -> bool:
+    """Two short surname keys (under four letters, which ``slip`` leaves alone) one
+    edit apart: ``Cen`` / ``Chen``, ``Lu`` / ``Liu``, ``Pna`` / ``Pena``. Too weak to
+    score as a typing slip (``Li`` / ``Lu`` are two families), enough to keep a member
+    at their own address from being dropped."""
+    return a != b and 2 <= min(len(a), len(b)) < 4 and OSA.distance(a, b, score_cutoff=1) == 1
+
+
 def shortened(short: str, full: str) -> bool:
     """``short`` reads as a short form of ``full`` as a person would write it: the
     start of the name (``Gwil`` for ``Gwilym``, three letters or more), its end

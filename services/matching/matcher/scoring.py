@@ -43,6 +43,7 @@ from services.matching.matcher.names import (
     compare_middle,
     compare_surnames,
     parse_name,
+    short_slip,
     sound,
 )
 from services.matching.matcher.probabilities import Model, NameFrequencies
@@ -240,8 +241,9 @@ class Scored:
     """The best candidates of one member and the two that the decision's rules need.
 
     ``at_address``: the best candidate with the member's surname at the member's own
-    house or flat (postcode the same, one slip away or missing), if any; looked for
-    only when the best fit is below ``Model.review_at``.
+    house or flat (postcode the same, one slip away or missing), if any, else the best
+    there that ``home_surname`` finds; looked for only when the best fit is below
+    ``Model.review_at``.
     ``known_by_middle``: a candidate at the member's address with the surname whose
     *middle* name fits the member's first name as well as the best fit's first name
     does, if any: a housemate the member may be; looked for only when the best fit is
@@ -251,6 +253,9 @@ class Scored:
     ranked: list[Comparison]
     considered: int
     at_address: Comparison | None = None
+    #: Why ``at_address`` carries the member's surname when its surname level does not
+    #: say so (``home_surname``): empty when it does.
+    at_address_note: str = ""
     known_by_middle: Comparison | None = None
     #: Whether a candidate with the member's surname lives at the member's own house
     #: or flat (same postcode, one slip away or missing); looked for only when the best
@@ -265,12 +270,32 @@ def score_member(
     return score_best(member, electors, freqs, model).ranked
 
 
+def _at_home(level: AddressLevel) -> bool:
+    return level.premise in _AT_HOME and level.postcode in ("exact", "near", "missing")
+
+
 def _at_address(level: AddressLevel, surname: NameLevel) -> bool:
-    return (
-        level.premise in _AT_HOME
-        and level.postcode in ("exact", "near", "missing")
-        and surname.level in SURNAME_AGREES
-    )
+    return _at_home(level) and surname.level in SURNAME_AGREES
+
+
+def home_surname(member: PersonName, swapped: PersonName, elector: PersonName) -> str:
+    """How an elector may carry the member's surname when ``compare_surnames`` finds it
+    different, as a phrase for the reasons; empty when it does not: the record's first
+    and last names the wrong way round with a slip as well (``Noak Ewo`` for ``Ewa
+    Nowak``, ``swapped`` is the record read that way), or a short surname one letter
+    apart (``Cen`` / ``Chen``). Used only for the floor at the member's own address."""
+    turned = compare_surnames(swapped, elector)
+    if turned.level in SURNAME_AGREES:
+        return (
+            f"surname given as the first name ('{swapped.raw_surname.strip()}' / "
+            f"'{elector.raw_surname.strip()}')"
+        )
+    if short_slip(member.surname_key, elector.surname_key):
+        return (
+            f"a short surname one letter apart ('{member.raw_surname.strip()}' / "
+            f"'{elector.raw_surname.strip()}')"
+        )
+    return ""
 
 
 #: Forename levels that say "this could be the name the member goes by", best first.
@@ -393,6 +418,16 @@ def score_best(
         home = next((i for i in order if _at_address(rows[i][1], rows[i][3])), None)
         if home is not None:
             scored.at_address = compared(home)
+        else:
+            # The surname may still be there, written the wrong way round or with a
+            # slip the scoring does not count in a name this short.
+            for i in order:
+                note = _at_home(rows[i][1]) and home_surname(
+                    member.name, swapped.member, rows[i][0].name
+                )
+                if note:
+                    scored.at_address, scored.at_address_note = compared(i), note
+                    break
     elif rows[order[0]][1].premise in _NEAR_HOME and len(order) > 1:
         # A housemate of the member (at the member's address) or of the best fit (at
         # its house, when the party's house number may be mistyped).

@@ -60,7 +60,12 @@ def _ballot_line(raw: str, n: int, withdrawn: set[int]) -> tuple[Weight, list[in
         raise BallotFileError(
             source, 0, f"ballot weight {text!r} is not a number (expected e.g. 1 or 0.5)", col
         )
-    weight: Weight = int(text) if text.isdigit() else Fraction(text)
+    try:
+        weight: Weight = int(text) if text.isdigit() else Fraction(text)
+    except ZeroDivisionError:
+        raise BallotFileError(
+            source, 0, f"ballot weight {text!r} divides by zero (expected e.g. 1 or 1/2)", col
+        ) from None
     if isinstance(weight, Fraction) and weight.denominator == 1:
         weight = int(weight)
     if len(words) < 2 or words[-1][1] != "0":

@@ -31,6 +31,8 @@ from services.tally.errors import (
 )
 
 OPEN, CLOSED, NOT_OPEN, MISSING, RANKED, HOSTILE = 1, 2, 3, 99, 4, 5
+#: A ballot of two contests: a ranked selection with statements, and a yes/no motion.
+CONTESTS = 6
 CANDIDATES = ["Ada Lovelace", "Mary Seacole", "Sylvia Pankhurst"]
 HOSTILE_NAME = '<script>alert("x")</script>'
 #: Access codes the stand-in codes service knows, and whose they are.
@@ -175,7 +177,7 @@ class TallyStandIn:
         self,
         ballot_id: int,
         membership_number: str,
-        choices: list[str],
+        choices: Any,
         channel: str,
         request_token: str | None = None,
     ) -> dict[str, Any]:
@@ -185,7 +187,9 @@ class TallyStandIn:
             raise BallotNotFound(f"ballot {ballot_id} does not exist")
         if membership_number == "NOT-ON-ROLL":
             raise NotOnRoll("this member is not on the roll of this ballot")
-        unknown = [c for c in choices if c not in CANDIDATES]
+        # A ballot with several contests sends {contest id: [names]}.
+        names = [n for v in choices.values() for n in v] if isinstance(choices, dict) else choices
+        unknown = [c for c in names if c not in [*CANDIDATES, "Yes", "No"]]
         if unknown:
             raise InvalidChoices(f"{unknown[0]} is not a candidate in this ballot")
         votes = STATE["votes"]
@@ -381,6 +385,32 @@ class DroppedRowsStandIn:
 
 
 def ballot_definition(ballot_id: int) -> dict[str, Any]:
+    if ballot_id == CONTESTS:
+        return {
+            "ballot_id": ballot_id,
+            "title": "Selection and motion",
+            "contests": [
+                {
+                    "id": "selection",
+                    "title": "Candidate",
+                    "method": "stv",
+                    "seats": 1,
+                    "candidates": list(CANDIDATES),
+                    "instructions": "Number them in order of preference.",
+                    "statements": {
+                        CANDIDATES[0]: {"text": HOSTILE_NAME, "link": "https://example.org/a"}
+                    },
+                },
+                {
+                    "id": "motion",
+                    "title": "Motion",
+                    "method": "fptp",
+                    "seats": 1,
+                    "candidates": ["Yes", "No"],
+                },
+            ],
+            "phase": "open",
+        }
     method, candidates = "fptp", list(CANDIDATES)
     if ballot_id == RANKED:
         method = "stv"
@@ -412,6 +442,12 @@ class RegistrationStandIn(DroppedRowsStandIn):
         if ballot_id == MISSING:
             raise registration.BallotNotFound(f"ballot {ballot_id} does not exist")
         return ballot_definition(ballot_id)
+
+    @rpc(expected_exceptions=(registration.BallotNotFound,))
+    def roll_check(self, ballot_id: int, membership_number: str, postcode: str) -> None:
+        CALLS.append(("registration.roll_check", ballot_id, membership_number))
+        if ballot_id == MISSING:
+            raise registration.BallotNotFound(f"ballot {ballot_id} does not exist")
 
 
 class MatchingStandIn:

@@ -137,6 +137,25 @@ def test_an_stv_vote_by_keyboard_alone_in_order_of_preference(gateway, browser):
     assert call[3] == ["Mary Seacole", "Ada Lovelace"]
 
 
+def test_a_ballot_of_two_contests_by_keyboard_with_one_left_blank(gateway, browser):
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(f"{gateway.base}/vote?ballot={standins.CONTESTS}")
+    assert violations(browser) == [], json.dumps(violations(browser), indent=1)
+    assert fits_the_phone(browser)
+    assert standins.HOSTILE_NAME not in browser.page_source  # the statement shows as text
+    press(browser, Keys.TAB, "GOOD-CODE-0002", Keys.TAB)
+    assert focused(browser).get_attribute("id") == "choice-selection-1"
+    press(browser, "Mary", Keys.TAB, "Ada")
+    browser.find_element("css selector", "button[type=submit]").send_keys(Keys.ENTER)
+    assert answered(browser, "Your vote has been recorded")
+    (call,) = standins.called("tally.cast_ballot")
+    assert call[1] == standins.CONTESTS
+    # No radio of the motion ticked: the form sends nothing for it, and the tally takes a
+    # contest left out as blank (tests/unit/tally/test_contests.py).
+    assert call[3] == {"selection": ["Mary Seacole", "Ada Lovelace"]}
+
+
 def test_a_wrong_code_is_announced_focused_and_tied_to_the_field(gateway, browser):
     from selenium.webdriver.common.keys import Keys
 
@@ -157,3 +176,19 @@ def test_a_wrong_code_is_announced_focused_and_tied_to_the_field(gateway, browse
     assert violations(browser) == [], json.dumps(violations(browser), indent=1)
     assert fits_the_phone(browser)
     assert standins.called("tally.cast_ballot") == []
+
+
+def test_the_roll_check_page_by_keyboard_alone_at_phone_width(gateway, browser):
+    """The page an exclusion notice links to: filled in and sent with the keyboard only."""
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(f"{gateway.base}/roll-check?ballot={standins.OPEN}")
+    assert violations(browser) == [], json.dumps(violations(browser), indent=1)
+    assert fits_the_phone(browser)
+    press(browser, Keys.TAB, Keys.TAB, "M42", Keys.TAB, "E8 1AA", Keys.ENTER)
+    assert answered(browser, "Nothing is shown here, whatever the answer")
+    assert standins.called("registration.roll_check") == [
+        ("registration.roll_check", standins.OPEN, "M42")
+    ]
+    assert violations(browser) == [], json.dumps(violations(browser), indent=1)
+    assert fits_the_phone(browser)

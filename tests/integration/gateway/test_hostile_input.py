@@ -122,7 +122,7 @@ def test_json_nested_deep_is_400_malformed_json(gateway, levels):
 
 
 # -- numbers ----------------------------------------------------------------------------
-@pytest.mark.parametrize("page", ["/vote", "/replacement"])
+@pytest.mark.parametrize("page", ["/vote", "/replacement", "/roll-check"])
 @pytest.mark.parametrize("digits", ["²", "٣", "１", "99999999999999999999"])
 def test_digits_of_other_scripts_on_a_page_are_400_on_the_page(gateway, page, digits):
     response = gateway.get(page, params={"ballot": digits})

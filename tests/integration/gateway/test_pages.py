@@ -49,6 +49,18 @@ def test_ranked_preferences_arrive_in_the_order_given(gateway):
     assert call[3] == ["Mary Seacole", "Ada Lovelace"]
 
 
+def test_a_ballot_with_contests_sends_each_contest_s_choices_and_a_blank_contest_empty(gateway):
+    form = {
+        "ballot_id": str(standins.OPEN),
+        "code": "GOOD-CODE-0002",
+        "choice-selection": ["Mary Seacole", "", "Ada Lovelace"],
+        "choice-motion": [""],
+    }
+    assert gateway.post("/vote", data=form).status_code == 201
+    (call,) = standins.called("tally.cast_ballot")
+    assert call[3] == {"selection": ["Mary Seacole", "Ada Lovelace"], "motion": []}
+
+
 def test_a_wrong_code_shows_the_form_again_with_plain_words(gateway):
     page = gateway.post("/vote", data={**FORM, "code": "WRONG-CODE-0000"})
     assert page.status_code == 403

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gateway.roll import ROLL_CHECK_ANSWER
 from gateway.service import GatewayService
 from services.registration.service import RegistrationService
 from tests.builders import ballots as builders
@@ -444,6 +445,40 @@ def test_a_bad_roll_check_is_400_and_not_counted(gateway, ballot, fresh_limits):
         response = gateway.post(path, json=body, client="127.0.3.1")
         assert response.status_code == 400 and error_of(response)["code"] == "invalid_request"
     assert gateway.rows("select * from rate_limits") == []
+
+
+def test_the_roll_check_page_the_notice_links_to_sends_the_same_answer(
+    gateway, ballot, fresh_limits
+):
+    page = gateway.get("/roll-check", params={"ballot": str(ballot)})
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert f'value="{ballot}"' in page.text and 'action="/roll-check"' in page.text
+    form = {"ballot_id": str(ballot), "membership_number": "H1", "postcode": POSTCODE}
+    sent = gateway.post("/roll-check", data=form, client="127.0.4.1")
+    made_up = gateway.post(
+        "/roll-check", data={**form, "membership_number": "NOBODY"}, client="127.0.4.1"
+    )
+    assert sent.status_code == made_up.status_code == 202
+    assert ROLL_CHECK_ANSWER["message"] in sent.text and POSTCODE not in sent.text
+    assert sent.text == made_up.text.replace("NOBODY", "H1")
+    assert answered(gateway, ballot) == ["H1"], "the page's check reaches registration"
+
+
+def test_the_roll_check_page_says_what_is_wrong_in_words_and_keeps_the_limit(
+    gateway, ballot, fresh_limits
+):
+    unknown = gateway.get("/roll-check", params={"ballot": "999999"})
+    assert unknown.status_code == 404 and unknown.headers["Content-Type"].startswith("text/html")
+    blank = gateway.post("/roll-check", data={"ballot_id": str(ballot), "membership_number": "H1"})
+    assert blank.status_code == 400 and "postcode" in blank.text.lower()
+    assert 'value="H1"' in blank.text, "what the member typed is kept"
+    form = {"ballot_id": str(ballot), "membership_number": "H2", "postcode": "E1 1AA"}
+    for _ in range(5):
+        assert gateway.post("/roll-check", data=form, client="127.0.4.2").status_code == 202
+    sixth = gateway.post("/roll-check", data=form, client="127.0.4.2")
+    assert sixth.status_code == 429 and "Retry-After" in sixth.headers
+    assert "try again in" in sixth.text and "Traceback" not in sixth.text
+    assert answered(gateway, ballot) == [], "a wrong postcode is not answered, nor a refused check"
 
 
 # -- two-person rules count people --------------------------------------------------------

@@ -48,14 +48,24 @@ def reported(proc, path, timeout: float = 60.0) -> dict:  # type: ignore[no-unty
     return json.loads(path.read_text())
 
 
-def test_two_gateways_and_a_service_bind_their_own_ports_and_report_them(vhost, tmp_path):
-    secrets = support.write_secrets(tmp_path / "secrets")
+def environment(vhost: str, tmp_path, namespace: str, **settings: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A service's environment of its own: secrets, var dir, vhost; no ROLLCALL_ from outside."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROLLCALL_")}
     env.update(
         ROLLCALL_VAR_DIR=str(tmp_path / "var"),
-        ROLLCALL_SECRETS_DIR=str(secrets),
+        ROLLCALL_SECRETS_DIR=str(support.write_secrets(tmp_path / "secrets")),
         ROLLCALL_AMQP_URI=vhost,
-        ROLLCALL_NAMESPACE="rc-ports",
+        ROLLCALL_NAMESPACE=namespace,
+        **settings,
+    )
+    return env
+
+
+def test_two_gateways_and_a_service_bind_their_own_ports_and_report_them(vhost, tmp_path):
+    env = environment(
+        vhost,
+        tmp_path,
+        "rc-ports",
         # Configured ports that are taken would make a plain start fail; reported ones cannot.
         ROLLCALL_GATEWAY_PORT="1",
         **{f"ROLLCALL_METRICS_PORT_{s.upper()}": "1" for s in SERVICES},
@@ -106,3 +116,37 @@ def test_two_gateways_and_a_service_bind_their_own_ports_and_report_them(vhost, 
     # What a service prints is for its operator: no library's deprecation banner.
     for proc in procs:
         assert "deprecated" not in proc.stderr.read()
+
+
+def test_two_mailers_each_bind_their_own_bounce_endpoint_and_report_it(vhost, tmp_path):
+    """The bounce endpoint is not handed a port picked by another process (which two
+    processes could be handed at once): each mailer binds one and reports it as ``bounce``."""
+    import smtplib
+
+    env = environment(
+        vhost,
+        tmp_path,
+        "rc-bounce-ports",
+        ROLLCALL_BOUNCE_SMTP_PORT="1",  # on; a configured port that would fail to bind
+        ROLLCALL_METRICS_PORT_MAILER="1",
+    )
+    migrated = subprocess.run(
+        [sys.executable, "-m", "rollcall_cli.main", "db", "upgrade", "mailer"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    procs = [start("mailer", env, tmp_path / f"m{n}.json") for n in (1, 2)]
+    try:
+        ports = [reported(proc, tmp_path / f"m{n}.json") for n, proc in enumerate(procs, 1)]
+        bounce = [p["bounce"] for p in ports]
+        assert len(set(bounce)) == 2 and 1 not in bounce
+        for port in bounce:
+            with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+                assert smtp.noop()[0] == 250
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)

@@ -74,4 +74,4 @@ def test_an_unmatched_member_gets_one_notice_before_the_freeze_and_none_after(
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert "not on the roll for this ballot: not found on the electoral register" in body
     assert "register to vote at https://www.gov.uk/register-to-vote" in body
-    assert f"/api/ballots/{open_bid}/roll-check" in body
+    assert f"/roll-check?ballot={open_bid}" in body

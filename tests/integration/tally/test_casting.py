@@ -174,3 +174,36 @@ def test_bulletin_check_fails_on_an_altered_added_or_removed_paper():
     for tampered in (removed, added):
         tampered["sha256"] = bulletin.digest(tampered)
         assert bulletin.check(tampered)
+
+
+def test_casts_of_one_ballot_do_not_wait_for_each_other_but_the_close_waits_for_them(databases):
+    """PostgreSQL: a cast holds a shared lock on the ballot's row, so a second cast goes on
+    while the first is uncommitted; the close's exclusive lock waits for the cast, so the
+    vote is counted or refused as late, never lost between the two."""
+    from rollcall.db import make_engine, session_factory
+    from services.tally import casting, queries
+    from services.tally.models import Ballot, Voter
+
+    engine = make_engine(databases.fresh("tally"))
+    factory = session_factory(engine)
+    with factory() as setup, setup.begin():
+        setup.add(Ballot(ballot_id=1, definition=builders.ballot_definition(), phase="open"))
+        setup.flush()
+        for n in (1, 2):
+            setup.add(Voter(ballot_id=1, membership_number=f"M{n}"))
+    first, second, closer = factory(), factory(), factory()
+    try:
+        for session in (second, closer):
+            session.execute(sa.text("SET lock_timeout = '2s'"))
+        casting.cast(first, 1, "M1", ["Ada Lovelace"])  # not committed yet
+        casting.cast(second, 1, "M2", ["Mary Seacole"])  # a lock wait would time out here
+        second.commit()
+        with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+            queries.ballot(closer, 1, lock=True)
+        closer.rollback()
+        first.commit()
+        assert queries.ballot(closer, 1, lock=True).phase == "open"
+    finally:
+        for session in (first, second, closer):
+            session.close()
+        engine.dispose()

@@ -98,7 +98,7 @@ EXCLUDED = {
     "fix": "Register to vote at https://www.gov.uk/register-to-vote.",
     "fix_by": "2026-12-20T00:00:00+00:00",
 }
-ROLL_CHECK = "https://vote.example/api/ballots/3/roll-check"
+ROLL_CHECK = "https://vote.example/roll-check?ballot=3"
 
 
 def test_an_exclusion_notice_says_why_how_to_fix_it_by_when_and_where_to_check():

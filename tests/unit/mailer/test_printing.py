@@ -19,7 +19,7 @@ BALLOT = letters.BallotFacts(
     ballot_id=3,
     title="Selection for Hackney North",
     vote_url="https://vote.example.org/vote",
-    roll_check_url="https://vote.example.org/api/ballots/3/roll-check",
+    roll_check_url="https://vote.example.org/roll-check?ballot=3",
     timetable={"opens_at": "2026-12-08T09:00:00+00:00", "closes_at": "2026-12-22T17:00:00+00:00"},
 )
 CODE = codeformat.formatted(codeformat.generate())

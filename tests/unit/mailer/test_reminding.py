@@ -82,7 +82,7 @@ BALLOT = letters.BallotFacts(
     ballot_id=3,
     title="Selection for Hackney North",
     vote_url="https://vote.example.org/vote",
-    roll_check_url="https://vote.example.org/api/ballots/3/roll-check",
+    roll_check_url="https://vote.example.org/roll-check?ballot=3",
     timetable=TIMETABLE,
     replacement_url="https://vote.example.org/replacement?ballot=3",
 )

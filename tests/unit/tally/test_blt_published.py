@@ -163,6 +163,12 @@ def test_fractional_weights_are_read_exactly():
     assert data.voters == Fraction(23, 6)
 
 
+def test_a_weight_that_divides_by_zero_is_refused_with_its_line_and_column():
+    with pytest.raises(BallotFileError) as refused:
+        parse_blt(STRICT.replace("1 3 0\n", "1/0 3 0\n"), "x.blt")
+    assert str(refused.value).startswith("x.blt:6:1:") and "divides by zero" in str(refused.value)
+
+
 def test_a_windows_1252_file_reads(tmp_path):
     path = tmp_path / "ward.blt"
     path.write_bytes(STRICT.replace("Ò", "O").encode("cp1252"))

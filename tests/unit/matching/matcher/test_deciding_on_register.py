@@ -4,6 +4,8 @@ sends a name two housemates could share to a person."""
 
 from __future__ import annotations
 
+import pytest
+
 from services.matching.matcher.deciding import Decision
 from tests.builders.registers import elector, member, one
 
@@ -40,6 +42,55 @@ def test_the_floor_shows_the_household_even_when_a_namesake_elsewhere_fits_bette
                                     postcode="G31 9US"))  # fmt: skip
     assert (decision.decision, decision.elector_id) == ("review", "H1"), decision.reasons
     assert "same address and surname" in decision.reasons
+
+
+def test_names_the_wrong_way_round_with_slips_at_the_same_house_go_to_a_person() -> None:
+    register = [
+        elector("W1", "Ewa", "Nowak", "9 Craigie Road", "Letham", postcode="PH1 9LP"),
+        elector("W2", "Tomasz", "Nowak", "9 Craigie Road", "Letham", postcode="PH1 9LP"),
+    ]
+    decision = one(register, member("M", "Noak", "Ewo", "9 Craigie Road", postcode="PH1 9LP"))
+    assert decision.decision == "review", decision.reasons
+    assert decision.reasons.startswith(
+        "needs a person: same address and surname given as the first name ('Noak' / 'Nowak')"
+    )
+    assert {c["elector_id"] for c in decision.candidates} >= {"W1"}
+
+
+def test_a_short_surname_one_letter_out_at_the_same_flat_goes_to_a_person() -> None:
+    register = [
+        elector("L1", "Xiu", "Liu", "Flat 1", "21 Mitchell Grove", postcode="TR4 5PY"),
+        elector("L2", "Chen", "Liu", "Flat 1", "21 Mitchell Grove", postcode="TR4 5PY"),
+    ]
+    decision = one(register, member("M", "Xu", "Lu", "Flat 1, 21 Mitchell Grove",
+                                    postcode="TR4 5PY"))  # fmt: skip
+    assert decision.decision == "review", decision.reasons
+    assert "same address and a short surname one letter apart ('Lu' / 'Liu')" in (decision.reasons)
+    assert {c["elector_id"] for c in decision.candidates} >= {"L1", "L2"}
+    # At another flat it is no sign of the family: nobody to review.
+    elsewhere = one(register, member("M", "Xu", "Lu", "Flat 2, 21 Mitchell Grove",
+                                     postcode="TR4 5PY"))  # fmt: skip
+    assert elsewhere.decision == "no_match", elsewhere.reasons
+
+
+def test_a_married_name_at_the_house_number_with_digits_swapped_goes_to_a_person() -> None:
+    register = [
+        elector("R1", "Mary", "Powell", "35 Woodville Road", "Canton", postcode="CF11 4LU"),
+        elector("R2", "Gareth", "Powell", "35 Woodville Road", "Canton", postcode="CF11 4LU"),
+        elector("O1", "Tomos", "Evans", "53 Woodville Road", "Canton", postcode="CF11 4LU"),
+        elector("O2", "Nia", "Evans", "53 Woodville Road", "Canton", postcode="CF11 4LU"),
+    ]
+    decision = one(register, member("M", "Mary", "Roberts", "53 Woodville Road",
+                                    postcode="CF11 4LU"))  # fmt: skip
+    assert (decision.decision, decision.elector_id) == ("review", "R1"), decision.reasons
+    assert decision.reasons.startswith(
+        "needs a person: first name agrees and the house number looks mistyped "
+        "(party: 53, register: 35)"
+    )
+    # Another first name there is a stranger, not a slip.
+    stranger = one(register, member("M", "Carys", "Roberts", "53 Woodville Road",
+                                    postcode="CF11 4LU"))  # fmt: skip
+    assert stranger.decision == "no_match", stranger.reasons
 
 
 # --- a housemate whose middle name is the member's first name --------------------------
@@ -211,3 +262,21 @@ def test_an_abbreviated_floor_names_its_flat() -> None:
     decision = one(register, member("M", "Rebecca", "Wright", "1st Flr, 17 Agar Place",
                                     postcode="TR4 8SS"))  # fmt: skip
     assert_match(decision, "R1")
+
+
+@pytest.mark.parametrize(
+    ("written", "flat"),
+    [("GFF", "Ground Floor Flat"), ("FFF", "First Floor Flat"), ("SFF", "Second Floor Flat"),
+     ("Flat LG", "Basement Flat"), ("LGF", "Lower Ground Floor Flat"),
+     ("Attic Flat", "Top Flat")],
+)  # fmt: skip
+def test_a_floor_shortened_to_letters_names_its_flat(written: str, flat: str) -> None:
+    # Two namesakes in one converted house: only the flat tells them apart.
+    other = "Top Flat" if flat == "Ground Floor Flat" else "Ground Floor Flat"
+    register = [
+        elector("F1", "Declan", "McCarthy", flat, "28 Recorder Road", postcode="NR2 4EN"),
+        elector("F2", "Declan", "McCarthy", other, "28 Recorder Road", postcode="NR2 4EN"),
+    ]
+    decision = one(register, member("M", "Declan", "McCarthy", f"{written}, 28 Recorder Road",
+                                    postcode="NR2 4EN"))  # fmt: skip
+    assert_match(decision, "F1")
