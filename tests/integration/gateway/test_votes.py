@@ -155,3 +155,24 @@ def test_the_voting_page_sends_a_request_id_of_its_own_and_keeps_it_on_a_retry(g
     assert f'name="request_id" value="{request_id}"' in again.text
     other = gateway.get(f"/vote?ballot={standins.OPEN}").text
     assert request_id not in other, "each form its own request id"
+
+
+def test_a_contests_vote_sent_again_with_its_request_id_carries_the_same_token(gateway):
+    """On a ballot with several contests the token covers every contest's choices: the same
+    contests and request_id again make the same token, another contest's choice another."""
+    votes = f"/api/ballots/{standins.CONTESTS}/votes"
+    request_id = "c0ffee00c0ffee00c0ffee00c0ffee00"
+    sent = {
+        "code": "GOOD-CODE-0001",
+        "contests": {"selection": ["Mary Seacole", "Ada Lovelace"], "motion": ["Yes"]},
+        "request_id": request_id,
+    }
+    assert gateway.post(votes, json=sent).status_code == 201
+    gateway.post(votes, json=sent)  # the stand-in tally, unlike the real one, refuses it
+    gateway.post(
+        votes, json={**sent, "contests": {"selection": ["Mary Seacole"], "motion": ["Yes"]}}
+    )
+    gateway.post(votes, json={**sent, "contests": {**sent["contests"], "motion": ["No"]}})
+    same, again, fewer, other_motion = standins.TOKENS
+    assert same == again and len(same) == 64 and request_id not in same
+    assert len({same, fewer, other_motion}) == 3

@@ -16,6 +16,7 @@ from services.tally.errors import EXPECTED
 from services.tally.service import TallyService
 from tests import support
 from tests.integration.tally.test_casting import _cast_when_open, _open_ballot, _result
+from tests.integration.tally.test_contests import _open_contests
 
 TOKEN = "a" * 64
 OTHER = "b" * 64
@@ -92,3 +93,19 @@ def test_a_vote_redelivered_after_a_crash_gets_its_receipt_and_no_second_paper(m
     assert tag == repeats.mark_tag(key, 1, "M1", TOKEN)
     assert tag[:32] != answer["receipt"] and answer["receipt"] not in tag
     assert _rows(settings, "select count(*) from marks where request_tag is not null") == [(0,)]
+
+
+def test_a_paper_of_several_contests_sent_again_gets_its_receipt_and_no_second_paper(
+    make_settings,
+):
+    settings = make_settings("tally")
+    paper = {"selection": ["Ada Lovelace", "Mary Seacole"], "motion": []}
+    with support.running(settings, TallyService), support.rpc_proxy(settings) as caller:
+        _open_contests(settings)
+        first = _cast_when_open(caller, 1, "M1", paper, "online", TOKEN)
+        again = caller.tally.cast_ballot(1, "M1", paper, "online", request_token=TOKEN)
+        with pytest.raises(RemoteError) as other:
+            caller.tally.cast_ballot(1, "M1", {"motion": ["No"]}, "online", request_token=OTHER)
+        box = _rows(settings, "select receipt from box")
+    assert first == again and box == [(first["receipt"],)]
+    assert other.value.exc_type == "AlreadyVoted"
