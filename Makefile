@@ -36,7 +36,7 @@ typecheck: install
 	  services/registration/eligibility.py services/matching/erasing.py services/mailer/letters.py services/mailer/printing.py services/mailer/outcomes.py services/mailer/reminding.py services/mailer/claiming.py \
 	  services/mailer/bounces.py services/mailer/reporting.py services/mailer/erasing.py \
 	  services/tally/counting services/tally/ballotfiles \
-	  services/tally/bulletin.py services/tally/certificate.py services/tally/contests.py \
+	  services/tally/bulletin.py services/tally/certificate.py services/tally/contests.py services/tally/repeats.py \
 	  services/tally/report.py services/tally/report_pdf.py \
 	  services/matching/matcher
 

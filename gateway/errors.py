@@ -254,6 +254,9 @@ TABLE: dict[str, Mapping] = {
     "tally.errors.InvalidChoices": Mapping(
         400, "invalid_choices", "Those choices are not valid on this ballot."
     ),
+    "tally.errors.BadRequestToken": Mapping(
+        400, "invalid_request", "That request id is not one the ballot system accepts."
+    ),
     "tally.errors.ResultNotReady": Mapping(
         409, "result_not_ready", "The result is not published yet."
     ),

@@ -25,6 +25,7 @@ marked ``aria-invalid`` and tied to it with ``aria-describedby``.
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -189,11 +190,14 @@ def vote_form(
     selected: list[str] | dict[str, list[str]] | None = None,
     *,
     code_invalid: bool = False,
+    request_id: str = "",
 ) -> str:
     """The voting form for ``ballot`` (as ``registration.get_ballot`` returns it).
 
     A ballot that is not open gets a page saying so, and no form.
     ``code_invalid``: ``message`` is about the access code, whose field says so.
+    ``request_id``: the form's id for its vote (a new one unless given), so a form
+    sent twice (a double click, a resend after "not answering") is one vote.
     """
     phase = str(ballot.get("phase", "open"))
     if phase != "open":
@@ -215,6 +219,7 @@ def vote_form(
         ballot_id=escape(str(ballot.get("ballot_id", ""))),
         fieldsets=fieldsets,
         code_attrs=code_attrs,
+        request_id=escape(request_id or secrets.token_urlsafe(18)),
     )
     return page(str(ballot.get("title") or "Vote"), content, message)
 

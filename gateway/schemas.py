@@ -29,6 +29,9 @@ from rollcall.intake import Limits
 MAX_CHOICES = 100
 MAX_PAPERS = 5_000
 _NAME = validate.Length(min=1, max=200)
+#: A voter's own id for one vote: sent again with a vote that was not answered, it gets
+#: the first answer (``gateway.voting``).
+REQUEST_ID = r"\A[A-Za-z0-9_-]{16,64}\Z"
 _REASON = validate.Length(min=1, max=2000, error="Say why, in a few words.")
 _SAY_WHY = {"required": "Say why, in a few words."}
 _POSTCODE = re.compile(r"^[A-Z0-9 ]{2,9}$")
@@ -181,6 +184,13 @@ class VoteSchema(Strict):
         validate=validate.Length(min=1, max=MAX_CHOICES, error="Choose at least one candidate."),
     )
     contests = _contest_choices(blank=False)
+    request_id = fields.String(
+        validate=validate.Regexp(
+            REQUEST_ID,
+            error="request_id is 16 to 64 letters, digits, '-' or '_': a new random value for "
+            "each vote, the same when the vote is sent again.",
+        ),
+    )
 
     @validates("choices")
     def _distinct(self, value: list[str], **_: Any) -> None:

@@ -11,6 +11,10 @@ plain words what went wrong, with the choices the voter made kept.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import secrets
 from typing import Any
 
 from nameko.exceptions import RemoteError
@@ -19,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import pages
 from gateway.base import BALLOT, GatewayBase
 from gateway.errors import GatewayError
-from gateway.schemas import VoteSchema, load
+from gateway.schemas import REQUEST_ID, VoteSchema, load
 from gateway.web import (
     MAX_FORM,
     answer_for,
@@ -31,12 +35,37 @@ from gateway.web import (
 )
 
 
+def request_token(ballot_id: int, vote: dict[str, Any]) -> str:
+    """The token the tally knows a repeated vote by (``services/tally/repeats.py``).
+
+    Made from the access code, the choices (or each contest's, on a ballot with
+    several) and the voter's ``request_id``: the
+    same vote sent again gets the same token, any other vote another. Without a
+    ``request_id`` a random one stands in, so a redelivered call is still known
+    but a second HTTP request is a second vote. The code makes it a secret of
+    the voter's: nobody who knows only a member, or only their request id, can
+    make it.
+    """
+    request_id = vote.get("request_id") or secrets.token_urlsafe(24)
+    code = "".join(str(vote["code"]).split()).upper()
+    if "contests" in vote:
+        choices: Any = {"contests": {str(k): list(v) for k, v in vote["contests"].items()}}
+    else:
+        choices = list(vote["choices"])
+    material = json.dumps(["rollcall vote", ballot_id, code, choices, request_id], sort_keys=True)
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
 class VotingRoutes(GatewayBase):
     def _vote(self, ballot_id: int, vote: dict[str, Any], client: str) -> str:
         voter = self.remote.codes.verify_code(ballot_id, vote["code"], client)
         choices = vote["contests"] if "contests" in vote else vote["choices"]
         cast = self.remote.tally.cast_ballot(
-            ballot_id, voter["membership_number"], choices, "online"
+            ballot_id,
+            voter["membership_number"],
+            choices,
+            "online",
+            request_token=request_token(ballot_id, vote),
         )
         return str(cast["receipt"])
 
@@ -76,7 +105,9 @@ class VotingRoutes(GatewayBase):
         choices: list[str] | dict[str, list[str]] = contests or [
             c for c in request.form.getlist("choice") if c
         ]
-        sent = {"contests": choices} if contests else {"choices": choices}
+        sent: dict[str, Any] = {"contests": choices} if contests else {"choices": choices}
+        if request.form.get("request_id"):
+            sent["request_id"] = request.form["request_id"]
         try:
             vote = load(VoteSchema(), {"code": request.form.get("code", ""), **sent})
             receipt = self._vote(ballot_id, vote, self.clients(request))
@@ -101,7 +132,16 @@ class VotingRoutes(GatewayBase):
             return pages.html_response(answer.status, pages.ballot_picker(message, str(ballot_id)))
         error = answer.body["error"]
         about_code = error["code"] in pages.CODE_ERRORS or "code" in error.get("fields", {})
-        form = pages.vote_form(ballot, message, choices, code_invalid=about_code)
+        # The same request id again: if the vote was cast after all, sending it again
+        # answers with its receipt rather than "already voted".
+        again = request.form.get("request_id", "")
+        form = pages.vote_form(
+            ballot,
+            message,
+            choices,
+            code_invalid=about_code,
+            request_id=again if re.fullmatch(REQUEST_ID, again) else "",
+        )
         response = pages.html_response(answer.status, form)
         response.headers.update(answer.headers)
         return response

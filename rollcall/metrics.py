@@ -117,6 +117,11 @@ BOUNCE_WEBHOOK_REFUSED = Counter(
     ["reason"],
 )
 BALLOTS_CAST = Counter("rollcall_tally_ballots_cast_total", "Ballots cast.", ["channel"])
+VOTES_REPEATED = Counter(
+    "rollcall_tally_votes_repeated_total",
+    "Votes that came again with the request that cast them (a redelivery or a retry), "
+    "answered with their receipt and not cast again.",
+)
 POSTAL_REFUSED = Counter(
     "rollcall_tally_postal_refused_total", "Postal papers refused, by reason.", ["reason"]
 )

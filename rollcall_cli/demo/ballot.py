@@ -13,7 +13,7 @@ import eventlet
 import requests
 
 from rollcall_cli.ballots import import_extract
-from rollcall_cli.demo import delivery, paper, replacements
+from rollcall_cli.demo import delivery, http, paper, replacements
 from rollcall_cli.demo.mailbox import (
     code_letters_with_statements,
     notices_reached,
@@ -243,11 +243,15 @@ def run_ballot(
         )
         say("ballot closed; counting")
         result = _wait("the result", lambda: _result(rpc, ballot_id), timeout=300)
-        marked = requests.get(
-            f"{run.gateway()}/api/ballots/{ballot_id}/marked-register",
-            headers={"Authorization": f"Bearer {operator}"},
-            timeout=30,
-        ).json()
+        marked = (
+            http.session()
+            .get(
+                f"{run.gateway()}/api/ballots/{ballot_id}/marked-register",
+                headers={"Authorization": f"Bearer {operator}"},
+                timeout=30,
+            )
+            .json()
+        )
         started = time.monotonic()
         final = rpc.registration.reconcile(ballot_id)
         report["reconcile_seconds"] = round(time.monotonic() - started, 3)
@@ -295,7 +299,9 @@ def run_ballot(
         "turnout": result["turnout"],
     }
     report["bulletin"] = result["bulletin_path"]
-    board = requests.get(f"{run.gateway()}/api/ballots/{ballot_id}/bulletin", timeout=30).json()
+    board = (
+        http.session().get(f"{run.gateway()}/api/ballots/{ballot_id}/bulletin", timeout=30).json()
+    )
     problems = bulletin.check(board)
     report["verify"] = {"ok": not problems, "problems": problems}
     checks["nobody is unaccounted for"] = final["unaccounted"] == 0 and final["balanced"]
@@ -307,7 +313,7 @@ def run_ballot(
     )
     checks["the bulletin board verifies"] = not problems
     if "contests" in board:
-        key = requests.get(f"{run.gateway()}/api/ballots/{ballot_id}/key", timeout=30).json()
+        key = http.session().get(f"{run.gateway()}/api/ballots/{ballot_id}/key", timeout=30).json()
         signed = certificate.check(board, key["fingerprint"])
         report["verify"]["certificate_problems"] = signed
         checks["every contest is recounted and certified under the published key"] = (
@@ -338,6 +344,9 @@ def run_ballot(
     checks["every audit chain verifies and holds the heads on the board"] = (
         audited.returncode == 0 and bool(heads)
     )
+    report["http_retries"] = dict(http.RETRIED)
+    if http.RETRIED:
+        say(f"HTTP requests tried again after: {dict(http.RETRIED)}")
     report["scrutineers_report"] = scrutineers_report(run, ballot_id, board["key"]["fingerprint"])
     checks["the scrutineer's report is written and verifies under the ballot's key"] = (
         report["scrutineers_report"]["exit"] == report["scrutineers_report"]["verify_exit"] == 0
@@ -392,6 +401,7 @@ def resolve_reviews(
 ) -> int:  # type: ignore[no-untyped-def]
     """An officer per association works through its review queue over HTTP."""
     reviews = rpc.matching.list_reviews(ballot_id, None)
+    client = http.session()
     done = 0
     for review in reviews:
         assoc = review["association"]
@@ -399,7 +409,7 @@ def resolve_reviews(
         elector = expected[0] if isinstance(expected, (list, tuple)) else None
         ids = {c.get("elector_id") for c in review["candidates"]}
         choice = elector if elector in ids else None
-        response = requests.post(
+        response = client.post(
             f"{base}/api/reviews/{review['review_id']}/decision",
             json={
                 "elector_id": choice,
@@ -408,7 +418,7 @@ def resolve_reviews(
             headers={"Authorization": f"Bearer {officers.token(assoc)}"},
             timeout=30,
         )
-        if response.status_code < 300:
+        if response.status_code < 300 or _decided_before(rpc, ballot_id, review, response):
             done += 1
         else:
             say(
@@ -416,6 +426,18 @@ def resolve_reviews(
             )
     say(f"{done} of {len(reviews)} reviews decided by officers")
     return done
+
+
+def _decided_before(
+    rpc, ballot_id: int, review: dict[str, Any], response: requests.Response
+) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a decision refused as "already decided" is the demo's own, sent once before
+    (the matching service died after deciding and before answering, and the call came
+    again): only the demo's officers decide, so a review that is no longer open is."""
+    if response.status_code != 409 or "review_closed" not in response.text:
+        return False
+    still_open = rpc.matching.list_reviews(ballot_id, None)
+    return review["review_id"] not in {r["review_id"] for r in still_open}
 
 
 def _page_shows_the_paper(session: requests.Session, base: str, ballot: dict[str, Any]) -> bool:
@@ -439,18 +461,16 @@ def vote_online(
     voters = [n for n in sorted(codes) if rng.random() < run.turnout or n in must]
     plan = [(n, codes[n], paper.choose(rng, run, ballot)) for n in voters]
     url = f"{base}/api/ballots/{ballot_id}/votes"
-    session = requests.Session()
+    session = http.session()
     if "contests" in ballot:
         run.page_ok = _page_shows_the_paper(session, base, ballot)
     # The first vote can race the ballot.phase_changed event reaching codes and tally.
     if plan:
         n, code, choices = plan[0]
+        first = http.vote_body(code, choices)
         _wait(
             "the ballot to open everywhere",
-            lambda: (
-                session.post(url, json={"code": code, **choices}, timeout=30).status_code != 409
-                or None
-            ),
+            lambda: session.post(url, json=first, timeout=30).status_code != 409 or None,
             timeout=60,
         )
     results: dict[str, int] = {}
@@ -458,7 +478,7 @@ def vote_online(
     def cast(item):  # type: ignore[no-untyped-def]
         n, code, choices = item
         at = f"{run.gateway()}/api/ballots/{ballot_id}/votes"  # each vote to the next gateway
-        r = session.post(at, json={"code": code, **choices}, timeout=60)
+        r = session.post(at, json=http.vote_body(code, choices), timeout=60)
         return n, r.status_code
 
     pool = eventlet.GreenPool(16)
@@ -466,12 +486,16 @@ def vote_online(
         results[n] = status
     accepted = sum(1 for s in results.values() if s == 201) + (1 if plan else 0)
     refused_first = [n for n, s in results.items() if s != 201]
+    for n in refused_first[:20]:
+        say(f"first vote of {n} answered {results[n]}")
     again = plan[: min(10, len(plan))]
     second_ok = sum(1 for _, s in pool.imap(cast, again) if s == 201)
     bad_ok = 0
     for i in range(5):
         r = session.post(
-            url, json={"code": f"ABCDEF-GHJKMN-PQRS{i}", **paper.first_choice(ballot)}, timeout=30
+            url,
+            json=http.vote_body(f"ABCDEF-GHJKMN-PQRS{i}", paper.first_choice(ballot)),
+            timeout=30,
         )
         bad_ok += r.status_code == 201
     say(
@@ -508,17 +532,18 @@ def vote_by_post(
     batches = [papers[i : i + 50] for i in range(0, len(papers), 50)] or [[]]
     batches[-1] = batches[-1] + sneaky
     headers = {"Authorization": f"Bearer {teller}"}
+    client = http.session()
     entered = refused = 0
     for i, batch in enumerate(batches):
         body = {"batch_id": f"demo-{run.seed}-{i}", "papers": batch}
-        r = requests.post(
+        r = client.post(
             f"{base}/api/ballots/{ballot_id}/postal-batches", json=body, headers=headers, timeout=60
         )
         r.raise_for_status()
         data = r.json()
         entered += data["entered"]
         refused += len(data["refused"])
-    again = requests.post(
+    again = client.post(
         f"{base}/api/ballots/{ballot_id}/postal-batches",
         json={"batch_id": f"demo-{run.seed}-0", "papers": batches[0]},
         headers=headers,

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
+from rollcall_cli.demo import http
 from rollcall_cli.demo.output import say
 from services.registration.notices import FIXABLE
 
@@ -47,19 +46,21 @@ def correct_rows(
     """Each officer corrects their association's rows the demo damaged; what happened."""
     corrected: list[str] = []
     refused: list[str] = []
+    client = http.session()
     for association in sorted(associations):
         headers = {"Authorization": f"Bearer {officers.token(association)}"}
-        rows = requests.get(
+        rows = client.get(
             f"{base}/api/ballots/{ballot_id}/dropped-rows",
             params={"kind": "rejected", "status": "open"},
             headers=headers,
             timeout=30,
         ).json()
+        url = f"{base}/api/ballots/{ballot_id}/dropped-rows"
         for row in rows:
             number = row["membership_number"]
             if number not in corrections:
                 continue
-            response = requests.post(
+            response = client.post(
                 f"{base}/api/ballots/{ballot_id}/dropped-rows/{row['id']}/correction",
                 json={
                     "values": corrections[number],
@@ -68,13 +69,27 @@ def correct_rows(
                 headers=headers,
                 timeout=30,
             )
-            if response.status_code < 300:
+            if response.status_code < 300 or _corrected_before(client, url, headers, row, response):
                 corrected.append(number)
             else:
                 refused.append(number)
                 say(f"correction of {number} refused: {response.status_code} {response.text[:200]}")
     say(f"officers corrected {len(corrected)} of {len(corrections)} rejected rows")
     return {"corrected": sorted(corrected), "refused": sorted(refused)}
+
+
+def _corrected_before(
+    client: Any, url: str, headers: dict[str, str], row: dict[str, Any], response: Any
+) -> bool:
+    """Whether a correction refused as "already settled" is the officer's own, sent once
+    before (registration died after correcting and before answering, and the call came
+    again): the row now shows as corrected, which only this officer does."""
+    if response.status_code != 409 or "row_not_correctable" not in response.text:
+        return False
+    settled = client.get(
+        url, params={"kind": "rejected", "status": "corrected"}, headers=headers, timeout=30
+    )
+    return settled.ok and row["id"] in {r["id"] for r in settled.json()}
 
 
 def fixable_exclusions(members: list[dict[str, Any]]) -> set[str]:

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
+from rollcall_cli.demo import http
 from rollcall_cli.demo.output import CODE_RE, say
 
 #: A delivery's Message-ID with any kind: ballot, membership number, kind.
@@ -33,24 +33,11 @@ ANY_KIND = re.compile(r"<ballot-(\d+)\.([^.]+)\.([\w-]+)@")
 ASKING = 5
 
 
-class FromAddress(HTTPAdapter):
-    """Connect from a loopback address of its own (127.0.0.0/8): each member is a client of
-    their own, so the codes service's lockout of an address that tries wrong codes (here,
-    the old codes, on purpose) does not lock out the next member."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
 def _client(i: int) -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", FromAddress(f"127.0.1.{i + 1}"))
-    return session
+    """Each member a client of their own, from a loopback address of its own (127.0.1.x): the
+    codes service's lockout of an address that tries wrong codes (here, the old codes, on
+    purpose) does not lock out the next member."""
+    return http.session(f"127.0.1.{i + 1}")
 
 
 def timetable(now: datetime) -> dict[str, str]:
@@ -83,14 +70,16 @@ def _mails(mail_dir: Path, once: bool = True) -> list[tuple[str, str, str, Any]]
 
 
 def _new_codes(mail_dir: Path, ballot_id: int, numbers: set[str]) -> dict[str, str]:
-    codes = {}
+    """The newest code each of ``numbers`` was sent (a request that came twice sends two)."""
+    codes: dict[str, tuple[int, str]] = {}
     for ballot, number, kind, msg in _mails(mail_dir):
         if int(ballot) == ballot_id and number in numbers and kind.startswith("reissue-"):
             body = msg.get_body(preferencelist=("plain",))
             found = CODE_RE.search(body.get_content() if body else "")
-            if found:
-                codes[number] = found.group(1)
-    return codes
+            generation = int(kind.rsplit("-", 1)[1]) if kind.rsplit("-", 1)[1].isdigit() else 0
+            if found and generation >= codes.get(number, (-1, ""))[0]:
+                codes[number] = (generation, found.group(1))
+    return {number: code for number, (_, code) in codes.items()}
 
 
 def choose(run: Any, emailed: dict[str, str], must: set[str]) -> list[str]:
@@ -145,9 +134,9 @@ def replace_codes(
         if number not in new:
             continue
         client = _client(i)
-        old = client.post(url, json={"code": emailed[number], **vote}, timeout=30)
+        old = client.post(url, json=http.vote_body(emailed[number], vote), timeout=30)
         old_refused += old.status_code == 403
-        fresh = client.post(url, json={"code": new[number], **vote}, timeout=30)
+        fresh = client.post(url, json=http.vote_body(new[number], vote), timeout=30)
         new_accepted += fresh.status_code == 201
         answered[f"old {old.status_code}, new {fresh.status_code}"] += 1
     say(

@@ -16,10 +16,15 @@ Guarantees:
   [names]}}``, so they go into the box as one paper, as the page's do.
 - Every refused postal paper is recorded with its reason; a batch entered
   again is answered from the record, not entered twice.
+- A vote cast with a request token and coming again with the same token (a
+  redelivery after a crash, a caller's retry) is answered with the receipt
+  it got the first time, and adds nothing; any other second vote is refused
+  (``repeats`` says how the mark recognises it without naming its paper).
 """
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -30,11 +35,12 @@ from sqlalchemy.orm import Session
 
 from rollcall import metrics
 from rollcall.messaging.outbox import emit
-from services.tally import contests, queries, voters
+from services.tally import contests, queries, repeats, voters
 from services.tally.errors import (
     ALREADY_VOTED,
     NOT_ON_ROLL,
     AlreadyVoted,
+    BadRequestToken,
     BallotNotOpen,
     InvalidChoices,
     NotOnRoll,
@@ -62,15 +68,38 @@ def _cast(
     number: str,
     choices: list[str] | dict[str, list[str]],
     channel: str,
+    request: tuple[bytes, str] | None = None,
 ) -> str:
+    """Mark and paper in the caller's transaction; the receipt. ``request``: (key, token)."""
     if not voters.may_vote(session, ballot.ballot_id, number):
         raise NotOnRoll(NOT_ON_ROLL)
-    receipt = secrets.token_hex(16)
+    tag = None
+    if request is None:
+        receipt = secrets.token_hex(16)
+    else:
+        key, token = request
+        tag = repeats.mark_tag(key, ballot.ballot_id, number, token)
+        receipt = repeats.receipt(key, ballot.ballot_id, number, token)
     try:
         with session.begin_nested():
-            session.add(Mark(ballot_id=ballot.ballot_id, membership_number=number, channel=channel))
+            session.add(
+                Mark(
+                    ballot_id=ballot.ballot_id,
+                    membership_number=number,
+                    channel=channel,
+                    request_tag=tag,
+                )
+            )
             session.flush()
     except IntegrityError:
+        mark = session.get(Mark, (ballot.ballot_id, number))
+        if (
+            tag is not None
+            and mark is not None
+            and hmac.compare_digest(mark.request_tag or "", tag)
+        ):
+            metrics.VOTES_REPEATED.inc()
+            return receipt  # this very request, again: its paper is in the box already
         raise AlreadyVoted(ALREADY_VOTED) from None
     session.add(Paper(receipt=receipt, ballot_id=ballot.ballot_id, choices=choices))
     emit(
@@ -84,11 +113,21 @@ def _cast(
 
 
 def cast(
-    session: Session, ballot_id: int, number: str, choices: Any, channel: str = "online"
+    session: Session,
+    ballot_id: int,
+    number: str,
+    choices: Any,
+    channel: str = "online",
+    request: tuple[bytes, str] | None = None,
 ) -> dict[str, str]:
+    """Cast one vote. With ``request`` (the tally's repeats key and the caller's token), the
+    same request cast again gets the same receipt and no second paper."""
+    if request is not None and not repeats.valid_token(request[1]):
+        low, high = repeats.TOKEN_LENGTH
+        raise BadRequestToken(f"a request token is {low} to {high} printable characters")
     ballot = _open_ballot(session, ballot_id, shared=True)
     valid = validate_choices(ballot.definition, choices)
-    return {"receipt": _cast(session, ballot, number, valid, channel)}
+    return {"receipt": _cast(session, ballot, number, valid, channel, request)}
 
 
 def enter_postal_batch(

@@ -142,7 +142,8 @@ def _forget_casting_order(session: Session, ballot_id: int) -> None:
     PostgreSQL each carries its inserting transaction's id (``xmin``), which
     a mark and its paper share. Rewriting both at close gives every row the
     closing transaction's id and the order of its key, so the stored data no
-    longer links a paper to a voter. (WAL, backups and the outbox taken while
+    longer links a paper to a voter; the marks' request tags (``repeats``) are
+    erased on the way. (WAL, backups and the outbox taken while
     open are outside this; docs/results.md says so.)
     """
     for table, order in (
@@ -155,6 +156,9 @@ def _forget_casting_order(session: Session, ballot_id: int) -> None:
                 select(table).where(table.c.ballot_id == ballot_id).order_by(order)
             )
         ]
+        if table is Mark.__table__:
+            # A repeated vote can no longer come: the tags' work is done.
+            rows = [{**r, "request_tag": None} for r in rows]
         session.execute(table.delete().where(table.c.ballot_id == ballot_id))
         if rows:
             session.execute(table.insert(), rows)

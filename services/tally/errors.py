@@ -29,6 +29,10 @@ class InvalidChoices(TallyError):
     """The choices are not a valid paper for this ballot's counting method."""
 
 
+class BadRequestToken(TallyError):
+    """A vote's request token is not one the tally accepts (``repeats.valid_token``)."""
+
+
 class ResultNotReady(TallyError):
     """The ballot has not been counted yet."""
 
@@ -40,6 +44,7 @@ EXPECTED = (
     AlreadyVoted,
     NotOnRoll,
     InvalidChoices,
+    BadRequestToken,
     ResultNotReady,
 )
 

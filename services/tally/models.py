@@ -58,6 +58,9 @@ class Mark(Base):
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), primary_key=True)
     membership_number: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(String(8))
+    #: A keyed hash of the request that cast it (``repeats.mark_tag``), so the same request
+    #: coming again is answered with its receipt; never the receipt. Erased at close.
+    request_tag: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
 
 
 class Paper(Base):

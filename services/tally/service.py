@@ -12,7 +12,7 @@ from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, subscribe
 from rollcall.messaging.rpc import rpc
 from rollcall.runtime import Metrics, settings_of
-from services.tally import ballots, casting, queries, voters
+from services.tally import ballots, casting, queries, repeats, voters
 from services.tally.errors import EXPECTED
 
 
@@ -27,11 +27,22 @@ class TallyService(ServiceBase):
     def _passphrase(self) -> bytes:
         return settings_of(self.relay.container).secret("signing_key_passphrase")
 
-    @rpc(expected_exceptions=EXPECTED)
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("request_token",))
     def cast_ballot(
-        self, ballot_id: int, membership_number: str, choices: Any, channel: str = "online"
+        self,
+        ballot_id: int,
+        membership_number: str,
+        choices: Any,
+        channel: str = "online",
+        request_token: str | None = None,
     ) -> dict[str, str]:
-        return self.write(lambda s: casting.cast(s, ballot_id, membership_number, choices, channel))
+        """Cast a vote; the same ``request_token`` again is answered with the same receipt."""
+        request = None
+        if request_token is not None:
+            request = (repeats.key_from(self._passphrase()), request_token)
+        return self.write(
+            lambda s: casting.cast(s, ballot_id, membership_number, choices, channel, request)
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def enter_postal_batch(

@@ -9,14 +9,7 @@ import os
 import subprocess
 import sys
 
-import pytest
 
-
-@pytest.mark.skip(
-    reason="--chaos finds two open defects (docs/operations.md, 'Breaking it on purpose'): "
-    "the demo's officers and voters do not retry the gateway's 503 while a service restarts, "
-    "and a first vote was once answered as refused (cause not yet proven). Enable once fixed."
-)
 def test_demo_passes_every_check_while_services_are_killed_and_restarted(tmp_path, amqp_url):
     env = {**os.environ, "ROLLCALL_VAR_DIR": str(tmp_path), "ROLLCALL_AMQP_URI": amqp_url}
     report_path = tmp_path / "report.json"

@@ -54,6 +54,8 @@ RESULT_PNG = base64.b64decode(
 )
 
 CALLS: list[tuple[Any, ...]] = []
+#: The request token of each ``tally.cast_ballot`` call, in order.
+TOKENS: list[str | None] = []
 STATE: dict[str, Any] = {}
 
 
@@ -135,6 +137,7 @@ DROPPED = {
 
 def reset() -> None:
     CALLS.clear()
+    TOKENS.clear()
     STATE.clear()
     STATE.update(votes={}, batches=set(), decided={}, dropped=copy.deepcopy(DROPPED))
 
@@ -171,9 +174,15 @@ class TallyStandIn:
 
     @rpc
     def cast_ballot(
-        self, ballot_id: int, membership_number: str, choices: Any, channel: str
+        self,
+        ballot_id: int,
+        membership_number: str,
+        choices: Any,
+        channel: str,
+        request_token: str | None = None,
     ) -> dict[str, Any]:
         CALLS.append(("tally.cast_ballot", ballot_id, membership_number, choices, channel))
+        TOKENS.append(request_token)
         if ballot_id == MISSING:
             raise BallotNotFound(f"ballot {ballot_id} does not exist")
         if membership_number == "NOT-ON-ROLL":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.integration.gateway import standins
 
 FORM = {"ballot_id": str(standins.OPEN), "code": "GOOD-CODE-0001", "choice": ["Ada Lovelace"]}
@@ -115,3 +117,24 @@ def test_an_error_not_about_the_code_leaves_the_code_field_alone(gateway):
     page = gateway.post("/vote", data={**FORM, "choice": []})
     assert page.status_code == 400 and "<title>Error: " in page.text
     assert "aria-invalid" not in page.text
+
+
+def test_a_ballot_with_contests_keeps_its_request_id_when_the_page_comes_back(gateway):
+    """The page of a ballot with several contests sends a request id too, and the same one
+    after an error, so the form sent again is the same vote (``gateway.voting``)."""
+    page = gateway.get(f"/vote?ballot={standins.CONTESTS}").text
+    assert page.count("<fieldset>") == 2
+    (request_id,) = re.findall(r'name="request_id" value="([A-Za-z0-9_-]{16,64})"', page)
+    form = {
+        "ballot_id": str(standins.CONTESTS),
+        "code": "WRONG-CODE-0000",
+        "choice-motion": ["Yes"],
+        "request_id": request_id,
+    }
+    again = gateway.post("/vote", data=form)
+    assert again.status_code == 403 and again.text.count("<fieldset>") == 2
+    assert f'name="request_id" value="{request_id}"' in again.text
+    sent = gateway.post("/vote", data={**form, "code": "GOOD-CODE-0002"})
+    assert sent.status_code == 201
+    (token,) = standins.TOKENS
+    assert token is not None and len(token) == 64

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from tests.integration.gateway import standins
 from tests.integration.gateway.harness import error_of
@@ -121,3 +122,57 @@ def test_the_result_table_and_chart_are_files_once_published(gateway):
     for suffix in ("txt", "png"):
         early = gateway.get(f"/api/ballots/{standins.OPEN}/result.{suffix}")
         assert early.status_code == 409 and error_of(early)["code"] == "result_not_ready"
+
+
+def test_a_vote_sent_again_with_its_request_id_carries_the_same_token_to_the_tally(gateway):
+    """The tally knows a repeated vote by its token (tests/integration/tally/test_repeated_votes.py):
+    the same code, choices and request_id make the same token; anything else another."""
+    request_id = "f3b1c2d4e5a6978812345678abcdefab"
+    sent = {**GOOD, "request_id": request_id}
+    assert gateway.post(VOTES, json=sent).status_code == 201
+    gateway.post(VOTES, json=sent)  # the stand-in tally, unlike the real one, refuses it
+    gateway.post(VOTES, json=GOOD)
+    gateway.post(VOTES, json=GOOD)
+    gateway.post(VOTES, json={**sent, "choices": ["Mary Seacole"]})
+    same, again, bare, bare_again, other_choices = standins.TOKENS
+    assert same == again and len(same) == 64 and request_id not in same
+    assert len({same, bare, bare_again, other_choices}) == 4
+
+    calls = len(standins.CALLS)
+    for bad in ("short", "x" * 65, "has space in it 123", 12345678901234567):
+        refused = gateway.post(VOTES, json={**GOOD, "request_id": bad})
+        assert refused.status_code == 400 and error_of(refused)["code"] == "invalid_request"
+        assert "request_id" in refused.text
+    assert len(standins.CALLS) == calls, "a bad request_id never reaches the services"
+
+
+def test_the_voting_page_sends_a_request_id_of_its_own_and_keeps_it_on_a_retry(gateway):
+    page = gateway.get(f"/vote?ballot={standins.OPEN}").text
+    (request_id,) = re.findall(r'name="request_id" value="([A-Za-z0-9_-]{16,64})"', page)
+    form = {"ballot_id": str(standins.OPEN), "code": "WRONG-CODE-0000", "choice": "Ada Lovelace"}
+    again = gateway.post("/vote", data={**form, "request_id": request_id})
+    assert again.status_code == 403
+    assert f'name="request_id" value="{request_id}"' in again.text
+    other = gateway.get(f"/vote?ballot={standins.OPEN}").text
+    assert request_id not in other, "each form its own request id"
+
+
+def test_a_contests_vote_sent_again_with_its_request_id_carries_the_same_token(gateway):
+    """On a ballot with several contests the token covers every contest's choices: the same
+    contests and request_id again make the same token, another contest's choice another."""
+    votes = f"/api/ballots/{standins.CONTESTS}/votes"
+    request_id = "c0ffee00c0ffee00c0ffee00c0ffee00"
+    sent = {
+        "code": "GOOD-CODE-0001",
+        "contests": {"selection": ["Mary Seacole", "Ada Lovelace"], "motion": ["Yes"]},
+        "request_id": request_id,
+    }
+    assert gateway.post(votes, json=sent).status_code == 201
+    gateway.post(votes, json=sent)  # the stand-in tally, unlike the real one, refuses it
+    gateway.post(
+        votes, json={**sent, "contests": {"selection": ["Mary Seacole"], "motion": ["Yes"]}}
+    )
+    gateway.post(votes, json={**sent, "contests": {**sent["contests"], "motion": ["No"]}})
+    same, again, fewer, other_motion = standins.TOKENS
+    assert same == again and len(same) == 64 and request_id not in same
+    assert len({same, fewer, other_motion}) == 3
