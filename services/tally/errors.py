@@ -33,6 +33,10 @@ class ResultNotReady(TallyError):
     """The ballot has not been counted yet."""
 
 
+class WithdrawalRefused(TallyError):
+    """A candidate cannot be withdrawn; the message gives every reason."""
+
+
 EXPECTED = (
     BallotNotFound,
     BallotNotOpen,
@@ -41,6 +45,7 @@ EXPECTED = (
     NotOnRoll,
     InvalidChoices,
     ResultNotReady,
+    WithdrawalRefused,
 )
 
 

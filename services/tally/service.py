@@ -12,7 +12,7 @@ from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, subscribe
 from rollcall.messaging.rpc import rpc
 from rollcall.runtime import Metrics, settings_of
-from services.tally import ballots, casting, queries, voters
+from services.tally import ballots, casting, queries, voters, withdrawals
 from services.tally.errors import EXPECTED
 
 
@@ -40,6 +40,27 @@ class TallyService(ServiceBase):
         return self.write(
             lambda s: casting.enter_postal_batch(s, ballot_id, batch_id, teller, papers)
         )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def withdraw_candidate(
+        self, ballot_id: int, candidate: str, contest: str | None, reason: str, actor: str
+    ) -> dict[str, Any]:
+        """Withdraw a candidate from a contest after the papers are out (``withdrawals``)."""
+        return self.write(
+            lambda s: withdrawals.withdraw(
+                s, ballot_id, contest, candidate, reason, actor, datetime.now(UTC)
+            )
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_withdrawals(self, ballot_id: int) -> list[dict[str, Any]]:
+        """The ballot's withdrawn candidates: contest, candidate, reason, when."""
+
+        def read(s):  # type: ignore[no-untyped-def]
+            queries.ballot(s, ballot_id)
+            return withdrawals.listing(s, ballot_id)
+
+        return self.read(read)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_receipt(self, ballot_id: int, receipt: str) -> dict[str, Any]:
