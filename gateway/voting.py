@@ -61,7 +61,16 @@ class VotingRoutes(GatewayBase):
         if not raw:
             return pages.html_response(200, pages.ballot_picker())
         ballot = self.remote.registration.get_ballot(ballot_number(raw))
-        return pages.html_response(200, pages.vote_form(ballot))
+        return pages.html_response(200, pages.vote_form(ballot, withdrawn=self._withdrawn(ballot)))
+
+    def _withdrawn(self, ballot: dict[str, Any]) -> dict[str, list[str]]:
+        """The candidates withdrawn from each contest of an open ballot, by contest id."""
+        if ballot.get("phase") != "open":
+            return {}
+        gone: dict[str, list[str]] = {}
+        for w in self.remote.tally.list_withdrawals(int(ballot["ballot_id"])):
+            gone.setdefault(str(w["contest"]), []).append(str(w["candidate"]))
+        return gone
 
     @route("POST", "/vote", render=pages.html_error)
     def vote_form(self, request: Request) -> Response:
@@ -101,7 +110,9 @@ class VotingRoutes(GatewayBase):
             return pages.html_response(answer.status, pages.ballot_picker(message, str(ballot_id)))
         error = answer.body["error"]
         about_code = error["code"] in pages.CODE_ERRORS or "code" in error.get("fields", {})
-        form = pages.vote_form(ballot, message, choices, code_invalid=about_code)
+        form = pages.vote_form(
+            ballot, message, choices, code_invalid=about_code, withdrawn=self._withdrawn(ballot)
+        )
         response = pages.html_response(answer.status, form)
         response.headers.update(answer.headers)
         return response
