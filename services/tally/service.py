@@ -75,6 +75,7 @@ class TallyService(ServiceBase):
             return {
                 "ballot": board["ballot"],
                 **(counted or {"counts": board["counts"]}),
+                **({"withdrawals": board["withdrawals"]} if "withdrawals" in board else {}),
                 "turnout": board["turnout"],
                 "bulletin_sha256": row.bulletin_sha256,
                 "bulletin_path": row.bulletin_path,

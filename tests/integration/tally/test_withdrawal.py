@@ -73,6 +73,7 @@ def test_a_withdrawn_candidate_is_audited_refused_online_and_skipped_in_the_coun
         ("main", "Ada Lovelace", REASON)
     ]
     assert board["certificate"]["withdrawals"] == board["withdrawals"]
+    assert result["withdrawals"] == board["withdrawals"]
     assert bulletin.check(board) == []
     engine = sa.create_engine(settings.database_url("tally"))
     try:
