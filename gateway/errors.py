@@ -260,6 +260,9 @@ TABLE: dict[str, Mapping] = {
     "tally.errors.ResultNotReady": Mapping(
         409, "result_not_ready", "The result is not published yet."
     ),
+    "tally.errors.WithdrawalRefused": Mapping(
+        409, "withdrawal_refused", "That candidate cannot be withdrawn now."
+    ),
     "tally.errors.BallotNotClosed": Mapping(
         409, "ballot_not_closed", "This is only available once the ballot has closed."
     ),

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from html import escape
 from pathlib import Path
 from string import Template
@@ -97,13 +97,24 @@ def instructions(method: str, seats: int) -> str:
     return f"Choose up to {seats} candidates."
 
 
-def _ranked(candidates: list[str], selected: list[str], prefix: str = "choice") -> str:
+def _option(candidate: str, chosen: str, withdrawn: Collection[str]) -> str:
+    if candidate in withdrawn:
+        return f'<option value="" disabled>{escape(candidate)} (withdrawn)</option>'
+    selected = " selected" if candidate == chosen else ""
+    return f'<option value="{escape(candidate)}"{selected}>{escape(candidate)}</option>'
+
+
+def _ranked(
+    candidates: list[str],
+    selected: list[str],
+    prefix: str = "choice",
+    withdrawn: Collection[str] = (),
+) -> str:
     rows = []
-    for i in range(1, len(candidates) + 1):
+    for i in range(1, len(candidates) - len(withdrawn) + 1):
         chosen = selected[i - 1] if i <= len(selected) else ""
         options = ['<option value="">(no preference)</option>'] + [
-            f'<option value="{escape(c)}"{" selected" if c == chosen else ""}>{escape(c)}</option>'
-            for c in candidates
+            _option(c, chosen, withdrawn) for c in candidates
         ]
         rows.append(
             f'    <label for="{prefix}-{i}">{_ordinal(i)} preference</label>\n'
@@ -112,9 +123,21 @@ def _ranked(candidates: list[str], selected: list[str], prefix: str = "choice") 
     return "\n".join(rows)
 
 
-def _marks(candidates: list[str], selected: list[str], kind: str, prefix: str = "choice") -> str:
+def _marks(
+    candidates: list[str],
+    selected: list[str],
+    kind: str,
+    prefix: str = "choice",
+    withdrawn: Collection[str] = (),
+) -> str:
     rows = []
     for i, candidate in enumerate(candidates, start=1):
+        if candidate in withdrawn:
+            rows.append(
+                f'    <div class="option withdrawn"><input type="{kind}" id="{prefix}-{i}" '
+                f'disabled><label for="{prefix}-{i}">{escape(candidate)} (withdrawn)</label></div>'
+            )
+            continue
         checked = " checked" if candidate in selected else ""
         rows.append(
             f'    <div class="option"><input type="{kind}" id="{prefix}-{i}" name="{prefix}" '
@@ -151,16 +174,24 @@ def _statements(candidates: list[str], statements: Any) -> str:
     )
 
 
-def _fieldset(contest: dict[str, Any], selected: list[str], prefix: str, legend: str) -> str:
-    """One contest's fieldset: its legend, instructions, choices and statements."""
+def _fieldset(
+    contest: dict[str, Any],
+    selected: list[str],
+    prefix: str,
+    legend: str,
+    withdrawn: Collection[str] = (),
+) -> str:
+    """One contest's fieldset: its legend, instructions, choices and statements; a candidate
+    who has withdrawn is shown as such and cannot be chosen."""
     candidates = [str(c) for c in contest.get("candidates", [])]
+    withdrawn = [c for c in candidates if c in withdrawn]
     method = str(contest.get("method", ""))
     seats = int(contest.get("seats", 1))
     if method in RANKED:
-        choices = _ranked(candidates, selected, prefix)
+        choices = _ranked(candidates, selected, prefix, withdrawn)
     else:
         kind = "radio" if method == "fptp" and seats == 1 else "checkbox"
-        choices = _marks(candidates, selected, kind, prefix)
+        choices = _marks(candidates, selected, kind, prefix, withdrawn)
     how = escape(instructions(method, seats))
     own = escape(str(contest.get("instructions") or ""))
     lines = ["  <fieldset>", f"    <legend>{escape(legend) if legend else how}</legend>"]
@@ -168,6 +199,11 @@ def _fieldset(contest: dict[str, Any], selected: list[str], prefix: str, legend:
         # A contest's own instructions replace the method's; a single contest keeps its
         # legend as it always was and adds them below.
         lines.append(f'    <p class="instructions">{own or how}</p>')
+    if withdrawn:
+        lines.append(
+            f'    <p class="withdrawn">Withdrawn after the papers went out, so they cannot be '
+            f"chosen: {escape(', '.join(withdrawn))}.</p>"
+        )
     lines.append(choices)
     statements = _statements(candidates, contest.get("statements"))
     if statements:
@@ -191,6 +227,7 @@ def vote_form(
     *,
     code_invalid: bool = False,
     request_id: str = "",
+    withdrawn: dict[str, list[str]] | None = None,
 ) -> str:
     """The voting form for ``ballot`` (as ``registration.get_ballot`` returns it).
 
@@ -198,7 +235,10 @@ def vote_form(
     ``code_invalid``: ``message`` is about the access code, whose field says so.
     ``request_id``: the form's id for its vote (a new one unless given), so a form
     sent twice (a double click, a resend after "not answering") is one vote.
+    ``withdrawn``: the candidates withdrawn from each contest (``main`` on a ballot of one),
+    shown as withdrawn and not selectable.
     """
+    gone = withdrawn or {}
     phase = str(ballot.get("phase", "open"))
     if phase != "open":
         words = PHASE_WORDS.get(phase, "This ballot is not open for voting.")
@@ -209,11 +249,23 @@ def vote_form(
             f"  <p>This ballot has {len(ballot['contests'])} contests. You may leave a contest "
             "blank: your vote still counts in the others.</p>\n"
         ) + "".join(
-            _fieldset(c, picked.get(str(c["id"]), []), f"choice-{c['id']}", str(c["title"]))
+            _fieldset(
+                c,
+                picked.get(str(c["id"]), []),
+                f"choice-{c['id']}",
+                str(c["title"]),
+                gone.get(str(c["id"]), []),
+            )
             for c in ballot["contests"]
         )
     else:
-        fieldsets = _fieldset(ballot, selected if isinstance(selected, list) else [], "choice", "")
+        fieldsets = _fieldset(
+            ballot,
+            selected if isinstance(selected, list) else [],
+            "choice",
+            "",
+            gone.get("main", []),
+        )
     code_attrs = f' aria-invalid="true" aria-describedby="{ERROR_ID}"' if code_invalid else ""
     content = _template("vote.html").substitute(
         ballot_id=escape(str(ballot.get("ballot_id", ""))),

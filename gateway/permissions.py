@@ -52,6 +52,7 @@ class Action:
 ACTIONS: dict[str, Action] = {
     "read_marked_register": Action(("operator", "scrutineer"), "read the marked register"),
     "enter_postal_batch": Action(("operator", "teller"), "enter postal ballots", Scope.BALLOT),
+    "withdraw_candidate": Action(("operator",), "withdraw a candidate after the papers are out"),
     "read_reconciliation": Action(
         ("operator", "scrutineer", "officer"),
         "read the reconciliation of the roll",

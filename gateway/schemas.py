@@ -232,6 +232,20 @@ class PostalBatchSchema(Strict):
     )
 
 
+class WithdrawalSchema(Strict):
+    """A candidate withdrawn after the papers are out: who, from which contest, and why."""
+
+    candidate = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    contest = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=64)
+    )
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000, error="Say why, in a few words."),
+        error_messages={"required": "Say why, in a few words."},
+    )
+
+
 class DecisionSchema(Strict):
     """An officer's decision on a match review: an elector, or ``null`` to reject all."""
 

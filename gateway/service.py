@@ -37,7 +37,7 @@ from gateway.oversight import OversightRoutes
 from gateway.replacements import ReplacementRoutes
 from gateway.reports import ReportRoutes
 from gateway.roll import RollRoutes
-from gateway.schemas import DecisionSchema, PostalBatchSchema, load
+from gateway.schemas import DecisionSchema, PostalBatchSchema, WithdrawalSchema, load
 from gateway.voting import VotingRoutes
 from gateway.web import file_response, json_response, read_json, route
 from rollcall.audit import AuditedService
@@ -144,6 +144,17 @@ class GatewayService(
             duplicate_batch=bool(result.get("duplicate_batch")),
         )
         return json_response(200 if access.details["duplicate_batch"] else 201, result)
+
+    @route("POST", f"{BALLOT}/withdrawals")
+    @guarded("withdraw_candidate", "candidate.withdrawn")
+    def withdraw_candidate(self, request: Request, access: Access, ballot_id: int) -> Response:
+        asked = load(WithdrawalSchema(), read_json(request))
+        access.reason = asked["reason"]
+        access.details.update(candidate=asked["candidate"], contest=asked["contest"])
+        result = self.remote.tally.withdraw_candidate(
+            ballot_id, asked["candidate"], asked["contest"], asked["reason"], access.actor
+        )
+        return json_response(200 if result.get("already_withdrawn") else 201, result)
 
     @route("GET", f"{BALLOT}/reconciliation")
     @guarded("read_reconciliation", "reconciliation.read")

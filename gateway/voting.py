@@ -90,7 +90,16 @@ class VotingRoutes(GatewayBase):
         if not raw:
             return pages.html_response(200, pages.ballot_picker())
         ballot = self.remote.registration.get_ballot(ballot_number(raw))
-        return pages.html_response(200, pages.vote_form(ballot))
+        return pages.html_response(200, pages.vote_form(ballot, withdrawn=self._withdrawn(ballot)))
+
+    def _withdrawn(self, ballot: dict[str, Any]) -> dict[str, list[str]]:
+        """The candidates withdrawn from each contest of an open ballot, by contest id."""
+        if ballot.get("phase") != "open":
+            return {}
+        gone: dict[str, list[str]] = {}
+        for w in self.remote.tally.list_withdrawals(int(ballot["ballot_id"])):
+            gone.setdefault(str(w["contest"]), []).append(str(w["candidate"]))
+        return gone
 
     @route("POST", "/vote", render=pages.html_error)
     def vote_form(self, request: Request) -> Response:
@@ -141,6 +150,7 @@ class VotingRoutes(GatewayBase):
             choices,
             code_invalid=about_code,
             request_id=again if re.fullmatch(REQUEST_ID, again) else "",
+            withdrawn=self._withdrawn(ballot),
         )
         response = pages.html_response(answer.status, form)
         response.headers.update(answer.headers)

@@ -34,7 +34,7 @@ def _iso_dates(value: Any) -> Any:
 
 @click.group()
 def ballot() -> None:
-    """Ballots: create, open, close, show."""
+    """Ballots: create, open, close, withdraw a candidate, show."""
 
 
 def read_definition(text: str) -> Any:
@@ -98,6 +98,25 @@ def ballot_close(ballot_id: int, reason: str, force: bool) -> None:
     members are waiting for review.
     """
     _phase(ballot_id, "closed", reason, force)
+
+
+@ballot.command("withdraw")
+@click.argument("ballot_id", type=int)
+@click.option("--candidate", required=True, help="The candidate's name as on the ballot.")
+@click.option("--contest", default=None, help="The contest's id (needed on a ballot with several).")
+@click.option("--reason", required=True, help="Why they withdrew (it goes in the audit log).")
+def ballot_withdraw(ballot_id: int, candidate: str, contest: str | None, reason: str) -> None:
+    """Withdraw a candidate after the papers are out; the count excludes them.
+
+    Refused, with the reasons, once the ballot has closed, for someone not a
+    candidate in that contest, for one already withdrawn, or when fewer
+    candidates than seats would be left. Asked again with the same reason, it
+    says so and changes nothing.
+    """
+    if not reason.strip():
+        raise click.UsageError("--reason must say why (it goes in the audit log)")
+    with cluster() as rpc:
+        echo_json(rpc.tally.withdraw_candidate(ballot_id, candidate, contest, reason, cli_actor()))
 
 
 @ballot.command("show")

@@ -3,8 +3,8 @@
 A bulletin board (``GET /api/ballots/N/bulletin``) holds every paper; this
 counts each of its contests from the papers alone, by the contest's own
 method and seats and the ballot's published seed, as the tally did
-(``--contest ID`` for one of them). A single-contest board is one contest,
-``main``. Unlike ``rollcall verify`` it checks nothing against the published
+(``--contest ID`` for one of them), without the candidates the board's
+``withdrawals`` name for it. A single-contest board is one contest, ``main``. Unlike ``rollcall verify`` it checks nothing against the published
 count: it shows what the papers give.
 """
 
@@ -63,6 +63,7 @@ def count_board(
             if isinstance(p, dict)
         ]
         try:
-            yield contest, bulletin.count(single, papers)
-        except (CountingError, TypeError) as exc:
+            withdrawn = bulletin.withdrawn_in(board.get("withdrawals"), contest["id"])
+            yield contest, bulletin.count(single, papers, withdrawn)
+        except (CountingError, TypeError, ValueError) as exc:
             raise BoardError(f"{path}: contest {contest['id']!r}: {exc}") from None

@@ -13,6 +13,13 @@ board holds ``contests``, ``[{id, title, counts}]`` in the definition's
 order, each contest counted on its own from its part of every paper (a
 contest left blank on a paper is a blank, invalid paper in that contest).
 ``check`` recounts every contest. A single-contest board is as it always was.
+
+A ballot with a candidate withdrawn after the papers were out has
+``withdrawals``: ``[{contest, candidate, reason, withdrawn_at}]`` (absent
+when there are none, so older boards are unchanged). The papers stay as cast;
+each contest is counted, and recounted by ``check`` and ``rollcall count``,
+without its withdrawn candidates (``counting.withdrawal``). The checksum and
+so the certificate cover them.
 """
 
 from __future__ import annotations
@@ -38,21 +45,39 @@ def digest(board: dict[str, Any]) -> str:
     ).hexdigest()
 
 
-def count(definition: dict[str, Any], papers: list[dict[str, Any]]) -> CountResult:
-    """The papers counted under a single-contest ballot's definition (method, seats, seed)."""
+def withdrawn_in(withdrawals: Any, contest_id: str) -> list[str]:
+    """The candidates withdrawn from one contest, from a board's ``withdrawals``."""
+    if withdrawals is None:
+        return []
+    if not isinstance(withdrawals, list) or not all(
+        isinstance(w, dict) and isinstance(w.get("candidate"), str) for w in withdrawals
+    ):
+        raise ValueError("the board's withdrawals are not a list of {contest, candidate, ...}")
+    return [w["candidate"] for w in withdrawals if w.get("contest", contests.MAIN) == contest_id]
+
+
+def count(
+    definition: dict[str, Any], papers: list[dict[str, Any]], withdrawn: list[str] | None = None
+) -> CountResult:
+    """The papers counted under a single-contest ballot's definition (method, seats, seed),
+    without the ``withdrawn`` candidates."""
     return count_ballots(
         definition["method"],
         definition["candidates"],
         ((p["choices"], 1) for p in papers),
         seats=definition["seats"],
         seed=definition["seed"],
+        withdrawn=withdrawn or (),
     )
 
 
 def count_contests(
-    definition: dict[str, Any], papers: list[dict[str, Any]]
+    definition: dict[str, Any],
+    papers: list[dict[str, Any]],
+    withdrawals: list[dict[str, Any]] | None = None,
 ) -> list[tuple[dict[str, Any], CountResult]]:
-    """Every contest of the ballot with its count, in the definition's order."""
+    """Every contest of the ballot with its count, in the definition's order, each without
+    the candidates ``withdrawals`` names for it."""
     return [
         (
             contest,
@@ -62,6 +87,7 @@ def count_contests(
                 ((contests.contest_choices(p["choices"], contest["id"]), 1) for p in papers),
                 seats=contest["seats"],
                 seed=definition["seed"],
+                withdrawn=withdrawn_in(withdrawals, contest["id"]),
             ),
         )
         for contest in contests.contests(definition)
@@ -88,9 +114,10 @@ def build(
     turnout: dict[str, int],
     counted: CountResult | list[tuple[dict[str, Any], CountResult]],
     extra: dict[str, Any] | None = None,
+    withdrawals: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The board of ``papers``, whose count (``count``, or ``count_contests`` for a ballot
-    with contests) is ``counted``, with its checksum."""
+    with contests) is ``counted``, with its ``withdrawals`` and its checksum."""
     papers = sorted((_paper(p) for p in papers), key=lambda p: p["receipt"])
     board: dict[str, Any] = {
         "format": FORMAT,
@@ -99,6 +126,8 @@ def build(
         "turnout": turnout,
         **(extra or {}),
     }
+    if withdrawals:
+        board["withdrawals"] = [dict(w) for w in withdrawals]
     if isinstance(counted, CountResult):
         board["counts"] = counted.to_dict()
     else:
@@ -134,7 +163,8 @@ def check(board: dict[str, Any]) -> list[str]:
         )
     if not several:
         try:
-            recount = count(board["ballot"], board["ballots"]).to_dict()
+            withdrawn = withdrawn_in(board.get("withdrawals"), contests.MAIN)
+            recount = count(board["ballot"], board["ballots"], withdrawn).to_dict()
         except ValueError as exc:
             problems.append(f"the papers cannot be recounted: {exc}")
             return problems
@@ -155,7 +185,7 @@ def _differences(recount: dict[str, Any], published: Any, where: str) -> list[st
 def _check_contests(board: dict[str, Any]) -> list[str]:
     """Every contest recounted from its part of the papers and compared with its published count."""
     try:
-        recounts = count_contests(board["ballot"], board["ballots"])
+        recounts = count_contests(board["ballot"], board["ballots"], board.get("withdrawals"))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return [f"the papers cannot be recounted: {exc}"]
     published = board["contests"] if isinstance(board["contests"], list) else []

@@ -14,6 +14,10 @@ Guarantees:
   contest's choices (``contests.paper``); a postal voter's papers, one per
   contest, are entered together as ``{"membership_number", "contests": {id:
   [names]}}``, so they go into the box as one paper, as the page's do.
+- An online vote choosing a candidate who has withdrawn (``withdrawals``) is
+  refused in one line, so the voter can choose again; a postal paper, printed
+  before the withdrawal, is entered as marked and the count skips that
+  choice (docs/counting.md, "Withdrawn candidates").
 - Every refused postal paper is recorded with its reason; a batch entered
   again is answered from the record, not entered twice.
 - A vote cast with a request token and coming again with the same token (a
@@ -35,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from rollcall import metrics
 from rollcall.messaging.outbox import emit
-from services.tally import contests, queries, repeats, voters
+from services.tally import contests, queries, repeats, voters, withdrawals
 from services.tally.errors import (
     ALREADY_VOTED,
     NOT_ON_ROLL,
@@ -127,7 +131,29 @@ def cast(
         raise BadRequestToken(f"a request token is {low} to {high} printable characters")
     ballot = _open_ballot(session, ballot_id, shared=True)
     valid = validate_choices(ballot.definition, choices)
+    _refuse_withdrawn(session, ballot, valid)
     return {"receipt": _cast(session, ballot, number, valid, channel, request)}
+
+
+def _refuse_withdrawn(
+    session: Session, ballot: Ballot, paper: list[str] | dict[str, list[str]]
+) -> None:
+    """``InvalidChoices`` if the paper chooses a candidate who has withdrawn."""
+    gone = withdrawals.withdrawn_by_contest(session, ballot.ballot_id)
+    if not gone:
+        return
+    for contest in contests.contests(ballot.definition):
+        chosen = [
+            c
+            for c in contests.contest_choices(paper, contest["id"])
+            if c in gone.get(contest["id"], ())
+        ]
+        if chosen:
+            where = f"{contest['title']}: " if isinstance(paper, dict) else ""
+            raise InvalidChoices(
+                f"{where}{', '.join(chosen)} withdrew after the papers went out: "
+                "choose again without them"
+            )
 
 
 def enter_postal_batch(

@@ -71,8 +71,18 @@ def body(board: dict[str, Any]) -> dict[str, Any]:
 
     A ballot with contests states each contest's method, seats, quota, stages,
     winners and ties under ``contests``, in the definition's order; a
-    single-contest ballot states them at the top, as it always has.
+    single-contest ballot states them at the top, as it always has. A ballot
+    with candidates withdrawn after the papers were out states them too
+    (``withdrawals``: contest, candidate, reason, when); one without does not,
+    so older certificates still check.
     """
+    stated = _body(board)
+    if board.get("withdrawals"):
+        stated["withdrawals"] = board["withdrawals"]
+    return stated
+
+
+def _body(board: dict[str, Any]) -> dict[str, Any]:
     if board["ballot"].get("contests"):
         published = {c.get("id"): c for c in board.get("contests") or [] if isinstance(c, dict)}
         return {

@@ -4,8 +4,10 @@ Guarantees:
 
 - Close locks the ballot's row, as casting does, so a vote is either in the
   count or refused as late, never lost between the two.
-- The papers are counted once; that one result goes into the bulletin board
-  (and so its certificate), the stage table and the chart.
+- The papers are counted once, without the candidates withdrawn after the
+  papers went out (``withdrawals``); that one result goes into the bulletin
+  board with the withdrawals (and so its certificate), the stage table and
+  the chart.
 - A ballot already counted is not counted again: the first result stands.
 - At close the box and the marks are rewritten in key order, so the stored
   rows no longer link a paper to a voter.
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from rollcall import audit
 from rollcall.messaging.outbox import emit
-from services.tally import bulletin, certificate, contests, queries, rendering
+from services.tally import bulletin, certificate, contests, queries, rendering, withdrawals
 from services.tally.counting import CountResult
 from services.tally.models import Mark, Paper, Result, SigningKey
 
@@ -51,17 +53,20 @@ def close_and_count(
     assert key is not None, "every ballot gets its key with its definition"
     seq, digest = audit.head(session)
     heads = {**(audit_heads or {}), "tally": {"seq": seq, "hash": digest}}
+    withdrawn = withdrawals.listing(session, ballot_id)
     counted: CountResult | list[tuple[dict[str, Any], CountResult]]
     if contests.has_contests(ballot.definition):
-        counted = bulletin.count_contests(ballot.definition, papers)
+        counted = bulletin.count_contests(ballot.definition, papers, withdrawn)
     else:
-        counted = bulletin.count(ballot.definition, papers)
+        names = bulletin.withdrawn_in(withdrawn, contests.MAIN)
+        counted = bulletin.count(ballot.definition, papers, names)
     board = bulletin.build(
         ballot.definition,
         papers,
         queries.turnout(session, ballot_id),
         counted,
         {"key": certificate.key_section(key.public_key), "audit_heads": heads},
+        withdrawn,
     )
     board["certificate"] = certificate.sign(board, key.private_pem.encode(), passphrase)
     path = _publish(board, counted, bulletin_dir / f"ballot-{ballot_id}")

@@ -37,6 +37,10 @@ class ResultNotReady(TallyError):
     """The ballot has not been counted yet."""
 
 
+class WithdrawalRefused(TallyError):
+    """A candidate cannot be withdrawn; the message gives every reason."""
+
+
 EXPECTED = (
     BallotNotFound,
     BallotNotOpen,
@@ -46,6 +50,7 @@ EXPECTED = (
     InvalidChoices,
     BadRequestToken,
     ResultNotReady,
+    WithdrawalRefused,
 )
 
 

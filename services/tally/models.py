@@ -94,6 +94,18 @@ class Refusal(Base):
     reason: Mapped[str] = mapped_column(Text)
 
 
+class Withdrawal(Base):
+    """A candidate withdrawn from a contest after the papers were out (``withdrawals``)."""
+
+    __tablename__ = "withdrawals"
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), primary_key=True)
+    contest_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    candidate: Mapped[str] = mapped_column(String(200), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(120))
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Result(Base):
     __tablename__ = "results"
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.ballot_id"), primary_key=True)

@@ -19,7 +19,9 @@ Guarantees:
 - The count is the board's, stage by stage, and the report names the
   board's checksum, so a reader can hold the two side by side.
 - Results come as ``contests``, a list: one for a single-contest ballot, one
-  per contest in the definition's order for a ballot of several.
+  per contest in the definition's order for a ballot of several. A contest
+  with candidates withdrawn after the papers went out lists them
+  (``withdrawn``: candidate, reason, when), as the board does.
 
 The signature says the tally issued the report with the ballot's key; the
 figures of the other services are theirs as they gave them when it was made.
@@ -140,10 +142,19 @@ def _papers(board: dict[str, Any], mail: dict[str, Any], refused: dict[str, int]
 def _contests(board: dict[str, Any]) -> list[dict[str, Any]]:
     """Every contest's count, in the definition's order (one for a single-contest ballot)."""
     defined = contests.contests(board["ballot"])
-    return [
+    every = [
         _contest(number, c, r["counts"], board["ballot"].get("seed"))
         for number, (c, r) in enumerate(zip(defined, bulletin.results(board), strict=True), 1)
     ]
+    for contest in every:
+        withdrawn = [
+            {k: w[k] for k in ("candidate", "reason", "withdrawn_at")}
+            for w in board.get("withdrawals") or []
+            if w.get("contest") == contest["id"]
+        ]
+        if withdrawn:
+            contest["withdrawn"] = withdrawn
+    return every
 
 
 def _contest(

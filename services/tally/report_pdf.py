@@ -319,7 +319,11 @@ def _heads(pdf: _Report, heads: dict[str, Any]) -> None:
 
 def _stage_rows(contest: dict[str, Any], stages: Sequence[dict[str, Any]]) -> list[list[Any]]:
     rows: list[list[Any]] = [["candidate"] + [f"stage {s['stage']}" for s in stages]]
+    gone = {w["candidate"] for w in contest.get("withdrawn", [])}
     for name in contest["candidates"]:
+        if name in gone:
+            rows.append([name] + ["withdrawn"] * len(stages))
+            continue
         rows.append([name] + [s["totals"].get(name, "") for s in stages])
     rows.append(["non-transferable"] + [s.get("exhausted", 0) for s in stages])
     rows.append(["what happened"] + [_action(s) for s in stages])
@@ -344,6 +348,11 @@ def _contests(pdf: _Report, contests: list[dict[str, Any]], bulletin: dict[str, 
             f"{contest['valid']} valid and {contest['invalid']} invalid papers{quota}; "
             f"seed for lots {contest['seed']!r}."
         )
+        for w in contest.get("withdrawn", []):
+            pdf.line(
+                f"{w['candidate']} withdrew after the papers went out ({_when(w['withdrawn_at'])}: "
+                f"{w['reason']}) and was excluded before the first stage."
+            )
         pdf.ln(1)
         stages = contest["stages"]
         for start in range(0, len(stages), STAGES_PER_TABLE):

@@ -12,7 +12,7 @@ from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import EventMeta, subscribe
 from rollcall.messaging.rpc import rpc
 from rollcall.runtime import Metrics, settings_of
-from services.tally import ballots, casting, queries, repeats, voters
+from services.tally import ballots, casting, queries, repeats, voters, withdrawals
 from services.tally.errors import EXPECTED
 
 
@@ -53,6 +53,27 @@ class TallyService(ServiceBase):
         )
 
     @rpc(expected_exceptions=EXPECTED)
+    def withdraw_candidate(
+        self, ballot_id: int, candidate: str, contest: str | None, reason: str, actor: str
+    ) -> dict[str, Any]:
+        """Withdraw a candidate from a contest after the papers are out (``withdrawals``)."""
+        return self.write(
+            lambda s: withdrawals.withdraw(
+                s, ballot_id, contest, candidate, reason, actor, datetime.now(UTC)
+            )
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_withdrawals(self, ballot_id: int) -> list[dict[str, Any]]:
+        """The ballot's withdrawn candidates: contest, candidate, reason, when."""
+
+        def read(s):  # type: ignore[no-untyped-def]
+            queries.ballot(s, ballot_id)
+            return withdrawals.listing(s, ballot_id)
+
+        return self.read(read)
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_receipt(self, ballot_id: int, receipt: str) -> dict[str, Any]:
         return self.read(lambda s: queries.receipt(s, ballot_id, receipt))
 
@@ -65,6 +86,7 @@ class TallyService(ServiceBase):
             return {
                 "ballot": board["ballot"],
                 **(counted or {"counts": board["counts"]}),
+                **({"withdrawals": board["withdrawals"]} if "withdrawals" in board else {}),
                 "turnout": board["turnout"],
                 "bulletin_sha256": row.bulletin_sha256,
                 "bulletin_path": row.bulletin_path,

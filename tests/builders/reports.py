@@ -16,8 +16,11 @@ ALREADY_VOTED = "a vote has already been recorded for this member"
 BLANK = "the ballot paper is blank: choose at least one candidate"
 
 
-def board(papers: int = 40, **definition: Any) -> tuple[dict[str, Any], bytes]:
-    """A counted, signed bulletin board of ``papers`` random STV papers, and its key's PEM."""
+def board(
+    papers: int = 40, withdrawals: list[dict[str, Any]] | None = None, **definition: Any
+) -> tuple[dict[str, Any], bytes]:
+    """A counted, signed bulletin board of ``papers`` random STV papers (without the candidates
+    ``withdrawals`` names), and its key's PEM."""
     ballot = {
         **builders.ballot_definition(method="stv", seats=2, candidates=CANDIDATES),
         "ballot_id": 3,
@@ -35,11 +38,12 @@ def board(papers: int = 40, **definition: Any) -> tuple[dict[str, Any], bytes]:
         ballot,
         box,
         {"electorate": 50, "online": papers - 8, "postal": 8, "cast": papers, "refused_papers": 3},
-        bulletin.count(ballot, box),
+        bulletin.count(ballot, box, bulletin.withdrawn_in(withdrawals, "main")),
         {
             "key": certificate.key_section(public),
             "audit_heads": {"tally": {"seq": 4, "hash": "b" * 64}},
         },
+        withdrawals,
     )
     built["certificate"] = certificate.sign(built, pem, PASSPHRASE)
     return built, pem

@@ -21,7 +21,7 @@ from services.tally.ballotfiles.model import (
     Weight,
     whole_number,
 )
-from services.tally.counting.ballots import fold_rows
+from services.tally.counting.withdrawal import withdraw_rows
 
 _TOKEN = re.compile(r"[^\s,]+")
 _BALLOT_ID = re.compile(r"\s*\(([^()]*)\)")
@@ -342,33 +342,19 @@ def parse_blt(text: str, source: str) -> ElectionFile:
             raise BallotFileError(source, at_line[i], f"two candidates share the name {name!r}")
     parties = {name: _tidy(party) for name, (_, party) in zip(names, found, strict=True) if party}
     kept = [name for i, name in enumerate(names, 1) if i not in withdrawn]
+    prefs, weights = withdraw_rows(numbers, totals, n, withdrawn)
     return ElectionFile(
         source=source,
         format="blt",
         title=_tidy(title),
         candidates=tuple(kept),
-        **_kept_rows(numbers, totals, n, withdrawn),
+        prefs=prefs,
+        weights=weights,
         seats=seats,
         withdrawn=tuple(names[c - 1] for c in sorted(withdrawn)),
         overvotes=overvotes,
         parties={name: party for name, party in parties.items() if name in kept},
     )
-
-
-def _kept_rows(
-    numbers: np.ndarray, totals: np.ndarray, n: int, withdrawn: set[int]
-) -> dict[str, np.ndarray]:
-    """Rows of candidate numbers (1..n, 0 = none or withdrawn) as indices into the candidates
-    left after withdrawal, gaps closed, padded, identical rows folded."""
-    kept = n - len(withdrawn)
-    lookup = np.full(n + 1, kept, dtype=np.int32)
-    lookup[[c for c in range(1, n + 1) if c not in withdrawn]] = np.arange(kept, dtype=np.int32)
-    rows = lookup[numbers] if numbers.size else np.zeros((len(numbers), 0), dtype=np.int32)
-    if withdrawn and rows.size:
-        rows = np.take_along_axis(rows, np.argsort(rows == kept, axis=1, kind="stable"), axis=1)
-    rows = np.hstack([rows, np.full((len(rows), 1), kept, dtype=np.int32)])
-    prefs, weights = fold_rows(rows, totals, kept)
-    return {"prefs": prefs, "weights": weights}
 
 
 def _ballot_lines(lines: list[str], start: int, source: str) -> tuple[int, Counter[str]]:

@@ -2,13 +2,17 @@
 
 Public API (the tally service and ``rollcall verify`` call exactly this)::
 
-    count_ballots(method, candidates, ballots, seats=1, seed="") -> CountResult
+    count_ballots(method, candidates, ballots, seats=1, seed="", withdrawn=()) -> CountResult
 
 ``method`` is one of ``METHODS``. ``ballots`` yields ``(choices, weight)``:
 for ``irv``, ``stv`` and ``meek`` the choices are candidate names in order of
 preference; for ``fptp`` they are the X's (more than ``seats`` spoils the
 ballot); for ``approval`` any number of distinct names. ``seed`` is the
-published seed for drawing lots.
+published seed for drawing lots. ``withdrawn`` names candidates who withdrew
+after the papers were out: they are excluded before the first stage, their
+preferences skipped and their marks not counted (``counting.withdrawal``, the
+same logic as a BLT file's withdrawn lines); the result lists the candidates
+left.
 
 ``count_rows(method, candidates, prefs, weights, seats=1, seed="")`` counts
 the same ballots given as arrays (``prefs[i]``: candidate indices padded with
@@ -27,7 +31,7 @@ winners says so (``ron_elected``, and a ``note`` in ``to_dict``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -53,6 +57,7 @@ from services.tally.counting.model import (
 )
 from services.tally.counting.stv import count_stv
 from services.tally.counting.ties import draw_lot
+from services.tally.counting.withdrawal import withdraw
 
 METHODS: tuple[str, ...] = ("fptp", "approval", "irv", "stv", "meek")
 
@@ -78,6 +83,7 @@ def count_ballots(
     ballots: Iterable[tuple[Sequence[str], int]],
     seats: int = 1,
     seed: str = "",
+    withdrawn: Collection[str] = (),
 ) -> CountResult:
     """Count ``ballots`` for ``seats`` seats by ``method``; see the module docstring."""
     if method not in METHODS:
@@ -85,6 +91,9 @@ def count_ballots(
     names = check_candidates(candidates, seats)
     if not isinstance(seed, str):
         raise InvalidCount(f"seed must be a string, not {type(seed).__name__}")
+    if withdrawn:
+        kept, prefs, weights = withdraw(names, ballots, withdrawn)
+        return count_rows(method, kept, prefs, weights, seats, seed)
     if method == "fptp":
         return count_marks(method, marked(names, ballots, max_marks=seats), seats, seed)
     if method == "approval":

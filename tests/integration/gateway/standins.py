@@ -28,6 +28,7 @@ from services.tally.errors import (
     InvalidChoices,
     NotOnRoll,
     ResultNotReady,
+    WithdrawalRefused,
 )
 
 OPEN, CLOSED, NOT_OPEN, MISSING, RANKED, HOSTILE = 1, 2, 3, 99, 4, 5
@@ -139,7 +140,9 @@ def reset() -> None:
     CALLS.clear()
     TOKENS.clear()
     STATE.clear()
-    STATE.update(votes={}, batches=set(), decided={}, dropped=copy.deepcopy(DROPPED))
+    STATE.update(
+        votes={}, batches=set(), decided={}, dropped=copy.deepcopy(DROPPED), withdrawals={}
+    )
 
 
 class CodesStandIn:
@@ -247,6 +250,39 @@ class TallyStandIn:
             "refused": refused,
             "duplicate_batch": False,
         }
+
+    @rpc(expected_exceptions=(BallotNotFound, WithdrawalRefused))
+    def withdraw_candidate(
+        self, ballot_id: int, candidate: str, contest: str | None, reason: str, actor: str
+    ) -> dict[str, Any]:
+        CALLS.append(("tally.withdraw_candidate", ballot_id, candidate, contest, actor))
+        if ballot_id == MISSING:
+            raise BallotNotFound(f"ballot {ballot_id} does not exist")
+        if candidate not in CANDIDATES:
+            raise WithdrawalRefused(f"{candidate!r} is not a candidate")
+        key = (ballot_id, contest or "main", candidate)
+        done = STATE["withdrawals"].get(key)
+        if done is not None and done["reason"] != reason:
+            raise WithdrawalRefused(f"{candidate!r} has already withdrawn")
+        record = done or {
+            "ballot_id": ballot_id,
+            "contest": key[1],
+            "candidate": candidate,
+            "reason": reason,
+            "withdrawn_at": datetime.now(UTC).isoformat(),
+        }
+        STATE["withdrawals"][key] = record
+        return {**record, "already_withdrawn": done is not None}
+
+    @rpc
+    def list_withdrawals(self, ballot_id: int) -> list[dict[str, Any]]:
+        # A read every voting page makes: not recorded in CALLS, so tests of what reached
+        # a service stay about the vote.
+        return [
+            {k: v for k, v in w.items() if k != "ballot_id"}
+            for (b, _, _), w in STATE["withdrawals"].items()
+            if b == ballot_id
+        ]
 
     @rpc
     def get_audit_head(self) -> dict[str, Any]:

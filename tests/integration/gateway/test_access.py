@@ -232,3 +232,31 @@ def test_a_teller_without_a_ballot_cannot_be_made(gateway):
     with pytest.raises(RemoteError) as caught:
         gateway.rpc.gateway.add_user("Tom", "teller", None, actor="test")
     assert caught.value.exc_type == "InvalidUser" and "--ballot ID" in caught.value.value
+
+
+WITHDRAWALS = f"/api/ballots/{standins.OPEN}/withdrawals"
+WITHDRAWAL = {"candidate": "Ada Lovelace", "reason": "moved away"}
+
+
+def test_only_an_operator_withdraws_a_candidate_and_a_repeat_is_answered_as_such(gateway):
+    for role in ("scrutineer", "officer", "teller"):
+        refused = gateway.post(WITHDRAWALS, role_token(gateway, role), json=WITHDRAWAL)
+        assert refused.status_code == 403, role
+    assert standins.CALLS == []
+    operator = role_token(gateway, "operator")
+    before = gateway.audit_seq()
+    done = gateway.post(WITHDRAWALS, operator, json=WITHDRAWAL)
+    assert done.status_code == 201
+    assert done.json()["already_withdrawn"] is False
+    again = gateway.post(WITHDRAWALS, operator, json=WITHDRAWAL)
+    assert again.status_code == 200 and again.json()["already_withdrawn"] is True
+    (entry, _) = [r for r in gateway.audit_since(before) if r.action == "candidate.withdrawn"]
+    assert entry.reason == "moved away"
+    nobody = gateway.post(WITHDRAWALS, operator, json={**WITHDRAWAL, "candidate": "Nobody"})
+    assert nobody.status_code == 409
+    assert error_of(nobody)["code"] == "withdrawal_refused"
+    assert "'Nobody' is not a candidate" in error_of(nobody)["message"]
+    no_reason = gateway.post(WITHDRAWALS, operator, json={"candidate": "Ada Lovelace"})
+    assert no_reason.status_code == 400
+    page = gateway.get(f"/vote?ballot={standins.OPEN}")
+    assert "Ada Lovelace (withdrawn)" in page.text

@@ -77,3 +77,14 @@ def test_html_responses_forbid_scripts_and_framing():
     response = pages.html_response(200, "<p>hi</p>")
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_withdrawn_candidate_is_shown_as_withdrawn_and_cannot_be_chosen():
+    ranked = pages.vote_form(ballot("irv"), withdrawn={"main": ["Ada"]})
+    assert '<option value="" disabled>Ada (withdrawn)</option>' in ranked
+    assert 'value="Ada"' not in ranked
+    assert ranked.count("<select") == 2
+    assert "cannot be chosen: Ada." in ranked
+    marks = pages.vote_form(ballot("approval"), withdrawn={"main": ["Ada"]})
+    assert marks.count('type="checkbox"') == 3 and 'value="Ada"' not in marks
+    assert "Ada (withdrawn)</label>" in marks

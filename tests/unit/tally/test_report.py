@@ -182,3 +182,24 @@ def test_a_timetable_with_a_list_of_reminder_times_is_printed_as_times():
     text = " ".join(_text(render(report.sign(built, pem, builders.PASSPHRASE))).split())
     assert "closes 2026-12-07 15:34" in text
     assert "reminders 2026-12-07 12:34 and 2026-12-07 13:00 +01:00" in text
+
+
+def test_a_withdrawn_candidate_is_named_in_the_report_and_its_pdf_with_the_reason():
+    withdrawn = [
+        {
+            "contest": "main",
+            "candidate": builders.CANDIDATES[0],
+            "reason": "stood down for health reasons",
+            "withdrawn_at": "2026-11-12T09:30:00+00:00",
+        }
+    ]
+    board, pem = builders.board(40, withdrawn)
+    built = report.build(board, {}, builders.figures(), "2026-11-21T10:00:00+00:00")
+    (contest,) = built["contests"]
+    assert contest["withdrawn"] == [
+        {k: withdrawn[0][k] for k in ("candidate", "reason", "withdrawn_at")}
+    ]
+    assert all(builders.CANDIDATES[0] not in s["totals"] for s in contest["stages"])
+    text = " ".join(_text(render(report.sign(built, pem, builders.PASSPHRASE))).split())
+    assert f"{builders.CANDIDATES[0]} withdrew after the papers went out" in text
+    assert "stood down for health reasons" in text
