@@ -32,29 +32,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
+from harness import cpu_seconds, py_spy, say, use_postgresql
+
 ROOT = Path(__file__).resolve().parent.parent
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def say(message: str) -> None:
-    print(f"[bench] {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (its children not included)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -112,37 +101,6 @@ def drive(url: str, plan_file: Path, clients: int) -> None:
 
 
 # -- the ballot -------------------------------------------------------------------
-class PostgresDatabases:
-    """One scratch database per service on the PostgreSQL server, dropped at the end."""
-
-    SERVICES = ("registration", "matching", "codes", "mailer", "tally", "gateway")
-
-    def __init__(self, url: str) -> None:
-        import sqlalchemy as sa
-
-        self.sa = sa
-        self.url = url
-        self.engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        self.prefix = f"rc_bench_{uuid.uuid4().hex[:8]}"
-        self.names = {s: f"{self.prefix}_{s}" for s in self.SERVICES}
-
-    def __enter__(self) -> dict[str, str]:
-        from urllib.parse import urlsplit, urlunsplit
-
-        urls = {}
-        with self.engine.connect() as c:
-            for service, name in self.names.items():
-                c.execute(self.sa.text(f'CREATE DATABASE "{name}"'))
-                urls[service] = urlunsplit(urlsplit(self.url)._replace(path=f"/{name}"))
-        return urls
-
-    def __exit__(self, *exc: object) -> None:
-        with self.engine.connect() as c:
-            for name in self.names.values():
-                c.execute(self.sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.engine.dispose()
-
-
 def stand_up(run: Any, members: int) -> tuple[int, dict[str, str], dict[str, Any]]:
     """Import, match, issue and mail a ballot; open it; (ballot id, codes, pipeline figures)."""
     from nameko.standalone.rpc import ClusterRpcProxy
@@ -199,31 +157,6 @@ def wait_open(url: str, code: str) -> None:
             return
         time.sleep(0.3)
     raise SystemExit("the ballot did not open in 60 s")
-
-
-def py_spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes] | None:
-    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    if not Path(spy).exists():
-        return None
-    return subprocess.Popen(
-        [
-            spy,
-            "record",
-            "-p",
-            str(pid),
-            "-d",
-            str(int(seconds)),
-            "-r",
-            "50",
-            "-f",
-            "raw",
-            "--nonblocking",
-            "-o",
-            str(out),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def level(
@@ -311,10 +244,7 @@ def main() -> None:
     started = time.monotonic()
     databases = None
     if args.postgresql:
-        pg = os.environ.get("ROLLCALL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-        databases = PostgresDatabases(pg)
-        for service, url in databases.__enter__().items():
-            os.environ[f"ROLLCALL_DATABASE_URL_{service.upper()}"] = url
+        databases = use_postgresql()
     from rollcall_cli.demo.processes import DemoRun
 
     run = DemoRun(
