@@ -1,6 +1,7 @@
 """Members per second through the whole pipeline, with each service's CPU per member.
 
     .venv/bin/python bench/pipeline.py [--members 20000] [--postgresql] [--profile DIR]
+                                       [--idle-seconds 10]
 
 Stands up every service as its own process (``rollcall run``, as ``make
 demo`` does: ``rollcall_cli.demo.processes.DemoRun``) on the real broker in a
@@ -14,7 +15,10 @@ members divided by that time.
 Beside the rate, the CPU seconds each service process used in that window,
 per 1,000 members (``/proc/<pid>/stat``: user + system; the PostgreSQL
 server's own CPU is not counted), and the bench's own (it reads the extract
-and sends its chunks). The services use SQLite files or, with
+and sends its chunks). Before the import, each process's CPU seconds per
+second while idle (``--idle-seconds``): the outbox relays and timers cost CPU
+whatever the load, so a slower run pays more of it per member. The services
+use SQLite files or, with
 ``--postgresql``, a scratch PostgreSQL database each on ``ROLLCALL_TEST_PG``
 (default the local server), dropped at the end. ``--profile DIR`` samples
 registration, matching, codes and the mailer with py-spy (without stopping
@@ -76,7 +80,7 @@ def ledger_states(engine: Any, ballot_id: int) -> dict[str, int]:
 
 
 def run_pipeline(
-    run: Any, timeout: float, profile: Path | None, spy_seconds: float
+    run: Any, timeout: float, profile: Path | None, spy_seconds: float, idle: float
 ) -> dict[str, Any]:
     """Import the extract and wait until the ledger is at rest; the figures of that window."""
     from nameko.standalone.rpc import ClusterRpcProxy
@@ -103,6 +107,12 @@ def run_pipeline(
             actor="bench",
         )
         ballot_id = int(ballot["ballot_id"])
+        # What each process costs doing nothing (relay and timer loops), for as long as
+        # ``idle`` seconds before the import: the part of the CPU that grows with time,
+        # not with members.
+        resting = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        time.sleep(idle)
+        rested = {name: cpu_seconds(pid) for name, pid in pids.items()}
         spies = []
         if profile:
             profile.mkdir(parents=True, exist_ok=True)
@@ -155,6 +165,9 @@ def run_pipeline(
             sum(cpu[name] for name in PIPELINE) * per_k, 3
         ),
         "busiest": max(PIPELINE, key=lambda name: cpu[name]),
+        "idle_cpu_seconds_per_second": {
+            name: round((rested[name] - resting[name]) / idle, 4) if idle else None for name in pids
+        },
         "profiled": bool(spies),
     }
 
@@ -167,6 +180,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for settling")
     parser.add_argument("--profile", type=Path, default=None)
     parser.add_argument("--profile-seconds", type=float, default=30)
+    parser.add_argument(
+        "--idle-seconds", type=float, default=10, help="how long to measure the services idle"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
     databases = use_postgresql() if args.postgresql else None
@@ -185,7 +201,9 @@ def main() -> None:
     )
     try:
         say(f"{args.members} members, {output['databases']}, in {run.dir}")
-        output.update(run_pipeline(run, args.timeout, args.profile, args.profile_seconds))
+        output.update(
+            run_pipeline(run, args.timeout, args.profile, args.profile_seconds, args.idle_seconds)
+        )
     finally:
         run.stop()
         if databases:
