@@ -92,6 +92,21 @@ def _wire(d: MatchDecision, review_id: int | None = None) -> dict[str, Any]:
     }
 
 
+def _existing(session: Session, ballot_id: int, numbers: Sequence[str]) -> dict[str, MatchDecision]:
+    """The decisions already stored for these members, locked for update: one query a chunk."""
+    if not numbers:
+        return {}
+    rows = session.scalars(
+        select(MatchDecision)
+        .where(
+            MatchDecision.ballot_id == ballot_id,
+            MatchDecision.membership_number.in_(sorted(set(numbers))),
+        )
+        .with_for_update()
+    )
+    return {row.membership_number: row for row in rows}
+
+
 def _store(
     session: Session,
     ballot_id: int,
@@ -100,19 +115,24 @@ def _store(
     area: Sequence[str],
     actor: str,
     now: datetime,
+    existing: dict[str, MatchDecision] | None = None,
+    new: list[MatchDecision] | None = None,
 ) -> MatchDecision:
+    """Store ``d`` as the member's decision. ``existing``: the chunk's stored decisions
+    (``_existing``), kept up to date here; without it, the member's row is read alone.
+    ``new``: where a new decision goes, for ``_insert`` to write with the chunk's others
+    (else it is added to the session)."""
     eligible, exclusion = _eligibility(d, area)
-    row = session.scalar(
-        select(MatchDecision)
-        .where(
-            MatchDecision.ballot_id == ballot_id,
-            MatchDecision.membership_number == d.membership_number,
-        )
-        .with_for_update()
-    )
+    if existing is None:
+        existing = _existing(session, ballot_id, [d.membership_number])
+    row = existing.get(d.membership_number)
     if row is None:
         row = MatchDecision(ballot_id=ballot_id, membership_number=d.membership_number)
-        session.add(row)
+        if new is None:
+            session.add(row)
+        else:
+            new.append(row)
+        existing[d.membership_number] = row
     row.association = association
     row.decision, row.elector_id, row.score = d.decision, d.elector_id, d.score
     row.reasons, row.evidence, row.ward = d.reasons, dict(d.evidence), d.ward
@@ -120,6 +140,19 @@ def _store(
     row.decided_by, row.decided_at = actor, now
     metrics.MATCH_DECISIONS.labels(d.decision).inc()
     return row
+
+
+def _insert(session: Session, rows: list[MatchDecision]) -> None:
+    """Write new decisions in one executemany of one INSERT: the ORM would insert them in
+    dozens of statements on SQLite (it reads each new id back, and groups rows by the
+    columns they set). Nothing reads these ids: events name a member by number."""
+    if not rows:
+        return
+    table = MatchDecision.__table__
+    columns = [c.name for c in table.columns if c.name != "id"]
+    session.connection().execute(
+        table.insert(), [{name: getattr(row, name) for name in columns} for row in rows]
+    )
 
 
 def _emit(session: Session, ballot_id: int, items: list[tuple[MatchDecision, int | None]]) -> None:
@@ -149,7 +182,11 @@ def decide_chunk(
     by_number = {m["membership_number"]: m for m in members}
     decisions = match_members(parsed, source)
     holders = _holders(session, ballot_id, decisions)
-    items: list[tuple[MatchDecision, int | None]] = []
+    # One read of the chunk's stored decisions and of its open reviews, one flush at the
+    # end: not a query (and an autoflush) a member.
+    existing = _existing(session, ballot_id, [d.membership_number for d in decisions])
+    stored: list[tuple[MatchDecision, Review | None]] = []
+    new: list[MatchDecision] = []
     counts = {MATCH: 0, REVIEW: 0, NO_MATCH: 0}
     for d in decisions:
         holder = holders.get(d.elector_id or "")
@@ -162,34 +199,33 @@ def decide_chunk(
                 or ({"elector_id": d.elector_id, "ward": d.ward, "reasons": d.reasons},),
             )
         member = by_number[d.membership_number]
-        row = _store(session, ballot_id, member.get("association", ""), d, area, "matcher", now)
-        review_id = None
-        if d.decision == REVIEW:
-            review_id = _open_review(session, ballot_id, member, area, d, now)
-        items.append((row, review_id))
+        row = _store(
+            session,
+            ballot_id,
+            member.get("association", ""),
+            d,
+            area,
+            "matcher",
+            now,
+            existing,
+            new,
+        )
+        stored.append(
+            (row, _review(ballot_id, member, area, d, now) if d.decision == REVIEW else None)
+        )
         counts[d.decision] += 1
+    session.flush()  # the updates first, as the ORM orders them
+    _insert(session, new)
+    _supersede(session, ballot_id, [review for _, review in stored if review is not None])
     session.flush()
-    _emit(session, ballot_id, items)
+    _emit(session, ballot_id, [(row, review.id if review else None) for row, review in stored])
     return counts
 
 
-def _open_review(
-    session: Session,
-    ballot_id: int,
-    member: dict[str, Any],
-    area: Sequence[str],
-    d: Decision,
-    now: datetime,
-) -> int:
-    for old in session.scalars(
-        select(Review).where(
-            Review.ballot_id == ballot_id,
-            Review.membership_number == d.membership_number,
-            Review.status == "open",
-        )
-    ):
-        old.status = "superseded"
-    review = Review(
+def _review(
+    ballot_id: int, member: dict[str, Any], area: Sequence[str], d: Decision, now: datetime
+) -> Review:
+    return Review(
         ballot_id=ballot_id,
         membership_number=d.membership_number,
         association=member.get("association", ""),
@@ -200,9 +236,23 @@ def _open_review(
         status="open",
         created_at=now,
     )
-    session.add(review)
-    session.flush()
-    return review.id
+
+
+def _supersede(session: Session, ballot_id: int, reviews: list[Review]) -> None:
+    """Open ``reviews`` (not yet added), each superseding its member's open review: one
+    query for the chunk."""
+    if not reviews:
+        return
+    numbers = sorted({r.membership_number for r in reviews})
+    for old in session.scalars(
+        select(Review).where(
+            Review.ballot_id == ballot_id,
+            Review.membership_number.in_(numbers),
+            Review.status == "open",
+        )
+    ):
+        old.status = "superseded"
+    session.add_all(reviews)
 
 
 def review_view(review: Review) -> dict[str, Any]:
