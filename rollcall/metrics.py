@@ -117,6 +117,10 @@ BOUNCE_WEBHOOK_REFUSED = Counter(
     ["reason"],
 )
 BALLOTS_CAST = Counter("rollcall_tally_ballots_cast_total", "Ballots cast.", ["channel"])
+#: Votes cast in test ballots: counted here, never in ``BALLOTS_CAST`` (real ballots only).
+TEST_BALLOTS_CAST = Counter(
+    "rollcall_tally_test_ballots_cast_total", "Ballots cast in test ballots.", ["channel"]
+)
 POSTAL_REFUSED = Counter(
     "rollcall_tally_postal_refused_total", "Postal papers refused, by reason.", ["reason"]
 )

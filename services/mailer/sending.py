@@ -30,6 +30,7 @@ start of each flush; it tells registration ``mail.bounced``).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import smtplib
 from collections.abc import Callable, Iterable, Mapping
@@ -64,6 +65,9 @@ def _write_postal_batch(
     folder = directory / f"ballot-{ballot.ballot_id}"
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"batch-{now.strftime('%Y%m%dT%H%M%S%f')}"
+    # Batch k (the batches of the ballot written before it) rotates a random order by k.
+    batch = len(list(folder.glob("batch-*.pdf")))
+    ballot = dataclasses.replace(ballot, statements=ballot.in_batch(batch))
     printed = [letters.letter(d.kind, d.contact, row["code"], ballot) for d, row in items]
     rows = [row for _, row in items]
     _, manifest = printing.write_batch(
@@ -185,6 +189,16 @@ class Dispatcher(BackgroundLoop):
                 outcomes[d.id] = {"status": "queued", "batch": path}
         return self._record(pending, outcomes) + bounced
 
+    def preview_letter(self, ballot_id: int, now: datetime) -> bytes:
+        """A sample code letter of the ballot (``letters.sample_letter``) as PDF, as it would be
+        printed in the first batch; nothing is stored or sent."""
+        self._facts.pop(ballot_id, None)  # read afresh: a draft's definition is what it is now
+        facts = self._ballot_facts(ballot_id)
+        self._facts.pop(ballot_id, None)
+        sample = letters.sample_letter(dataclasses.replace(facts, statements=facts.in_batch(0)))
+        fonts = printing.find_fonts(printing.font_dirs())
+        return printing.render_pdf([sample], sender=self.settings.mail_from, date=now, fonts=fonts)
+
     def _ballot_facts(self, ballot_id: int) -> letters.BallotFacts:
         """What the letters and reminders of a ballot name: its title, dates and pages (read
         once a flush)."""
@@ -200,6 +214,7 @@ class Dispatcher(BackgroundLoop):
                 timetable=(known.timetable or {}) if known else {},
                 replacement_url=f"{self.settings.public_url}/replacement?ballot={ballot_id}",
                 statements=letters.statements_facts(known.statements if known else None),
+                stored_statements=(known.statements or []) if known else [],
             )
         return facts
 
