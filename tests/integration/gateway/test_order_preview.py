@@ -39,6 +39,7 @@ def test_an_operator_previews_a_draft_test_ballot_that_officers_never_see(launch
     import_members(rpc, ballot_id, [builders.member_record("M1")], f"prev-{ballot_id}")
     operator, officer = gateway.user("operator"), gateway.user("officer", "HACK")
 
+    before = gateway.audit_seq()
     page = gateway.get(f"/api/ballots/{ballot_id}/preview", operator)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert "PREVIEW" in page.text and "TEST BALLOT" in page.text
@@ -55,6 +56,8 @@ def test_an_operator_previews_a_draft_test_ballot_that_officers_never_see(launch
     assert pdf.headers["Content-Type"] == "application/pdf"
     text = _pdf_text(pdf.content)
     assert "PREVIEW" in text and "A. Member (sample)" in text and "SAMPLE-CODE-0000" in text
+    actions = {r.action for r in gateway.audit_since(before)}
+    assert {"ballot.previewed", "ballot.letter_previewed"} <= actions
 
     # Officers' views do not show a test ballot: to them it does not exist.
     for path in ("members", "reconciliation", "reviews"):
