@@ -4,8 +4,13 @@ preview's sample letter is to a placeholder member, headed PREVIEW."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime, timedelta
+
+from pypdf import PdfReader
 
 from services.mailer import letters
+from services.mailer.models import Delivery
+from services.mailer.sending import _write_postal_batch
 from tests.unit.mailer.test_printing import BALLOT, VOTER
 
 NAMES = ["Ann A", "Ben B", "Cat C"]
@@ -53,3 +58,24 @@ def test_the_sample_letter_is_headed_preview_to_a_placeholder():
     sample = letters.sample_letter(BALLOT)
     assert sample.heading.startswith("PREVIEW")
     assert sample.name == letters.SAMPLE_CONTACT["name"] and sample.code == letters.SAMPLE_CODE
+
+
+def test_each_postal_batch_of_a_ballot_prints_the_statements_rotated_by_one_more(tmp_path):
+    stored = letters.statements_of(_definition("random"))
+    ballot = dataclasses.replace(
+        BALLOT, statements=letters.statements_facts(stored), stored_statements=stored
+    )
+    contact = {**VOTER, "membership_number": "M1"}
+    item = (
+        Delivery(kind="initial", contact=contact),
+        letters.postal_row(
+            ballot_id=BALLOT.ballot_id, contact=contact, code="ABCD", vote_url="https://v"
+        ),
+    )
+    firsts = []
+    for k in range(4):
+        at = datetime(2026, 12, 1, tzinfo=UTC) + timedelta(seconds=k)
+        manifest = _write_postal_batch(tmp_path, ballot, [item], at, "a@example.org")
+        text = PdfReader(manifest.replace(".csv", ".pdf")).pages[-1].extract_text()
+        firsts.append(min(NAMES, key=lambda n: text.index(f"I am {n}")))
+    assert firsts == ["Ann A", "Ben B", "Cat C", "Ann A"]
