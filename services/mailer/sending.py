@@ -191,10 +191,8 @@ class Dispatcher(BackgroundLoop):
 
     def preview_letter(self, ballot_id: int, now: datetime) -> bytes:
         """A sample code letter of the ballot (``letters.sample_letter``) as PDF, as it would be
-        printed in the first batch; nothing is stored or sent."""
-        self._facts.pop(ballot_id, None)  # read afresh: a draft's definition is what it is now
-        facts = self._ballot_facts(ballot_id)
-        self._facts.pop(ballot_id, None)
+        printed in the first batch; nothing is stored or sent, the flush's cache is not touched."""
+        facts = self._read_facts(ballot_id)
         sample = letters.sample_letter(dataclasses.replace(facts, statements=facts.in_batch(0)))
         fonts = printing.find_fonts(printing.font_dirs())
         return printing.render_pdf([sample], sender=self.settings.mail_from, date=now, fonts=fonts)
@@ -202,11 +200,14 @@ class Dispatcher(BackgroundLoop):
     def _ballot_facts(self, ballot_id: int) -> letters.BallotFacts:
         """What the letters and reminders of a ballot name: its title, dates and pages (read
         once a flush)."""
-        if ballot_id in self._facts:
-            return self._facts[ballot_id]
+        if ballot_id not in self._facts:
+            self._facts[ballot_id] = self._read_facts(ballot_id)
+        return self._facts[ballot_id]
+
+    def _read_facts(self, ballot_id: int) -> letters.BallotFacts:
         with self.database.transaction() as session:
             known = session.get(Ballot, ballot_id)
-            facts = self._facts[ballot_id] = letters.BallotFacts(
+            return letters.BallotFacts(
                 ballot_id,
                 known.title if known else f"ballot {ballot_id}",
                 self._vote_url(),
@@ -216,7 +217,6 @@ class Dispatcher(BackgroundLoop):
                 statements=letters.statements_facts(known.statements if known else None),
                 stored_statements=(known.statements or []) if known else [],
             )
-        return facts
 
     def _apply_bounces(self, now: datetime) -> int:
         """Apply the hard bounces that are due, tell registration, and forget codes no longer needed."""
