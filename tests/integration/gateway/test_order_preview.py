@@ -60,7 +60,14 @@ def test_an_operator_previews_a_draft_test_ballot_that_officers_never_see(launch
     assert {"ballot.previewed", "ballot.letter_previewed"} <= actions
 
     # Officers' views do not show a test ballot: to them it does not exist.
-    for path in ("members", "reconciliation", "reviews"):
+    for path in (
+        "members",
+        "members.csv",
+        "reconciliation",
+        "reviews",
+        "dropped-rows",
+        "dropped-rows/counts",
+    ):
         hidden = gateway.get(f"/api/ballots/{ballot_id}/{path}", officer)
         assert hidden.status_code == 404 and error_of(hidden)["code"] == "ballot_not_found"
     assert gateway.get(f"/api/ballots/{ballot_id}/members", operator).status_code == 200
