@@ -58,4 +58,4 @@ def test_the_documented_order_and_test_example_creates_a_test_ballot_in_random_o
         created = ballots.create(session, yaml.safe_load(example), "test")
     engine.dispose()
     assert created["test"] is True
-    assert [c.get("order") for c in created["contests"]] == ["random", None]
+    assert created["order"] == "random"
