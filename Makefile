@@ -29,7 +29,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy rollcall/config.py rollcall/db.py rollcall/audit.py rollcall/sealing.py \
-	  rollcall/formats.py rollcall/preflight.py rollcall/intake rollcall/messaging rollcall/runtime.py rollcall/entrypoints.py rollcall/spreadsheet.py rollcall/retention.py \
+	  rollcall/formats.py rollcall/preflight.py rollcall/intake rollcall/messaging rollcall/runtime.py rollcall/entrypoints.py rollcall/spreadsheet.py rollcall/retention.py rollcall/ordering.py \
 	  services/codes/codeformat.py services/codes/issuing.py services/codes/slowing.py \
 	  services/registration/rows.py services/registration/ledger.py \
 	  services/registration/ledger_writer.py services/registration/contacts.py \

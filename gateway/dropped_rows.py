@@ -78,7 +78,8 @@ class DroppedRowRoutes(GatewayBase):
 
     def _dropped_rows(self, access: Access, ballot_id: int) -> list[dict[str, Any]]:
         """The ballot's dropped rows the caller may see: an officer's are filtered here again."""
-        self.remote.registration.get_ballot(ballot_id)  # an unknown ballot is a 404, not []
+        ballot = self.remote.registration.get_ballot(ballot_id)  # unknown: a 404, not []
+        self.hide_test_ballot(access.principal.role, ballot_id, ballot)
         association = access.association
         kind, status = access.query["kind"], access.query["status"]
         rows = [
@@ -94,7 +95,8 @@ class DroppedRowRoutes(GatewayBase):
     @route("GET", f"{ROWS}/counts")
     @guarded("count_dropped_rows", "dropped_rows.counted")
     def count_dropped_rows(self, request: Request, access: Access, ballot_id: int) -> Response:
-        self.remote.registration.get_ballot(ballot_id)  # an unknown ballot is a 404, not zeros
+        ballot = self.remote.registration.get_ballot(ballot_id)  # unknown: a 404, not zeros
+        self.hide_test_ballot(access.principal.role, ballot_id, ballot)
         counts = self.remote.registration.count_dropped_rows(ballot_id)
         return json_response(200, counts_for(counts, access.association))
 

@@ -131,6 +131,10 @@ class RateLimited(GatewayError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class TestBallotHidden(GatewayError):
+    """A test ballot asked for by an officer: officers' views never show test ballots."""
+
+
 class ReplacementClosed(GatewayError):
     """No replacement code can be sent any more (cut-offs passed, or voting closed); the message says what is left."""
 
@@ -163,6 +167,7 @@ _BALLOT_NOT_OPEN = Mapping(409, "ballot_not_open", "This ballot is not open for 
 
 TABLE: dict[str, Mapping] = {
     # the gateway
+    "gateway.errors.TestBallotHidden": _BALLOT_NOT_FOUND,
     "gateway.errors.MalformedJson": Mapping(
         400, "malformed_json", "The request body is not valid JSON."
     ),

@@ -37,6 +37,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import errors
 from gateway.web import SECURITY_HEADERS
+from rollcall import ordering
 
 TEMPLATES = Path(__file__).parent / "templates"
 RANKED = ("irv", "stv", "meek")
@@ -183,7 +184,10 @@ def _fieldset(
 ) -> str:
     """One contest's fieldset: its legend, instructions, choices and statements; a candidate
     who has withdrawn is shown as such and cannot be chosen."""
-    candidates = [str(c) for c in contest.get("candidates", [])]
+    # A random order is a fresh shuffle for this view only, never stored, never logged.
+    candidates = ordering.for_page(
+        [str(c) for c in contest.get("candidates", [])], contest.get("order")
+    )
     withdrawn = [c for c in candidates if c in withdrawn]
     method = str(contest.get("method", ""))
     seats = int(contest.get("seats", 1))
@@ -220,6 +224,24 @@ PHASE_WORDS = {
 }
 
 
+#: The banner of a test ballot's page: first on the page, before anything else.
+TEST_BANNER = (
+    '<p class="test-ballot" role="note"><strong>TEST BALLOT</strong>: this ballot is a test. '
+    "A vote cast in it is not a real vote and is never counted with real ballots.</p>\n"
+)
+#: The banner of a preview: what the page will look like, with the form switched off.
+PREVIEW_BANNER = (
+    '<p class="preview" role="note"><strong>PREVIEW</strong>: this is how the voting page will '
+    "look once the ballot opens. The form is switched off: nothing can be sent from it.</p>\n"
+)
+_FORM_OPEN = '<form method="post" action="/vote" autocomplete="off">'
+
+
+def _marked(ballot: dict[str, Any], content: str) -> str:
+    """``content`` with the TEST BALLOT banner first if the ballot is a test."""
+    return (TEST_BANNER if ballot.get("test") else "") + content
+
+
 def vote_form(
     ballot: dict[str, Any],
     message: str = "",
@@ -237,12 +259,38 @@ def vote_form(
     sent twice (a double click, a resend after "not answering") is one vote.
     ``withdrawn``: the candidates withdrawn from each contest (``main`` on a ballot of one),
     shown as withdrawn and not selectable.
+    A test ballot's page says TEST BALLOT first.
     """
-    gone = withdrawn or {}
     phase = str(ballot.get("phase", "open"))
     if phase != "open":
         words = PHASE_WORDS.get(phase, "This ballot is not open for voting.")
-        return page(str(ballot.get("title") or "Vote"), f"<p>{escape(words)}</p>")
+        return page(str(ballot.get("title") or "Vote"), _marked(ballot, f"<p>{escape(words)}</p>"))
+    return page(
+        str(ballot.get("title") or "Vote"),
+        _marked(ballot, _form(ballot, selected, code_invalid, request_id, withdrawn or {})),
+        message,
+    )
+
+
+def preview(ballot: dict[str, Any]) -> str:
+    """The voting page of a ballot as it will look once open, under a PREVIEW banner, with every
+    field and the button disabled (one ``<fieldset disabled>`` around the form's contents)."""
+    form = _form(ballot, None, False, "", {})
+    form = form.replace(_FORM_OPEN, _FORM_OPEN + "<fieldset disabled>", 1).replace(
+        "</form>", "</fieldset></form>", 1
+    )
+    return page(str(ballot.get("title") or "Vote"), PREVIEW_BANNER + _marked(ballot, form))
+
+
+def _form(
+    ballot: dict[str, Any],
+    selected: list[str] | dict[str, list[str]] | None,
+    code_invalid: bool,
+    request_id: str,
+    gone: dict[str, list[str]],
+) -> str:
+    """The form of an open ballot: the code field and each contest's fieldset (``gone``: the
+    candidates withdrawn from each contest)."""
     if ballot.get("contests"):
         picked = selected if isinstance(selected, dict) else {}
         fieldsets = (
@@ -267,13 +315,12 @@ def vote_form(
             gone.get("main", []),
         )
     code_attrs = f' aria-invalid="true" aria-describedby="{ERROR_ID}"' if code_invalid else ""
-    content = _template("vote.html").substitute(
+    return _template("vote.html").substitute(
         ballot_id=escape(str(ballot.get("ballot_id", ""))),
         fieldsets=fieldsets,
         code_attrs=code_attrs,
         request_id=escape(request_id or secrets.token_urlsafe(18)),
     )
-    return page(str(ballot.get("title") or "Vote"), content, message)
 
 
 def receipt_page(ballot_id: int, receipt: str) -> str:

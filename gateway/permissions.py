@@ -83,6 +83,7 @@ ACTIONS: dict[str, Action] = {
     "read_report": Action(("operator", "scrutineer"), "read the scrutineer's report"),
     "manage_complaints": Action(("operator",), "open or update a complaint"),
     "pause_ballot": Action(("operator",), "pause or resume a ballot"),
+    "preview_ballot": Action(("operator",), "preview a ballot's voting page and letter"),
     "list_dropped_rows": Action(
         ("operator", "officer"),
         "see the rejected and duplicate rows of the extracts",

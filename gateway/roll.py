@@ -129,7 +129,8 @@ class RollRoutes(GatewayBase):
 
     def _members(self, access: Access, ballot_id: int) -> list[dict[str, Any]]:
         """The ballot's members the caller may see: an officer's list is filtered here again."""
-        self.remote.registration.get_ballot(ballot_id)  # an unknown ballot is a 404, not []
+        ballot = self.remote.registration.get_ballot(ballot_id)  # unknown: a 404, not []
+        self.hide_test_ballot(access.principal.role, ballot_id, ballot)
         association = access.association
         members = [
             m

@@ -34,6 +34,7 @@ from gateway.bounces import BounceRoutes
 from gateway.dropped_rows import DroppedRowRoutes
 from gateway.errors import RPC_EXPECTED, ServiceUnavailable
 from gateway.oversight import OversightRoutes
+from gateway.preview import PreviewRoutes
 from gateway.replacements import ReplacementRoutes
 from gateway.reports import ReportRoutes
 from gateway.roll import RollRoutes
@@ -54,6 +55,7 @@ class GatewayService(
     ReplacementRoutes,
     ReportRoutes,
     BounceRoutes,
+    PreviewRoutes,
     AuditedService,
 ):
     name = "gateway"
@@ -159,6 +161,7 @@ class GatewayService(
     @route("GET", f"{BALLOT}/reconciliation")
     @guarded("read_reconciliation", "reconciliation.read")
     def get_reconciliation(self, request: Request, access: Access, ballot_id: int) -> Response:
+        self.hide_test_ballot(access.principal.role, ballot_id)
         report = self.remote.registration.reconcile(ballot_id, association=access.association)
         return json_response(200, report)
 
@@ -166,6 +169,7 @@ class GatewayService(
     @route("GET", f"{BALLOT}/reviews")
     @guarded("list_reviews", "reviews.listed")
     def list_reviews(self, request: Request, access: Access, ballot_id: int) -> Response:
+        self.hide_test_ballot(access.principal.role, ballot_id)
         return json_response(200, self.remote.matching.list_reviews(ballot_id, access.association))
 
     @route("POST", "/api/reviews/<int:review_id>/decision")

@@ -122,6 +122,10 @@ VOTES_REPEATED = Counter(
     "Votes that came again with the request that cast them (a redelivery or a retry), "
     "answered with their receipt and not cast again.",
 )
+#: Votes cast in test ballots: counted here, never in ``BALLOTS_CAST`` (real ballots only).
+TEST_BALLOTS_CAST = Counter(
+    "rollcall_tally_test_ballots_cast_total", "Ballots cast in test ballots.", ["channel"]
+)
 POSTAL_REFUSED = Counter(
     "rollcall_tally_postal_refused_total", "Postal papers refused, by reason.", ["reason"]
 )

@@ -83,6 +83,7 @@ class ContestSchema(_Lenient):
     candidates = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     instructions = fields.String(load_default="")
     statements = _statements
+    order = fields.String()
 
 
 class BallotSchema(_Strict):
@@ -96,6 +97,9 @@ class BallotSchema(_Strict):
     candidates = fields.List(fields.String(), validate=validate.Length(min=1))
     instructions = fields.String()
     statements = _statements
+    order = fields.String()
+    #: A test ballot (``registration.schemas``): marked as such, kept out of real ballots' views.
+    test = fields.Boolean()
     contests = fields.List(fields.Nested(ContestSchema), validate=validate.Length(min=1))
     area = fields.List(fields.String(), required=True)
     timetable = fields.Dict(keys=fields.String(), values=_TimetableEntry(), required=True)

@@ -15,11 +15,14 @@ plain text and a link, printed on a page of their own after the letter.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
+
+from rollcall import ordering
 
 POSTAL_COLUMNS = (
     "membership_number",
@@ -176,10 +179,21 @@ _DATES = (("opens_at", "Voting opens"), ("closes_at", "Voting closes"))
 #: Statements by contest: (contest title, or "" on a single-contest ballot; ((candidate, text, link), ...)).
 Statements = tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]
 
+#: What a test ballot's title starts with in every email and letter.
+TEST_MARK = "TEST BALLOT - "
+
+
+def title_of(definition: Mapping[str, Any]) -> str:
+    """The title every email and letter of the ballot names: a test ballot's starts TEST BALLOT."""
+    title = str(definition["title"])
+    return TEST_MARK + title if definition.get("test") else title
+
 
 def statements_of(definition: Mapping[str, Any]) -> list[Any]:
     """The candidates' statements of a ballot definition, by contest, as JSON-ready lists
-    ``[[contest title, [[candidate, text, link], ...]], ...]``; empty when there are none."""
+    ``[[contest title, [[candidate, text, link], ...]], ...]``; empty when there are none.
+    A contest whose candidates are not in fixed order carries its ``order`` third
+    (``[title, rows, order]``), for ``in_batch_order``."""
     if definition.get("contests"):
         contests = [(str(c.get("title", "")), c) for c in definition["contests"]]
     else:
@@ -194,16 +208,25 @@ def statements_of(definition: Mapping[str, Any]) -> list[Any]:
             and (said[name].get("text") or said[name].get("link"))
         ]
         if rows:
-            out.append([title, rows])
+            order = contest.get("order")
+            out.append([title, rows, order] if order and order != "fixed" else [title, rows])
     return out
 
 
-def statements_facts(stored: Any) -> Statements:
-    """What ``statements_of`` stored, as the letters' tuples."""
+def statements_facts(stored: Any, batch: int = 0) -> Statements:
+    """What ``statements_of`` stored, as the letters' tuples, in the order of print batch
+    ``batch`` (``in_batch_order``)."""
     return tuple(
-        (str(title), tuple((str(n), str(t), str(link)) for n, t, link in rows))
-        for title, rows in stored or []
+        (str(item[0]), in_batch_order(item[1], item[2] if len(item) > 2 else None, batch))
+        for item in stored or []
     )
+
+
+def in_batch_order(rows: Any, order: str | None, batch: int) -> tuple[tuple[str, str, str], ...]:
+    """A contest's statement rows in the order of print batch ``batch``
+    (``rollcall.ordering.for_batch``: a random order rotates per batch, never shuffles)."""
+    by_name = {str(n): (str(n), str(t), str(link)) for n, t, link in rows}
+    return tuple(by_name[n] for n in ordering.for_batch(list(by_name), order, batch))
 
 
 @dataclass(frozen=True)
@@ -220,6 +243,16 @@ class BallotFacts:
     replacement_url: str = ""
     #: The candidates' statements by contest, for the code letter.
     statements: Statements = ()
+    #: The statements as stored (``statements_of``), to put in each print batch's order.
+    stored_statements: Any = ()
+
+    def in_batch(self, batch: int) -> Statements:
+        """The statements in the order of print batch ``batch``."""
+        return (
+            statements_facts(self.stored_statements, batch)
+            if self.stored_statements
+            else self.statements
+        )
 
 
 @dataclass(frozen=True)
@@ -378,3 +411,21 @@ def letter(kind: str, contact: dict[str, Any], code: str, ballot: BallotFacts) -
         after_code=after,
         statements=() if is_notice else ballot.statements,
     )
+
+
+#: The member a preview's sample letter is addressed to: nobody real.
+SAMPLE_CONTACT: Mapping[str, Any] = {
+    "membership_number": "SAMPLE",
+    "name": "A. Member (sample)",
+    "address": ["1 Sample Street", "Sampletown"],
+    "postcode": "AB1 2CD",
+}
+#: The code a preview's sample letter shows: never a real code (0, O and L are not in the codes' alphabet).
+SAMPLE_CODE = "SAMPLE-CODE-0000"
+
+
+def sample_letter(ballot: BallotFacts) -> Letter:
+    """The code letter of the ballot as a voter will get it, to a placeholder member with a
+    placeholder code, headed PREVIEW so it can never pass for a real one."""
+    real = letter("initial", dict(SAMPLE_CONTACT), SAMPLE_CODE, ballot)
+    return dataclasses.replace(real, heading=f"PREVIEW (sample letter): {real.heading}")

@@ -30,6 +30,7 @@ start of each flush; it tells registration ``mail.bounced``).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import smtplib
 from collections.abc import Callable, Iterable, Mapping
@@ -64,6 +65,9 @@ def _write_postal_batch(
     folder = directory / f"ballot-{ballot.ballot_id}"
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"batch-{now.strftime('%Y%m%dT%H%M%S%f')}"
+    # Batch k (the batches of the ballot written before it) rotates a random order by k.
+    batch = len(list(folder.glob("batch-*.pdf")))
+    ballot = dataclasses.replace(ballot, statements=ballot.in_batch(batch))
     printed = [letters.letter(d.kind, d.contact, row["code"], ballot) for d, row in items]
     rows = [row for _, row in items]
     _, manifest = printing.write_batch(
@@ -185,14 +189,25 @@ class Dispatcher(BackgroundLoop):
                 outcomes[d.id] = {"status": "queued", "batch": path}
         return self._record(pending, outcomes) + bounced
 
+    def preview_letter(self, ballot_id: int, now: datetime) -> bytes:
+        """A sample code letter of the ballot (``letters.sample_letter``) as PDF, as it would be
+        printed in the first batch; nothing is stored or sent, the flush's cache is not touched."""
+        facts = self._read_facts(ballot_id)
+        sample = letters.sample_letter(dataclasses.replace(facts, statements=facts.in_batch(0)))
+        fonts = printing.find_fonts(printing.font_dirs())
+        return printing.render_pdf([sample], sender=self.settings.mail_from, date=now, fonts=fonts)
+
     def _ballot_facts(self, ballot_id: int) -> letters.BallotFacts:
         """What the letters and reminders of a ballot name: its title, dates and pages (read
         once a flush)."""
-        if ballot_id in self._facts:
-            return self._facts[ballot_id]
+        if ballot_id not in self._facts:
+            self._facts[ballot_id] = self._read_facts(ballot_id)
+        return self._facts[ballot_id]
+
+    def _read_facts(self, ballot_id: int) -> letters.BallotFacts:
         with self.database.transaction() as session:
             known = session.get(Ballot, ballot_id)
-            facts = self._facts[ballot_id] = letters.BallotFacts(
+            return letters.BallotFacts(
                 ballot_id,
                 known.title if known else f"ballot {ballot_id}",
                 self._vote_url(),
@@ -200,8 +215,8 @@ class Dispatcher(BackgroundLoop):
                 timetable=(known.timetable or {}) if known else {},
                 replacement_url=f"{self.settings.public_url}/replacement?ballot={ballot_id}",
                 statements=letters.statements_facts(known.statements if known else None),
+                stored_statements=(known.statements or []) if known else [],
             )
-        return facts
 
     def _apply_bounces(self, now: datetime) -> int:
         """Apply the hard bounces that are due, tell registration, and forget codes no longer needed."""

@@ -3,6 +3,7 @@ one reminder per voter who has not voted at each reminder time."""
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -89,7 +90,7 @@ class MailerService(ServiceBase):
                 s,
                 payload["ballot_id"],
                 phase=payload["phase"],
-                title=payload["title"],
+                title=letters.title_of(payload),
                 timetable=payload["timetable"],
                 statements=letters.statements_of(payload),
             ),
@@ -166,6 +167,12 @@ class MailerService(ServiceBase):
                 metrics.REMINDERS.labels(outcome).inc(n)
         if outcomes:
             self.dispatcher.kick()
+
+    @rpc
+    def preview_letter(self, ballot_id: int) -> dict[str, Any]:
+        """A sample code letter of the ballot, for an operator's preview: ``pdf_base64``."""
+        pdf = self.dispatcher.preview_letter(ballot_id, datetime.now(UTC))
+        return {"pdf_base64": base64.b64encode(pdf).decode("ascii")}
 
     @rpc
     def get_reminders(self, ballot_id: int) -> dict[str, Any]:

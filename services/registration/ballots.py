@@ -50,8 +50,10 @@ def definition(ballot: Ballot) -> dict[str, Any]:
             "method": ballot.method,
             "seats": ballot.seats,
             "candidates": list(ballot.candidates),
-            **{k: paper[k] for k in ("instructions", "statements") if paper.get(k)},
+            **{k: paper[k] for k in ("instructions", "statements", "order") if paper.get(k)},
         }
+    if paper.get("test"):
+        contest["test"] = True
     return {
         "ballot_id": ballot.id,
         "title": ballot.title,
@@ -66,10 +68,11 @@ def definition(ballot: Ballot) -> dict[str, Any]:
 
 def _paper(data: dict[str, Any]) -> dict[str, Any] | None:
     """What of a loaded definition goes in ``Ballot.paper`` (None for a plain ballot)."""
+    test = {"test": True} if data.get("test") else {}
     if "contests" in data:
-        return {"contests": data["contests"]}
-    extras = {k: data[k] for k in ("instructions", "statements") if data.get(k)}
-    return extras or None
+        return {"contests": data["contests"], **test}
+    extras = {k: data[k] for k in ("instructions", "statements", "order") if data.get(k)}
+    return {**extras, **test} or None
 
 
 #: The cut-offs a timetable may hold, each of which must fall before the close, and their names.

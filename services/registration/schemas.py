@@ -14,6 +14,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from rollcall.ordering import ORDERS
+
 METHODS = ("fptp", "approval", "irv", "stv", "meek")
 #: The candidate ``ron: true`` adds; the tally's count recognises it (``counting.is_ron``).
 RON = "RON (re-open nominations)"
@@ -39,6 +41,7 @@ class TimetableSchema(Schema):
 #: The longest candidate statement, in characters; longer is refused, never trimmed.
 MAX_STATEMENT = 1000
 MAX_INSTRUCTIONS = 1000
+MAX_TEST_TITLE = 186
 _CONTEST_ID = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 
 
@@ -84,6 +87,10 @@ class _ContestFields(Schema):
     ron = fields.Boolean()
     instructions = fields.String(validate=validate.Length(max=MAX_INSTRUCTIONS))
     statements = fields.Dict(keys=fields.String(), values=fields.Nested(StatementSchema))
+    #: How the candidates are shown (``rollcall.ordering``): fixed (default), alphabetical, random.
+    order = fields.String(
+        validate=validate.OneOf(ORDERS, error="must be one of: " + ", ".join(ORDERS))
+    )
 
 
 def _check_candidates(data: dict[str, Any]) -> None:
@@ -114,6 +121,8 @@ def _finish(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("instructions", "statements"):
         if key in data and not data[key]:
             del data[key]
+    if data.get("order") == "fixed":
+        del data["order"]
     return data
 
 
@@ -146,10 +155,18 @@ class BallotDefinitionSchema(_ContestFields):
     timetable = fields.Nested(TimetableSchema, load_default=dict)
     eligibility = fields.Dict(load_default=dict)
     seed = fields.String(load_default=None, allow_none=True)
+    #: A test ballot: marked TEST BALLOT on the page and every letter, kept out of officers'
+    #: views and of the metrics of real ballots.
+    test = fields.Boolean(load_default=False)
 
     @validates_schema
     def _check(self, data, **kwargs):  # type: ignore[no-untyped-def]
-        single = ("method", "seats", "candidates", "ron", "instructions", "statements")
+        if data.get("test") and len(data.get("title", "")) > MAX_TEST_TITLE:
+            # Every letter's title starts "TEST BALLOT - ", and a title holds 200 characters.
+            raise ValidationError(
+                f"a test ballot's title has at most {MAX_TEST_TITLE} characters", "title"
+            )
+        single = ("method", "seats", "candidates", "ron", "instructions", "statements", "order")
         if "contests" in data:
             given = [k for k in single if k in data]
             if given:

@@ -112,7 +112,9 @@ def _cast(
         {"ballot_id": ballot.ballot_id, "membership_number": number, "channel": channel},
         correlation_id=ballot.ballot_id,
     )
-    metrics.BALLOTS_CAST.labels(channel).inc()
+    # A test ballot's votes never count among real ballots' (``registration.schemas``'s ``test``).
+    counter = metrics.TEST_BALLOTS_CAST if ballot.definition.get("test") else metrics.BALLOTS_CAST
+    counter.labels(channel).inc()
     return receipt
 
 

@@ -25,6 +25,7 @@ import pytest
 
 from gateway.service import OPENAPI, GatewayService
 from services.codes.service import CodesService
+from services.mailer.service import MailerService
 from services.matching.service import MatchingService
 from services.registration.service import RegistrationService
 from services.tally.service import TallyService
@@ -47,7 +48,15 @@ values = ["M0", "M1"]
 "path.ballot_id" = { dictionary = "ballots", probability = 0.5 }
 "path.membership_number" = { dictionary = "members", probability = 0.5 }
 """
-SERVICES = (GatewayService, RegistrationService, MatchingService, CodesService, TallyService)
+SERVICES = (
+    GatewayService,
+    RegistrationService,
+    MatchingService,
+    CodesService,
+    TallyService,
+    # The preview's sample letter is the mailer's.
+    MailerService,
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +68,8 @@ def stack(broker, databases, tmp_path_factory):  # type: ignore[no-untyped-def]
         # The bounce webhook is configured, as in production: unsigned calls are refused.
         (secrets_dir / "bounce_webhook_secret").write_text("schemathesis-cannot-sign")
         urls = {
-            s: databases.fresh(s) for s in ("gateway", "registration", "matching", "codes", "tally")
+            s: databases.fresh(s)
+            for s in ("gateway", "registration", "matching", "codes", "tally", "mailer")
         }
         settings = support.settings_for_test(
             vhost,

@@ -47,3 +47,15 @@ def test_the_short_timetable_in_the_runbook_creates_a_ballot_reminded_twice():
         created = ballots.create(session, definition, "test")
     engine.dispose()
     assert len(created["timetable"]["reminders"]) == 2
+
+
+def test_the_documented_order_and_test_example_creates_a_test_ballot_in_random_order():
+    section = DOC.read_text().split("## Candidate order and test ballots", 1)[1]
+    (example,) = re.findall(r"```yaml\n(.*?)```", section, re.S)[:1]
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        created = ballots.create(session, yaml.safe_load(example), "test")
+    engine.dispose()
+    assert created["test"] is True
+    assert created["order"] == "random"
