@@ -239,7 +239,12 @@ _FORM_OPEN = '<form method="post" action="/vote" autocomplete="off">'
 
 def _marked(ballot: dict[str, Any], content: str) -> str:
     """``content`` with the TEST BALLOT banner first if the ballot is a test."""
-    return (TEST_BANNER if ballot.get("test") else "") + content
+    return marked(bool(ballot.get("test")), content)
+
+
+def marked(test: bool, content: str) -> str:
+    """``content`` with the TEST BALLOT banner first if ``test`` (any page of a test ballot)."""
+    return (TEST_BANNER if test else "") + content
 
 
 def vote_form(

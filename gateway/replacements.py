@@ -121,13 +121,19 @@ _FORM = Template((pages.TEMPLATES / "replacement.html").read_text(encoding="utf-
 
 
 def form_page(
-    ballot: str = "", number: str = "", cutoffs: str = "", message: str = "", ok: bool = False
+    ballot: str = "",
+    number: str = "",
+    cutoffs: str = "",
+    message: str = "",
+    ok: bool = False,
+    test: bool = False,
 ) -> str:
-    """The replacement form; what a member typed is kept (but for the email and postcode)."""
+    """The replacement form; what a member typed is kept (but for the email and postcode).
+    ``test``: the ballot is a test ballot, and the page says so first."""
     content = _FORM.substitute(
         ballot=escape(ballot), number=escape(number), cutoffs=escape(cutoffs)
     )
-    return pages.page("A new access code", content, message, ok=ok)
+    return pages.page("A new access code", pages.marked(test, content), message, ok=ok)
 
 
 def cutoff_words(timetable: dict[str, Any]) -> str:
@@ -224,7 +230,9 @@ class ReplacementRoutes(GatewayBase):
             return pages.html_response(200, form_page())
         ballot = self.remote.registration.get_ballot(ballot_number(raw))
         words = cutoff_words(dict(ballot.get("timetable") or {}))
-        return pages.html_response(200, form_page(raw, cutoffs=words))
+        return pages.html_response(
+            200, form_page(raw, cutoffs=words, test=bool(ballot.get("test")))
+        )
 
     @route("POST", "/replacement", render=html_error)
     def replacement_form(self, request: Request) -> Response:

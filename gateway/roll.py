@@ -92,10 +92,13 @@ def _minutes(seconds: int) -> str:
 _FORM = Template((pages.TEMPLATES / "rollcheck.html").read_text(encoding="utf-8"))
 
 
-def roll_check_form(ballot: str = "", number: str = "", message: str = "", ok: bool = False) -> str:
-    """The roll-check page; what a member typed is kept (but for the postcode)."""
+def roll_check_form(
+    ballot: str = "", number: str = "", message: str = "", ok: bool = False, test: bool = False
+) -> str:
+    """The roll-check page; what a member typed is kept (but for the postcode). ``test``: the
+    ballot is a test ballot, and the page says so first."""
     content = _FORM.substitute(ballot=escape(ballot), number=escape(number))
-    return pages.page("Am I on the roll?", content, message, ok=ok)
+    return pages.page("Am I on the roll?", pages.marked(test, content), message, ok=ok)
 
 
 def roll_check_error(answer: Answer, request: Request | None = None) -> Response:
@@ -216,9 +219,10 @@ class RollRoutes(GatewayBase):
     @route("GET", "/roll-check", render=roll_check_error)
     def roll_check_page(self, request: Request) -> Response:
         raw = request.args.get("ballot", "").strip()
-        if raw:
-            self.remote.registration.get_ballot(ballot_number(raw))  # unknown: said on the page
-        return pages.html_response(200, roll_check_form(raw))
+        test = False
+        if raw:  # an unknown ballot is said on the page
+            test = bool(self.remote.registration.get_ballot(ballot_number(raw)).get("test"))
+        return pages.html_response(200, roll_check_form(raw, test=test))
 
     @route("POST", "/roll-check", render=roll_check_error)
     def roll_check_form_sent(self, request: Request) -> Response:
@@ -231,13 +235,13 @@ class RollRoutes(GatewayBase):
                 RollCheckSchema(),
                 {"membership_number": number, "postcode": request.form.get("postcode", "")},
             )
-            self.remote.registration.get_ballot(ballot_id)
+            test = bool(self.remote.registration.get_ballot(ballot_id).get("test"))
             self._roll_check(request, ballot_id, asked)
         except (GatewayError, RemoteError) as exc:
             failed = answer_for(exc, request, "/roll-check")
             return pages.refused_form(failed, lambda words: roll_check_form(raw, number, words))
         return pages.html_response(
-            202, roll_check_form(raw, message=ROLL_CHECK_ANSWER["message"], ok=True)
+            202, roll_check_form(raw, message=ROLL_CHECK_ANSWER["message"], ok=True, test=test)
         )
 
     @timer(interval=PURGE_INTERVAL)

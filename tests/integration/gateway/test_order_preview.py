@@ -71,6 +71,20 @@ def test_an_operator_previews_a_draft_test_ballot_that_officers_never_see(launch
         hidden = gateway.get(f"/api/ballots/{ballot_id}/{path}", officer)
         assert hidden.status_code == 404 and error_of(hidden)["code"] == "ballot_not_found"
     assert gateway.get(f"/api/ballots/{ballot_id}/members", operator).status_code == 200
+    # A member who opens its roll-check or replacement page is told it is a test.
+    for page_path in ("/roll-check", "/replacement"):
+        shown = gateway.get(page_path, params={"ballot": str(ballot_id)})
+        assert shown.status_code == 200 and "TEST BALLOT" in shown.text, page_path
+    real_id = int(rpc.registration.create_ballot(builders.ballot_definition())["ballot_id"])
+    assert "TEST BALLOT" not in gateway.get("/roll-check", params={"ballot": str(real_id)}).text
+
+    # Nor does anything an officer does reach it.
+    for path, body in (
+        ("members/M1/corrections", {"changes": {"email": "m1@example.org"}, "reason": "phoned"}),
+        ("members/M1/reissue", {"reason": "lost it"}),
+    ):
+        refused = gateway.post(f"/api/ballots/{ballot_id}/{path}", officer, json=body)
+        assert refused.status_code == 404 and error_of(refused)["code"] == "ballot_not_found"
 
     # Its votes are counted apart from real ballots'.
     real = metrics.BALLOTS_CAST.labels("online")._value.get()

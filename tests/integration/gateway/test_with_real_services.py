@@ -27,10 +27,14 @@ def test_real_tally_and_codes_errors_reach_the_client_as_stable_codes(launch, mo
 
 
 def test_real_matching_reviews_through_the_gateway(launch):
-    gateway = launch(MatchingService, databases=("matching",))
+    # Registration answers whether the ballot is a test ballot, which officers never see.
+    gateway = launch(MatchingService, RegistrationService, databases=("matching", "registration"))
     officer = gateway.user("officer", "HACK")
-    listed = gateway.get("/api/ballots/1/reviews", officer)
+    ballot_id = gateway.rpc.registration.create_ballot(builders.ballot_definition())["ballot_id"]
+    listed = gateway.get(f"/api/ballots/{ballot_id}/reviews", officer)
     assert listed.status_code == 200 and listed.json() == []
+    unknown = gateway.get("/api/ballots/999999/reviews", officer)
+    assert unknown.status_code == 404 and error_of(unknown)["code"] == "ballot_not_found"
     decided = gateway.post(
         "/api/reviews/12345/decision", officer, json={"elector_id": "E1", "reason": "same person"}
     )
