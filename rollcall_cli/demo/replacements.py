@@ -161,4 +161,9 @@ def reminders_emailed(mail_dir: Path, ballot_id: int) -> dict[str, Any]:
         if int(ballot) == ballot_id and kind.startswith("reminder-"):
             emailed[(number, kind)] += 1
     twice = sorted(n for (n, _), k in emailed.items() if k > 1)
-    return {"by_email": sum(emailed.values()), "reminded_twice": twice[:20]}
+    return {
+        "by_email": sum(emailed.values()),
+        "voters_and_times": len(emailed),
+        "reminded_twice": twice[:20],
+        "reminded_twice_count": len(twice),
+    }
