@@ -52,3 +52,15 @@ def py_spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes] | Non
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def bench_ballot(title: str, area: list[str]) -> dict:
+    """The definition of the one-seat FPTP ballot the end-to-end benches stand up."""
+    return {
+        "title": title,
+        "method": "fptp",
+        "seats": 1,
+        "candidates": ["Ada Lovelace", "Mary Seacole", "Grace Hopper"],
+        "area": area,
+        "seed": "bench",
+    }

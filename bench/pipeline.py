@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from harness import cpu_seconds, py_spy, say
+from harness import bench_ballot, cpu_seconds, py_spy, say
 
 PIPELINE = ("registration", "matching", "codes", "mailer")
 
@@ -96,14 +96,7 @@ def run_pipeline(
     ledger = sa.create_engine(run.settings.database_url("registration"))
     with ClusterRpcProxy(nameko_config(run.settings), timeout=300) as rpc:
         ballot = rpc.registration.create_ballot(
-            {
-                "title": "Pipeline benchmark",
-                "method": "fptp",
-                "seats": 1,
-                "candidates": ["Ada Lovelace", "Mary Seacole", "Grace Hopper"],
-                "area": area,
-                "seed": "bench",
-            },
+            bench_ballot("Pipeline benchmark", area),
             actor="bench",
         )
         ballot_id = int(ballot["ballot_id"])

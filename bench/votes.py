@@ -47,7 +47,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import cpu_seconds, py_spy, say
+from harness import bench_ballot, cpu_seconds, py_spy, say
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,14 +127,7 @@ def stand_up(run: Any, members: int) -> tuple[int, dict[str, str], dict[str, Any
     run.load_register(register)
     with ClusterRpcProxy(nameko_config(run.settings), timeout=120) as rpc:
         ballot = rpc.registration.create_ballot(
-            {
-                "title": "Vote benchmark",
-                "method": "fptp",
-                "seats": 1,
-                "candidates": ["Ada Lovelace", "Mary Seacole", "Grace Hopper"],
-                "area": area,
-                "seed": "bench",
-            },
+            bench_ballot("Vote benchmark", area),
             actor="bench",
         )
         ballot_id = int(ballot["ballot_id"])
