@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 
+import eventlet
 import sqlalchemy as sa
 
 from rollcall.db import make_engine
@@ -61,19 +62,24 @@ def test_killing_matching_mid_extract_loses_nothing_and_duplicates_nothing(make_
     try:
         with support.running(settings, RegistrationService), support.rpc_proxy(settings) as rpc:
             ballot = rpc.registration.create_ballot(builders.ballot_definition(area=wards))
-            summary = import_extract(rpc, paths["members"], ballot["ballot_id"], chunk_size=100)
-            assert summary["balanced"]
-            accepted = summary["accepted"]
+            # The matcher decides a chunk in a few statements, so it keeps pace with the
+            # import: kill it as soon as its first decisions land, while the import runs.
+            importing = eventlet.spawn(
+                import_extract, rpc, paths["members"], ballot["ballot_id"], chunk_size=100
+            )
             support.wait_for(
-                lambda: 0 < _count(matching_url, "select count(*) from match_decisions") < accepted,
+                lambda: _count(matching_url, "select count(*) from match_decisions") > 0,
                 timeout=120,
                 interval=0.01,
-                what="matching to be part-way through",
+                what="matching to decide its first members",
             )
             matching.send_signal(signal.SIGKILL)
             matching.wait(timeout=30)
             part = _count(matching_url, "select count(*) from match_decisions")
-            assert part < accepted, "the kill must land mid-extract"
+            summary = importing.wait()
+            assert summary["balanced"]
+            accepted = summary["accepted"]
+            assert 0 < part < accepted, "the kill must land mid-extract"
             matching = _start_matching(settings, log)
             support.wait_for(
                 lambda: (
