@@ -101,6 +101,15 @@ REMINDERS = Counter(
     " skipped_awaiting_code, skipped_not_reached, skipped_withdrawn, cancelled_closed).",
     ["outcome"],
 )
+AFTER_CRASH = Counter(
+    "rollcall_mailer_after_crash_total",
+    "Deliveries a mailer found half done by one that stopped mid-flush, by what it did"
+    " (recorded_taken: the server had taken the email, recorded and not sent again;"
+    " sent_again: the server may have taken it, sent again; not_sent_again_voted: a reminder"
+    " that may have gone to a voter who has voted since; batch_written_again: a letter of a"
+    " print batch written again to the same file).",
+    ["action"],
+)
 RETRY_BACKLOG = Gauge(
     "rollcall_mailer_retry_backlog",
     "Emails the mail server deferred, waiting for their next attempt.",

@@ -39,7 +39,16 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     message_id: Mapped[str] = mapped_column(String(200), default="")
+    #: The print batch a letter is in: set, with the batch's file, before the file is
+    #: written, so a mailer killed in between writes the same batch again (``sending``).
     postal_batch: Mapped[str] = mapped_column(String(200), default="")
+    #: When this email was handed to the mail server; cleared once the server answered.
+    #: Set on a pending delivery after a crash: the email may have gone (``sending``).
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: When the mail server took this email (with ``message_id``), written as it answers;
+    #: cleared when the flush records the outcome. Set on a pending delivery after a crash:
+    #: the email went, and is recorded without being sent again (``sending``).
+    handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: Attempts the mail server deferred (no listener, a 4xx) before the last.

@@ -291,9 +291,11 @@ def cancel_after_close(session: Session, now: datetime) -> int:
     return len(pending)
 
 
-def drop_voted(session: Session, ids: list[int], now: datetime) -> set[int]:
+def drop_voted(session: Session, ids: list[int], now: datetime) -> tuple[set[int], set[int]]:
     """Of the pending reminder deliveries ``ids``, settle those whose voter has voted since the
-    reminder was decided: not sent, and the decision becomes ``skipped_voted``. Their ids."""
+    reminder was decided: not sent (again), and the decision becomes ``skipped_voted``. Their
+    ids, and those of them a mailer that stopped had handed to the mail server without an
+    answer (``sending_at``): they may have gone, and say so."""
     dropped = session.scalars(
         select(Delivery)
         .join(
@@ -304,16 +306,23 @@ def drop_voted(session: Session, ids: list[int], now: datetime) -> set[int]:
         .where(Delivery.id.in_(ids), Delivery.status == "pending")
         .with_for_update(of=Delivery)
     ).all()
+    maybe = set()
     for d in dropped:
         d.status, d.done_at = "failed", now
         d.last_error = "not sent: the voter voted before the reminder went"
+        if d.sending_at is not None:
+            maybe.add(d.id)
+            d.last_error = (
+                "may have been emailed: the mailer stopped while the mail server had it;"
+                " not sent again, the voter has voted since"
+            )
     if dropped:
         session.execute(
             update(Reminder)
             .where(Reminder.delivery_id.in_([d.id for d in dropped]))
             .values(outcome=SKIPPED_VOTED)
         )
-    return {d.id for d in dropped}
+    return {d.id for d in dropped}, maybe
 
 
 def run(transaction: Callable[[], AbstractContextManager[Session]], now: datetime) -> Counter[str]:

@@ -7,9 +7,17 @@ without email; then, in one transaction, marks them and emits
 those it claimed (``claiming``), so two mailer replicas never send the same
 one.
 
-A crash after sending and before that transaction commits sends those mails again on
-restart, with the same Message-ID: at-least-once at the SMTP boundary, which
-no mailer can do better.
+A mailer killed mid-flush leaves little in doubt. Each email is marked
+``sending_at`` (committed) before it is handed to the mail server, and
+``handed_at`` with its Message-ID as soon as the server takes it; a letter's
+print batch is written down (``postal_batch``) before its file is written.
+The flush after a crash records an email the server took without sending it
+again, writes a planned batch again to the same file (so a letter is never in
+two batches), and sends again only the email that was with the server when the
+process died (at most one per mailer process: the server may have taken it, so
+it goes again with the same Message-ID; SMTP can do no better). A reminder in
+that state whose voter has voted since is not sent again and says it may have
+gone. ``rollcall_mailer_after_crash_total`` counts each case.
 
 What the mail server answered is classified by ``outcomes``. A transient
 failure (no listener, a timeout, a 4xx) is tried again when the next delay of
@@ -53,27 +61,32 @@ from services.mailer.outcomes import BOUNCE, PERMANENT, TRANSIENT, classify, gav
 log = logging.getLogger(__name__)
 
 
+_BATCH_TIME = "%Y%m%dT%H%M%S%f"
+
+
+def _batch_manifest(directory: Path, ballot_id: int, now: datetime) -> str:
+    """The manifest path (``.csv``; the letters' PDF has the same stem) of a new print batch."""
+    return str(directory / f"ballot-{ballot_id}" / f"batch-{now.strftime(_BATCH_TIME)}.csv")
+
+
 def _write_postal_batch(
-    directory: Path,
     ballot: letters.BallotFacts,
     items: list[tuple[Delivery, dict[str, str]]],
-    now: datetime,
+    manifest: str,
     sender: str,
-) -> str:
-    """Write a postal batch: the letters as PDF beside the printer's manifest (same stem,
-    ``.csv``), each atomically; return the manifest's path."""
-    folder = directory / f"ballot-{ballot.ballot_id}"
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = folder / f"batch-{now.strftime('%Y%m%dT%H%M%S%f')}"
+) -> None:
+    """Write the print batch ``manifest`` names: the letters as PDF beside the printer's
+    manifest (same stem, ``.csv``), each atomically. Written again from the same record it
+    makes the same batch (same date, same candidate order), replacing a half-written one."""
+    stem = Path(manifest).with_suffix("")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    now = datetime.strptime(stem.name.removeprefix("batch-"), _BATCH_TIME).replace(tzinfo=UTC)
     # Batch k (the batches of the ballot written before it) rotates a random order by k.
-    batch = len(list(folder.glob("batch-*.pdf")))
+    batch = sum(1 for p in stem.parent.glob("batch-*.pdf") if p.stem < stem.name)
     ballot = dataclasses.replace(ballot, statements=ballot.in_batch(batch))
     printed = [letters.letter(d.kind, d.contact, row["code"], ballot) for d, row in items]
     rows = [row for _, row in items]
-    _, manifest = printing.write_batch(
-        stem, letters.POSTAL_COLUMNS, rows, printed, sender=sender, now=now
-    )
-    return str(manifest)
+    printing.write_batch(stem, letters.POSTAL_COLUMNS, rows, printed, sender=sender, now=now)
 
 
 class Dispatcher(BackgroundLoop):
@@ -130,19 +143,32 @@ class Dispatcher(BackgroundLoop):
         # Another mailer may have picked the same deliveries: send only those claimed here.
         mine = self._claims.take(d.id for d in pending)
         pending = [d for d in pending if d.id in mine]
-        reminders = [d.id for d in pending if d.kind.startswith(letters.REMINDER)]
+        outcomes: dict[int, dict[str, Any]] = {}
+        for d in pending:
+            if d.handed_at is not None:
+                # A mailer that stopped after the server took this email: it went.
+                outcomes[d.id] = {"status": "sent", "message_id": d.message_id}
+                metrics.AFTER_CRASH.labels("recorded_taken").inc()
+        # A reminder already with the mail server, or in a print batch, goes as planned.
+        reminders = [
+            d.id
+            for d in pending
+            if d.kind.startswith(letters.REMINDER) and d.id not in outcomes and not d.postal_batch
+        ]
         if reminders:
             # A voter may have voted since their reminder was decided: it goes no more.
             with self.database.transaction() as session:
-                voted = reminding.drop_voted(session, reminders, now)
+                voted, maybe = reminding.drop_voted(session, reminders, now)
             metrics.REMINDERS.labels(reminding.SKIPPED_VOTED).inc(len(voted))
+            metrics.AFTER_CRASH.labels("not_sent_again_voted").inc(len(maybe))
             pending = [d for d in pending if d.id not in voted]
         if not pending:
             return bounced
         seal_key = self.settings.secret("mail_seal_key")
-        outcomes: dict[int, dict[str, Any]] = {}
-        emails = [d for d in pending if d.channel == "email"]
-        posts = [d for d in pending if d.channel == "post"]
+        emails = [d for d in pending if d.channel == "email" and d.id not in outcomes]
+        posts = [d for d in pending if d.channel == "post" and d.id not in outcomes]
+        again = sum(1 for d in emails if d.sending_at is not None)
+        metrics.AFTER_CRASH.labels("sent_again").inc(again)
         if emails:
             with self.database.transaction() as session:
                 titles = dict(session.execute(select(Ballot.ballot_id, Ballot.title)).all())
@@ -174,19 +200,32 @@ class Dispatcher(BackgroundLoop):
                 )
             )
             postal_ids.append(d)
-        by_ballot: dict[int, list[tuple[Delivery, dict[str, str]]]] = {}
+        # Each letter's batch is written down before its file is written: a batch planned by a
+        # mailer that stopped is written again to the same file, the rest make a new batch.
+        batches: dict[tuple[int, str], list[tuple[Delivery, dict[str, str]]]] = {}
         for d, row in zip(postal_ids, postal_rows, strict=True):
-            by_ballot.setdefault(d.ballot_id, []).append((d, row))
-        for ballot_id, items in by_ballot.items():
-            path = _write_postal_batch(
-                self.settings.postal_path(),
-                self._ballot_facts(ballot_id),
-                items,
-                now,
-                self.settings.mail_from,
+            batches.setdefault((d.ballot_id, d.postal_batch), []).append((d, row))
+        planned = {
+            _batch_manifest(self.settings.postal_path(), ballot_id, now): [d.id for d, _ in items]
+            for (ballot_id, manifest), items in batches.items()
+            if not manifest
+        }
+        if planned:
+            with self.database.transaction() as session:
+                for manifest, ids in planned.items():
+                    session.execute(
+                        update(Delivery).where(Delivery.id.in_(ids)).values(postal_batch=manifest)
+                    )
+        for (ballot_id, manifest), items in batches.items():
+            if manifest:
+                metrics.AFTER_CRASH.labels("batch_written_again").inc(len(items))
+            else:
+                manifest = _batch_manifest(self.settings.postal_path(), ballot_id, now)
+            _write_postal_batch(
+                self._ballot_facts(ballot_id), items, manifest, self.settings.mail_from
             )
             for d, _ in items:
-                outcomes[d.id] = {"status": "queued", "batch": path}
+                outcomes[d.id] = {"status": "queued", "batch": manifest}
         return self._record(pending, outcomes) + bounced
 
     def preview_letter(self, ballot_id: int, now: datetime) -> bytes:
@@ -310,14 +349,23 @@ class Dispatcher(BackgroundLoop):
                     }
                     continue
                 msg[bounces.TOKEN_HEADER] = bounces.token(key, d.id)
+                self._mark(d.id, sending_at=datetime.now(UTC))
                 try:
                     smtp.send_message(msg, from_addr=bounces.return_path(key, d.id, domain))
                     outcomes[d.id] = {"status": "sent", "message_id": msg["Message-ID"]}
+                    self._mark(
+                        d.id,
+                        sending_at=None,
+                        handed_at=datetime.now(UTC),
+                        message_id=msg["Message-ID"],
+                    )
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
                     # The server answered and the session goes on with the next mail.
                     outcomes[d.id] = _classified(exc)
+                    self._mark(d.id, sending_at=None)
                 except (smtplib.SMTPException, OSError) as exc:
                     outcomes[d.id] = _classified(exc)
+                    self._mark(d.id, sending_at=None)
                     break
         finally:
             try:
@@ -333,6 +381,11 @@ class Dispatcher(BackgroundLoop):
             )
         return outcomes
 
+    def _mark(self, delivery_id: int, **values: Any) -> None:
+        """Write down at once (its own transaction) how far one email got with the server."""
+        with self.database.transaction() as session:
+            session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+
     def _record(self, pending: list[Delivery], outcomes: dict[int, dict[str, Any]]) -> int:
         now = datetime.now(UTC)
         settled = 0
@@ -347,6 +400,7 @@ class Dispatcher(BackgroundLoop):
                 out = outcomes[d.id]
                 status = out["status"]
                 d.attempts += 1
+                d.sending_at = d.handed_at = None  # recorded below: nothing left half done
                 if status == TRANSIENT:
                     d.next_attempt_at = retry_at(d.attempts, self.settings.mail_retry_delays, now)
                     if d.next_attempt_at is not None:

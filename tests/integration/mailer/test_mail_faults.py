@@ -60,8 +60,9 @@ def _listening(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def scripted_server(mail_dir: Path, port: int) -> Iterator[int]:
-    handler = f"{__name__}.{ScriptedMailbox.__name__}"
+def scripted_server(mail_dir: Path, port: int, mailbox: type = ScriptedMailbox) -> Iterator[int]:
+    """aiosmtpd in its own process, answering as ``mailbox`` (a Maildir handler class) says."""
+    handler = f"{mailbox.__module__}.{mailbox.__name__}"
     command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
     proc = subprocess.Popen(
         [*command, "-c", handler, str(mail_dir)],

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from services.mailer import letters
 from services.mailer.models import Delivery
-from services.mailer.sending import _write_postal_batch
+from services.mailer.sending import _batch_manifest, _write_postal_batch
 from tests.unit.mailer.test_printing import BALLOT, VOTER
 
 NAMES = ["Ann A", "Ben B", "Cat C"]
@@ -75,7 +75,13 @@ def test_each_postal_batch_of_a_ballot_prints_the_statements_rotated_by_one_more
     firsts = []
     for k in range(4):
         at = datetime(2026, 12, 1, tzinfo=UTC) + timedelta(seconds=k)
-        manifest = _write_postal_batch(tmp_path, ballot, [item], at, "a@example.org")
+        manifest = _batch_manifest(tmp_path, BALLOT.ballot_id, at)
+        _write_postal_batch(ballot, [item], manifest, "a@example.org")
         text = PdfReader(manifest.replace(".csv", ".pdf")).pages[-1].extract_text()
         firsts.append(min(NAMES, key=lambda n: text.index(f"I am {n}")))
     assert firsts == ["Ann A", "Ben B", "Cat C", "Ann A"]
+    # A batch written again (after a crash) keeps its place, though later batches exist now.
+    again = _batch_manifest(tmp_path, BALLOT.ballot_id, datetime(2026, 12, 1, 0, 0, 1, tzinfo=UTC))
+    _write_postal_batch(ballot, [item], again, "a@example.org")
+    text = PdfReader(again.replace(".csv", ".pdf")).pages[-1].extract_text()
+    assert min(NAMES, key=lambda n: text.index(f"I am {n}")) == "Ben B"
