@@ -183,6 +183,25 @@ Statements = tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]
 TEST_MARK = "TEST BALLOT - "
 
 
+#: Where the mailer's read model keeps that a ballot is a test ballot: a key of the ballot's
+#: timetable JSON (``deliveries.record_ballot``), which letters read only by the names of dates.
+TEST_KEY = "test"
+
+
+def timetable_of(definition: Mapping[str, Any]) -> dict[str, Any]:
+    """The timetable the mailer keeps of a ballot definition: a test ballot's says so
+    (``TEST_KEY``), so that its work is counted apart from real ballots' (``is_test``)."""
+    timetable = dict(definition.get("timetable") or {})
+    if definition.get("test"):
+        timetable[TEST_KEY] = True
+    return timetable
+
+
+def is_test(timetable: Mapping[str, Any] | None) -> bool:
+    """Whether the ballot whose kept timetable this is (``timetable_of``) is a test ballot."""
+    return bool((timetable or {}).get(TEST_KEY))
+
+
 def title_of(definition: Mapping[str, Any]) -> str:
     """The title every email and letter of the ballot names: a test ballot's starts TEST BALLOT."""
     title = str(definition["title"])
