@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "e7a3c1d9b5f2"
 down_revision: str | None = "c41d7a9e2b10"
 branch_labels: str | Sequence[str] | None = None
@@ -19,9 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("ballots") as batch:
-        batch.add_column(
-            sa.Column("test", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+        batch.add_column(sa.Column("test", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:

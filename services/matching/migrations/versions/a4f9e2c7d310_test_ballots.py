@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "a4f9e2c7d310"
 down_revision: str | None = "5d2e8b1c4a07"
 branch_labels: str | Sequence[str] | None = None
