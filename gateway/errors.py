@@ -135,6 +135,10 @@ class TestBallotHidden(GatewayError):
     """A test ballot asked for by an officer: officers' views never show test ballots."""
 
 
+class TestReviewHidden(GatewayError):
+    """A test ballot's review asked for by an officer by its id: to them it does not exist."""
+
+
 class ReplacementClosed(GatewayError):
     """No replacement code can be sent any more (cut-offs passed, or voting closed); the message says what is left."""
 
@@ -163,11 +167,13 @@ _UNAVAILABLE = (
 )
 _INVALID = "Some of the request is missing or wrong."
 _BALLOT_NOT_FOUND = Mapping(404, "ballot_not_found", "There is no such ballot.")
+_REVIEW_NOT_FOUND = Mapping(404, "review_not_found", "There is no such review.")
 _BALLOT_NOT_OPEN = Mapping(409, "ballot_not_open", "This ballot is not open for voting.")
 
 TABLE: dict[str, Mapping] = {
     # the gateway
     "gateway.errors.TestBallotHidden": _BALLOT_NOT_FOUND,
+    "gateway.errors.TestReviewHidden": _REVIEW_NOT_FOUND,
     "gateway.errors.MalformedJson": Mapping(
         400, "malformed_json", "The request body is not valid JSON."
     ),
@@ -309,7 +315,7 @@ TABLE: dict[str, Mapping] = {
         409, "case_error", "The complaint is not at the right stage for that."
     ),
     # matching
-    "matching.errors.ReviewNotFound": Mapping(404, "review_not_found", "There is no such review."),
+    "matching.errors.ReviewNotFound": _REVIEW_NOT_FOUND,
     "matching.errors.ReviewClosed": Mapping(
         409, "review_closed", "This review has already been decided."
     ),

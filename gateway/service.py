@@ -32,7 +32,7 @@ from gateway.access import Access, guarded
 from gateway.base import BALLOT, now
 from gateway.bounces import BounceRoutes
 from gateway.dropped_rows import DroppedRowRoutes
-from gateway.errors import RPC_EXPECTED, ServiceUnavailable
+from gateway.errors import RPC_EXPECTED, ServiceUnavailable, TestBallotHidden, TestReviewHidden
 from gateway.oversight import OversightRoutes
 from gateway.preview import PreviewRoutes
 from gateway.replacements import ReplacementRoutes
@@ -177,6 +177,13 @@ class GatewayService(
     def decide_review(self, request: Request, access: Access, review_id: int) -> Response:
         decision = load(DecisionSchema(), read_json(request))
         review = self.remote.matching.get_review(review_id)
+        if access.principal.role == "officer" and review.get("ballot_id") is not None:
+            # A review carries no ballot in its path: an officer's is checked here, and a test
+            # ballot's answers as a review that does not exist.
+            try:
+                self.hide_test_ballot("officer", int(review["ballot_id"]))
+            except TestBallotHidden:
+                raise TestReviewHidden(f"review {review_id} is of a test ballot") from None
         access.details["elector_id"] = decision["elector_id"]
         access.check_owner(review.get("association"))
         access.reason = decision["reason"]

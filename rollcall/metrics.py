@@ -131,17 +131,40 @@ VOTES_REPEATED = Counter(
     "Votes that came again with the request that cast them (a redelivery or a retry), "
     "answered with their receipt and not cast again.",
 )
-#: Votes cast in test ballots: counted here, never in ``BALLOTS_CAST`` (real ballots only).
-TEST_BALLOTS_CAST = Counter(
-    "rollcall_tally_test_ballots_cast_total", "Ballots cast in test ballots.", ["channel"]
-)
 POSTAL_REFUSED = Counter(
     "rollcall_tally_postal_refused_total", "Postal papers refused, by reason.", ["reason"]
+)
+#: Work done for test ballots, kept out of the real families (``count``): by the service that did
+#: it, the real family it would have moved (``kind``, its name without ``rollcall_``/``_total``)
+#: and that family's label values (``detail``, comma-separated; empty for an unlabelled family).
+TEST_BALLOT_EVENTS = Counter(
+    "rollcall_test_ballot_events_total",
+    "Per-ballot work done for test ballots, never counted in the real families:"
+    " by service, the real family it stands for (kind) and that family's labels (detail).",
+    ["service", "kind", "detail"],
 )
 GATEWAY_REQUESTS = Counter(
     "rollcall_gateway_requests_total", "HTTP requests.", ["method", "route", "status"]
 )
 GATEWAY_SECONDS = Histogram("rollcall_gateway_request_seconds", "HTTP request latency.", ["route"])
+
+
+def count(metric: Counter, *labels: str, amount: float = 1, test: bool = False) -> None:
+    """Add ``amount`` to ``metric`` (with ``labels``) for a real ballot's work; for a test
+    ballot's (``test``), to ``rollcall_test_ballot_events_total`` instead, never to ``metric``:
+    dashboards and alerts of real ballots do not move while a ballot is rehearsed."""
+    if test:
+        name = next(iter(metric.describe())).name.removeprefix("rollcall_")
+        TEST_BALLOT_EVENTS.labels(owner(metric) or "kernel", name, ",".join(labels)).inc(amount)
+    else:
+        (metric.labels(*labels) if labels else metric).inc(amount)
+
+
+def test_ballot_count(metric: Counter, *labels: str) -> float:
+    """How much test ballots' work stands in ``rollcall_test_ballot_events_total`` for
+    ``metric`` with ``labels`` (for tests and the demo)."""
+    name = next(iter(metric.describe())).name.removeprefix("rollcall_")
+    return TEST_BALLOT_EVENTS.labels(owner(metric) or "kernel", name, ",".join(labels))._value.get()
 
 
 #: The services that consume events and publish through an outbox: they serve the kernel's families.

@@ -356,7 +356,11 @@ CONTRACTS: dict[str, Contract] = {
     c.event_type: c
     for c in (
         Contract(
-            "ballot.created", 1, BallotSchema, ("tally", "codes", "mailer"), "A ballot was defined."
+            "ballot.created",
+            1,
+            BallotSchema,
+            ("tally", "codes", "mailer", "matching"),
+            "A ballot was defined.",
         ),
         Contract(
             "ballot.phase_changed",

@@ -34,16 +34,31 @@ from services.codes.models import AccessCode, Ballot, FailedAttempt
 
 
 def record_phase(
-    session: Session, ballot_id: int, phase: str, cooling_off_hours: int | None = None
+    session: Session,
+    ballot_id: int,
+    phase: str,
+    cooling_off_hours: int | None = None,
+    test: bool | None = None,
 ) -> None:
+    """Keep a ballot's phase; from ``ballot.created``, its cooling-off and whether it is a test."""
     row = session.get(Ballot, ballot_id)
     if row is None:
-        row = Ballot(ballot_id=ballot_id, phase=phase, cooling_off_hours=cooling_off_hours or 0)
+        row = Ballot(
+            ballot_id=ballot_id, phase=phase, cooling_off_hours=cooling_off_hours or 0, test=False
+        )
         session.add(row)
     elif phase != "draft" or row.phase == "draft":
         row.phase = phase
     if cooling_off_hours is not None:
         row.cooling_off_hours = cooling_off_hours
+    if test is not None:
+        row.test = test
+
+
+def is_test(session: Session, ballot_id: int) -> bool:
+    """Whether the ballot is a test ballot (as ``ballot.created`` said; unknown: no)."""
+    ballot = session.get(Ballot, ballot_id)
+    return bool(ballot and ballot.test)
 
 
 def issue(
@@ -96,12 +111,15 @@ def issue(
             {"ballot_id": ballot_id, "codes": issued},
             correlation_id=ballot_id,
         )
-    metrics.CODES_ISSUED.inc(len(issued))
+    metrics.count(metrics.CODES_ISSUED, amount=len(issued), test=is_test(session, ballot_id))
     return len(issued)
 
 
-def _failed(session: Session, client: str, now: datetime, wrong: Exception) -> Exception:
-    """Count a wrong code from ``client``; ``wrong``, or ``LockedOut`` if it must now wait."""
+def _failed(
+    session: Session, client: str, now: datetime, wrong: Exception, *, test: bool = False
+) -> Exception:
+    """Count a wrong code from ``client``; ``wrong``, or ``LockedOut`` if it must now wait.
+    ``test``: it was tried on a test ballot (counted apart from real ballots' in the metrics)."""
     rows = session.scalars(
         select(FailedAttempt)
         .where(
@@ -124,7 +142,7 @@ def _failed(session: Session, client: str, now: datetime, wrong: Exception) -> E
             set_={"count": FailedAttempt.count + 1, "last_at": counted.excluded.last_at},
         )
     )
-    metrics.CODES_FAILED.inc()
+    metrics.count(metrics.CODES_FAILED, test=test)
     wait = slowing.retry_after(failures, now, now)
     if not wait:
         return wrong
@@ -159,13 +177,13 @@ def check(
     try:
         code = codeformat.normalise(raw)
     except codeformat.MalformedCodeError as exc:
-        return _failed(session, client, now, MalformedCode(str(exc)))
+        return _failed(session, client, now, MalformedCode(str(exc)), test=ballot.test)
     row = session.scalar(
         select(AccessCode).where(AccessCode.code_hash == codeformat.code_hash(key, ballot_id, code))
     )
     if row is None or row.ballot_id != ballot_id or row.status == "revoked":
         wrong = InvalidCode("this access code is not valid for this ballot")
-        return _failed(session, client, now, wrong)
+        return _failed(session, client, now, wrong, test=ballot.test)
     if row.valid_from > now:
         return InvalidCode(
             f"this access code can be used from {row.valid_from.isoformat(timespec='minutes')}"
@@ -226,7 +244,7 @@ def reissue(
         },
         correlation_id=ballot_id,
     )
-    metrics.CODES_ISSUED.inc()
+    metrics.count(metrics.CODES_ISSUED, test=bool(ballot and ballot.test))
     return True
 
 
@@ -239,7 +257,7 @@ def redeem(session: Session, ballot_id: int, membership_number: str, now: dateti
     if row is None or row.status == "redeemed":
         return False
     row.status, row.redeemed_at = "redeemed", now
-    metrics.CODES_REDEEMED.inc()
+    metrics.count(metrics.CODES_REDEEMED, test=is_test(session, ballot_id))
     return True
 
 

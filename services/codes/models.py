@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from rollcall.db import UTCDateTime
@@ -23,6 +23,8 @@ class Ballot(Base):
     ballot_id: Mapped[int] = mapped_column(primary_key=True)
     phase: Mapped[str] = mapped_column(String(16))
     cooling_off_hours: Mapped[int] = mapped_column(Integer, default=0)
+    #: A test ballot (``test: true`` in its definition): its codes move no real-ballot metric.
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AccessCode(Base):

@@ -86,7 +86,10 @@ class CodesService(ServiceBase):
     def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
         hours = int(payload["eligibility"].get("cooling_off_hours", 0))
         return self.on_event(
-            meta, lambda s: issuing.record_phase(s, payload["ballot_id"], payload["phase"], hours)
+            meta,
+            lambda s: issuing.record_phase(
+                s, payload["ballot_id"], payload["phase"], hours, bool(payload.get("test"))
+            ),
         )
 
     @subscribe("ballot.phase_changed")

@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rollcall import metrics
 from rollcall.runtime import ANY_PORT_KEY, Database, settings_of
-from services.mailer import bounces
+from services.mailer import bounces, reminding
 
 log = logging.getLogger(__name__)
 #: The largest report taken; a DSN with the original message is far smaller.
@@ -42,10 +42,11 @@ def take(database: Database, key: bytes, raw: bytes, recipients: list[str]) -> l
     text = raw.decode("utf-8", "replace")
     with database.transaction() as session:
         stored = bounces.receive(session, key, "smtp", text, reports, datetime.now(UTC))
-        statuses = [row.status for row in stored]
-    for status in statuses:
-        metrics.BOUNCES.labels("smtp", status).inc()
-    return statuses
+        tests = reminding.test_ballots(session)
+        counted = [(row.status, row.ballot_id in tests) for row in stored]
+    for status, test in counted:
+        metrics.count(metrics.BOUNCES, "smtp", status, test=test)
+    return [status for status, _ in counted]
 
 
 class _Handler:

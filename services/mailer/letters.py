@@ -75,11 +75,21 @@ def email(
     kind: str,
     sender: str,
     vote_url: str,
+    ballot: BallotFacts | None = None,
 ) -> EmailMessage:
-    """The access code email; a reissued code (any kind but ``initial``) says it is new."""
+    """The access code email; a reissued code (any kind but ``initial``) says it is new.
+    ``ballot``: what the mailer knows of the ballot; with it, the email names each contest of
+    a ballot with several, and says where the candidates' statements are (the voting page:
+    the email carries none of their words)."""
+    about = ""
+    if ballot is not None:
+        about = "".join(
+            f"{words}\n\n" for words in (_contest_words(ballot), _statements_words(ballot)) if words
+        )
     body = (
         f"Dear {contact['name']},\n\n"
         f"You can vote in: {title}.\n\n"
+        f"{about}"
         f"Your access code is: {code}\n\n"
         f"Vote at {vote_url} (ballot {ballot_id}) and enter the code.\n"
         "Keep the receipt you are shown: with it you can check that your vote was counted.\n\n"
@@ -181,6 +191,60 @@ Statements = tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]
 
 #: What a test ballot's title starts with in every email and letter.
 TEST_MARK = "TEST BALLOT - "
+
+
+#: Where the mailer's read model keeps that a ballot is a test ballot: a key of the ballot's
+#: timetable JSON (``deliveries.record_ballot``), which letters read only by the names of dates.
+TEST_KEY = "test"
+#: Where it keeps the titles of a ballot's contests, in the order of the paper (a ballot with
+#: several contests: ``contests_of``), so that letters and emails name each one.
+CONTESTS_KEY = "contests"
+
+
+def timetable_of(definition: Mapping[str, Any]) -> dict[str, Any]:
+    """The timetable the mailer keeps of a ballot definition: a test ballot's says so
+    (``TEST_KEY``), so that its work is counted apart from real ballots' (``is_test``)."""
+    timetable = dict(definition.get("timetable") or {})
+    if definition.get("test"):
+        timetable[TEST_KEY] = True
+    titles = [str(c.get("title") or c.get("id") or "") for c in definition.get("contests") or []]
+    if len(titles) > 1:
+        timetable[CONTESTS_KEY] = titles
+    return timetable
+
+
+def contests_of(timetable: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The titles of the contests of a ballot with several (``timetable_of``); none for a
+    ballot with one."""
+    return tuple(str(t) for t in (timetable or {}).get(CONTESTS_KEY) or ())
+
+
+def _named(titles: tuple[str, ...]) -> str:
+    """Contest titles as a reader takes them in one sentence: each in quotes, in order."""
+    quoted = [f'"{t}"' for t in titles]
+    return ", ".join(quoted[:-1]) + f" and {quoted[-1]}" if len(quoted) > 1 else "".join(quoted)
+
+
+def _count(n: int) -> str:
+    """A small number in words, as a letter writes it ("two"); a larger one in figures."""
+    words = ("two", "three", "four", "five", "six", "seven", "eight", "nine")
+    return words[n - 2] if 2 <= n <= 9 else str(n)
+
+
+def _contest_words(ballot: BallotFacts) -> str:
+    """What a ballot with several contests holds, in one sentence ("" with one contest)."""
+    titles = contests_of(ballot.timetable)
+    if not titles:
+        return ""
+    return (
+        f"This ballot has {_count(len(titles))} contests: {_named(titles)}. One access code votes in"
+        " all of them, and you may leave a contest blank."
+    )
+
+
+def is_test(timetable: Mapping[str, Any] | None) -> bool:
+    """Whether the ballot whose kept timetable this is (``timetable_of``) is a test ballot."""
+    return bool((timetable or {}).get(TEST_KEY))
 
 
 def title_of(definition: Mapping[str, Any]) -> str:
@@ -318,18 +382,55 @@ def notice_paragraphs(kind: str, contact: dict[str, Any], roll_check_url: str) -
     )
 
 
+def _statements_words(ballot: BallotFacts) -> str:
+    """Where the candidates' statements are, online ("" when the ballot has none)."""
+    if not (ballot.statements or ballot.stored_statements):
+        return ""
+    return (
+        "The candidates' statements, in their own words, are on the voting page, with each"
+        " candidate."
+    )
+
+
+def _postal_words(ballot: BallotFacts) -> str:
+    """How to vote by post: one paper, or one paper for each contest."""
+    titles = contests_of(ballot.timetable)
+    if not titles:
+        return (
+            "To vote by post instead, mark the postal ballot paper that comes with this letter"
+            " and post it back in the reply envelope, so that it arrives before voting closes."
+            " Vote one way only: one vote per member is counted."
+        )
+    return (
+        f"To vote by post instead, mark the {_count(len(titles))} postal ballot papers that come with"
+        f" this letter, one for each contest ({_named(titles)}), and post them back together in"
+        " the reply envelope, so that they arrive before voting closes. Vote one way only: one"
+        " vote per member is counted."
+    )
+
+
 def _code_words(ballot: BallotFacts, code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """What a code letter says before its code, and after it."""
+    """What a code letter says before its code, and after it. A ballot with several contests
+    is named contest by contest; a ballot with statements says they follow the letter."""
     before = (
         f"You can vote in {ballot.title}. This is your access code: you need it to vote online.",
+        *([contests] if (contests := _contest_words(ballot)) else []),
     )
+    online = "every contest is on one page" if contests_of(ballot.timetable) else ""
     after = (
         f"To vote online, go to {ballot.vote_url}, choose ballot {ballot.ballot_id} and enter"
-        " the code (capitals, spaces and hyphens do not matter). Keep the receipt you are shown:"
-        " with it you can check that your vote was counted.",
-        "To vote by post instead, mark the postal ballot paper that comes with this letter and"
-        " post it back in the reply envelope, so that it arrives before voting closes. Vote one"
-        " way only: one vote per member is counted.",
+        " the code (capitals, spaces and hyphens do not matter)"
+        + (f"; {online}" if online else "")
+        + ". Keep the receipt you are shown: with it you can check that your vote was counted.",
+        _postal_words(ballot),
+        *(
+            [
+                "The candidates' statements, in their own words, follow this letter on a page of"
+                " their own; the voting page shows them too."
+            ]
+            if ballot.statements
+            else []
+        ),
         "If you did not expect this letter, or your contact details were changed without your"
         " knowledge, tell your party office at once.",
     )
@@ -350,8 +451,12 @@ def reminder_paragraphs(contact: Mapping[str, Any], ballot: BallotFacts) -> tupl
     ]
     if contact.get("code_channel") == "post":
         words.append(
-            "Or mark the postal ballot paper that came with your code letter and post it back"
-            " in the reply envelope, so that it arrives before voting closes."
+            "Or mark the postal ballot papers that came with your code letter, one for each"
+            f" contest ({_named(contests_of(ballot.timetable))}), and post them back together"
+            " in the reply envelope, so that they arrive before voting closes."
+            if contests_of(ballot.timetable)
+            else "Or mark the postal ballot paper that came with your code letter and post it"
+            " back in the reply envelope, so that it arrives before voting closes."
         )
     cutoff = ballot.timetable.get("replacement_cutoff")
     by_when = f" (until {_when(cutoff)})" if cutoff else ""

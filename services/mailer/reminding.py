@@ -49,7 +49,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services.mailer.letters import REMINDER
+from services.mailer.letters import REMINDER, is_test
 from services.mailer.models import Ballot, Delivery, Reminder, ReminderRun, Voted, Withdrawn
 
 EMAIL, LETTER = "email", "letter"
@@ -268,9 +268,11 @@ def _closed(ballot: Ballot, now: datetime) -> bool:
     )
 
 
-def cancel_after_close(session: Session, now: datetime) -> int:
-    """Cancel reminders not yet sent of ballots that closed (by phase or by ``closes_at``)."""
-    closed = [b.ballot_id for b in session.scalars(select(Ballot)) if _closed(b, now)]
+def cancel_after_close(session: Session, now: datetime, tests: Counter[str] | None = None) -> int:
+    """Cancel reminders not yet sent of ballots that closed (by phase or by ``closes_at``).
+    How many; those of test ballots go into ``tests`` instead, when given."""
+    ballots = [b for b in session.scalars(select(Ballot)) if _closed(b, now)]
+    closed = [b.ballot_id for b in ballots]
     if not closed:
         return 0
     pending = session.scalars(
@@ -288,7 +290,12 @@ def cancel_after_close(session: Session, now: datetime) -> int:
             .where(Reminder.delivery_id.in_([d.id for d in pending]))
             .values(outcome=CANCELLED)
         )
-    return len(pending)
+    if tests is None:
+        return len(pending)
+    test_ids = {b.ballot_id for b in ballots if is_test(b.timetable)}
+    in_tests = sum(1 for d in pending if d.ballot_id in test_ids)
+    tests[CANCELLED] += in_tests
+    return len(pending) - in_tests
 
 
 def drop_voted(session: Session, ids: list[int], now: datetime) -> tuple[set[int], set[int]]:
@@ -325,20 +332,33 @@ def drop_voted(session: Session, ids: list[int], now: datetime) -> tuple[set[int
     return {d.id for d in dropped}, maybe
 
 
-def run(transaction: Callable[[], AbstractContextManager[Session]], now: datetime) -> Counter[str]:
+def run(
+    transaction: Callable[[], AbstractContextManager[Session]],
+    now: datetime,
+    tests: Counter[str] | None = None,
+) -> Counter[str]:
     """One reminder run: cancel what the close made pointless, then serve every due reminder
-    time, a chunk a transaction. Returns the outcomes it recorded."""
+    time, a chunk a transaction. Returns the outcomes it recorded; those of test ballots go
+    into ``tests`` instead, when given (they are counted apart from real ballots')."""
     outcomes: Counter[str] = Counter()
     with transaction() as session:
-        outcomes[CANCELLED] += cancel_after_close(session, now)
+        outcomes[CANCELLED] += cancel_after_close(session, now, tests)
         due = due_ballots(session, now)
+        test_ids = test_ballots(session) if tests is not None else set()
     for ballot_id, slot in due:
+        into = tests if tests is not None and ballot_id in test_ids else outcomes
         after: str | None = ""
         while after is not None:
             with transaction() as session:
                 chunk, after = remind(session, ballot_id, slot, now, after)
-            outcomes.update(chunk)
+            into.update(chunk)
     return +outcomes
+
+
+def test_ballots(session: Session) -> set[int]:
+    """The ballots the mailer knows to be test ballots (``letters.is_test``)."""
+    rows = session.execute(select(Ballot.ballot_id, Ballot.timetable)).all()
+    return {ballot_id for ballot_id, timetable in rows if is_test(timetable)}
 
 
 def counts(session: Session, ballot_id: int) -> dict[str, Any]:

@@ -35,18 +35,20 @@ class MailerService(ServiceBase):
     def record_bounce_events(self, events: list[dict[str, Any]], raw: str) -> dict[str, int]:
         """A mail provider's bounce events (the gateway checked their signature): kept, then applied."""
         key = bounces.token_key(self.dispatcher.settings.secret("mail_seal_key"))
-        stored = self.write(
-            lambda s: [
-                row.status
-                for row in bounces.receive(
-                    s, key, "webhook", raw, bounces.from_events(events), datetime.now(UTC)
-                )
-            ]
-        )
-        for status in stored:
-            BOUNCES.labels("webhook", status).inc()
+
+        def receive(s: Any) -> list[tuple[str, bool]]:
+            rows = bounces.receive(
+                s, key, "webhook", raw, bounces.from_events(events), datetime.now(UTC)
+            )
+            tests = reminding.test_ballots(s)
+            return [(row.status, row.ballot_id in tests) for row in rows]
+
+        stored = self.write(receive)
+        for status, test in stored:
+            metrics.count(BOUNCES, "webhook", status, test=test)
         self.dispatcher.kick()
-        return {"received": len(events), "stored": len(stored), **Counter(stored)}
+        statuses = Counter(status for status, _ in stored)
+        return {"received": len(events), "stored": len(stored), **statuses}
 
     @rpc
     def get_delivery_summary(self, ballot_id: int) -> dict[str, Any]:
@@ -91,7 +93,7 @@ class MailerService(ServiceBase):
                 payload["ballot_id"],
                 phase=payload["phase"],
                 title=letters.title_of(payload),
-                timetable=payload["timetable"],
+                timetable=letters.timetable_of(payload),
                 statements=letters.statements_of(payload),
             ),
         )
@@ -161,11 +163,13 @@ class MailerService(ServiceBase):
     @timer(interval=REMINDER_INTERVAL)
     def send_reminders(self) -> None:
         """Serve every reminder time that has come (once per voter), then wake the dispatcher."""
-        outcomes = reminding.run(self.store.transaction, datetime.now(UTC))
-        for outcome, n in outcomes.items():
-            if outcome not in (reminding.EMAIL, reminding.LETTER):
-                metrics.REMINDERS.labels(outcome).inc(n)
-        if outcomes:
+        tests: Counter[str] = Counter()
+        outcomes = reminding.run(self.store.transaction, datetime.now(UTC), tests)
+        for counted, test in ((outcomes, False), (+tests, True)):
+            for outcome, n in counted.items():
+                if outcome not in (reminding.EMAIL, reminding.LETTER):
+                    metrics.count(metrics.REMINDERS, outcome, amount=n, test=test)
+        if outcomes or +tests:
             self.dispatcher.kick()
 
     @rpc

@@ -35,7 +35,7 @@ from services.matching.matcher.deciding import (
     match_members,
 )
 from services.matching.matcher.records import Member
-from services.matching.models import MatchDecision, Review
+from services.matching.models import MatchDecision, Review, TestBallot
 
 EVENTS = {MATCH: "members.matched", REVIEW: "members.review_needed", NO_MATCH: "members.unmatched"}
 
@@ -62,6 +62,17 @@ def _eligibility(decision: Decision, area: Sequence[str]) -> tuple[bool, str | N
     if decision.ward in area:
         return True, None
     return False, f"registered to vote in ward {decision.ward}, outside this ballot's area"
+
+
+def record_ballot(session: Session, ballot_id: int, test: bool) -> None:
+    """Keep whether a new ballot (``ballot.created``) is a test ballot."""
+    if test and session.get(TestBallot, ballot_id) is None:
+        session.add(TestBallot(ballot_id=ballot_id))
+
+
+def is_test(session: Session, ballot_id: int) -> bool:
+    """Whether the ballot is a test ballot: its decisions are counted apart from real ballots'."""
+    return session.get(TestBallot, ballot_id) is not None
 
 
 def _holders(session: Session, ballot_id: int, decisions: list[Decision]) -> dict[str, str]:
@@ -117,11 +128,13 @@ def _store(
     now: datetime,
     existing: dict[str, MatchDecision] | None = None,
     new: list[MatchDecision] | None = None,
+    test: bool | None = None,
 ) -> MatchDecision:
     """Store ``d`` as the member's decision. ``existing``: the chunk's stored decisions
     (``_existing``), kept up to date here; without it, the member's row is read alone.
     ``new``: where a new decision goes, for ``_insert`` to write with the chunk's others
-    (else it is added to the session)."""
+    (else it is added to the session). ``test``: whether the ballot is a test ballot, if the
+    caller knows (else it is read)."""
     eligible, exclusion = _eligibility(d, area)
     if existing is None:
         existing = _existing(session, ballot_id, [d.membership_number])
@@ -138,7 +151,9 @@ def _store(
     row.reasons, row.evidence, row.ward = d.reasons, dict(d.evidence), d.ward
     row.is_eligible, row.exclusion = eligible, exclusion
     row.decided_by, row.decided_at = actor, now
-    metrics.MATCH_DECISIONS.labels(d.decision).inc()
+    if test is None:
+        test = is_test(session, ballot_id)
+    metrics.count(metrics.MATCH_DECISIONS, d.decision, test=test)
     return row
 
 
@@ -185,6 +200,7 @@ def decide_chunk(
     # One read of the chunk's stored decisions and of its open reviews, one flush at the
     # end: not a query (and an autoflush) a member.
     existing = _existing(session, ballot_id, [d.membership_number for d in decisions])
+    test = is_test(session, ballot_id)
     stored: list[tuple[MatchDecision, Review | None]] = []
     new: list[MatchDecision] = []
     counts = {MATCH: 0, REVIEW: 0, NO_MATCH: 0}
@@ -209,6 +225,7 @@ def decide_chunk(
             now,
             existing,
             new,
+            test,
         )
         stored.append(
             (row, _review(ballot_id, member, area, d, now) if d.decision == REVIEW else None)

@@ -20,6 +20,14 @@ class MatchingService(ServiceBase):
 
     metrics = Metrics()
 
+    @subscribe("ballot.created")
+    def handle_ballot_created(self, payload: dict[str, Any], meta: EventMeta) -> str:
+        """Keep whether the ballot is a test ballot (``decisions.record_ballot``)."""
+        return self.on_event(
+            meta,
+            lambda s: decisions.record_ballot(s, payload["ballot_id"], bool(payload.get("test"))),
+        )
+
     @subscribe("members.registered")
     def handle_members_registered(self, payload: dict[str, Any], meta: EventMeta) -> str:
         return self.on_event(

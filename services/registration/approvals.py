@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rollcall import audit, metrics
-from services.registration import changes
+from services.registration import ballots, changes
 from services.registration.errors import ChangeNotFound, SamePerson
 from services.registration.models import Member, PendingChange
 
@@ -78,7 +78,8 @@ def request_change(
     changes.audit_change(
         session, member, "member.change_requested", fields, replace(by, reason=waiting)
     )
-    metrics.CONTACT_CHANGES.labels(member.association, by.actor).inc()
+    test = ballots.is_test_ballot(session, member.ballot_id)
+    metrics.count(metrics.CONTACT_CHANGES, member.association, by.actor, test=test)
     return change
 
 

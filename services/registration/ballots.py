@@ -177,6 +177,17 @@ def get(session: Session, ballot_id: int, *, lock: bool = False) -> Ballot:
     return ballot
 
 
+def is_test(ballot: Ballot | None) -> bool:
+    """Whether ``ballot`` is a test ballot (``test: true``): its work moves no real-ballot
+    metric (``rollcall.metrics.count``)."""
+    return bool(ballot is not None and (ballot.paper or {}).get("test"))
+
+
+def is_test_ballot(session: Session, ballot_id: int) -> bool:
+    """Whether the ballot numbered ``ballot_id`` is a test ballot (``is_test``)."""
+    return is_test(session.get(Ballot, ballot_id))
+
+
 def freeze_at(ballot: Ballot) -> datetime | None:
     """When the ballot's roll freezes, if its timetable says."""
     freeze = ballot.timetable.get("freeze_at")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from rollcall import audit, metrics
 from rollcall.formats import CONTACT_FIELDS, PERSONAL_FIELDS
 from rollcall.messaging.outbox import emit
-from services.registration import contacts
+from services.registration import ballots, contacts
 from services.registration.ledger import HOLDS_CODE
 from services.registration.models import LedgerEntry, Member
 
@@ -89,7 +89,8 @@ def apply(session: Session, member: Member, changes: dict[str, str], by: Author)
     touched = sorted(f for f in changes if f in CONTACT_FIELDS)
     if not touched:
         return
-    metrics.CONTACT_CHANGES.labels(member.association, by.actor).inc()
+    test = ballots.is_test_ballot(session, member.ballot_id)
+    metrics.count(metrics.CONTACT_CHANGES, member.association, by.actor, test=test)
     holds_code = entry is not None and entry.state in HOLDS_CODE
     emit(
         session,

@@ -204,9 +204,10 @@ def add_chunk(
     extract.accepted += len(fresh)
     extract.rejected += rejected
     extract.duplicates += duplicates
-    metrics.EXTRACT_ROWS.labels("accepted").inc(len(fresh))
-    metrics.EXTRACT_ROWS.labels("rejected").inc(rejected)
-    metrics.EXTRACT_ROWS.labels("duplicate").inc(duplicates)
+    test = ballots.is_test(ballot)
+    metrics.count(metrics.EXTRACT_ROWS, "accepted", amount=len(fresh), test=test)
+    metrics.count(metrics.EXTRACT_ROWS, "rejected", amount=rejected, test=test)
+    metrics.count(metrics.EXTRACT_ROWS, "duplicate", amount=duplicates, test=test)
     return {"chunk": chunk, "duplicate_chunk": False, **summary(extract)}
 
 

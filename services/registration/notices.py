@@ -191,5 +191,5 @@ def request(
         correlation_id=ballot_id,
     )
     for n in notices:
-        metrics.EXCLUSION_NOTICES.labels(n["reason"]).inc()
+        metrics.count(metrics.EXCLUSION_NOTICES, n["reason"], test=ballots.is_test(ballot))
     return len(notices)

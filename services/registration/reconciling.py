@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rollcall import metrics
+from services.registration import ballots, replacing
 from services.registration import extracts as extract_files
-from services.registration import replacing
 from services.registration.errors import BallotNotFound
 from services.registration.ledger import IN_FLIGHT, NOT_REACHED, STATES
 from services.registration.models import Ballot, Extract, LedgerEntry, Member
@@ -112,7 +112,8 @@ def reconcile(session: Session, ballot_id: int, association: str | None = None) 
         "replacements": replacing.summary(session, ballot_id, association),
         "balanced": all(s["balanced"] for s in shown) and accepted == known and not missing,
     }
-    if not association:
+    # A test ballot's members stay out of the gauges: dashboards and alerts watch real ballots.
+    if not association and not ballots.is_test(ballot):
         for state, n in states.items():
             metrics.MEMBERS_BY_STATE.labels(str(ballot_id), state).set(n)
         metrics.UNACCOUNTED.labels(str(ballot_id)).set(len(missing))

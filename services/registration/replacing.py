@@ -199,7 +199,8 @@ def _record(
         reason=why or asked.reason,
         at=datetime.now(UTC),
     )
-    metrics.REPLACEMENTS.labels(asked.source, outcome).inc()
+    test = ballots.is_test_ballot(session, ballot_id)
+    metrics.count(metrics.REPLACEMENTS, asked.source, outcome, test=test)
 
 
 def _reissue(

@@ -102,7 +102,7 @@ def _cast(
             and mark is not None
             and hmac.compare_digest(mark.request_tag or "", tag)
         ):
-            metrics.VOTES_REPEATED.inc()
+            metrics.count(metrics.VOTES_REPEATED, test=is_test(ballot))
             return receipt  # this very request, again: its paper is in the box already
         raise AlreadyVoted(ALREADY_VOTED) from None
     session.add(Paper(receipt=receipt, ballot_id=ballot.ballot_id, choices=choices))
@@ -113,8 +113,7 @@ def _cast(
         correlation_id=ballot.ballot_id,
     )
     # A test ballot's votes never count among real ballots' (``registration.schemas``'s ``test``).
-    counter = metrics.TEST_BALLOTS_CAST if ballot.definition.get("test") else metrics.BALLOTS_CAST
-    counter.labels(channel).inc()
+    metrics.count(metrics.BALLOTS_CAST, channel, test=is_test(ballot))
     return receipt
 
 
@@ -158,6 +157,11 @@ def _refuse_withdrawn(
             )
 
 
+def is_test(ballot: Ballot) -> bool:
+    """Whether ``ballot`` is a test ballot (its definition says ``test: true``)."""
+    return bool((ballot.definition or {}).get("test"))
+
+
 def enter_postal_batch(
     session: Session, ballot_id: int, batch_id: str, teller: str, papers: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -194,7 +198,7 @@ def enter_postal_batch(
                     reason=str(exc),
                 )
             )
-            metrics.POSTAL_REFUSED.labels(type(exc).__name__).inc()
+            metrics.count(metrics.POSTAL_REFUSED, type(exc).__name__, test=is_test(ballot))
             refused_list.append({"membership_number": number, "reason": str(exc)})
     session.add(
         PostalBatch(

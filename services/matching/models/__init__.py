@@ -1,10 +1,11 @@
 """Tables of the matching service only, on one metadata for Alembic.
 
-``decisions``: the match decisions and the review queue; ``registers``: the
+``ballots``: which ballots are test ballots; ``decisions``: the match decisions and the review queue; ``registers``: the
 electoral registers (versions, electors with their blocking keys, refused rows,
 name frequencies).
 """
 
+from services.matching.models.ballots import TestBallot
 from services.matching.models.base import Base
 from services.matching.models.decisions import MatchDecision, Review
 from services.matching.models.registers import (
@@ -24,4 +25,5 @@ __all__ = [
     "RegisterRefusal",
     "RegisterVersion",
     "Review",
+    "TestBallot",
 ]
