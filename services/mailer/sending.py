@@ -135,10 +135,19 @@ class Dispatcher(BackgroundLoop):
                 .order_by(Delivery.id)
                 .limit(batch)
             ).all()
+            # The backlog is real ballots' (a test ballot's work is counted apart).
+            tests = [
+                ballot_id
+                for ballot_id, timetable in session.execute(
+                    select(Ballot.ballot_id, Ballot.timetable)
+                )
+                if letters.is_test(timetable)
+            ]
             waiting = session.scalar(
                 select(func.count())
                 .select_from(Delivery)
                 .where(Delivery.status == "pending", Delivery.next_attempt_at.is_not(None))
+                .where(Delivery.ballot_id.not_in(tests))
             )
             metrics.RETRY_BACKLOG.set(waiting or 0)
         # Another mailer may have picked the same deliveries: send only those claimed here.
@@ -149,7 +158,9 @@ class Dispatcher(BackgroundLoop):
             if d.handed_at is not None:
                 # A mailer that stopped after the server took this email: it went.
                 outcomes[d.id] = {"status": "sent", "message_id": d.message_id}
-                metrics.AFTER_CRASH.labels("recorded_taken").inc()
+                metrics.count(
+                    metrics.AFTER_CRASH, "recorded_taken", test=self._is_test(d.ballot_id)
+                )
         # A reminder already with the mail server, or in a print batch, goes as planned.
         reminders = [
             d.id
@@ -160,16 +171,21 @@ class Dispatcher(BackgroundLoop):
             # A voter may have voted since their reminder was decided: it goes no more.
             with self.database.transaction() as session:
                 voted, maybe = reminding.drop_voted(session, reminders, now)
-            metrics.REMINDERS.labels(reminding.SKIPPED_VOTED).inc(len(voted))
-            metrics.AFTER_CRASH.labels("not_sent_again_voted").inc(len(maybe))
+            for d in pending:
+                if d.id in voted:
+                    test = self._is_test(d.ballot_id)
+                    metrics.count(metrics.REMINDERS, reminding.SKIPPED_VOTED, test=test)
+                    if d.id in maybe:
+                        metrics.count(metrics.AFTER_CRASH, "not_sent_again_voted", test=test)
             pending = [d for d in pending if d.id not in voted]
         if not pending:
             return bounced
         seal_key = self.settings.secret("mail_seal_key")
         emails = [d for d in pending if d.channel == "email" and d.id not in outcomes]
         posts = [d for d in pending if d.channel == "post" and d.id not in outcomes]
-        again = sum(1 for d in emails if d.sending_at is not None)
-        metrics.AFTER_CRASH.labels("sent_again").inc(again)
+        for d in emails:
+            if d.sending_at is not None:
+                metrics.count(metrics.AFTER_CRASH, "sent_again", test=self._is_test(d.ballot_id))
         if emails:
             with self.database.transaction() as session:
                 titles = dict(session.execute(select(Ballot.ballot_id, Ballot.title)).all())
@@ -219,7 +235,12 @@ class Dispatcher(BackgroundLoop):
                     )
         for (ballot_id, manifest), items in batches.items():
             if manifest:
-                metrics.AFTER_CRASH.labels("batch_written_again").inc(len(items))
+                metrics.count(
+                    metrics.AFTER_CRASH,
+                    "batch_written_again",
+                    amount=len(items),
+                    test=self._is_test(ballot_id),
+                )
             else:
                 manifest = _batch_manifest(self.settings.postal_path(), ballot_id, now)
             _write_postal_batch(
@@ -243,6 +264,10 @@ class Dispatcher(BackgroundLoop):
         if ballot_id not in self._facts:
             self._facts[ballot_id] = self._read_facts(ballot_id)
         return self._facts[ballot_id]
+
+    def _is_test(self, ballot_id: int) -> bool:
+        """Whether a ballot is a test ballot, whose work is counted apart (``metrics.count``)."""
+        return letters.is_test(self._ballot_facts(ballot_id).timetable)
 
     def _read_facts(self, ballot_id: int) -> letters.BallotFacts:
         with self.database.transaction() as session:
@@ -326,6 +351,7 @@ class Dispatcher(BackgroundLoop):
             kind=d.kind,
             sender=sender,
             vote_url=self._vote_url(),
+            ballot=self._ballot_facts(d.ballot_id),
         )
 
     def _send_emails(
@@ -338,7 +364,9 @@ class Dispatcher(BackgroundLoop):
             smtp = self.smtp_factory()
         except (smtplib.SMTPException, OSError) as exc:
             unreachable = _classified(exc)
-            metrics.SMTP_OUTCOMES.labels(unreachable["status"]).inc(len(emails))
+            for d in emails:
+                test = self._is_test(d.ballot_id)
+                metrics.count(metrics.SMTP_OUTCOMES, unreachable["status"], test=test)
             return {d.id: dict(unreachable) for d in emails}
         # How far each email got is written down before the next one goes (with its "sending"
         # mark, in one transaction): a crash leaves at most the email in flight in doubt.
@@ -371,9 +399,11 @@ class Dispatcher(BackgroundLoop):
             except (smtplib.SMTPException, OSError):
                 pass
         self._mark(marks)
-        for out in outcomes.values():
-            if out["status"] in _SMTP_KINDS:
-                metrics.SMTP_OUTCOMES.labels(out["status"]).inc()
+        for d in emails:
+            out = outcomes.get(d.id)
+            if out is not None and out["status"] in _SMTP_KINDS:
+                test = self._is_test(d.ballot_id)
+                metrics.count(metrics.SMTP_OUTCOMES, out["status"], test=test)
         for d in emails:
             outcomes.setdefault(
                 d.id, {"status": TRANSIENT, "reason": "not attempted after a server error"}
@@ -455,10 +485,12 @@ class Dispatcher(BackgroundLoop):
                 d.last_error = out.get("reason", d.last_error)
                 if not _kept_for_a_bounce(d):
                     d.sealed_code = None
-                metrics.MAIL.labels(d.channel, status).inc()
+                test = self._is_test(d.ballot_id)
+                metrics.count(metrics.MAIL, d.channel, status, test=test)
                 settled += 1
                 if d.kind.startswith(letters.REMINDER):
-                    metrics.REMINDERS.labels(reminding.delivered(d.channel, status)).inc()
+                    outcome = reminding.delivered(d.channel, status)
+                    metrics.count(metrics.REMINDERS, outcome, test=test)
                     continue
                 if d.kind.startswith("notice"):
                     continue

@@ -1,8 +1,8 @@
 """A test ballot's reminders from the running mailer, against a real SMTP server and the real
 broker, move no real-ballot reminder count: the mailer keeps that the ballot is a test (from
 ``ballot.created``) and counts what its reminder run decides in
-``rollcall_test_ballot_events_total``. (The counts of mail handed over, taken by the
-dispatcher in ``sending.py``, are not yet separated: docs/operations.md.)"""
+``rollcall_test_ballot_events_total``; so are the emails it hands to the mail server
+(``rollcall_mailer_mail_total``, ``rollcall_mailer_smtp_outcomes_total``)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ def test_a_test_ballots_reminder_run_moves_no_real_reminder_count(make_settings,
     skipped = reminding.SKIPPED_VOTED
     real = metrics.REMINDERS.labels(skipped)._value.get()
     test = metrics.test_ballot_count(metrics.REMINDERS, skipped)
+    real_sent = metrics.REMINDERS.labels("sent")._value.get()
+    real_mail = metrics.MAIL.labels("email", "sent")._value.get()
+    real_smtp = metrics.SMTP_OUTCOMES.labels("sent")._value.get()
+    test_mail = metrics.test_ballot_count(metrics.MAIL, "email", "sent")
     with support.smtp_sink(mail_dir) as port:
         settings = make_settings("mailer", smtp_port=port)
         definition = {
@@ -65,4 +69,11 @@ def test_a_test_ballots_reminder_run_moves_no_real_reminder_count(make_settings,
                 lambda: metrics.test_ballot_count(metrics.REMINDERS, skipped) == test + 1,
                 what="V1's reminder skipped, counted as a test ballot's",
             )
+            support.wait_for(
+                lambda: metrics.test_ballot_count(metrics.MAIL, "email", "sent") == test_mail + 3,
+                what="two codes and a reminder emailed, counted as a test ballot's",
+            )
     assert metrics.REMINDERS.labels(skipped)._value.get() == real
+    assert metrics.REMINDERS.labels("sent")._value.get() == real_sent
+    assert metrics.MAIL.labels("email", "sent")._value.get() == real_mail
+    assert metrics.SMTP_OUTCOMES.labels("sent")._value.get() == real_smtp
