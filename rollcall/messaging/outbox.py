@@ -89,7 +89,11 @@ def emit(
     correlation_id: str | int,
     message_id: str | None = None,
 ) -> str:
-    """Write ``event_type`` to the outbox in ``session``'s transaction; return its message id."""
+    """Write ``event_type`` to the outbox in ``session``'s transaction; return its message id.
+
+    The session remembers it (``emitted``), so the entrypoint wakes the relay
+    after the commit only when there is something to publish.
+    """
     body = contracts.dump(event_type, payload)
     message_id = message_id or str(uuid.uuid4())
     session.execute(
@@ -102,7 +106,16 @@ def emit(
             created_at=datetime.now(UTC),
         )
     )
+    session.info[_EMITTED] = True
     return message_id
+
+
+_EMITTED = "rollcall.outbox.emitted"
+
+
+def emitted(session: Session) -> bool:
+    """Whether ``emit`` wrote an event in ``session`` (since it was opened)."""
+    return bool(session.info.get(_EMITTED))
 
 
 def backlog(session: Session) -> int:
