@@ -81,6 +81,11 @@ _outbox = Table(
 )
 
 
+#: Built once and given the row as parameters: building ``insert().values(...)`` for each
+#: event (and its cache key) cost more than the insert (130 us against 57 us an event).
+_INSERT = _outbox.insert()
+
+
 def emit(
     session: Session,
     event_type: str,
@@ -97,14 +102,15 @@ def emit(
     body = contracts.dump(event_type, payload)
     message_id = message_id or str(uuid.uuid4())
     session.execute(
-        _outbox.insert().values(
-            message_id=message_id,
-            event_type=event_type,
-            correlation_id=str(correlation_id),
-            schema_version=contracts.contract(event_type).version,
-            payload=json.dumps(body, sort_keys=True, separators=(",", ":")),
-            created_at=datetime.now(UTC),
-        )
+        _INSERT,
+        {
+            "message_id": message_id,
+            "event_type": event_type,
+            "correlation_id": str(correlation_id),
+            "schema_version": contracts.contract(event_type).version,
+            "payload": json.dumps(body, sort_keys=True, separators=(",", ":")),
+            "created_at": datetime.now(UTC),
+        },
     )
     session.info[_EMITTED] = True
     return message_id
