@@ -182,6 +182,7 @@ class OutboxRelay(BackgroundLoop):
     def setup(self) -> None:
         super().setup()
         self.interval = self.settings.relay_interval
+        self.linger = self.settings.relay_linger
 
     def step(self) -> int:
         return relay_once(
