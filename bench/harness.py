@@ -28,6 +28,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def broker_pid() -> int | None:
+    """The local RabbitMQ node's process (``beam.smp``), if there is one on this machine.
+
+    The broker is the machine's, shared with whatever else uses it: its CPU
+    during a run is an upper bound on what the run cost it.
+    """
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        # The node runs "-s rabbit boot"; rabbitmqctl's short-lived beam.smp does not.
+        if args[0].endswith(b"/beam.smp") and b"rabbit" in args and b"boot" in args:
+            return int(cmdline.parent.name)
+    return None
+
+
 def py_spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes] | None:
     """Sample ``pid`` for ``seconds`` at 50 Hz without stopping it; collapsed stacks to ``out``."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))

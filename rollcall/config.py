@@ -116,6 +116,7 @@ class Settings:
     retention_days: int = 183
     relay_interval: float = 0.2
     relay_batch: int = 500
+    relay_linger: float = 0.01
     max_workers: int = 10
     #: Connections each service process keeps to its database (and as many again under load).
     database_pool_size: int = 10

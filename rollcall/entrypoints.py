@@ -5,13 +5,16 @@
 ways for an entrypoint to do its work, so each entrypoint is a line or two:
 
 - ``write(work)``: run ``work(session)`` in one transaction, then wake the relay
-  so the events the work wrote to the outbox leave at once. A transaction
+  so the events the work wrote to the outbox leave at once (only if it wrote
+  any: a relay step is a transaction of its own, and on SQLite it takes the
+  write lock, so waking it for nothing cost a handler's worth per event). A transaction
   PostgreSQL rolled back as a deadlock victim or a serialisation failure is run
   again (``ATTEMPTS`` in all): ``work`` touches only its session, and its events
   leave only after a commit, so a second run is exactly a first one;
 - ``read(work)``: run ``work(session)`` in a transaction that writes nothing new;
 - ``on_event(meta, apply)``: apply an event exactly once (the inbox row and the
-  effect commit together, ``rollcall.messaging.consumer.once``), then wake the relay.
+  effect commit together, ``rollcall.messaging.consumer.once``), then wake the relay
+  if the effect emitted an event.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from sqlalchemy.orm import Session
 from rollcall.audit import AuditedService
 from rollcall.db import is_transient
 from rollcall.messaging.consumer import EventMeta, once
-from rollcall.messaging.outbox import OutboxRelay
+from rollcall.messaging.outbox import OutboxRelay, emitted
 from rollcall.runtime import Store
 
 T = TypeVar("T")
@@ -46,12 +49,14 @@ class ServiceBase(AuditedService):
             try:
                 with self.store.transaction() as session:
                     result = work(session)
+                    wrote = emitted(session)
                 break
             except DBAPIError as exc:
                 if attempt == ATTEMPTS or not is_transient(exc):
                     raise
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
-        self.relay.kick()
+        if wrote:
+            self.relay.kick()
         return result
 
     def read(self, work: Callable[[Session], T]) -> T:
@@ -59,6 +64,15 @@ class ServiceBase(AuditedService):
             return work(session)
 
     def on_event(self, meta: EventMeta, apply: Callable[[Session], Any]) -> str:
-        outcome = once(self.store, meta, apply)
-        self.relay.kick()
+        wrote = False
+
+        def effect(session: Session) -> Any:
+            nonlocal wrote
+            result = apply(session)
+            wrote = emitted(session)
+            return result
+
+        outcome = once(self.store, meta, effect)
+        if wrote:
+            self.relay.kick()
         return outcome

@@ -114,6 +114,9 @@ class BackgroundLoop(DependencyProvider):
     """
 
     interval = 1.0
+    #: Seconds to wait after a ``kick()`` before the step, so work that arrives just after
+    #: the first is done in the same step (0: at once).
+    linger = 0.0
 
     def __init__(self) -> None:
         self._running = False
@@ -164,6 +167,8 @@ class BackgroundLoop(DependencyProvider):
             self._kick = eventlet.event.Event()
             with eventlet.Timeout(min(self.interval * (2**failures), 10.0), False):
                 self._kick.wait()
+            if self.linger and self._running and self._kick.ready():
+                eventlet.sleep(self.linger)
 
 
 class MetricsServer(SharedExtension):

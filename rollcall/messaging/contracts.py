@@ -519,9 +519,23 @@ def contract(event_type: str) -> Contract:
         raise UnknownEvent(f"no contract for event type {event_type!r}") from None
 
 
+#: One schema instance per event type, made on first use and reused: making one copies
+#: every field (marshmallow), which cost several times the validation itself, on every
+#: event sent and every event taken (``docs/scaling.md``, "Votes"). The schemas keep no
+#: state between loads.
+_schemas: dict[str, Schema] = {}
+
+
+def _schema(spec: Contract) -> Schema:
+    schema = _schemas.get(spec.event_type)
+    if schema is None:
+        schema = _schemas[spec.event_type] = spec.schema()
+    return schema
+
+
 def dump(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Validate an outgoing payload; raise ``ContractViolation`` if it breaks the contract."""
-    schema = contract(event_type).schema()
+    schema = _schema(contract(event_type))
     try:
         loaded = schema.load(payload)
     except ValidationError as exc:
@@ -539,7 +553,8 @@ def load(event_type: str, version: int | None, payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise ContractViolation(f"{event_type}: payload must be a JSON object")
     try:
-        return spec.schema().load(payload)
+        loaded: dict[str, Any] = _schema(spec).load(payload)
+        return loaded
     except ValidationError as exc:
         raise ContractViolation(f"{event_type}: {exc.messages}") from exc
 

@@ -13,11 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Column, CursorResult, DateTime, MetaData, String, Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Column, CursorResult, DateTime, MetaData, String, Table, bindparam, text
 from sqlalchemy.orm import Session
-
-from rollcall.db import is_postgres
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -39,12 +36,19 @@ _inbox = Table(
 )
 
 
+#: The same SQL on SQLite and PostgreSQL. Written out rather than built with the dialects'
+#: ``insert(...).on_conflict_do_nothing()``, which SQLAlchemy cannot cache: that was
+#: compiled again for every message every handler took (``docs/scaling.md``, "Votes").
+_ACCEPT = text(
+    "INSERT INTO inbox (message_id, handler, processed_at) "
+    "VALUES (:message_id, :handler, :processed_at) ON CONFLICT DO NOTHING"
+).bindparams(bindparam("processed_at", type_=DateTime(timezone=True)))
+
+
 def accept(session: Session, message_id: str, handler: str) -> bool:
     """Record ``message_id`` for ``handler``; True if it was not seen before."""
-    insert = postgresql.insert if is_postgres(session.get_bind()) else sqlite.insert
     result = session.execute(
-        insert(_inbox)
-        .values(message_id=message_id, handler=handler, processed_at=datetime.now(UTC))
-        .on_conflict_do_nothing()
+        _ACCEPT,
+        {"message_id": message_id, "handler": handler, "processed_at": datetime.now(UTC)},
     )
     return bool(cast("CursorResult[Any]", result).rowcount)

@@ -81,6 +81,11 @@ _outbox = Table(
 )
 
 
+#: Built once and given the row as parameters: building ``insert().values(...)`` for each
+#: event (and its cache key) cost more than the insert (130 us against 57 us an event).
+_INSERT = _outbox.insert()
+
+
 def emit(
     session: Session,
     event_type: str,
@@ -89,20 +94,34 @@ def emit(
     correlation_id: str | int,
     message_id: str | None = None,
 ) -> str:
-    """Write ``event_type`` to the outbox in ``session``'s transaction; return its message id."""
+    """Write ``event_type`` to the outbox in ``session``'s transaction; return its message id.
+
+    The session remembers it (``emitted``), so the entrypoint wakes the relay
+    after the commit only when there is something to publish.
+    """
     body = contracts.dump(event_type, payload)
     message_id = message_id or str(uuid.uuid4())
     session.execute(
-        _outbox.insert().values(
-            message_id=message_id,
-            event_type=event_type,
-            correlation_id=str(correlation_id),
-            schema_version=contracts.contract(event_type).version,
-            payload=json.dumps(body, sort_keys=True, separators=(",", ":")),
-            created_at=datetime.now(UTC),
-        )
+        _INSERT,
+        {
+            "message_id": message_id,
+            "event_type": event_type,
+            "correlation_id": str(correlation_id),
+            "schema_version": contracts.contract(event_type).version,
+            "payload": json.dumps(body, sort_keys=True, separators=(",", ":")),
+            "created_at": datetime.now(UTC),
+        },
     )
+    session.info[_EMITTED] = True
     return message_id
+
+
+_EMITTED = "rollcall.outbox.emitted"
+
+
+def emitted(session: Session) -> bool:
+    """Whether ``emit`` wrote an event in ``session`` (since it was opened)."""
+    return bool(session.info.get(_EMITTED))
 
 
 def backlog(session: Session) -> int:
@@ -163,6 +182,7 @@ class OutboxRelay(BackgroundLoop):
     def setup(self) -> None:
         super().setup()
         self.interval = self.settings.relay_interval
+        self.linger = self.settings.relay_linger
 
     def step(self) -> int:
         return relay_once(

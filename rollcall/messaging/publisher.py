@@ -1,6 +1,6 @@
 """Publishing with publisher confirms, pipelined.
 
-``ConfirmingPublisher.publish`` sends a batch on a fresh confirm-mode channel,
+``ConfirmingPublisher.publish`` sends a batch on its confirm-mode channel,
 then waits until the broker has confirmed every message in it. It returns only
 when all are confirmed and raises ``PublishFailed`` otherwise, so a caller that
 marks messages sent after it returns can never mark a message the broker did
@@ -9,6 +9,12 @@ takes the relay from hundreds to thousands of messages a second.
 
 One publisher holds one connection and serialises its callers with a lock; on
 any connection error it drops the connection and reconnects on the next call.
+The confirm-mode channel is opened once and kept while batches succeed (it
+used to be opened, put in confirm mode and closed for every batch: three more
+round trips and a channel process on the broker for each relay step, which
+on the vote path is one or two events; ``docs/scaling.md``, "Votes"). A
+batch that fails in any way drops the connection, channel and all, so a
+reused channel has nothing of an earlier batch left unconfirmed.
 Given several broker URIs (``amqp_uri`` with ``;`` between them, the nodes of
 one cluster) it connects to the first that answers, trying each in turn.
 
@@ -70,6 +76,10 @@ class ConfirmingPublisher:
         self.confirm_timeout = confirm_timeout
         self._kombu: Connection | None = None
         self._lock = threading.Lock()
+        self._confirming: amqp.Channel | None = None
+        self._published = 0  # messages sent on the confirm-mode channel (its delivery tags)
+        self._unconfirmed: set[int] = set()
+        self._nacked: list[int] = []
 
     def _connection(self) -> amqp.Connection:
         if self._kombu is None:
@@ -95,6 +105,7 @@ class ConfirmingPublisher:
         return self._connection().channel()
 
     def close(self) -> None:
+        self._confirming = None
         if self._kombu is not None:
             try:
                 self._kombu.release()
@@ -115,52 +126,54 @@ class ConfirmingPublisher:
                 self.close()
                 raise PublishFailed(f"broker error while publishing: {exc!r}") from exc
 
-    def _publish(self, messages: Sequence[Outgoing]) -> None:
-        channel = self._connection().channel()
-        try:
+    def _settle(self, delivery_tag: int, multiple: bool) -> set[int]:
+        # The broker may confirm out of order, singly or "up to here":
+        # count a message confirmed only when its own tag is covered.
+        if multiple:
+            return {t for t in self._unconfirmed if t <= delivery_tag}
+        return {delivery_tag} & self._unconfirmed
+
+    def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
+        self._unconfirmed.difference_update(self._settle(delivery_tag, multiple))
+
+    def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
+        done = self._settle(delivery_tag, multiple)
+        self._nacked.extend(done)
+        self._unconfirmed.difference_update(done)
+
+    def _confirm_channel(self) -> amqp.Channel:
+        channel = self._confirming
+        if channel is None or not channel.is_open:
+            channel = self._connection().channel()
             channel.confirm_select()
-            # The broker may confirm out of order, singly or "up to here":
-            # count a message confirmed only when its own tag is covered.
-            unconfirmed = set(range(1, len(messages) + 1))
-            nacked: list[int] = []
+            channel.events["basic_ack"].add(self._on_ack)
+            channel.events["basic_nack"].add(self._on_nack)
+            self._confirming, self._published = channel, 0
+        return channel
 
-            def settle(delivery_tag: int, multiple: bool) -> set[int]:
-                if multiple:
-                    return {t for t in unconfirmed if t <= delivery_tag}
-                return {delivery_tag} & unconfirmed
-
-            def on_ack(delivery_tag: int, multiple: bool) -> None:
-                unconfirmed.difference_update(settle(delivery_tag, multiple))
-
-            def on_nack(delivery_tag: int, multiple: bool) -> None:
-                done = settle(delivery_tag, multiple)
-                nacked.extend(done)
-                unconfirmed.difference_update(done)
-
-            channel.events["basic_ack"].add(on_ack)
-            channel.events["basic_nack"].add(on_nack)
-            for m in messages:
-                msg = amqp.Message(
-                    m.body,
-                    content_type="application/json",
-                    delivery_mode=2,
-                    message_id=m.message_id,
-                    correlation_id=m.correlation_id or None,
-                    type=m.type or None,
-                    application_headers=m.headers,
-                )
-                channel._basic_publish(msg, exchange=m.exchange, routing_key=m.routing_key)
-            while unconfirmed:
-                channel.wait([spec.Basic.Ack, spec.Basic.Nack], timeout=self.confirm_timeout)
-            if nacked:
-                raise PublishFailed(
-                    f"the broker refused (nacked) {len(nacked)} message(s) of the batch"
-                )
-        finally:
-            try:
-                channel.close()
-            except (OSError, amqp.exceptions.AMQPError):
-                pass
+    def _publish(self, messages: Sequence[Outgoing]) -> None:
+        channel = self._confirm_channel()
+        first = self._published + 1
+        self._unconfirmed = set(range(first, first + len(messages)))
+        self._nacked = []
+        for m in messages:
+            msg = amqp.Message(
+                m.body,
+                content_type="application/json",
+                delivery_mode=2,
+                message_id=m.message_id,
+                correlation_id=m.correlation_id or None,
+                type=m.type or None,
+                application_headers=m.headers,
+            )
+            channel._basic_publish(msg, exchange=m.exchange, routing_key=m.routing_key)
+            self._published += 1
+        while self._unconfirmed:
+            channel.wait([spec.Basic.Ack, spec.Basic.Nack], timeout=self.confirm_timeout)
+        if self._nacked:
+            raise PublishFailed(
+                f"the broker refused (nacked) {len(self._nacked)} message(s) of the batch"
+            )
 
 
 class Messaging(SharedExtension):

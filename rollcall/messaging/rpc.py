@@ -18,14 +18,34 @@ So with ``queue_type="quorum"`` the reply queue is non-durable: RabbitMQ
 deletes it with its node, and the caller, reconnecting to another node,
 declares it there. A call whose reply was lost with the node is the caller's
 to repeat (every RPC that changes state is idempotent or refuses a repeat).
+
+For the same reason a reply is published without publisher confirms (nameko
+waits for the broker's confirm of every reply): a confirm cannot make a
+reply's delivery surer than its caller's deadline does, and it cost every
+call a round trip to the broker and the broker the work of confirming
+(``docs/scaling.md``, "Votes"). Requests keep theirs: a caller learns from
+the confirm that no service is there to answer (``UnknownService``).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from nameko import rpc as nameko_rpc
+from nameko.amqp.publish import Publisher
 
 from rollcall.messaging.topology import QUEUE_ARGUMENTS
 from rollcall.runtime import settings_of
+
+
+class ReplyPublisher(Publisher):
+    """Publishes a reply without waiting for the broker's confirm."""
+
+    use_confirms = False
+
+
+class Responder(nameko_rpc.Responder):
+    publisher_cls = ReplyPublisher
 
 
 class RpcConsumer(nameko_rpc.RpcConsumer):
@@ -34,6 +54,21 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
         extra = QUEUE_ARGUMENTS[settings_of(self.container).queue_type]
         if extra:
             self.queue.queue_arguments = {**(self.queue.queue_arguments or {}), **extra}
+
+    def handle_result(self, message: Any, result: Any, exc_info: Any) -> Any:
+        """nameko's, with a ``Responder`` whose replies are not confirmed."""
+        config = self.container.config
+        responder = Responder(
+            config[nameko_rpc.AMQP_URI_CONFIG_KEY],
+            nameko_rpc.get_rpc_exchange(config),
+            config.get(nameko_rpc.SERIALIZER_CONFIG_KEY, nameko_rpc.DEFAULT_SERIALIZER),
+            message,
+            ssl=config.get(nameko_rpc.AMQP_SSL_CONFIG_KEY),
+            login_method=config.get(nameko_rpc.LOGIN_METHOD_CONFIG_KEY),
+        )
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
 
 
 class ReplyListener(nameko_rpc.ReplyListener):

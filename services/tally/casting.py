@@ -24,17 +24,26 @@ Guarantees:
   redelivery after a crash, a caller's retry) is answered with the receipt
   it got the first time, and adds nothing; any other second vote is refused
   (``repeats`` says how the mark recognises it without naming its paper).
+
+An online vote is the hot path (``docs/scaling.md``, "Votes"): it reads the
+ballot's phase under the shared lock in its own transaction, every time, but
+not the definition, which never changes once the ballot is recorded
+(``ballots.record_ballot`` writes it once and nothing updates it): that is
+kept per database and ballot in this process (``_definition``). The mark goes
+in with one ``INSERT ... ON CONFLICT DO NOTHING`` (no savepoint), the paper
+and the event with one statement each.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import weakref
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import CursorResult, select, text
 from sqlalchemy.orm import Session
 
 from rollcall import metrics
@@ -45,11 +54,63 @@ from services.tally.errors import (
     NOT_ON_ROLL,
     AlreadyVoted,
     BadRequestToken,
+    BallotNotFound,
     BallotNotOpen,
     InvalidChoices,
     NotOnRoll,
 )
-from services.tally.models import Ballot, Mark, Paper, PostalBatch, Refusal
+from services.tally.models import Ballot, Paper, PostalBatch, Refusal
+
+_BALLOTS = Ballot.__table__
+_BOX = Paper.__table__
+#: The mark, unless the voter has one: the same SQL on SQLite and PostgreSQL, and cached
+#: by SQLAlchemy (the dialects' ``on_conflict_do_nothing()`` is compiled every time).
+_MARK = text(
+    "INSERT INTO marks (ballot_id, membership_number, channel, request_tag) "
+    "VALUES (:ballot_id, :number, :channel, :tag) ON CONFLICT DO NOTHING"
+)
+_MARK_TAG = text(
+    "SELECT request_tag FROM marks WHERE ballot_id = :ballot_id AND membership_number = :number"
+)
+
+
+@dataclass(frozen=True)
+class OpenBallot:
+    """What casting needs of an open ballot: its id and (never changing) definition."""
+
+    ballot_id: int
+    definition: dict[str, Any]
+
+
+#: Each database's ballot definitions, by ballot id (see the module's docstring). Keyed by
+#: the engine, so a process that talks to several databases (the tests) keeps them apart.
+_definitions: weakref.WeakKeyDictionary[Any, dict[int, dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _definition(session: Session, ballot_id: int) -> dict[str, Any]:
+    known = _definitions.setdefault(session.get_bind(), {})
+    definition = known.get(ballot_id)
+    if definition is None:
+        definition = session.execute(
+            select(_BALLOTS.c.definition).where(_BALLOTS.c.ballot_id == ballot_id)
+        ).scalar_one()
+        known[ballot_id] = definition
+    return definition
+
+
+def _open_for_casting(session: Session, ballot_id: int) -> OpenBallot:
+    """The open ballot, its row under a shared lock (casts side by side, the close waits);
+    ``BallotNotFound``, or ``BallotNotOpen`` unless open."""
+    phase = session.execute(
+        select(_BALLOTS.c.phase).where(_BALLOTS.c.ballot_id == ballot_id).with_for_update(read=True)
+    ).scalar_one_or_none()
+    if phase is None:
+        raise BallotNotFound(f"ballot {ballot_id} does not exist")
+    if phase != "open":
+        raise BallotNotOpen(f"ballot {ballot_id} is {phase}, not open")
+    return OpenBallot(ballot_id, _definition(session, ballot_id))
 
 
 def _open_ballot(session: Session, ballot_id: int, *, shared: bool = False) -> Ballot:
@@ -68,7 +129,7 @@ def validate_choices(definition: dict[str, Any], choices: Any) -> list[str] | di
 
 def _cast(
     session: Session,
-    ballot: Ballot,
+    ballot: Ballot | OpenBallot,
     number: str,
     choices: list[str] | dict[str, list[str]],
     channel: str,
@@ -84,28 +145,20 @@ def _cast(
         key, token = request
         tag = repeats.mark_tag(key, ballot.ballot_id, number, token)
         receipt = repeats.receipt(key, ballot.ballot_id, number, token)
-    try:
-        with session.begin_nested():
-            session.add(
-                Mark(
-                    ballot_id=ballot.ballot_id,
-                    membership_number=number,
-                    channel=channel,
-                    request_tag=tag,
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        mark = session.get(Mark, (ballot.ballot_id, number))
-        if (
-            tag is not None
-            and mark is not None
-            and hmac.compare_digest(mark.request_tag or "", tag)
-        ):
+    who = {"ballot_id": ballot.ballot_id, "number": number}
+    marked: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an INSERT's
+        _MARK, {**who, "channel": channel, "tag": tag}
+    )
+    if not marked.rowcount:
+        # The voter has a mark (a concurrent first vote's, once it has committed).
+        had = session.execute(_MARK_TAG, who).scalar_one_or_none()
+        if tag is not None and had is not None and hmac.compare_digest(had, tag):
             metrics.count(metrics.VOTES_REPEATED, test=is_test(ballot))
             return receipt  # this very request, again: its paper is in the box already
-        raise AlreadyVoted(ALREADY_VOTED) from None
-    session.add(Paper(receipt=receipt, ballot_id=ballot.ballot_id, choices=choices))
+        raise AlreadyVoted(ALREADY_VOTED)
+    session.execute(
+        _BOX.insert(), {"receipt": receipt, "ballot_id": ballot.ballot_id, "choices": choices}
+    )
     emit(
         session,
         "ballots.marked",
@@ -130,14 +183,14 @@ def cast(
     if request is not None and not repeats.valid_token(request[1]):
         low, high = repeats.TOKEN_LENGTH
         raise BadRequestToken(f"a request token is {low} to {high} printable characters")
-    ballot = _open_ballot(session, ballot_id, shared=True)
+    ballot = _open_for_casting(session, ballot_id)
     valid = validate_choices(ballot.definition, choices)
     _refuse_withdrawn(session, ballot, valid)
     return {"receipt": _cast(session, ballot, number, valid, channel, request)}
 
 
 def _refuse_withdrawn(
-    session: Session, ballot: Ballot, paper: list[str] | dict[str, list[str]]
+    session: Session, ballot: OpenBallot, paper: list[str] | dict[str, list[str]]
 ) -> None:
     """``InvalidChoices`` if the paper chooses a candidate who has withdrawn."""
     gone = withdrawals.withdrawn_by_contest(session, ballot.ballot_id)
@@ -157,7 +210,7 @@ def _refuse_withdrawn(
             )
 
 
-def is_test(ballot: Ballot) -> bool:
+def is_test(ballot: Ballot | OpenBallot) -> bool:
     """Whether ``ballot`` is a test ballot (its definition says ``test: true``)."""
     return bool((ballot.definition or {}).get("test"))
 

@@ -207,3 +207,56 @@ def test_casts_of_one_ballot_do_not_wait_for_each_other_but_the_close_waits_for_
         for session in (first, second, closer):
             session.close()
         engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_an_online_cast_reads_the_definition_once_per_ballot_and_takes_no_savepoint(
+    kind, databases, tmp_path
+):
+    """The hot path (docs/scaling.md, "Votes"): the phase is read under the lock every time,
+    the never-changing definition once per ballot and process; the mark goes in with one
+    statement, a second vote still refused and the same request still answered."""
+    from rollcall.db import make_engine, session_factory, upgrade
+    from services.tally import casting, repeats
+    from services.tally.errors import AlreadyVoted, BallotNotOpen
+    from services.tally.models import Ballot, Voter
+
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tally.sqlite'}"
+        upgrade("tally", url)
+    else:
+        url = databases.fresh("tally")
+    engine = make_engine(url)
+    factory = session_factory(engine)
+    with factory() as setup, setup.begin():
+        setup.add(Ballot(ballot_id=1, definition=builders.ballot_definition(), phase="open"))
+        setup.flush()
+        setup.add_all(Voter(ballot_id=1, membership_number=f"M{n}") for n in range(1, 5))
+    statements: list[str] = []
+    sa.event.listen(
+        engine, "before_cursor_execute", lambda *a: statements.append(str(a[2]).upper())
+    )
+    key = repeats.key_from(b"test secret")
+    try:
+        receipts = []
+        for n in range(1, 4):
+            with factory() as s, s.begin():
+                request = (key, f"token-{n}".ljust(40, "x"))
+                receipts.append(casting.cast(s, 1, f"M{n}", ["Ada Lovelace"], request=request))
+        assert sum("DEFINITION" in q for q in statements) == 1
+        assert not any("SAVEPOINT" in q for q in statements)
+        with factory() as s, s.begin():  # the same request again: its receipt, nothing added
+            again = casting.cast(
+                s, 1, "M1", ["Ada Lovelace"], request=(key, "token-1".ljust(40, "x"))
+            )
+        assert again == receipts[0]
+        with factory() as s, s.begin(), pytest.raises(AlreadyVoted):
+            casting.cast(s, 1, "M2", ["Mary Seacole"], request=(key, "other".ljust(40, "x")))
+        with factory() as s, s.begin():
+            assert s.execute(sa.text("SELECT count(*) FROM box")).scalar_one() == 3
+            assert s.execute(sa.text("SELECT count(*) FROM marks")).scalar_one() == 3
+            s.execute(sa.text("UPDATE ballots SET phase = 'paused'"))
+        with factory() as s, s.begin(), pytest.raises(BallotNotOpen):
+            casting.cast(s, 1, "M4", ["Ada Lovelace"])
+    finally:
+        engine.dispose()

@@ -96,3 +96,34 @@ def test_an_unknown_version_or_event_is_a_contract_violation():
         )
     with pytest.raises(contracts.UnknownEvent):
         contracts.load("nonsense", 1, {})
+
+
+def test_each_event_type_makes_its_schema_once_and_reuses_it_safely(monkeypatch):
+    """Making a marshmallow schema copies every field and cost more than validating; the
+    contracts make one per event type and reuse it, for events sent and taken alike, and a
+    refused payload leaves nothing behind for the next one."""
+    import dataclasses
+
+    made: list[int] = []
+    spec = contracts.contract("ballots.marked")
+
+    class Counting(spec.schema):  # type: ignore[misc,name-defined]
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            made.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setitem(
+        contracts.CONTRACTS, "ballots.marked", dataclasses.replace(spec, schema=Counting)
+    )
+    monkeypatch.setattr(contracts, "_schemas", {}, raising=False)
+    good = {"ballot_id": 1, "membership_number": "M1", "channel": "online"}
+    assert contracts.dump("ballots.marked", good) == good
+    with pytest.raises(contracts.ContractViolation, match="channel"):
+        contracts.load("ballots.marked", 1, {**good, "channel": "pigeon"})
+    with pytest.raises(contracts.ContractViolation, match="membership_number"):
+        contracts.dump("ballots.marked", {"ballot_id": 1, "channel": "postal"})
+    assert contracts.load("ballots.marked", 1, {**good, "channel": "postal"}) == {
+        **good,
+        "channel": "postal",
+    }
+    assert made == [1]
