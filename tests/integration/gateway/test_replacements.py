@@ -157,6 +157,11 @@ def test_an_officers_reissue_works_at_once_for_their_own_members_only(stack):
     (new,) = support.wait_for(lambda: _codes(mail_dir, "M3")[1:], timeout=60, what="M3's new code")
     assert _vote(gateway, bid, old).status_code == 403
     assert _vote(gateway, bid, new).status_code == 201, "no 48-hour hold without a contact change"
+    # Registration hears of the vote by event (ballots.marked), a moment after the receipt.
+    support.wait_for(
+        lambda: gateway.rpc.registration.reconcile(bid)["ledger"].get("voted", 0) >= 1,
+        what="the vote to reach the ledger",
+    )
     voted = gateway.post(path, gateway.user("operator"), json=body)
     assert voted.status_code == 409 and error_of(voted)["code"] == "reissue_refused"
     members = gateway.get(f"/api/ballots/{bid}/members", gateway.user("operator")).json()
