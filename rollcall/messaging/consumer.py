@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from rollcall import metrics
 from rollcall.messaging import contracts, inbox
 from rollcall.messaging.publisher import Messaging, Outgoing, PublishFailed
+from rollcall.messaging.rpc import TolerantAcks
 from rollcall.messaging.topology import (
     ATTEMPT_HEADER,
     DELAY_HEADER,
@@ -66,8 +67,9 @@ def once(database: Database, meta: EventMeta, effect: Callable[[Session], Any]) 
     return "ok"
 
 
-class SafeQueueConsumer(QueueConsumer):
-    """nameko's queue consumer, but a body that cannot be decoded is parked, not fatal."""
+class SafeQueueConsumer(TolerantAcks, QueueConsumer):
+    """nameko's queue consumer, but a body that cannot be decoded is parked, not fatal, and an
+    ack lost with its connection is not fatal either (``TolerantAcks``)."""
 
     def get_consumers(self, consumer_cls, channel):
         consumers = super().get_consumers(consumer_cls, channel)

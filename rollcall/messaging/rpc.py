@@ -29,13 +29,47 @@ the confirm that no service is there to answer (``UnknownService``).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from amqp.exceptions import RecoverableConnectionError
 from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
+from nameko.messaging import QueueConsumer
 
 from rollcall.messaging.topology import QUEUE_ARGUMENTS
 from rollcall.runtime import settings_of
+
+log = logging.getLogger(__name__)
+
+
+class TolerantAcks:
+    """A queue consumer's ack and requeue that outlive the connection they were for.
+
+    nameko ignores amqp's ``ConnectionError`` there but not the socket's own: when a broker
+    node goes between a message's delivery and its ack, ``ack()`` raises
+    ``ConnectionResetError``, and nameko, raising it in a managed thread, kills the whole
+    container — a gateway that then accepts no connection again (found by the cluster
+    node-loss test in CI). Nothing is lost by ignoring it: the broker hands an unacked
+    message out again once the connection is gone (a request or an event), or the message
+    went with its node (a reply, whose caller's deadline answers for it).
+    """
+
+    def ack_message(self, message: Any) -> None:
+        try:
+            super().ack_message(message)  # type: ignore[misc]
+        except (OSError, RecoverableConnectionError) as exc:
+            log.warning("a message's ack was lost with its connection (%s)", exc)
+
+    def requeue_message(self, message: Any) -> None:
+        try:
+            super().requeue_message(message)  # type: ignore[misc]
+        except (OSError, RecoverableConnectionError) as exc:
+            log.warning("a message's requeue was lost with its connection (%s)", exc)
+
+
+class RpcQueueConsumer(TolerantAcks, QueueConsumer):
+    """The queue consumer of RPC requests and replies (one per container, as nameko's)."""
 
 
 class ReplyPublisher(Publisher):
@@ -49,6 +83,8 @@ class Responder(nameko_rpc.Responder):
 
 
 class RpcConsumer(nameko_rpc.RpcConsumer):
+    queue_consumer = RpcQueueConsumer()
+
     def setup(self) -> None:
         super().setup()
         extra = QUEUE_ARGUMENTS[settings_of(self.container).queue_type]
@@ -72,6 +108,8 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
 
 
 class ReplyListener(nameko_rpc.ReplyListener):
+    queue_consumer = RpcQueueConsumer()
+
     def setup(self) -> None:
         super().setup()
         if settings_of(self.container).queue_type == "quorum":

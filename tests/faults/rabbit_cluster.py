@@ -1,7 +1,7 @@
 """A private three-node RabbitMQ cluster on this machine, for fault tests.
 
-``RabbitCluster(root)`` starts ``rc-a@localhost``, ``rc-b@localhost`` and
-``rc-c@localhost`` from the installed ``rabbitmq-server``, each with its own
+``RabbitCluster(root)`` starts ``rc-a-<run>@localhost``, ``rc-b-<run>@localhost`` and
+``rc-c-<run>@localhost`` (``<run>`` fresh each time) from the installed ``rabbitmq-server``, each with its own
 AMQP and distribution ports, data and log directories and configuration file
 under ``root``; all three share an Erlang cookie through ``HOME=root`` (so they
 never talk to the system node, which keeps the machine's own cookie), and the
@@ -56,8 +56,11 @@ class RabbitCluster:
         cookie.write_text(secrets.token_hex(16).upper())
         cookie.chmod(0o400)
         (self.root / "enabled_plugins").write_text("[].\n")
+        # Names of this run's own: a node left running by a run that was killed (a CI
+        # timeout ends the process without cleaning up) must not stand in for one of these.
+        run = secrets.token_hex(3)
         self.nodes = [
-            Node(f"rc-{letter}@localhost", _free_port(), _free_port())
+            Node(f"rc-{letter}-{run}@localhost", _free_port(), _free_port())
             for letter in "abcdefg"[:size]
         ]
 
