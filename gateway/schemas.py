@@ -287,14 +287,24 @@ class DroppedRowsQuery(AssociationQuery):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
+#: What the API trims as spaces: the white space of the spec's patterns (JSON Schema's
+#: ``\s``, ECMA-262's). Python's own ``strip()`` also takes U+0085 and U+001C-U+001F, so a
+#: value the spec admits ("\u0085X") came out one character short and was refused.
+SPACES = (
+    "\t\n\x0b\x0c\r \xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000\ufeff")
+)
+
+
 def _trimmed(data: Any, schema: Schema) -> Any:
-    """``data`` with its text trimmed of spaces, but for a value longer than its field allows
-    as sent: that stays as it came, so the length check refuses it (the API spec's
-    ``maxLength`` is on the value as sent)."""
+    """``data`` with its text trimmed of spaces (``SPACES``), but for a value longer than its
+    field allows as sent: that stays as it came, so the length check refuses it (the API
+    spec's ``maxLength`` is on the value as sent)."""
     if not isinstance(data, Mapping):
         return data
     return {
-        k: v.strip() if isinstance(v, str) and len(v) <= _longest(schema, k) else v
+        k: v.strip(SPACES) if isinstance(v, str) and len(v) <= _longest(schema, k) else v
         for k, v in data.items()
     }
 
