@@ -24,9 +24,8 @@ import sqlalchemy as sa
 import yaml
 from aiosmtpd.handlers import Mailbox
 
-from rollcall import sealing
 from tests import support
-from tests.integration.mailer.test_mail_faults import Reported, scripted_server
+from tests.integration.mailer.test_mail_faults import Reported, _issued, scripted_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,25 +80,6 @@ def _rows(settings) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
         engine.dispose()
 
 
-def _issued(settings, voters: list[tuple[str, str]]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    key = settings.secret("mail_seal_key")
-    return {
-        "ballot_id": 7,
-        "codes": [
-            {
-                "membership_number": number,
-                "name": f"Voter {number}",
-                "email": mail,
-                "address": [f"{number} High Street", "London"],
-                "postcode": "E8 1AA",
-                "sealed_code": sealing.seal(key, f"CODE-{number}"),
-                "kind": "initial",
-            }
-            for number, mail in voters
-        ],
-    }
-
-
 def _kill(proc) -> None:  # type: ignore[no-untyped-def]
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
@@ -117,7 +97,9 @@ def test_a_killed_mailer_sends_again_only_the_email_the_server_held_unanswered(
         log = (tmp_path / "mailer.log").open("wb")
         mailer = _start_mailer(settings, tmp_path, log)
         try:
-            support.publish_event(settings, "codes.issued", _issued(settings, voters))
+            support.publish_event(
+                settings, "codes.issued", _issued(settings, [(n, mail, True) for n, mail in voters])
+            )
             support.wait_for(
                 lambda: any(
                     r["membership_number"] == "M3" and r["sending_at"] is not None
@@ -158,7 +140,9 @@ def test_a_killed_mailer_writes_a_print_batch_again_never_a_letter_into_two(
     log = (tmp_path / "mailer.log").open("wb")
     mailer = _start_mailer(settings, tmp_path, log)
     try:
-        support.publish_event(settings, "codes.issued", _issued(settings, voters))
+        support.publish_event(
+            settings, "codes.issued", _issued(settings, [(n, mail, True) for n, mail in voters])
+        )
         planned = support.wait_for(
             lambda: [r for r in _rows(settings) if r["postal_batch"] and r["status"] == "pending"],
             timeout=60,
