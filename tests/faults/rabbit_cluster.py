@@ -95,6 +95,8 @@ class RabbitCluster:
             RABBITMQ_PID_FILE=str(base / "pid"),
             RABBITMQ_CONF_ENV_FILE=str(self.root / "rabbitmq-env.conf"),
             ERL_EPMD_ADDRESS="127.0.0.1",
+            # a node (or rabbitmqctl) that crashes writes its dump here, not in the checkout
+            ERL_CRASH_DUMP=str(base / "erl_crash.dump"),
             ERL_FLAGS="-kernel inet_dist_use_interface {127,0,0,1}",
         )
         return env
