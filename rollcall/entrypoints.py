@@ -14,7 +14,9 @@ ways for an entrypoint to do its work, so each entrypoint is a line or two:
 - ``read(work)``: run ``work(session)`` in a transaction that writes nothing new;
 - ``on_event(meta, apply)``: apply an event exactly once (the inbox row and the
   effect commit together, ``rollcall.messaging.consumer.once``), then wake the relay
-  if the effect emitted an event.
+  if the effect emitted an event;
+- ``on_events(events, apply)``: the same for a batch (``subscribe(..., batch=N)``):
+  ``apply(session, payloads)`` once with the payloads not seen before.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from rollcall.audit import AuditedService
 from rollcall.db import is_transient
-from rollcall.messaging.consumer import EventMeta, once
+from rollcall.messaging.consumer import Event, EventMeta, once, once_all
 from rollcall.messaging.outbox import OutboxRelay, emitted
 from rollcall.runtime import Store
 
@@ -76,3 +78,19 @@ class ServiceBase(AuditedService):
         if wrote:
             self.relay.kick()
         return outcome
+
+    def on_events(
+        self, events: list[Event], apply: Callable[[Session, list[dict[str, Any]]], Any]
+    ) -> list[str]:
+        wrote = False
+
+        def effect(session: Session, payloads: list[dict[str, Any]]) -> Any:
+            nonlocal wrote
+            result = apply(session, payloads)
+            wrote = emitted(session)
+            return result
+
+        outcomes = once_all(self.store, events, effect)
+        if wrote:
+            self.relay.kick()
+        return outcomes

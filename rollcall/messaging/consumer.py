@@ -15,13 +15,24 @@ If even the copy cannot be published (the broker is gone), the message is not
 acked: the broker redelivers it. Handlers are called as
 ``handler(self, payload, meta)`` and must be idempotent; ``once()`` gives them
 the inbox check and the transaction in one call.
+
+``subscribe(event_type, batch=N)`` hands the handler the messages that arrived
+while its previous call ran, up to ``N`` at a time, as ``handler(self, events)``
+(a list of ``Event``); ``once_all()`` records them all in the inbox and applies
+the new ones in one transaction. It is for events that come one per act and in
+crowds (``ballots.marked``: one per vote): a transaction, a worker and a commit
+for many instead of one each (``docs/scaling.md``, "Votes"). Nothing waits for a
+batch to fill: with no call running, a message is handled at once. Each
+message still ends in exactly one of the places above: a batch that raises is
+taken apart and each of its messages handled alone, so one bad message is
+retried and parked on its own and the rest are handled.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -58,6 +69,18 @@ class EventMeta:
     handler: str
 
 
+#: The most ``ballots.marked`` messages (one per vote) a consumer takes in one transaction.
+MARKS_BATCH = 100
+
+
+@dataclass(frozen=True)
+class Event:
+    """One message of a batch: its payload (checked against its contract) and its meta."""
+
+    payload: dict[str, Any]
+    meta: EventMeta
+
+
 def once(database: Database, meta: EventMeta, effect: Callable[[Session], Any]) -> str:
     """Run ``effect`` in one transaction with the inbox row; "duplicate" if seen before."""
     with database.transaction() as session:
@@ -65,6 +88,28 @@ def once(database: Database, meta: EventMeta, effect: Callable[[Session], Any]) 
             return "duplicate"
         effect(session)
     return "ok"
+
+
+def once_all(
+    database: Database,
+    events: Sequence[Event],
+    effect: Callable[[Session, list[dict[str, Any]]], Any],
+) -> list[str]:
+    """``once`` for a batch: every message's inbox row and ``effect(session, payloads)`` of the
+    new ones commit together; returns "ok" or "duplicate" per event, in order (a message twice
+    in one batch is a duplicate the second time)."""
+    outcomes = []
+    with database.transaction() as session:
+        fresh = []
+        for event in events:
+            if inbox.accept(session, event.meta.message_id, event.meta.handler):
+                fresh.append(event.payload)
+                outcomes.append("ok")
+            else:
+                outcomes.append("duplicate")
+        if fresh:
+            effect(session, fresh)
+    return outcomes
 
 
 class SafeQueueConsumer(TolerantAcks, QueueConsumer):
@@ -105,6 +150,13 @@ class Subscription(Consumer):
         self._park(message, f"invalid: body is not JSON: {exc}", outcome="invalid")
 
     def handle_message(self, body: Any, message: Any) -> None:
+        event = self._event(body, message)
+        if event is not None:
+            self.dispatch(message, event)
+
+    def _event(self, body: Any, message: Any) -> Event | None:
+        """The message's payload and meta, or None once a message that breaks its contract
+        is parked."""
         props = message.properties
         headers = message.headers or {}
         try:
@@ -113,7 +165,7 @@ class Subscription(Consumer):
                 raise contracts.ContractViolation("message has no message_id")
         except contracts.ContractViolation as exc:
             self._park(message, f"invalid: {exc}", outcome="invalid")
-            return
+            return None
         meta = EventMeta(
             message_id=props["message_id"],
             correlation_id=str(props.get("correlation_id") or ""),
@@ -122,25 +174,33 @@ class Subscription(Consumer):
             redelivered=bool(message.delivery_info.get("redelivered")),
             handler=self.handler_name,
         )
+        return Event(payload, meta)
+
+    def dispatch(self, message: Any, event: Event) -> None:
         started = time.monotonic()
         try:
             self.container.spawn_worker(
                 self,
-                (payload, meta),
+                (event.payload, event.meta),
                 {},
-                handle_result=partial(self.handle_result, message, meta, started),
+                handle_result=partial(self.handle_result, message, event.meta, started),
             )
         except Exception:  # noqa: BLE001 - container being killed: give it back
             self.queue_consumer.requeue_message(message)
 
-    def handle_result(self, message, meta, started, worker_ctx, result=None, exc_info=None):
+    def _handled(self, message: Any, outcome: Any, started: float) -> None:
         service = self.container.service_name
         metrics.HANDLER_SECONDS.labels(service, self.event_type).observe(time.monotonic() - started)
+        outcome = outcome if outcome in ("ok", "duplicate") else "ok"
+        metrics.MESSAGES_HANDLED.labels(service, self.event_type, outcome).inc()
+        self.queue_consumer.ack_message(message)
+
+    def handle_result(self, message, meta, started, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
-            outcome = result if result in ("ok", "duplicate") else "ok"
-            metrics.MESSAGES_HANDLED.labels(service, self.event_type, outcome).inc()
-            self.queue_consumer.ack_message(message)
+            self._handled(message, result, started)
             return result, exc_info
+        service = self.container.service_name
+        metrics.HANDLER_SECONDS.labels(service, self.event_type).observe(time.monotonic() - started)
         reason = f"{exc_info[0].__name__}: {exc_info[1]}"
         attempt = meta.attempt + 1
         if attempt <= len(self.topology.retry_delays):
@@ -213,4 +273,89 @@ class Subscription(Consumer):
             log.error("%s: parked message %s: %s", self.handler_name, outgoing.message_id, reason)
 
 
-subscribe = Subscription.decorator
+class BatchQueueConsumer(SafeQueueConsumer):
+    """The queue consumer of batched subscriptions: its own connection, with a prefetch of
+    two batches per queue, so the next batch gathers while one is handled (a service's
+    other queues keep the prefetch of ``max_workers``)."""
+
+    @property
+    def prefetch_count(self) -> int:
+        batches = [2 * provider.batch for provider in self._providers]
+        return max([self.container.max_workers, *batches])
+
+
+class BatchSubscription(Subscription):
+    """``subscribe(event_type, batch=N)``: see the module's docstring."""
+
+    queue_consumer = BatchQueueConsumer()
+
+    def __init__(self, event_type: str, *, batch: int, **kwargs: Any) -> None:
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, not {batch}")
+        self.batch = batch
+        super().__init__(event_type, **kwargs)
+
+    def setup(self) -> None:
+        super().setup()
+        self._waiting: list[tuple[Any, Event]] = []
+        self._running = False
+
+    def dispatch(self, message: Any, event: Event) -> None:
+        self._waiting.append((message, event))
+        if not self._running:
+            self._next()
+
+    def _next(self) -> None:
+        """Hand what is waiting (up to a batch) to one worker; the next goes when it is done."""
+        taken, self._waiting = self._waiting[: self.batch], self._waiting[self.batch :]
+        self._running = bool(taken)
+        if taken and not self._spawn(taken, alone=False):
+            self._running = False
+
+    def _spawn(self, taken: list[tuple[Any, Event]], *, alone: bool) -> bool:
+        started = time.monotonic()
+        try:
+            self.container.spawn_worker(
+                self,
+                ([event for _, event in taken],),
+                {},
+                handle_result=partial(self.handle_batch_result, taken, started, alone),
+            )
+        except Exception:  # noqa: BLE001 - container being killed: give them back
+            for message, _ in taken:
+                self.queue_consumer.requeue_message(message)
+            return False
+        return True
+
+    def handle_batch_result(self, taken, started, alone, worker_ctx, result=None, exc_info=None):
+        if exc_info is None:
+            for (message, _), outcome in zip(taken, result, strict=True):
+                self._handled(message, outcome, started)
+        elif len(taken) == 1:
+            message, event = taken[0]
+            self.handle_result(message, event.meta, started, worker_ctx, None, exc_info)
+        else:
+            # Taken apart: each message alone, so a bad one is retried or parked by itself.
+            log.warning(
+                "%s: a batch of %d failed (%s: %s); handling each message alone",
+                self.handler_name,
+                len(taken),
+                exc_info[0].__name__,
+                exc_info[1],
+            )
+            self.container.spawn_managed_thread(partial(self._each_alone, taken))
+        if not alone:
+            self.container.spawn_managed_thread(self._next)
+        return result, exc_info
+
+    def _each_alone(self, taken: list[tuple[Any, Event]]) -> None:
+        for item in taken:
+            self._spawn([item], alone=True)
+
+
+def subscribe(event_type: str, *, batch: int | None = None) -> Any:
+    """The decorator of an event handler: ``handler(self, payload, meta)``, or with ``batch``
+    ``handler(self, events)`` returning an outcome per event (``once_all``)."""
+    if batch is None:
+        return Subscription.decorator(event_type)
+    return BatchSubscription.decorator(event_type, batch=batch)

@@ -18,7 +18,7 @@ Guarantees:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -248,17 +248,27 @@ def reissue(
     return True
 
 
-def redeem(session: Session, ballot_id: int, membership_number: str, now: datetime) -> bool:
-    row = session.scalar(
-        select(AccessCode)
-        .where(AccessCode.ballot_id == ballot_id, AccessCode.membership_number == membership_number)
-        .with_for_update()
-    )
-    if row is None or row.status == "redeemed":
-        return False
-    row.status, row.redeemed_at = "redeemed", now
-    metrics.count(metrics.CODES_REDEEMED, test=is_test(session, ballot_id))
-    return True
+def redeem(session: Session, marks: Sequence[Mapping[str, Any]], now: datetime) -> int:
+    """``ballots.marked`` payloads: each voter's code is redeemed (once); returns how many were."""
+    by_ballot: dict[int, set[str]] = {}
+    for mark in marks:
+        by_ballot.setdefault(mark["ballot_id"], set()).add(mark["membership_number"])
+    redeemed = 0
+    for ballot_id, numbers in by_ballot.items():
+        rows = session.scalars(
+            select(AccessCode)
+            .where(AccessCode.ballot_id == ballot_id, AccessCode.membership_number.in_(numbers))
+            .with_for_update()
+        )
+        test = None
+        for row in rows:
+            if row.status == "redeemed":
+                continue
+            row.status, row.redeemed_at = "redeemed", now
+            test = is_test(session, ballot_id) if test is None else test
+            metrics.count(metrics.CODES_REDEEMED, test=test)
+            redeemed += 1
+    return redeemed
 
 
 def revoke(session: Session, ballot_id: int, numbers: list[str]) -> int:

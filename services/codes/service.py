@@ -9,7 +9,7 @@ from nameko.timer import timer
 
 from rollcall import retention
 from rollcall.entrypoints import ServiceBase
-from rollcall.messaging.consumer import EventMeta, once, subscribe
+from rollcall.messaging.consumer import MARKS_BATCH, Event, EventMeta, once, subscribe
 from rollcall.messaging.rpc import rpc
 from rollcall.runtime import Metrics, settings_of
 from services.codes import issuing
@@ -141,11 +141,6 @@ class CodesService(ServiceBase):
             ),
         )
 
-    @subscribe("ballots.marked")
-    def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self.on_event(
-            meta,
-            lambda s: issuing.redeem(
-                s, payload["ballot_id"], payload["membership_number"], issuing.utcnow()
-            ),
-        )
+    @subscribe("ballots.marked", batch=MARKS_BATCH)
+    def handle_ballots_marked(self, events: list[Event]) -> list[str]:
+        return self.on_events(events, lambda s, marks: issuing.redeem(s, marks, issuing.utcnow()))

@@ -40,7 +40,7 @@ Guarantees:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -121,12 +121,22 @@ def outcome(has_voted: bool, code: CodeDelivery, withdrawn: bool = False) -> str
 # -- the run (in the caller's transactions) ------------------------------------------------------
 
 
-def record_mark(session: Session, ballot_id: int, number: str, channel: str, now: datetime) -> None:
-    """Keep the marked register's read model: this voter has voted (once, however often told)."""
-    if session.get(Voted, (ballot_id, number)) is None:
-        session.add(
-            Voted(ballot_id=ballot_id, membership_number=number, channel=channel, recorded_at=now)
-        )
+def record_marks(session: Session, marks: Sequence[Mapping[str, Any]], now: datetime) -> None:
+    """Keep the marked register's read model from ``ballots.marked`` payloads: each voter has
+    voted (once, however often told)."""
+    seen = set()
+    for mark in marks:
+        key = (mark["ballot_id"], mark["membership_number"])
+        if key not in seen and session.get(Voted, key) is None:
+            seen.add(key)
+            session.add(
+                Voted(
+                    ballot_id=key[0],
+                    membership_number=key[1],
+                    channel=mark["channel"],
+                    recorded_at=now,
+                )
+            )
 
 
 def record_withdrawal(session: Session, ballot_id: int, numbers: list[str], now: datetime) -> None:

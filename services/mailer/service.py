@@ -12,7 +12,7 @@ from nameko.timer import timer
 
 from rollcall import metrics, retention
 from rollcall.entrypoints import ServiceBase
-from rollcall.messaging.consumer import EventMeta, once, subscribe
+from rollcall.messaging.consumer import MARKS_BATCH, Event, EventMeta, once, once_all, subscribe
 from rollcall.messaging.rpc import rpc
 from rollcall.metrics import BOUNCES
 from rollcall.runtime import Metrics
@@ -136,18 +136,10 @@ class MailerService(ServiceBase):
             meta, lambda s, now: deliveries.accept(s, payload["ballot_id"], payload["codes"], now)
         )
 
-    @subscribe("ballots.marked")
-    def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return once(
-            self.store,
-            meta,
-            lambda s: reminding.record_mark(
-                s,
-                payload["ballot_id"],
-                payload["membership_number"],
-                payload["channel"],
-                datetime.now(UTC),
-            ),
+    @subscribe("ballots.marked", batch=MARKS_BATCH)
+    def handle_ballots_marked(self, events: list[Event]) -> list[str]:
+        return once_all(
+            self.store, events, lambda s, marks: reminding.record_marks(s, marks, datetime.now(UTC))
         )
 
     @subscribe("voters.withdrawn")

@@ -10,6 +10,7 @@ the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -93,9 +94,16 @@ def apply_bounces(
     return {"moved": len(recorded.moved), "refused": recorded.refused}
 
 
-def apply_mark(session: Session, ballot_id: int, number: str, channel: str) -> dict[str, int]:
-    how = "online" if channel == "online" else "by post"
-    recorded = ledger_writer.record(
-        session, ballot_id, [(number, "voted", f"voted {how}")], source="tally"
-    )
-    return {"moved": len(recorded.moved), "refused": recorded.refused}
+def apply_marks(session: Session, marks: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """``ballots.marked`` payloads: each voter's ledger entry moves to ``voted`` (one ledger
+    batch per ballot)."""
+    moved = refused = 0
+    by_ballot: dict[int, list[tuple[str, str, str]]] = {}
+    for mark in marks:
+        how = "online" if mark["channel"] == "online" else "by post"
+        fact = (mark["membership_number"], "voted", f"voted {how}")
+        by_ballot.setdefault(mark["ballot_id"], []).append(fact)
+    for ballot_id, facts in by_ballot.items():
+        recorded = ledger_writer.record(session, ballot_id, facts, source="tally")
+        moved, refused = moved + len(recorded.moved), refused + recorded.refused
+    return {"moved": moved, "refused": refused}

@@ -13,7 +13,7 @@ from nameko.timer import timer
 
 from rollcall import retention as rollcall_retention
 from rollcall.entrypoints import ServiceBase
-from rollcall.messaging.consumer import EventMeta, subscribe
+from rollcall.messaging.consumer import MARKS_BATCH, Event, EventMeta, subscribe
 from rollcall.messaging.rpc import rpc
 from rollcall.runtime import Metrics, settings_of
 from services.registration import (
@@ -416,14 +416,9 @@ class RegistrationService(ServiceBase):
             meta, lambda s: facts.apply_bounces(s, payload["ballot_id"], payload["bounces"])
         )
 
-    @subscribe("ballots.marked")
-    def handle_ballots_marked(self, payload: dict[str, Any], meta: EventMeta) -> str:
-        return self.on_event(
-            meta,
-            lambda s: facts.apply_mark(
-                s, payload["ballot_id"], payload["membership_number"], payload["channel"]
-            ),
-        )
+    @subscribe("ballots.marked", batch=MARKS_BATCH)
+    def handle_ballots_marked(self, events: list[Event]) -> list[str]:
+        return self.on_events(events, facts.apply_marks)
 
     @subscribe("result.published")
     def handle_result_published(self, payload: dict[str, Any], meta: EventMeta) -> str:
