@@ -2,6 +2,7 @@
 out and only the traffic left. Prints ONE JSON object.
 
     .venv/bin/python bench/floor.py [--levels 8,32,64] [--requests 2000] [--fanout 3]
+                                    [--smtp 3000]
 
 An online vote in Rollcall is an HTTP request to the gateway, an RPC to codes, an RPC to the
 tally, and one event (``ballots.marked``) to three consumers (registration, codes, the
@@ -21,6 +22,13 @@ the CPU seconds per request of each process, of the driver and of the broker (th
 node: other traffic on it is counted too). The sum is the least CPU a vote can cost on this
 machine with this many processes and messages, before any of Rollcall's own work; on two
 cores, 2 / that sum is the most votes per second the shape allows.
+
+``--smtp N`` (0: not run) measures the same kind of floor for the pipeline's last step, an
+emailed code: N short emails handed over one SMTP connection (``smtplib``) to an aiosmtpd
+server in its own process that keeps nothing (``aiosmtpd.handlers.Sink``; the benches' sink
+also writes each to a Maildir, which costs more), built as ``email.message.EmailMessage``
+and sent with ``send_message``, then the same as prebuilt bytes with ``sendmail``: the
+client's and the server's CPU per email.
 """
 
 from __future__ import annotations
@@ -125,6 +133,64 @@ def make_vhost(base_uri: str) -> tuple[str, str | None]:
     return f"{base_uri.rstrip('/')}/{name}", name
 
 
+def smtp_floor(n: int) -> dict[str, Any]:
+    import email.message
+    import smtplib
+    import socket
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
+        + ["-c", "aiosmtpd.handlers.Sink"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("floor: the SMTP server did not start") from None
+                time.sleep(0.1)
+        body = "Your access code for the selection ballot is ABCD-EFGH-JKLM.\n" * 12
+        figures = {}
+        for how in ("email_message", "prebuilt_bytes"):
+            client = smtplib.SMTP("127.0.0.1", port)
+            cpu, server_cpu, wall = (
+                time.process_time(),
+                cpu_seconds(server.pid),
+                time.perf_counter(),
+            )
+            for i in range(n):
+                to = f"m{i}@example.org"
+                if how == "email_message":
+                    message = email.message.EmailMessage()
+                    message["From"], message["To"] = "ballots@example.org", to
+                    message["Subject"] = "Your access code"
+                    message.set_content(body)
+                    client.send_message(message)
+                else:
+                    head = f"From: ballots@example.org\r\nTo: {to}\r\nSubject: Your access code"
+                    raw = f"{head}\r\n\r\n{body}".replace("\n", "\r\n").replace("\r\r", "\r")
+                    client.sendmail("ballots@example.org", [to], raw.encode())
+            wall = time.perf_counter() - wall
+            cpu, server_cpu = time.process_time() - cpu, cpu_seconds(server.pid) - server_cpu
+            client.quit()
+            figures[how] = {
+                "emails": n,
+                "emails_per_second": round(n / wall, 1),
+                "client_cpu_ms_per_email": round(cpu / n * 1000, 3),
+                "server_cpu_ms_per_email": round(server_cpu / n * 1000, 3),
+            }
+        return figures
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def percentile(values: list[float], p: float) -> float:
     k = (len(values) - 1) * p / 100
     lo, hi = int(k), min(int(k) + 1, len(values) - 1)
@@ -180,6 +246,7 @@ def main() -> None:
     parser.add_argument("--levels", default="8,32,64")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--fanout", type=int, default=3)
+    parser.add_argument("--smtp", type=int, default=3000)
     parser.add_argument("--amqp-uri", default="amqp://guest:guest@127.0.0.1:5672/")
     parser.add_argument("--serve", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
@@ -224,6 +291,10 @@ def main() -> None:
         if vhost:
             subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True)
     best = max(results, key=lambda r: r["requests_per_second"])
+    smtp = None
+    if args.smtp:
+        say(f"SMTP: {args.smtp} emails, twice")
+        smtp = smtp_floor(args.smtp)
     print(
         json.dumps(
             {
@@ -239,6 +310,7 @@ def main() -> None:
                     "requests_per_second": best["requests_per_second"],
                     "p99_ms": best["latency_ms"]["p99"],
                 },
+                "smtp": smtp,
                 "seconds": round(time.monotonic() - started, 1),
                 "cores": os.cpu_count(),
                 "load_average_before": [round(x, 2) for x in load_before],
