@@ -57,6 +57,9 @@ _FOOTER_Y = 287.0
 _ADDRESS_SIZE, _ADDRESS_MIN = 10.0, 7.0
 _BODY_Y, _BODY_SIZE, _BODY_MIN = WINDOW_Y + WINDOW_H + 14, 11.0, 6.0
 _GREY = (90, 90, 90)
+#: Characters that break a line or may (newlines, a soft hyphen): a paragraph with one is
+#: set by ``multi_cell`` itself.
+_BREAKS = ("\n", "\r", "\f", "\u00ad")
 
 _SYSTEM_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 _FACES = {
@@ -189,6 +192,8 @@ class _LetterPages:
         for face, path in (fonts or {}).items():
             self.pdf.fonts[face] = _font(face, path, len(self.pdf.fonts) + 1)
         self.sender, self.date = sender, date
+        #: How ``multi_cell`` breaks each paragraph set so far (``_paragraph``).
+        self._lines: dict[tuple[str, float, str], list[str]] = {}
 
     def _at(self, x: float, y: float, face: str, size: float, text: str) -> None:
         self.type.use(self.pdf, face, size)
@@ -299,10 +304,29 @@ class _LetterPages:
                     new_y="NEXT",
                 )
             else:
-                pdf.multi_cell(
-                    _WIDTH, block.size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT"
-                )
+                self._paragraph(block.face, block.size, text)
             pdf.ln(block.gap)
+
+    def _paragraph(self, face: str, size: float, text: str) -> None:
+        """``text`` left-aligned across the body's width, broken into lines as ``multi_cell``
+        breaks it. Most paragraphs are the same in every letter of a batch: each is broken
+        once a document (fpdf2's line breaking costs the square of a line's length), then
+        set line by line as ``multi_cell`` sets its lines."""
+        pdf, height = self.pdf, size * 0.5
+        if any(c in text for c in _BREAKS):
+            pdf.multi_cell(_WIDTH, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
+            return
+        key = (face, size, text)
+        if key not in self._lines:
+            self._lines[key] = pdf.multi_cell(
+                _WIDTH, height, text, align="L", dry_run=True, output="LINES"
+            )
+        lines = self._lines[key]
+        for n, line in enumerate(lines, start=1):
+            last = n == len(lines)
+            pdf.cell(
+                _WIDTH, height, line, align="L", new_x="LMARGIN" if last else "LEFT", new_y="NEXT"
+            )
 
     def add(self, letter: Letter, number: int, total: int) -> None:
         """One page for ``letter``, the ``number``th of ``total``."""

@@ -9,6 +9,7 @@ import io
 import re
 from datetime import UTC, datetime
 
+import fpdf.fpdf as fpdf_module
 import pytest
 from fpdf.fonts import TTFFont
 from pypdf import PdfReader
@@ -269,3 +270,29 @@ def test_fonts_are_parsed_once_a_process_and_a_batch_prints_the_same_after_other
     monkeypatch.setattr(TTFFont, "__init__", lambda *a, **k: parsed.append(a) or real(*a, **k))
     assert render(later) == alone
     assert parsed == []
+
+
+def test_a_paragraph_every_letter_has_is_broken_into_lines_once_a_batch_as_multi_cell_would(
+    monkeypatch,
+):
+    fonts = printing.find_fonts(printing.font_dirs())
+    names = ["Ada Byron", "Zoë Siân Byron", "Łukasz Ó Súilleabháin " * 4, "A. N. Other"]
+    printed, _ = _batch(
+        [("initial", _contact(f"M{n}", name, "1 Mill Lane"), CODE) for n, name in enumerate(names)]
+    )
+    broken = []
+    real = fpdf_module.MultiLineBreak
+    monkeypatch.setattr(
+        fpdf_module, "MultiLineBreak", lambda *a, **k: broken.append(1) or real(*a, **k)
+    )
+
+    def render(printed: list[letters.Letter]) -> bytes:
+        return _without_dates(printing.render_pdf(printed, sender="b@e", date=NOW, fonts=fonts))
+
+    one = render(printed[:1])
+    once = len(broken)
+    batch = render(printed)
+    # Only each letter's own words are broken again: "Dear <name>,".
+    assert len(broken) - 2 * once == len(names) - 1
+    monkeypatch.setattr(printing, "_BREAKS", ("",))  # "" is in every text: all by multi_cell
+    assert render(printed) == batch and render(printed[:1]) == one
