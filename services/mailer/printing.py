@@ -17,7 +17,8 @@ Guarantees:
 - Text is set in DejaVu (the system's, else the copy matplotlib ships), so
   names like Zoë, Siân, Ó Súilleabháin or Łukasz print as written. Without
   DejaVu the PDF's core fonts are used and a letter outside Latin-1 is printed
-  as its base letter (Ł as L) rather than lost.
+  as its base letter (Ł as L) rather than lost. The fonts are read and parsed once per
+  process; a batch prints the same whatever batches the process printed before.
 - The manifest is formula-safe: a cell a spreadsheet would read as a formula
   is prefixed with ``'`` (``rollcall.spreadsheet``); a code, membership
   number, postcode or URL is never changed by that.
@@ -25,6 +26,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import copy
 import csv
 import importlib.util
 import io
@@ -36,7 +38,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from fontTools import ttLib
 from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
 
 from rollcall.spreadsheet import safe_cell
 from services.mailer.letters import Letter
@@ -53,6 +57,9 @@ _FOOTER_Y = 287.0
 _ADDRESS_SIZE, _ADDRESS_MIN = 10.0, 7.0
 _BODY_Y, _BODY_SIZE, _BODY_MIN = WINDOW_Y + WINDOW_H + 14, 11.0, 6.0
 _GREY = (90, 90, 90)
+#: Characters that break a line or may (newlines, a soft hyphen): a paragraph with one is
+#: set by ``multi_cell`` itself.
+_BREAKS = ("\n", "\r", "\f", "\u00ad")
 
 _SYSTEM_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 _FACES = {
@@ -114,6 +121,36 @@ def latin1(text: str) -> str:
     return "".join(out)
 
 
+#: Each font file's bytes and the font fpdf2 parsed from them (``_font``), by path.
+_PARSED: dict[tuple[str, Path], tuple[bytes, TTFFont]] = {}
+
+
+def _font(face: str, path: Path, index: int) -> TTFFont:
+    """Font ``face`` from ``path`` for a new document, as ``FPDF.add_font`` would add it as
+    its ``index``th font, without parsing the file again (~20 ms a face).
+
+    fpdf2 has no way to share a parsed font between documents (writing one subsets its
+    font program in place), so this copies the one parsed first: what parsing yields
+    (widths, glyph ids, metrics) is shared, and each document gets its own of what a
+    document changes (the glyphs it uses, the font program it subsets, the descriptor it
+    names). Those are fpdf2 2.8's ``TTFFont`` attributes; ``test_printing`` checks that a
+    batch prints byte for byte the same after others as on its own."""
+    if (face, path) not in _PARSED:
+        data = path.read_bytes()
+        scratch = FPDF()
+        scratch.add_font(face, fname=str(path))
+        _PARSED[face, path] = data, scratch.fonts[face]
+    data, parsed = _PARSED[face, path]
+    font = copy.copy(parsed)
+    font.i = index
+    font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    font.desc = copy.copy(parsed.desc)
+    font.subset = SubsetMap(font)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    return font
+
+
 @dataclass(frozen=True)
 class _Type:
     """The fonts a document sets its text in."""
@@ -153,8 +190,10 @@ class _LetterPages:
         self.pdf.set_creator("Rollcall mailer")
         self.type = _Type(unicode=fonts is not None)
         for face, path in (fonts or {}).items():
-            self.pdf.add_font(face, fname=str(path))
+            self.pdf.fonts[face] = _font(face, path, len(self.pdf.fonts) + 1)
         self.sender, self.date = sender, date
+        #: How ``multi_cell`` breaks each paragraph set so far (``_paragraph``).
+        self._lines: dict[tuple[str, float, str], list[str]] = {}
 
     def _at(self, x: float, y: float, face: str, size: float, text: str) -> None:
         self.type.use(self.pdf, face, size)
@@ -265,10 +304,29 @@ class _LetterPages:
                     new_y="NEXT",
                 )
             else:
-                pdf.multi_cell(
-                    _WIDTH, block.size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT"
-                )
+                self._paragraph(block.face, block.size, text)
             pdf.ln(block.gap)
+
+    def _paragraph(self, face: str, size: float, text: str) -> None:
+        """``text`` left-aligned across the body's width, broken into lines as ``multi_cell``
+        breaks it. Most paragraphs are the same in every letter of a batch: each is broken
+        once a document (fpdf2's line breaking costs the square of a line's length), then
+        set line by line as ``multi_cell`` sets its lines."""
+        pdf, height = self.pdf, size * 0.5
+        if any(c in text for c in _BREAKS):
+            pdf.multi_cell(_WIDTH, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
+            return
+        key = (face, size, text)
+        if key not in self._lines:
+            self._lines[key] = pdf.multi_cell(
+                _WIDTH, height, text, align="L", dry_run=True, output="LINES"
+            )
+        lines = self._lines[key]
+        for n, line in enumerate(lines, start=1):
+            last = n == len(lines)
+            pdf.cell(
+                _WIDTH, height, line, align="L", new_x="LMARGIN" if last else "LEFT", new_y="NEXT"
+            )
 
     def add(self, letter: Letter, number: int, total: int) -> None:
         """One page for ``letter``, the ``number``th of ``total``."""

@@ -38,17 +38,18 @@ start of each flush; it tells registration ``mail.bounced``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import smtplib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import eventlet
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rollcall import metrics, sealing
@@ -371,34 +372,38 @@ class Dispatcher(BackgroundLoop):
         # How far each email got is written down before the next one goes (with its "sending"
         # mark, in one transaction): a crash leaves at most the email in flight in doubt.
         marks: list[tuple[int, dict[str, Any]]] = []
-        try:
-            for d in emails:
-                msg = self._compose(d, seal_key, titles.get(d.ballot_id, f"ballot {d.ballot_id}"))
-                if msg is None:
-                    outcomes[d.id] = {
-                        "status": "failed",
-                        "reason": "the sealed code could not be opened",
-                    }
-                    continue
-                msg[bounces.TOKEN_HEADER] = bounces.token(key, d.id)
-                self._mark([*marks, (d.id, {"sending_at": datetime.now(UTC)})])
-                marks = [(d.id, {"sending_at": None})]
-                try:
-                    smtp.send_message(msg, from_addr=bounces.return_path(key, d.id, domain))
-                    outcomes[d.id] = {"status": "sent", "message_id": msg["Message-ID"]}
-                    marks[0][1].update(handed_at=datetime.now(UTC), message_id=msg["Message-ID"])
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
-                    # The server answered and the session goes on with the next mail.
-                    outcomes[d.id] = _classified(exc)
-                except (smtplib.SMTPException, OSError) as exc:
-                    outcomes[d.id] = _classified(exc)
-                    break
-        finally:
+        with self._marking() as mark:
             try:
-                smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
-        self._mark(marks)
+                for d in emails:
+                    title = titles.get(d.ballot_id, f"ballot {d.ballot_id}")
+                    msg = self._compose(d, seal_key, title)
+                    if msg is None:
+                        outcomes[d.id] = {
+                            "status": "failed",
+                            "reason": "the sealed code could not be opened",
+                        }
+                        continue
+                    msg[bounces.TOKEN_HEADER] = bounces.token(key, d.id)
+                    mark([*marks, (d.id, {"sending_at": datetime.now(UTC)})])
+                    marks = [(d.id, {"sending_at": None})]
+                    try:
+                        smtp.send_message(msg, from_addr=bounces.return_path(key, d.id, domain))
+                        outcomes[d.id] = {"status": "sent", "message_id": msg["Message-ID"]}
+                        marks[0][1].update(
+                            handed_at=datetime.now(UTC), message_id=msg["Message-ID"]
+                        )
+                    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
+                        # The server answered and the session goes on with the next mail.
+                        outcomes[d.id] = _classified(exc)
+                    except (smtplib.SMTPException, OSError) as exc:
+                        outcomes[d.id] = _classified(exc)
+                        break
+            finally:
+                try:
+                    smtp.quit()
+                except (smtplib.SMTPException, OSError):
+                    pass
+            mark(marks)
         for d in emails:
             out = outcomes.get(d.id)
             if out is not None and out["status"] in _SMTP_KINDS:
@@ -409,6 +414,18 @@ class Dispatcher(BackgroundLoop):
                 d.id, {"status": TRANSIENT, "reason": "not attempted after a server error"}
             )
         return outcomes
+
+    @contextlib.contextmanager
+    def _marking(self) -> Iterator[Callable[[list[tuple[int, dict[str, Any]]]], None]]:
+        """``mark(marks)`` for the emails of one flush (``_mark``). On PostgreSQL every mark
+        goes over one connection, held while the emails go, rather than one taken from the
+        pool (and pinged) per email; SQLite's pool has one connection, which the rest of the
+        process needs between two marks, so there each mark takes it for its own transaction."""
+        if not is_postgres(self.database.engine):
+            yield self._mark
+            return
+        with self.database.engine.connect() as connection:
+            yield lambda marks: _write_marks(connection, marks)
 
     def _mark(self, marks: list[tuple[int, dict[str, Any]]]) -> None:
         """Write down at once, in one transaction of its own, how far emails got with the mail
@@ -422,7 +439,6 @@ class Dispatcher(BackgroundLoop):
         """
         if not marks:
             return
-        table = Delivery.__table__
         with self.database.engine.connect() as connection:
             sqlite = not is_postgres(connection)
             if sqlite:  # outside any transaction: SQLite refuses it inside one
@@ -430,13 +446,7 @@ class Dispatcher(BackgroundLoop):
                 level = raw.execute("PRAGMA synchronous").fetchone()[0]
                 raw.execute("PRAGMA synchronous=NORMAL")
             try:
-                with connection.begin():
-                    if not sqlite:
-                        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-                    for delivery_id, values in marks:
-                        connection.execute(
-                            table.update().where(table.c.id == delivery_id).values(values)
-                        )
+                _write_marks(connection, marks)
             finally:
                 if sqlite:
                     raw.execute(f"PRAGMA synchronous={int(level)}")
@@ -448,8 +458,18 @@ class Dispatcher(BackgroundLoop):
         failed: dict[int, list[dict[str, Any]]] = {}
         with self.database.transaction() as session:
             timetables = dict(session.execute(select(Ballot.ballot_id, Ballot.timetable)).all())
+            # One statement locks them all, in the order of their ids (as ``pending`` is).
+            current = {
+                d.id: d
+                for d in session.scalars(
+                    select(Delivery)
+                    .where(Delivery.id.in_([d.id for d in pending]))
+                    .order_by(Delivery.id)
+                    .with_for_update()
+                )
+            }
             for stale in pending:
-                d = session.get(Delivery, stale.id, with_for_update=True)
+                d = current.get(stale.id)
                 if d is None or d.status != "pending":
                     continue
                 out = outcomes[d.id]
@@ -511,6 +531,19 @@ class Dispatcher(BackgroundLoop):
                         correlation_id=ballot_id,
                     )
         return settled
+
+
+def _write_marks(connection: Connection, marks: list[tuple[int, dict[str, Any]]]) -> None:
+    """The marks (``Dispatcher._mark``) in one transaction; on PostgreSQL its commit does not
+    wait for the disk (``synchronous_commit off``)."""
+    if not marks:
+        return
+    table = Delivery.__table__
+    with connection.begin():
+        if is_postgres(connection):
+            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        for delivery_id, values in marks:
+            connection.execute(table.update().where(table.c.id == delivery_id).values(values))
 
 
 def postal_fallback(

@@ -6,9 +6,12 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 from datetime import UTC, datetime
 
+import fpdf.fpdf as fpdf_module
 import pytest
+from fpdf.fonts import TTFFont
 from pypdf import PdfReader
 
 from services.codes import codeformat
@@ -243,3 +246,53 @@ def test_code_reminder_and_notice_letters_print_one_a_page_and_a_reminder_carrie
         assert words in reminder, words
     assert CODE not in reminder and manifest[1]["code"] == ""
     assert CODE in pages[0] and "How to fix it" in pages[2] and CODE not in pages[2]
+
+
+def _without_dates(pdf: bytes) -> bytes:
+    """A PDF without what differs between two renderings of it: its creation time and id."""
+    pdf = re.sub(rb"/CreationDate \(D:[^)]*\)", b"", pdf)
+    return re.sub(rb"/ID \[<[0-9A-F]+><[0-9A-F]+>\]", b"", pdf)
+
+
+def test_fonts_are_parsed_once_a_process_and_a_batch_prints_the_same_after_others(monkeypatch):
+    fonts = printing.find_fonts(printing.font_dirs())
+    assert fonts is not None
+    monkeypatch.setattr(printing, "_PARSED", {})  # a process that has printed nothing yet
+    later, _ = _batch([("initial", MOVED, CODE), ("initial", EXCLUDED, CODE)])
+
+    def render(printed: list[letters.Letter]) -> bytes:
+        return _without_dates(printing.render_pdf(printed, sender="b@e", date=NOW, fonts=fonts))
+
+    alone = render(later)
+    render(_batch(ITEMS)[0])  # other names, other glyphs, in each face
+    parsed = []
+    real = TTFFont.__init__
+    monkeypatch.setattr(TTFFont, "__init__", lambda *a, **k: parsed.append(a) or real(*a, **k))
+    assert render(later) == alone
+    assert parsed == []
+
+
+def test_a_paragraph_every_letter_has_is_broken_into_lines_once_a_batch_as_multi_cell_would(
+    monkeypatch,
+):
+    fonts = printing.find_fonts(printing.font_dirs())
+    names = ["Ada Byron", "Zoë Siân Byron", "Łukasz Ó Súilleabháin " * 4, "A. N. Other"]
+    printed, _ = _batch(
+        [("initial", _contact(f"M{n}", name, "1 Mill Lane"), CODE) for n, name in enumerate(names)]
+    )
+    broken = []
+    real = fpdf_module.MultiLineBreak
+    monkeypatch.setattr(
+        fpdf_module, "MultiLineBreak", lambda *a, **k: broken.append(1) or real(*a, **k)
+    )
+
+    def render(printed: list[letters.Letter]) -> bytes:
+        return _without_dates(printing.render_pdf(printed, sender="b@e", date=NOW, fonts=fonts))
+
+    one = render(printed[:1])
+    once = len(broken)
+    batch = render(printed)
+    # Only each letter's own words are broken again: "Dear <name>,".
+    assert len(broken) - 2 * once == len(names) - 1
+    monkeypatch.setattr(printing, "_BREAKS", ("",))  # "" is in every text: all by multi_cell
+    assert render(printed) == batch and render(printed[:1]) == one
