@@ -45,7 +45,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from harness import broker_pid, cpu_seconds, say
+from harness import broker_pid, cpu_seconds, say, smtp_sink
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,32 +136,15 @@ def make_vhost(base_uri: str) -> tuple[str, str | None]:
 def smtp_floor(n: int) -> dict[str, Any]:
     import email.message
     import smtplib
-    import socket
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
-        + ["-c", "aiosmtpd.handlers.Sink"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("floor: the SMTP server did not start") from None
-                time.sleep(0.1)
+    with smtp_sink() as (port, server_pid):
         body = "Your access code for the selection ballot is ABCD-EFGH-JKLM.\n" * 12
         figures = {}
         for how in ("email_message", "prebuilt_bytes"):
             client = smtplib.SMTP("127.0.0.1", port)
             cpu, server_cpu, wall = (
                 time.process_time(),
-                cpu_seconds(server.pid),
+                cpu_seconds(server_pid),
                 time.perf_counter(),
             )
             for i in range(n):
@@ -177,7 +160,7 @@ def smtp_floor(n: int) -> dict[str, Any]:
                     raw = f"{head}\r\n\r\n{body}".replace("\n", "\r\n").replace("\r\r", "\r")
                     client.sendmail("ballots@example.org", [to], raw.encode())
             wall = time.perf_counter() - wall
-            cpu, server_cpu = time.process_time() - cpu, cpu_seconds(server.pid) - server_cpu
+            cpu, server_cpu = time.process_time() - cpu, cpu_seconds(server_pid) - server_cpu
             client.quit()
             figures[how] = {
                 "emails": n,
@@ -186,9 +169,6 @@ def smtp_floor(n: int) -> dict[str, Any]:
                 "server_cpu_ms_per_email": round(server_cpu / n * 1000, 3),
             }
         return figures
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def percentile(values: list[float], p: float) -> float:

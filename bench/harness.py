@@ -8,11 +8,14 @@ server), created before the services start and dropped at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -43,6 +46,35 @@ def broker_pid() -> int | None:
         if args[0].endswith(b"/beam.smp") and b"rabbit" in args and b"boot" in args:
             return int(cmdline.parent.name)
     return None
+
+
+@contextlib.contextmanager
+def smtp_sink() -> Iterator[tuple[int, int]]:
+    """aiosmtpd in a process of its own, taking every email and keeping none
+    (``aiosmtpd.handlers.Sink``): (its port, its pid)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
+        + ["-c", "aiosmtpd.handlers.Sink"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the SMTP sink did not start") from None
+                time.sleep(0.1)
+        yield port, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def py_spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes] | None:

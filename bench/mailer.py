@@ -34,10 +34,7 @@ import contextlib
 import cProfile
 import json
 import smtplib
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -49,35 +46,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import eventlet
 import sqlalchemy as sa
+from harness import smtp_sink
 
 BALLOT = 1
-
-
-@contextlib.contextmanager
-def smtp_sink() -> Iterator[int]:
-    """aiosmtpd in a process of its own, taking every email and keeping none; its port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the SMTP sink did not start") from None
-                time.sleep(0.1)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @contextlib.contextmanager
@@ -202,7 +173,7 @@ def main() -> None:
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in rounds}
     with (
         tempfile.TemporaryDirectory(prefix="rc-bench-mailer-") as tmp,
-        smtp_sink() as port,
+        smtp_sink() as (port, _),
         scratch_database(args.pg, Path(tmp) if args.sqlite else None) as url,
     ):
         secrets = Path(tmp) / "secrets"
