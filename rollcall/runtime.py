@@ -7,6 +7,8 @@
 - ``Store``: the dependency handlers use for a unit of work.
 - ``BackgroundLoop``: a loop beside the handlers (the outbox relay, the mailer's dispatcher).
 - ``MetricsServer``: serves ``/metrics`` on the service's port.
+- ``ExpectedErrors``: an RPC's expected refusal (a wrong access code, a ballot not
+  open) is logged as nameko's one-line warning, without the traceback nameko adds.
 
 The messaging extension (``rollcall.messaging.publisher.Messaging``) builds on this.
 """
@@ -29,6 +31,25 @@ SETTINGS_KEY = "ROLLCALL_SETTINGS"
 #: Config key: bind the metrics and HTTP servers on free ports of their own choosing.
 ANY_PORT_KEY = "ROLLCALL_ANY_PORT"
 log = logging.getLogger(__name__)
+
+
+class ExpectedErrors(logging.Filter):
+    """Drops the traceback from nameko's "(expected) error handling worker" warning.
+
+    nameko logs every exception an entrypoint lists as expected (``expected_exceptions``:
+    a wrong access code, a ballot not open, a lockout) with its traceback, so each voter's
+    mistyped code put a dozen lines of stack in the codes service's log. The warning stays,
+    one line naming the worker and the error; an unexpected error keeps its traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("(expected) error handling worker"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+logging.getLogger("nameko.containers").addFilter(ExpectedErrors())
 
 
 def settings_of(container: Any) -> Settings:
