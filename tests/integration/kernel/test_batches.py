@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import eventlet
+import eventlet.event
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -31,13 +32,14 @@ class Marks(ServiceBase):
 
     name = "codes"
     calls: list[list[str]] = []
+    release = eventlet.event.Event()
 
     @subscribe("ballots.marked", batch=BATCH)
     def handle_ballots_marked(self, events: list[Event]) -> list[str]:
         numbers = [event.payload["membership_number"] for event in events]
         Marks.calls.append(numbers)
         if len(Marks.calls) == 1:
-            eventlet.sleep(1.5)  # the rest arrive meanwhile, and wait for the next call
+            Marks.release.wait(timeout=20)  # the rest arrive meanwhile and wait for the next call
 
         def effect(session: Session, payloads: list[dict[str, Any]]) -> None:
             if any(p["membership_number"] == POISON for p in payloads):
@@ -60,7 +62,7 @@ def _mark(number: str) -> dict[str, Any]:
 
 def test_batches_are_taken_apart_when_one_message_fails(make_settings) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings("codes")
-    Marks.calls = []
+    Marks.calls, Marks.release = [], eventlet.event.Event()
     topology = Topology.of(settings)
     with support.running(settings, Marks):
         first = support.publish_event(settings, "ballots.marked", _mark("M0"), message_id="m-0")
@@ -70,6 +72,8 @@ def test_batches_are_taken_apart_when_one_message_fails(make_settings) -> None: 
             ids.append(support.publish_event(settings, "ballots.marked", _mark(number)))
         support.publish_event(settings, "ballots.marked", _mark("M0"), message_id="m-0")
         support.publish_event(settings, "ballots.marked", {"ballot_id": 1})  # breaks the contract
+        eventlet.sleep(0.5)  # delivered (up to the prefetch of two batches) and waiting
+        Marks.release.send()
         good = sorted(i for n, i in enumerate(ids) if n != 7)
         support.wait_for(lambda: _handled(settings) == good, what="every good message handled")
         parked = support.wait_for(
