@@ -139,7 +139,9 @@ def _font(face: str, path: Path, index: int) -> TTFFont:
         data = path.read_bytes()
         scratch = FPDF()
         scratch.add_font(face, fname=str(path))
-        _PARSED[face, path] = data, scratch.fonts[face]
+        parsed_font = scratch.fonts[face]
+        assert isinstance(parsed_font, TTFFont)  # add_font with a file makes one
+        _PARSED[face, path] = data, parsed_font
     data, parsed = _PARSED[face, path]
     font = copy.copy(parsed)
     font.i = index
@@ -318,9 +320,9 @@ class _LetterPages:
             return
         key = (face, size, text)
         if key not in self._lines:
-            self._lines[key] = pdf.multi_cell(
-                _WIDTH, height, text, align="L", dry_run=True, output="LINES"
-            )
+            broken = pdf.multi_cell(_WIDTH, height, text, align="L", dry_run=True, output="LINES")
+            assert isinstance(broken, list)  # output="LINES": the lines alone
+            self._lines[key] = broken
         lines = self._lines[key]
         for n, line in enumerate(lines, start=1):
             last = n == len(lines)
