@@ -241,7 +241,10 @@ def test_a_second_append_waits_for_the_first_transaction(engine: Engine) -> None
     append_many(first, [_entry("first")])
     outcome: list[object] = []
 
+    started: list[bool] = []
+
     def second() -> None:
+        started.append(True)
         with Session(engine) as s:
             try:
                 outcome.append(append_many(s, [_entry("second")])[0])
@@ -256,6 +259,7 @@ def test_a_second_append_waits_for_the_first_transaction(engine: Engine) -> None
         # has finished, which is the failure), rather than for a fixed time it might not
         # need; the deadline is generous because a loaded machine can take seconds.
         deadline = time.monotonic() + 60
+        longest_gap, last = 0.0, time.monotonic()
         with engine.connect() as watcher:
             while not outcome and time.monotonic() < deadline:
                 waiting = watcher.execute(
@@ -267,8 +271,20 @@ def test_a_second_append_waits_for_the_first_transaction(engine: Engine) -> None
                 if waiting:
                     break
                 time.sleep(0.01)
+                longest_gap, last = max(longest_gap, time.monotonic() - last), time.monotonic()
+            backends = watcher.execute(
+                text(
+                    "select state, wait_event_type, wait_event, left(query, 60)"
+                    " from pg_stat_activity where datname = current_database()"
+                )
+            ).all()
         assert outcome == [], "the second append did not wait for the first transaction"
-        assert waiting, "the second append never reached the lock"
+        # If this fails, say what the backends were doing and whether this process was
+        # stalled (a gap between two looks far above 10 ms: something blocked the hub)
+        assert waiting, (
+            f"the second append never reached the lock; second started: {started}, "
+            f"longest gap between looks {longest_gap:.2f} s, backends {backends}"
+        )
         first.commit()
     finally:
         # A failed assertion must not leave the first transaction holding the lock: the
