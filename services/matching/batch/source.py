@@ -12,6 +12,17 @@ Street keys are stored within the elector's postcode district where it has one
 without a postcode looks a street key up city-wide: the stored key itself or any
 district's (``LIKE 'sn|HIGH STREET|10@%'``, an index range scan).
 
+On SQLite the electors query is written so that its plan does not depend on
+statistics nobody gathers: a street key in every district is the range ``>=
+'sn|HIGH STREET|10@' AND < 'sn|HIGH STREET|10A'`` ("A" follows "@", and SQLite
+compares text bytewise, so exactly the keys with that prefix), since SQLite
+searches no index for a ``LIKE`` (it folds case) and so none for an ``OR`` that
+holds one; and the version filter is ``version_id + 0 IN (...)``, since SQLite,
+knowing nothing of the table, would otherwise take the primary key's
+``version_id`` for selective and read the whole version. Either way it would
+read every elector of the register for each chunk, a cost that grows with the
+register; as written, each key is one index search.
+
 Guarantees: an incomplete (still loading or interrupted) version is never used;
 the same members and versions give the same candidates as ``MemoryIndex`` built
 from the same file, because both use ``records.member_keys`` and
@@ -73,11 +84,12 @@ def newest_versions(engine: Engine) -> list[tuple[int, str, str, int]]:
     return sorted(newest.values())
 
 
-def _conditions(table: Any, keys: set[str]) -> list[ColumnElement[bool]]:
+def _conditions(table: Any, keys: set[str], *, sqlite: bool) -> list[ColumnElement[bool]]:
     """Conditions on the key columns finding every elector stored under one of ``keys``.
 
     A street key without a district (the member has no postcode) is looked up
-    as stored (electors without a postcode) and in every district.
+    as stored (electors without a postcode) and in every district: a prefix, or
+    on SQLite the same keys as a range (see the module's docstring).
     """
     by_prefix: dict[str, set[str]] = {}
     for key in keys:
@@ -87,8 +99,15 @@ def _conditions(table: Any, keys: set[str]) -> list[ColumnElement[bool]]:
         everywhere = sorted(k for k in found if k.startswith(STREET_PREFIXES) and "@" not in k)
         for column in _COLUMNS_BY_PREFIX[prefix]:
             conditions.append(table.c[column].in_(sorted(found)))
-            conditions += [table.c[column].startswith(f"{k}@", autoescape=True) for k in everywhere]
+            conditions += [_in_every_district(table.c[column], k, sqlite) for k in everywhere]
     return conditions
+
+
+def _in_every_district(column: Any, key: str, sqlite: bool) -> ColumnElement[bool]:
+    """``column`` holds ``key`` within some district (``key@...``)."""
+    if sqlite:
+        return and_(column >= f"{key}@", column < f"{key}A")
+    return column.startswith(f"{key}@", autoescape=True)
 
 
 class DatabaseSource:
@@ -143,13 +162,15 @@ class DatabaseSource:
         """The electors stored under ``keys``, by key (each key as stored and, for a street
         key, city-wide); each elector read is also added to ``electors``."""
         table = RegisterElector.__table__
-        query = select(
-            table.c.version_id,
-            *(table.c[c] for c in REGISTER_COLUMNS),
-            *(table.c[c] for c in KEY_COLUMNS),
-        ).where(and_(table.c.version_id.in_(list(versions)), or_(*_conditions(table, keys))))
         by_key: dict[str, list[Elector]] = {}
         with self.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            version = table.c.version_id + 0 if sqlite else table.c.version_id
+            query = select(
+                table.c.version_id,
+                *(table.c[c] for c in REGISTER_COLUMNS),
+                *(table.c[c] for c in KEY_COLUMNS),
+            ).where(version.in_(list(versions)), or_(*_conditions(table, keys, sqlite=sqlite)))
             for row in connection.execute(query):
                 mapping: dict[str, Any] = dict(row._mapping)
                 elector = Elector.from_row(mapping, versions[mapping["version_id"]][0])

@@ -48,7 +48,11 @@ class Review(Base):
     """A member whose match needs a person: candidates with evidence, then a decision."""
 
     __tablename__ = "reviews"
-    __table_args__ = (Index("ix_reviews_queue", "ballot_id", "association", "status"),)
+    __table_args__ = (
+        Index("ix_reviews_queue", "ballot_id", "association", "status"),
+        # A chunk finds its members' open reviews (to supersede) without reading the ballot's.
+        Index("ix_reviews_member", "ballot_id", "membership_number"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     ballot_id: Mapped[int] = mapped_column(Integer)
     membership_number: Mapped[str] = mapped_column(String(64))

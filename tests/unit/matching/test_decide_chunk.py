@@ -97,3 +97,31 @@ def test_deciding_a_chunk_again_keeps_one_decision_and_one_open_review_a_member(
         for d in json.loads(payload)["decisions"]
     ]
     assert len(named) == 2 * len(reviewed) and open_ids == set(named[len(reviewed) :])
+
+
+def test_a_chunk_finds_its_members_open_reviews_without_reading_the_ballots(database, world):
+    """The open reviews a chunk supersedes are searched by member: with only the queue's
+    index (ballot, association, status), every review of the ballot was read each chunk."""
+    _, members, _ = world
+    _decide(database, world, members[:120])
+    reads: list[tuple[str, object]] = []
+
+    def keep(_c: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
+        if "FROM reviews" in statement:
+            reads.append((statement, parameters))
+
+    sa.event.listen(database, "before_cursor_execute", keep)
+    try:
+        again, _ = _decide(database, world, members[:120])
+    finally:
+        sa.event.remove(database, "before_cursor_execute", keep)
+    assert again["review"] and len(reads) == 1
+    statement, parameters = reads[0]
+    with database.connect() as connection:
+        if database.dialect.name == "sqlite":
+            explain = f"EXPLAIN QUERY PLAN {statement}"
+        else:  # a table this small is read whole; which index would it search?
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            explain = f"EXPLAIN {statement}"
+        plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(explain, parameters))
+    assert "ix_reviews_member" in plan, plan

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, event, select, update
 
 from services.matching.batch.loading import load_register
 from services.matching.batch.reading import read_members
@@ -14,7 +15,7 @@ from services.matching.batch.source import DatabaseSource
 from services.matching.matcher.candidates import MemoryIndex
 from services.matching.matcher.deciding import match_members
 from services.matching.models.registers import RegisterElector, RegisterVersion
-from tests.builders.registers import elector, member, write_register
+from tests.builders.registers import elector, member, register_tables, write_register
 
 
 def test_an_incomplete_version_is_never_used(engine: Engine, data: dict[str, Path]) -> None:
@@ -117,3 +118,49 @@ def test_the_database_finds_a_named_house_with_an_inward_slip_and_a_cottage_of_a
     found = {n: sorted(e.elector_id for e in found) for n, found in from_database.items()}
     assert found == {n: sorted(e.elector_id for e in f) for n, f in from_memory.items()}
     assert found == {"M1": ["T1"], "M2": ["C1"]}
+
+
+def test_on_sqlite_every_elector_read_is_found_through_a_key_index(tmp_path: Path) -> None:
+    """Never the whole register a chunk: SQLite searches an index for ``LIKE`` never, and
+    without statistics takes the primary key's ``version_id`` for selective; either made it
+    read every elector of the version for each chunk."""
+    rows = [
+        elector("E1", "Ada", "Lovelace", "10 High Street", postcode="E8 1AB"),
+        elector("E2", "Bob", "Okonkwo", "3 Mare Street", postcode="E8 2CD"),
+    ]
+    members = [
+        member("M1", "Ada", "Lovelace", "10 High Street", postcode="E8 1AB"),
+        member("M2", "Ada", "Lovelace", "10 High Street", postcode=""),  # street keys city-wide
+        member("M3", "Harriet", "Calvert", "12 Heslington Lane", postcode="YO10 4XX"),
+    ]
+    with register_tables(f"sqlite:///{tmp_path / 'matching.sqlite'}") as engine:
+        load_register(engine, write_register(tmp_path / "r.csv", rows), "hackney")
+        reads: list[tuple[str, Any]] = []
+
+        def keep(_c: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
+            if "FROM register_electors" in statement:
+                reads.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            found = DatabaseSource(engine).fetch(members).candidates
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        with engine.connect() as connection:
+            plans = [
+                [step for *_, step in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {s}", p)]
+                for s, p in reads
+            ]
+    assert {n: [e.elector_id for e in f] for n, f in found.items()} == {
+        "M1": ["E1"],
+        "M2": ["E1"],
+        "M3": [],
+    }
+    assert len(plans) == 2  # the members' keys, then M3's inward keys (nobody at home)
+    for plan in plans:
+        reads_of_electors = [step for step in plan if "register_electors" in step]
+        assert reads_of_electors, plan
+        assert all(
+            step.startswith("SEARCH register_electors USING INDEX ix_register_electors_key_")
+            for step in reads_of_electors
+        ), plan
