@@ -45,7 +45,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from harness import broker_pid, cpu_seconds, say, smtp_sink
+from harness import SINK, broker_pid, cpu_seconds, say
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,6 +94,9 @@ def serve(role: str, amqp_uri: str, port: int, tag: str) -> None:
         class Listener:
             name = f"floor_listener{i}_{tag}"
 
+            # Plain nameko on purpose (the floor of its machinery, not of Rollcall's
+            # ``subscribe``); the handler does nothing and cannot raise, so the default
+            # requeue_on_error=False drops nothing here.
             @event_handler(b_name, "marked")
             def marked(self, payload: dict[str, Any]) -> None:
                 return None
@@ -110,14 +113,6 @@ def serve(role: str, amqp_uri: str, port: int, tag: str) -> None:
 
 
 # -- the bench -----------------------------------------------------------------------------------
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def make_vhost(base_uri: str) -> tuple[str, str | None]:
     """A vhost of our own (and its name) when rabbitmqctl works here, else the base URI."""
     name = f"floor-{uuid.uuid4().hex[:8]}"
@@ -137,7 +132,9 @@ def smtp_floor(n: int) -> dict[str, Any]:
     import email.message
     import smtplib
 
-    with smtp_sink() as (port, server_pid):
+    from tests.support import aiosmtpd
+
+    with aiosmtpd(SINK) as (port, server_pid):
         body = "Your access code for the selection ballot is ABCD-EFGH-JKLM.\n" * 12
         figures = {}
         for how in ("email_message", "prebuilt_bytes"):
@@ -235,6 +232,8 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.amqp_uri, args.port, args.tag)
         return
+
+    from tests.support import free_port
 
     uri, vhost = make_vhost(args.amqp_uri)
     tag, port = uuid.uuid4().hex[:6], free_port()

@@ -8,14 +8,11 @@ server), created before the services start and dropped at the end.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -48,33 +45,13 @@ def broker_pid() -> int | None:
     return None
 
 
-@contextlib.contextmanager
-def smtp_sink() -> Iterator[tuple[int, int]]:
-    """aiosmtpd in a process of its own, taking every email and keeping none
-    (``aiosmtpd.handlers.Sink``): (its port, its pid)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
-        + ["-c", "aiosmtpd.handlers.Sink"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the SMTP sink did not start") from None
-                time.sleep(0.1)
-        yield port, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+#: The benches use the tests' SMTP server and free port (``tests.support``).
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+#: An SMTP server that takes every email and keeps none (``tests.support.aiosmtpd``).
+SINK = ["-c", "aiosmtpd.handlers.Sink"]
 
 
 def py_spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes] | None:

@@ -46,7 +46,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import eventlet
 import sqlalchemy as sa
-from harness import smtp_sink
+from harness import SINK
 
 BALLOT = 1
 
@@ -156,11 +156,11 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write a cProfile of the timed rounds here")
     args = parser.parse_args()
     eventlet.monkey_patch()  # as a nameko service process is
-
     from rollcall.config import Settings
     from rollcall.db import upgrade
     from rollcall.sealing import new_key
     from services.mailer import deliveries, letters
+    from tests.support import aiosmtpd
 
     profile = cProfile.Profile() if args.profile else None
     # (name, deliveries, percent by post); one untimed round first, so that imports,
@@ -173,7 +173,7 @@ def main() -> None:
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in rounds}
     with (
         tempfile.TemporaryDirectory(prefix="rc-bench-mailer-") as tmp,
-        smtp_sink() as (port, _),
+        aiosmtpd(SINK) as (port, _),
         scratch_database(args.pg, Path(tmp) if args.sqlite else None) as url,
     ):
         secrets = Path(tmp) / "secrets"

@@ -252,25 +252,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def smtp_sink(mail_dir, port: int | None = None) -> Iterator[int]:  # type: ignore[no-untyped-def]
-    """A real SMTP server (aiosmtpd, in its own process) saving mail to a Maildir."""
+def aiosmtpd(handler: list[str], port: int | None = None) -> Iterator[tuple[int, int]]:
+    """A real SMTP server (aiosmtpd, in its own process) with ``handler`` (``-c`` and its
+    arguments); (its port, its pid) once it answers, stopped after."""
     import socket
     import sys
     import time
 
     port = port or free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            f"127.0.0.1:{port}",
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-            str(mail_dir),
-        ],
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", *handler],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -284,10 +275,17 @@ def smtp_sink(mail_dir, port: int | None = None) -> Iterator[int]:  # type: igno
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError("the SMTP sink did not start") from None
                 time.sleep(0.1)
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def smtp_sink(mail_dir, port: int | None = None) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """A real SMTP server (aiosmtpd, in its own process) saving mail to a Maildir."""
+    with aiosmtpd(["-c", "aiosmtpd.handlers.Mailbox", str(mail_dir)], port) as (port, _):
+        yield port
 
 
 def mails(mail_dir) -> list[Any]:  # type: ignore[no-untyped-def]
