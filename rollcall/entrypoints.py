@@ -66,31 +66,25 @@ class ServiceBase(AuditedService):
             return work(session)
 
     def on_event(self, meta: EventMeta, apply: Callable[[Session], Any]) -> str:
-        wrote = False
-
-        def effect(session: Session) -> Any:
-            nonlocal wrote
-            result = apply(session)
-            wrote = emitted(session)
-            return result
-
-        outcome = once(self.store, meta, effect)
-        if wrote:
-            self.relay.kick()
-        return outcome
+        return self._kicking(lambda effect: once(self.store, meta, effect), apply)
 
     def on_events(
         self, events: list[Event], apply: Callable[[Session, list[dict[str, Any]]], Any]
     ) -> list[str]:
+        return self._kicking(lambda effect: once_all(self.store, events, effect), apply)
+
+    def _kicking(self, run: Callable[[Callable[..., Any]], T], apply: Callable[..., Any]) -> T:
+        """``run(effect)``, where ``effect`` is ``apply`` noting whether it emitted an event;
+        then the relay is woken if it did."""
         wrote = False
 
-        def effect(session: Session, payloads: list[dict[str, Any]]) -> Any:
+        def effect(session: Session, *args: Any) -> Any:
             nonlocal wrote
-            result = apply(session, payloads)
+            result = apply(session, *args)
             wrote = emitted(session)
             return result
 
-        outcomes = once_all(self.store, events, effect)
+        outcome = run(effect)
         if wrote:
             self.relay.kick()
-        return outcomes
+        return outcome

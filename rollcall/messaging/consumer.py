@@ -188,19 +188,21 @@ class Subscription(Consumer):
         except Exception:  # noqa: BLE001 - container being killed: give it back
             self.queue_consumer.requeue_message(message)
 
-    def _handled(self, message: Any, outcome: Any, started: float) -> None:
-        service = self.container.service_name
-        metrics.HANDLER_SECONDS.labels(service, self.event_type).observe(time.monotonic() - started)
+    def _handled(self, message: Any, outcome: Any) -> None:
         outcome = outcome if outcome in ("ok", "duplicate") else "ok"
-        metrics.MESSAGES_HANDLED.labels(service, self.event_type, outcome).inc()
+        metrics.MESSAGES_HANDLED.labels(self.container.service_name, self.event_type, outcome).inc()
         self.queue_consumer.ack_message(message)
 
+    def _timed(self, started: float) -> None:
+        metrics.HANDLER_SECONDS.labels(self.container.service_name, self.event_type).observe(
+            time.monotonic() - started
+        )
+
     def handle_result(self, message, meta, started, worker_ctx, result=None, exc_info=None):
+        self._timed(started)
         if exc_info is None:
-            self._handled(message, result, started)
+            self._handled(message, result)
             return result, exc_info
-        service = self.container.service_name
-        metrics.HANDLER_SECONDS.labels(service, self.event_type).observe(time.monotonic() - started)
         reason = f"{exc_info[0].__name__}: {exc_info[1]}"
         attempt = meta.attempt + 1
         if attempt <= len(self.topology.retry_delays):
@@ -330,7 +332,8 @@ class BatchSubscription(Subscription):
     def handle_batch_result(self, taken, started, alone, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
             for (message, _), outcome in zip(taken, result, strict=True):
-                self._handled(message, outcome, started)
+                self._timed(started)
+                self._handled(message, outcome)
         elif len(taken) == 1:
             message, event = taken[0]
             self.handle_result(message, event.meta, started, worker_ctx, None, exc_info)
