@@ -123,20 +123,25 @@ def outcome(has_voted: bool, code: CodeDelivery, withdrawn: bool = False) -> str
 
 def record_marks(session: Session, marks: Sequence[Mapping[str, Any]], now: datetime) -> None:
     """Keep the marked register's read model from ``ballots.marked`` payloads: each voter has
-    voted (once, however often told)."""
-    seen = set()
+    voted (once, however often told). One query per ballot finds who is already recorded."""
+    by_ballot: dict[int, dict[str, str]] = {}
     for mark in marks:
-        key = (mark["ballot_id"], mark["membership_number"])
-        if key not in seen and session.get(Voted, key) is None:
-            seen.add(key)
-            session.add(
-                Voted(
-                    ballot_id=key[0],
-                    membership_number=key[1],
-                    channel=mark["channel"],
-                    recorded_at=now,
+        by_ballot.setdefault(mark["ballot_id"], {}).setdefault(
+            mark["membership_number"], mark["channel"]
+        )
+    for ballot_id, channels in by_ballot.items():
+        known = set(
+            session.scalars(
+                select(Voted.membership_number).where(
+                    Voted.ballot_id == ballot_id, Voted.membership_number.in_(channels)
                 )
             )
+        )
+        session.add_all(
+            Voted(ballot_id=ballot_id, membership_number=number, channel=channel, recorded_at=now)
+            for number, channel in channels.items()
+            if number not in known
+        )
 
 
 def record_withdrawal(session: Session, ballot_id: int, numbers: list[str], now: datetime) -> None:
