@@ -428,8 +428,8 @@ class Dispatcher(BackgroundLoop):
             yield lambda marks: _write_marks(connection, marks)
 
     def _mark(self, marks: list[tuple[int, dict[str, Any]]]) -> None:
-        """Write down at once, in one transaction of its own, how far emails got with the mail
-        server: (delivery id, columns) each.
+        """On SQLite: write down at once, in one transaction of its own, how far emails got
+        with the mail server: (delivery id, columns) each (``_write_marks``).
 
         The marks guard against this process dying, not the machine: their commit does not
         wait for the disk (SQLite ``synchronous=NORMAL`` in WAL mode, PostgreSQL
@@ -440,16 +440,14 @@ class Dispatcher(BackgroundLoop):
         if not marks:
             return
         with self.database.engine.connect() as connection:
-            sqlite = not is_postgres(connection)
-            if sqlite:  # outside any transaction: SQLite refuses it inside one
-                raw = connection.connection.driver_connection
-                level = raw.execute("PRAGMA synchronous").fetchone()[0]
-                raw.execute("PRAGMA synchronous=NORMAL")
+            # outside any transaction: SQLite refuses it inside one
+            raw = connection.connection.driver_connection
+            level = raw.execute("PRAGMA synchronous").fetchone()[0]
+            raw.execute("PRAGMA synchronous=NORMAL")
             try:
                 _write_marks(connection, marks)
             finally:
-                if sqlite:
-                    raw.execute(f"PRAGMA synchronous={int(level)}")
+                raw.execute(f"PRAGMA synchronous={int(level)}")
 
     def _record(self, pending: list[Delivery], outcomes: dict[int, dict[str, Any]]) -> int:
         now = datetime.now(UTC)
