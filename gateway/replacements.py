@@ -238,7 +238,7 @@ class ReplacementRoutes(GatewayBase):
     def replacement_form(self, request: Request) -> Response:
         limit_body(request, MAX_FORM)
         raw = request.form.get("ballot_id", "").strip()
-        number = request.form.get("membership_number", "").strip()
+        number = request.form.get("membership_number", "")
         try:
             ballot_id = ballot_number(raw)
             asked = load(
