@@ -222,6 +222,24 @@ class MetricsServer(SharedExtension):
             self.port = port
 
 
+class Secrets(DependencyProvider):
+    """The named secrets, read once as the container starts (a missing one stops it there,
+    naming what is missing), and handed to each worker as a tuple of bytes in that order.
+
+    A service that checks a keyed hash on every request read its key files each time."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+        self.values: tuple[bytes, ...] = ()
+
+    def setup(self) -> None:
+        settings = settings_of(self.container)
+        self.values = tuple(settings.secret(name) for name in self.names)
+
+    def get_dependency(self, worker_ctx: Any) -> tuple[bytes, ...]:
+        return self.values
+
+
 class Metrics(DependencyProvider):
     """Declare on a service to have its ``/metrics`` served."""
 

@@ -11,7 +11,7 @@ from rollcall import retention
 from rollcall.entrypoints import ServiceBase
 from rollcall.messaging.consumer import MARKS_BATCH, Event, EventMeta, once, subscribe
 from rollcall.messaging.rpc import rpc
-from rollcall.runtime import Metrics, settings_of
+from rollcall.runtime import Metrics, Secrets
 from services.codes import issuing
 from services.codes.errors import EXPECTED
 
@@ -20,10 +20,8 @@ class CodesService(ServiceBase):
     name = "codes"
 
     metrics = Metrics()
-
-    def _keys(self) -> tuple[bytes, bytes]:
-        settings = settings_of(self.relay.container)
-        return settings.secret("code_hash_key"), settings.secret("mail_seal_key")
+    #: The key of the codes' hashes and the key that seals a code for the mailer.
+    keys = Secrets("code_hash_key", "mail_seal_key")
 
     @timer(interval=600)
     def purge_failed_attempts(self) -> None:
@@ -32,7 +30,7 @@ class CodesService(ServiceBase):
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("code",))
     def verify_code(self, ballot_id: int, code: str, client: str = "") -> dict[str, Any]:
-        key, _ = self._keys()
+        key, _ = self.keys
         with self.store.transaction() as session:
             result = issuing.check(
                 session,
@@ -49,7 +47,7 @@ class CodesService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def reissue_codes(self, ballot_id: int, voters: list[dict[str, Any]]) -> int:
         """Replace the codes of voters whose code is sent again to the same contact: no hold."""
-        key, seal_key = self._keys()
+        key, seal_key = self.keys
         now = issuing.utcnow()
         return self.write(
             lambda s: sum(
@@ -100,7 +98,7 @@ class CodesService(ServiceBase):
 
     def _issuing(self, meta: EventMeta, apply) -> str:  # type: ignore[no-untyped-def]
         """Run ``apply(session, key=, seal_key=, now=)``, which issues codes, exactly once."""
-        key, seal_key = self._keys()
+        key, seal_key = self.keys
         return self.on_event(
             meta, lambda s: apply(s, key=key, seal_key=seal_key, now=issuing.utcnow())
         )

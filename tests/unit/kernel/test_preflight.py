@@ -7,10 +7,11 @@ import re
 import stat
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from rollcall.config import SERVICES, load_settings
+from rollcall.config import SERVICES, MissingSecret, load_settings
 from rollcall.preflight import (
     OPTIONAL_SECRETS,
     SECRET_SPECS,
@@ -18,6 +19,7 @@ from rollcall.preflight import (
     new_secrets,
     service_problems,
 )
+from rollcall.runtime import SETTINGS_KEY, Secrets
 
 
 @pytest.fixture
@@ -51,15 +53,16 @@ def test_a_missing_secret_is_named_with_its_variable_and_file(settings, service,
 
 
 def test_every_secret_a_service_reads_is_checked_by_it():
-    # Each `.secret("name")` in a service's code must be in SECRETS for that
-    # service, or the service could start without it and fail on first use.
+    # Each `.secret("name")` and `Secrets("name", ...)` in a service's code must be in
+    # SECRETS for that service, or the service could start without it and fail on first use.
     root = Path(__file__).resolve().parents[3]
     for service in SERVICES:
         folder = root / ("gateway" if service == "gateway" else f"services/{service}")
         read = {
             name
             for path in folder.rglob("*.py")
-            for name in re.findall(r"secret\(\s*\"(\w+)\"\s*\)", path.read_text())
+            for call in re.findall(r"[sS]ecrets?\(([^)]*)\)", path.read_text())
+            for name in re.findall(r"\"(\w+)\"", call)
         }
         assert read == set(SECRETS[service]) | set(OPTIONAL_SECRETS.get(service, ())), service
     every = [*SECRETS.values(), *OPTIONAL_SECRETS.values()]
@@ -155,3 +158,26 @@ def test_an_optional_secret_may_be_absent_but_not_malformed(settings):
         f.write("short")
     (line,) = lines(settings, "gateway")
     assert "bounce_webhook_secret" in line and "at least 32 characters" in line
+
+
+# A service's secrets are read once, as its container starts; a missing one stops it there.
+def started(settings, *names):  # type: ignore[no-untyped-def]
+    secrets = Secrets(*names)
+    secrets.container = SimpleNamespace(config={SETTINGS_KEY: settings})
+    secrets.setup()
+    return secrets
+
+
+def test_the_secrets_are_read_at_start_and_not_again(settings, tmp_path):
+    secrets = started(settings, "code_hash_key", "mail_seal_key")
+    expected = tuple(
+        (tmp_path / "secrets" / n).read_bytes().strip() for n in ("code_hash_key", "mail_seal_key")
+    )
+    (tmp_path / "secrets" / "code_hash_key").unlink()
+    assert secrets.get_dependency(worker_ctx=None) == expected
+
+
+def test_a_missing_secret_stops_the_start_naming_it(settings, tmp_path):
+    (tmp_path / "secrets" / "mail_seal_key").unlink()
+    with pytest.raises(MissingSecret, match="mail_seal_key"):
+        started(settings, "code_hash_key", "mail_seal_key")
